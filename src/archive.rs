@@ -1,0 +1,319 @@
+//! Archive: the whole set of parsed files as one graph — which incidents
+//! this build shows, ids and paths for cross-links, related incidents,
+//! taxonomies (tags, services, causes) and cross-file rules (duplicate ids,
+//! unknown related ids, cause aliases).
+//!
+//! Left-out incidents (draft, review, internal) are kept here only as
+//! *known ids*, so that a link to one is not reported as broken; they never
+//! reach a list, count or page.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+
+use crate::config::Config;
+use crate::diagnostics::{Diagnostics, Pos};
+use crate::markdown::{LinkResolver, LinkTarget};
+use crate::model::*;
+
+/// One tag, service or cause, with the incidents it appears in.
+#[derive(Debug, Clone)]
+pub struct TermIndex {
+    pub name: String,
+    pub slug: String,
+    /// Indexes into [`Archive::incidents`], newest first.
+    pub incidents: Vec<usize>,
+}
+
+/// Which taxonomy a term belongs to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Taxonomy {
+    Tags,
+    Services,
+    Causes,
+}
+
+impl Taxonomy {
+    pub const ALL: [Taxonomy; 3] = [Taxonomy::Tags, Taxonomy::Services, Taxonomy::Causes];
+
+    pub fn key(self) -> &'static str {
+        match self {
+            Taxonomy::Tags => "tags",
+            Taxonomy::Services => "services",
+            Taxonomy::Causes => "causes",
+        }
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Taxonomy::Tags => "Tags",
+            Taxonomy::Services => "Services",
+            Taxonomy::Causes => "Causes",
+        }
+    }
+
+    pub fn singular(self) -> &'static str {
+        match self {
+            Taxonomy::Tags => "tag",
+            Taxonomy::Services => "service",
+            Taxonomy::Causes => "cause",
+        }
+    }
+
+    pub fn terms(self, i: &Incident) -> &[Term] {
+        match self {
+            Taxonomy::Tags => &i.tags,
+            Taxonomy::Services => &i.services,
+            Taxonomy::Causes => &i.causes,
+        }
+    }
+}
+
+/// The archive as the site shows it.
+#[derive(Debug, Clone, Default)]
+pub struct Archive {
+    pub config: Config,
+    pub include: Include,
+    /// The incidents this build shows, newest first.
+    pub incidents: Vec<Incident>,
+    /// How many incidents were left out (drafts, review, internal).
+    pub left_out: usize,
+    by_id: HashMap<String, usize>,
+    /// Every incident file's path → id, including left-out ones.
+    all_paths: HashMap<String, String>,
+    /// Ids of left-out incidents.
+    hidden: HashSet<String>,
+    /// Explicit `related` made symmetric, visible incidents only.
+    related: Vec<Vec<usize>>,
+    pub tags: Vec<TermIndex>,
+    pub services: Vec<TermIndex>,
+    pub causes: Vec<TermIndex>,
+    pub cause_docs: BTreeMap<String, CauseDoc>,
+    pub pages: Vec<Page>,
+    /// `content/_index.md`, shown on the home page.
+    pub home: Option<Page>,
+}
+
+/// Names under the site root that pages cannot take.
+const RESERVED: &[&str] = &[
+    "incidents", "tags", "services", "causes", "severity", "action-items", "stats", "search", "feed.xml",
+    "sitemap.xml", "404.html", "incidents.json", "style.css",
+];
+
+impl Archive {
+    /// Links everything together and checks the cross-file rules.
+    pub fn build(
+        config: Config,
+        include: Include,
+        mut all: Vec<Incident>,
+        causes: Vec<CauseDoc>,
+        pages: Vec<Page>,
+        home: Option<Page>,
+        diags: &mut Diagnostics,
+    ) -> Archive {
+        all.sort_by(|a, b| a.source_path.cmp(&b.source_path));
+        check_duplicate_ids(&all, diags);
+
+        let known: HashSet<&str> = all.iter().map(|i| i.id.as_str()).collect();
+        for i in &all {
+            for r in &i.related {
+                if !known.contains(r.id.as_str()) {
+                    diags.error(&i.source_path, r.pos, format!("related id {:?} is not the id of any incident", r.id));
+                }
+            }
+        }
+
+        let cause_docs = fold_cause_aliases(&mut all, causes, diags);
+
+        let all_paths = all.iter().map(|i| (i.source_path.clone(), i.id.clone())).collect();
+        let (mut incidents, hidden_list): (Vec<Incident>, Vec<Incident>) = all.into_iter().partition(|i| i.is_visible(&include));
+        // Newest first; ties by id so the order never depends on the file system.
+        incidents.sort_by(|a, b| b.date.cmp(&a.date).then_with(|| a.id.cmp(&b.id)));
+        let mut by_id = HashMap::new();
+        for (n, i) in incidents.iter().enumerate() {
+            by_id.entry(i.id.clone()).or_insert(n);
+        }
+        let hidden: HashSet<String> = hidden_list.iter().map(|i| i.id.clone()).filter(|id| !by_id.contains_key(id)).collect();
+
+        let mut related: Vec<Vec<usize>> = vec![Vec::new(); incidents.len()];
+        for (n, i) in incidents.iter().enumerate() {
+            for r in &i.related {
+                if let Some(&m) = by_id.get(&r.id) {
+                    if m != n {
+                        related[n].push(m);
+                        related[m].push(n);
+                    }
+                }
+            }
+        }
+        for r in &mut related {
+            r.sort_unstable();
+            r.dedup();
+        }
+
+        check_pages(&pages, diags);
+
+        let mut archive = Archive {
+            left_out: hidden_list.len(),
+            config,
+            include,
+            incidents,
+            by_id,
+            all_paths,
+            hidden,
+            related,
+            cause_docs,
+            pages,
+            home,
+            ..Archive::default()
+        };
+        archive.tags = archive.index(Taxonomy::Tags);
+        archive.services = archive.index(Taxonomy::Services);
+        archive.causes = archive.index(Taxonomy::Causes);
+        archive
+    }
+
+    /// Builds one taxonomy: each term with its incidents, sorted by count
+    /// (descending) then name. The display name is the cause file's title,
+    /// else the spelling used most often.
+    fn index(&self, tax: Taxonomy) -> Vec<TermIndex> {
+        let mut by_slug: BTreeMap<&str, (Vec<usize>, HashMap<&str, usize>)> = BTreeMap::new();
+        for (n, i) in self.incidents.iter().enumerate() {
+            for t in tax.terms(i) {
+                let e = by_slug.entry(t.slug.as_str()).or_default();
+                e.0.push(n);
+                *e.1.entry(t.name.as_str()).or_default() += 1;
+            }
+        }
+        let mut out: Vec<TermIndex> = by_slug
+            .into_iter()
+            .map(|(slug, (incidents, spellings))| {
+                let name = match (tax, self.cause_docs.get(slug)) {
+                    (Taxonomy::Causes, Some(doc)) => doc.title.clone(),
+                    _ => spellings
+                        .into_iter()
+                        .max_by(|a, b| a.1.cmp(&b.1).then_with(|| b.0.cmp(a.0)))
+                        .map_or_else(|| slug.to_string(), |(s, _)| s.to_string()),
+                };
+                TermIndex { name, slug: slug.to_string(), incidents }
+            })
+            .collect();
+        out.sort_by(|a, b| b.incidents.len().cmp(&a.incidents.len()).then_with(|| a.name.to_lowercase().cmp(&b.name.to_lowercase())));
+        out
+    }
+
+    pub fn taxonomy(&self, tax: Taxonomy) -> &[TermIndex] {
+        match tax {
+            Taxonomy::Tags => &self.tags,
+            Taxonomy::Services => &self.services,
+            Taxonomy::Causes => &self.causes,
+        }
+    }
+
+    /// Display name of a term by slug.
+    pub fn term_name(&self, tax: Taxonomy, slug: &str) -> Option<&str> {
+        self.taxonomy(tax).iter().find(|t| t.slug == slug).map(|t| t.name.as_str())
+    }
+
+    pub fn get(&self, id: &str) -> Option<&Incident> {
+        self.by_id.get(id).map(|&n| &self.incidents[n])
+    }
+
+    /// Explicitly related incidents (both directions), visible ones only.
+    pub fn related(&self, n: usize) -> &[usize] {
+        &self.related[n]
+    }
+
+    /// The site's base path ("" or "/sub").
+    pub fn base(&self) -> String {
+        self.config.base_path()
+    }
+
+    pub fn incident_url(&self, i: &Incident) -> String {
+        format!("{}{}", self.base(), i.url_path())
+    }
+}
+
+impl LinkResolver for Archive {
+    fn by_path(&self, path: &str) -> LinkTarget {
+        match self.all_paths.get(path) {
+            Some(id) => self.by_id(id),
+            None => LinkTarget::Missing,
+        }
+    }
+
+    fn by_id(&self, id: &str) -> LinkTarget {
+        if let Some(i) = self.get(id) {
+            LinkTarget::Visible { id: i.id.clone(), url: self.incident_url(i), title: i.title.clone() }
+        } else if self.hidden.contains(id) {
+            LinkTarget::Hidden
+        } else {
+            LinkTarget::Missing
+        }
+    }
+}
+
+/// Two files with one id would overwrite each other's page: name both.
+fn check_duplicate_ids(all: &[Incident], diags: &mut Diagnostics) {
+    let mut first: HashMap<&str, &Incident> = HashMap::new();
+    for i in all {
+        match first.get(i.id.as_str()) {
+            Some(other) => diags.error(
+                &i.source_path,
+                Pos::START,
+                format!(
+                    "duplicate id {:?}: also used by {}; expected every incident to have its own id (set `id:` in one of them)",
+                    i.id, other.source_path
+                ),
+            ),
+            None => {
+                first.insert(&i.id, i);
+            }
+        }
+    }
+}
+
+/// Rewrites every cause spelled as an alias to its cause's slug.
+fn fold_cause_aliases(all: &mut [Incident], causes: Vec<CauseDoc>, diags: &mut Diagnostics) -> BTreeMap<String, CauseDoc> {
+    let mut docs: BTreeMap<String, CauseDoc> = BTreeMap::new();
+    let mut alias_of: HashMap<String, String> = HashMap::new();
+    for c in causes {
+        for a in &c.aliases {
+            if a.slug == c.slug {
+                continue;
+            }
+            if let Some(prev) = alias_of.get(&a.slug) {
+                diags.error(&c.source_path, a.pos, format!("alias {:?} is already an alias of cause {prev:?}", a.name));
+                continue;
+            }
+            alias_of.insert(a.slug.clone(), c.slug.clone());
+        }
+        docs.insert(c.slug.clone(), c);
+    }
+    for slug in docs.keys() {
+        if let Some(target) = alias_of.get(slug) {
+            let doc = &docs[slug];
+            diags.error(&doc.source_path, Pos::START, format!("cause {slug:?} has its own file but is also an alias of {target:?}"));
+        }
+    }
+    for i in all.iter_mut() {
+        for t in &mut i.causes {
+            if let Some(target) = alias_of.get(&t.slug) {
+                t.slug = target.clone();
+            }
+        }
+        let mut seen = HashSet::new();
+        i.causes.retain(|t| seen.insert(t.slug.clone()));
+    }
+    docs
+}
+
+fn check_pages(pages: &[Page], diags: &mut Diagnostics) {
+    for p in pages {
+        if RESERVED.contains(&p.id.as_str()) {
+            diags.error(
+                &p.source_path,
+                Pos::START,
+                format!("page id {:?} clashes with the site's own /{}/ page; rename the file", p.id, p.id),
+            );
+        }
+    }
+}

@@ -1,0 +1,73 @@
+//! `rca-site check`: everything `build` validates, without writing.
+//!
+//! Drafts and internal incidents are checked too: a broken draft should
+//! fail the pull request that adds it, not the later one that publishes it.
+
+use std::path::PathBuf;
+
+use clap::{Args, ValueEnum};
+
+use super::{root_dir, EXIT_CONTENT, EXIT_USAGE};
+use crate::diagnostics::{format_report, Format};
+use crate::model::Include;
+use crate::site::{build_site, BuildOptions};
+use crate::source::Snapshot;
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum FormatArg {
+    Text,
+    Github,
+    Json,
+}
+
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    /// The archive repository (default: the current directory).
+    #[arg(long, value_name = "DIR")]
+    pub root: Option<PathBuf>,
+    /// How to print problems: text (file:line:col: message), github (workflow annotations) or json.
+    #[arg(long, value_enum, default_value = "text")]
+    pub format: FormatArg,
+}
+
+pub fn run(args: CheckArgs, quiet: bool) -> i32 {
+    let root = match root_dir(&args.root) {
+        Ok(r) => r,
+        Err(code) => return code,
+    };
+    let snapshot = match Snapshot::from_dir(&root) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("error: reading {}: {e}", root.display());
+            return EXIT_USAGE;
+        }
+    };
+    let opts = BuildOptions { include: Include { drafts: true, internal: true }, ..BuildOptions::default() };
+    let built = build_site(&snapshot, &opts);
+    let format = match args.format {
+        FormatArg::Text => Format::Text,
+        FormatArg::Github => Format::Github,
+        FormatArg::Json => Format::Json,
+    };
+    let report = format_report(&built.diagnostics, format);
+    match format {
+        Format::Text => eprint!("{report}"),
+        _ => print!("{report}"),
+    }
+    let errors = built.diagnostics.error_count();
+    if !quiet && format == Format::Text {
+        eprintln!(
+            "Checked {} incident{}: {errors} error{}, {} warning{}",
+            built.incidents,
+            if built.incidents == 1 { "" } else { "s" },
+            if errors == 1 { "" } else { "s" },
+            built.diagnostics.warning_count(),
+            if built.diagnostics.warning_count() == 1 { "" } else { "s" },
+        );
+    }
+    if errors > 0 {
+        EXIT_CONTENT
+    } else {
+        0
+    }
+}

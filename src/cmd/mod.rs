@@ -1,0 +1,60 @@
+//! The command line: one file per subcommand.
+
+mod build;
+mod check;
+mod new;
+
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand};
+
+/// Exit code: content errors (the archive has problems).
+pub const EXIT_CONTENT: i32 = 1;
+/// Exit code: usage errors (bad flags, missing directories).
+pub const EXIT_USAGE: i32 = 2;
+
+#[derive(Debug, Parser)]
+#[command(name = "rca-site", version, about = "Publish incident postmortems as a searchable static website")]
+pub struct Cli {
+    /// No progress output on stderr (errors are still printed).
+    #[arg(short, long, global = true)]
+    pub quiet: bool,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Build the site into the output directory.
+    Build(build::BuildArgs),
+    /// Validate the archive without writing anything.
+    Check(check::CheckArgs),
+    /// Write a new incident file from the template and print its path.
+    New(new::NewArgs),
+}
+
+/// Runs the command line and returns the process exit code.
+pub fn main() -> i32 {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let _ = e.print();
+            return if e.use_stderr() { EXIT_USAGE } else { 0 };
+        }
+    };
+    match cli.command {
+        Command::Build(args) => build::run(args, cli.quiet),
+        Command::Check(args) => check::run(args, cli.quiet),
+        Command::New(args) => new::run(args, cli.quiet),
+    }
+}
+
+/// `--root`, checked to be a directory.
+fn root_dir(root: &Option<PathBuf>) -> Result<PathBuf, i32> {
+    let root = root.clone().unwrap_or_else(|| PathBuf::from("."));
+    if !root.is_dir() {
+        eprintln!("error: --root {}: not a directory", root.display());
+        return Err(EXIT_USAGE);
+    }
+    Ok(root)
+}

@@ -1,0 +1,260 @@
+//! Machine-readable outputs: the Atom feed, the sitemap, `incidents.json`
+//! (version 1) and the redirects for incident aliases.
+//!
+//! These are generated in code rather than templates: their formats are a
+//! contract with feed readers, crawlers and scripts, not a matter of taste.
+
+use serde::Serialize;
+
+use crate::archive::Archive;
+use crate::dates;
+use crate::model::*;
+use crate::render::OutputFile;
+
+/// How many incidents the Atom feed carries.
+const FEED_SIZE: usize = 20;
+
+/// Absolute URL of a site path ("/incidents/x/"), or root-relative with the
+/// base path when no `base_url` is configured.
+fn absolute(a: &Archive, path: &str) -> String {
+    if a.config.base_url.is_empty() {
+        path.to_string()
+    } else {
+        let origin_and_base = &a.config.base_url;
+        format!("{origin_and_base}{path}")
+    }
+}
+
+fn xml_escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&apos;"),
+            // Characters XML 1.0 cannot carry at all.
+            c if (c as u32) < 0x20 && !matches!(c, '\t' | '\n' | '\r') => {}
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// `/feed.xml`: the newest incidents as an Atom feed.
+pub fn atom(a: &Archive, build: jiff::Timestamp) -> OutputFile {
+    let updated = a.incidents.first().map(|i| dates::day_start(i.date)).unwrap_or(build);
+    let mut x = String::new();
+    x.push_str("<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<feed xmlns=\"http://www.w3.org/2005/Atom\">\n");
+    x.push_str(&format!("  <title>{}</title>\n", xml_escape(&a.config.title)));
+    x.push_str(&format!("  <subtitle>{}</subtitle>\n", xml_escape(&a.config.description)));
+    x.push_str(&format!("  <link href=\"{}\"/>\n", xml_escape(&absolute(a, "/"))));
+    x.push_str(&format!("  <link rel=\"self\" type=\"application/atom+xml\" href=\"{}\"/>\n", xml_escape(&absolute(a, "/feed.xml"))));
+    x.push_str(&format!("  <id>{}</id>\n", xml_escape(&absolute(a, "/"))));
+    x.push_str(&format!("  <updated>{}</updated>\n", dates::rfc3339(updated)));
+    x.push_str("  <generator>rca-site</generator>\n");
+    for i in a.incidents.iter().take(FEED_SIZE) {
+        let url = absolute(a, &i.url_path());
+        let published = dates::rfc3339(dates::day_start(i.date));
+        x.push_str("  <entry>\n");
+        x.push_str(&format!("    <title>{}</title>\n", xml_escape(&entry_title(i))));
+        x.push_str(&format!("    <link href=\"{}\"/>\n", xml_escape(&url)));
+        x.push_str(&format!("    <id>{}</id>\n", xml_escape(&url)));
+        x.push_str(&format!("    <published>{published}</published>\n    <updated>{published}</updated>\n"));
+        x.push_str(&format!("    <author><name>{}</name></author>\n", xml_escape(&a.config.title)));
+        for t in i.services.iter().chain(&i.tags) {
+            x.push_str(&format!("    <category term=\"{}\"/>\n", xml_escape(&t.slug)));
+        }
+        if !i.summary.is_empty() {
+            x.push_str(&format!("    <summary>{}</summary>\n", xml_escape(&i.summary)));
+        }
+        x.push_str("  </entry>\n");
+    }
+    x.push_str("</feed>\n");
+    OutputFile::new("feed.xml", x)
+}
+
+fn entry_title(i: &Incident) -> String {
+    match &i.severity {
+        Some((s, _)) => format!("[{s}] {}", i.title),
+        None => i.title.clone(),
+    }
+}
+
+/// `/sitemap.xml`: every page of the site.
+pub fn sitemap(a: &Archive, pages: &[OutputFile]) -> OutputFile {
+    let lastmod: std::collections::HashMap<String, String> =
+        a.incidents.iter().map(|i| (format!("incidents/{}/index.html", i.id), dates::iso_date(i.date))).collect();
+    let mut x = String::from("<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">\n");
+    let mut paths: Vec<&str> = pages
+        .iter()
+        .map(|p| p.path.as_str())
+        .filter(|p| p.ends_with("index.html"))
+        .collect();
+    paths.sort_unstable();
+    for p in paths {
+        let path = format!("/{}", p.trim_end_matches("index.html"));
+        let loc = absolute(a, &path);
+        x.push_str(&format!("  <url><loc>{}</loc>", xml_escape(&loc)));
+        if let Some(d) = lastmod.get(p) {
+            x.push_str(&format!("<lastmod>{d}</lastmod>"));
+        }
+        x.push_str("</url>\n");
+    }
+    x.push_str("</urlset>\n");
+    OutputFile::new("sitemap.xml", x)
+}
+
+#[derive(Serialize)]
+struct JsonArchive<'a> {
+    version: u32,
+    generated: String,
+    site: JsonSite<'a>,
+    incidents: Vec<JsonIncident<'a>>,
+}
+
+#[derive(Serialize)]
+struct JsonSite<'a> {
+    title: &'a str,
+    base_url: &'a str,
+    severities: &'a [String],
+}
+
+#[derive(Serialize)]
+struct JsonIncident<'a> {
+    id: &'a str,
+    url: String,
+    title: &'a str,
+    date: String,
+    summary: &'a str,
+    severity: Option<&'a str>,
+    kind: Option<&'static str>,
+    services: Vec<&'a str>,
+    tags: Vec<&'a str>,
+    causes: Vec<&'a str>,
+    related: Vec<&'a str>,
+    started: Option<String>,
+    detected: Option<String>,
+    mitigated: Option<String>,
+    resolved: Option<String>,
+    /// Seconds, computed from the timestamps.
+    time_to_detect: Option<i64>,
+    time_to_mitigate: Option<i64>,
+    time_to_resolve: Option<i64>,
+    impact: Option<&'a str>,
+    trigger: Option<&'a str>,
+    detection: Option<&'a str>,
+    action_items: Vec<JsonAction<'a>>,
+}
+
+#[derive(Serialize)]
+struct JsonAction<'a> {
+    title: &'a str,
+    owner: Option<&'a str>,
+    status: &'static str,
+    #[serde(rename = "type")]
+    kind: Option<&'static str>,
+    due: Option<String>,
+    link: Option<&'a str>,
+}
+
+/// `/incidents.json`: the archive for scripts. Field names are a contract:
+/// add fields, never rename or remove them without bumping `version`.
+pub fn json(a: &Archive, build: jiff::Timestamp) -> OutputFile {
+    let incidents = a
+        .incidents
+        .iter()
+        .enumerate()
+        .map(|(n, i)| {
+            let ts = i.timestamps;
+            JsonIncident {
+                id: &i.id,
+                url: absolute(a, &i.url_path()),
+                title: &i.title,
+                date: dates::iso_date(i.date),
+                summary: &i.summary,
+                severity: i.severity.as_ref().map(|(s, _)| s.as_str()),
+                kind: i.kind.map(Kind::as_str),
+                services: slugs(&i.services),
+                tags: slugs(&i.tags),
+                causes: slugs(&i.causes),
+                related: a.related(n).iter().map(|&m| a.incidents[m].id.as_str()).collect(),
+                started: ts.started.map(dates::rfc3339),
+                detected: ts.detected.map(dates::rfc3339),
+                mitigated: ts.mitigated.map(dates::rfc3339),
+                resolved: ts.resolved.map(dates::rfc3339),
+                time_to_detect: ts.time_to_detect().map(|d| d.as_secs()),
+                time_to_mitigate: ts.time_to_mitigate().map(|d| d.as_secs()),
+                time_to_resolve: ts.time_to_resolve().map(|d| d.as_secs()),
+                impact: i.impact.as_deref(),
+                trigger: i.trigger.as_deref(),
+                detection: i.detection.as_deref(),
+                action_items: i
+                    .action_items
+                    .iter()
+                    .map(|it| JsonAction {
+                        title: &it.title,
+                        owner: it.owner.as_deref(),
+                        status: it.status.as_str(),
+                        kind: it.kind.map(ActionType::as_str),
+                        due: it.due.map(dates::iso_date),
+                        link: it.link.as_deref(),
+                    })
+                    .collect(),
+            }
+        })
+        .collect();
+    let doc = JsonArchive {
+        version: 1,
+        generated: dates::rfc3339(build),
+        site: JsonSite { title: &a.config.title, base_url: &a.config.base_url, severities: &a.config.severities },
+        incidents,
+    };
+    let mut s = serde_json::to_string_pretty(&doc).unwrap_or_default();
+    s.push('\n');
+    OutputFile::new("incidents.json", s)
+}
+
+/// `/_redirects` (Netlify format) plus an HTML page at each old path, so an
+/// incident's old URLs keep working on any static host.
+pub fn redirects(a: &Archive) -> Vec<OutputFile> {
+    let base = a.base();
+    let mut lines = String::new();
+    let mut files = Vec::new();
+    let mut pairs: Vec<(String, String)> = Vec::new();
+    for i in &a.incidents {
+        for alias in &i.aliases {
+            pairs.push((alias.clone(), i.url_path()));
+        }
+    }
+    pairs.sort();
+    pairs.dedup();
+    for (from, to) in pairs {
+        let target = format!("{base}{to}");
+        lines.push_str(&format!("{base}{from} {target} 301\n"));
+        let page_path = if from.ends_with(".html") {
+            from.trim_start_matches('/').to_string()
+        } else {
+            format!("{}index.html", from.trim_start_matches('/'))
+        };
+        files.push(OutputFile::new(page_path, redirect_page(&absolute(a, &to), &target)));
+    }
+    files.push(OutputFile::new("_redirects", lines));
+    files
+}
+
+fn redirect_page(canonical: &str, target: &str) -> String {
+    let c = xml_escape(canonical);
+    let t = xml_escape(target);
+    format!(
+        "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>Moved</title>\
+<link rel=\"canonical\" href=\"{c}\"><meta name=\"robots\" content=\"noindex\">\
+<meta http-equiv=\"refresh\" content=\"0; url={t}\"></head>\
+<body><p>This incident has moved to <a href=\"{t}\">{t}</a>.</p></body></html>\n"
+    )
+}
+
+fn slugs(terms: &[Term]) -> Vec<&str> {
+    terms.iter().map(|t| t.slug.as_str()).collect()
+}

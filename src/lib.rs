@@ -1,0 +1,25 @@
+//! rca-site turns a git repository of incident postmortems into a public,
+//! searchable, cross-linked static website.
+//!
+//! The pipeline, one module per stage:
+//! [`source`] (files) → [`parse`] (front matter, validation) → [`archive`]
+//! (the link graph and taxonomies) → [`markdown`] (bodies) → [`render`]
+//! (templates) and [`feeds`] → [`output`] (atomic write).
+//! [`site`] runs the stages; [`cmd`] holds the subcommands.
+
+pub mod archive;
+pub mod cmd;
+pub mod config;
+pub mod dates;
+pub mod diagnostics;
+pub mod feeds;
+pub mod markdown;
+pub mod model;
+pub mod output;
+pub mod parse;
+pub mod render;
+pub mod site;
+pub mod slugs;
+pub mod source;
+pub mod theme;
+pub mod yaml;

@@ -1,0 +1,3 @@
+fn main() {
+    std::process::exit(rca_site::cmd::main());
+}

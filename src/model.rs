@@ -1,0 +1,270 @@
+//! The plain data that flows between the stages: parsed incidents, causes
+//! and pages. Nothing here knows about files, YAML or HTML.
+
+use jiff::civil::Date;
+use jiff::{SignedDuration, Timestamp};
+use serde::Serialize;
+
+use crate::diagnostics::Pos;
+
+/// Publication status of an incident.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Status {
+    Draft,
+    Review,
+    Published,
+}
+
+impl Status {
+    pub const ALL: [(&'static str, Status); 3] =
+        [("draft", Status::Draft), ("review", Status::Review), ("published", Status::Published)];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Draft => "draft",
+            Status::Review => "review",
+            Status::Published => "published",
+        }
+    }
+}
+
+/// Who may read an incident.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Visibility {
+    Public,
+    Internal,
+}
+
+impl Visibility {
+    pub const ALL: [(&'static str, Visibility); 2] =
+        [("public", Visibility::Public), ("internal", Visibility::Internal)];
+}
+
+/// What kind of incident it was.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Kind {
+    Outage,
+    Degradation,
+    Security,
+    DataLoss,
+    NearMiss,
+}
+
+impl Kind {
+    pub const ALL: [(&'static str, Kind); 5] = [
+        ("outage", Kind::Outage),
+        ("degradation", Kind::Degradation),
+        ("security", Kind::Security),
+        ("data-loss", Kind::DataLoss),
+        ("near-miss", Kind::NearMiss),
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        Kind::ALL.iter().find(|(_, k)| *k == self).map_or("", |(s, _)| s)
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Kind::Outage => "Outage",
+            Kind::Degradation => "Degradation",
+            Kind::Security => "Security",
+            Kind::DataLoss => "Data loss",
+            Kind::NearMiss => "Near miss",
+        }
+    }
+}
+
+/// Progress of an action item.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ActionStatus {
+    Open,
+    InProgress,
+    Done,
+    WontDo,
+}
+
+impl ActionStatus {
+    pub const ALL: [(&'static str, ActionStatus); 4] = [
+        ("open", ActionStatus::Open),
+        ("in-progress", ActionStatus::InProgress),
+        ("done", ActionStatus::Done),
+        ("wont-do", ActionStatus::WontDo),
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        ActionStatus::ALL.iter().find(|(_, k)| *k == self).map_or("", |(s, _)| s)
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            ActionStatus::Open => "Open",
+            ActionStatus::InProgress => "In progress",
+            ActionStatus::Done => "Done",
+            ActionStatus::WontDo => "Won't do",
+        }
+    }
+
+    /// Still needs doing (open or in progress).
+    pub fn is_pending(self) -> bool {
+        matches!(self, ActionStatus::Open | ActionStatus::InProgress)
+    }
+}
+
+/// What an action item is meant to change.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ActionType {
+    Detect,
+    Mitigate,
+    Prevent,
+    Process,
+}
+
+impl ActionType {
+    pub const ALL: [(&'static str, ActionType); 4] = [
+        ("detect", ActionType::Detect),
+        ("mitigate", ActionType::Mitigate),
+        ("prevent", ActionType::Prevent),
+        ("process", ActionType::Process),
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        ActionType::ALL.iter().find(|(_, k)| *k == self).map_or("", |(s, _)| s)
+    }
+}
+
+/// A free-text keyword (tag, service or cause) with its slug.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Term {
+    /// As the author wrote it.
+    pub name: String,
+    pub slug: String,
+    /// Where it was written, for "unknown cause"-style diagnostics.
+    #[serde(skip)]
+    pub pos: Pos,
+}
+
+/// A reference to another incident by id (`related:`), with its position.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IdRef {
+    pub id: String,
+    pub pos: Pos,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ActionItem {
+    pub title: String,
+    pub owner: Option<String>,
+    pub status: ActionStatus,
+    pub kind: Option<ActionType>,
+    pub due: Option<Date>,
+    pub link: Option<String>,
+}
+
+/// The four incident timestamps, in the order they must occur.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Timestamps {
+    pub started: Option<Timestamp>,
+    pub detected: Option<Timestamp>,
+    pub mitigated: Option<Timestamp>,
+    pub resolved: Option<Timestamp>,
+}
+
+impl Timestamps {
+    pub const NAMES: [&'static str; 4] = ["started", "detected", "mitigated", "resolved"];
+
+    pub fn as_array(&self) -> [Option<Timestamp>; 4] {
+        [self.started, self.detected, self.mitigated, self.resolved]
+    }
+
+    fn span(from: Option<Timestamp>, to: Option<Timestamp>) -> Option<SignedDuration> {
+        Some(to?.duration_since(from?))
+    }
+
+    pub fn time_to_detect(&self) -> Option<SignedDuration> {
+        Self::span(self.started, self.detected)
+    }
+
+    pub fn time_to_mitigate(&self) -> Option<SignedDuration> {
+        Self::span(self.started, self.mitigated)
+    }
+
+    pub fn time_to_resolve(&self) -> Option<SignedDuration> {
+        Self::span(self.started, self.resolved)
+    }
+}
+
+/// One postmortem, parsed and validated.
+#[derive(Debug, Clone)]
+pub struct Incident {
+    pub id: String,
+    /// Path relative to the archive root, `/`-separated.
+    pub source_path: String,
+    pub title: String,
+    pub date: Date,
+    pub summary: String,
+    /// Name as configured (e.g. "SEV2") and rank (1 = most severe).
+    pub severity: Option<(String, usize)>,
+    pub status: Status,
+    pub visibility: Visibility,
+    pub kind: Option<Kind>,
+    pub services: Vec<Term>,
+    pub tags: Vec<Term>,
+    pub causes: Vec<Term>,
+    pub related: Vec<IdRef>,
+    pub timestamps: Timestamps,
+    pub impact: Option<String>,
+    pub trigger: Option<String>,
+    pub detection: Option<String>,
+    pub action_items: Vec<ActionItem>,
+    /// Old URL paths that must redirect here.
+    pub aliases: Vec<String>,
+    /// Markdown body and the file line it starts on.
+    pub body: String,
+    pub body_line: usize,
+}
+
+impl Incident {
+    /// Whether the incident appears on a site built with these options.
+    pub fn is_visible(&self, opts: &Include) -> bool {
+        (self.status == Status::Published || opts.drafts) && (self.visibility == Visibility::Public || opts.internal)
+    }
+
+    pub fn url_path(&self) -> String {
+        format!("/incidents/{}/", self.id)
+    }
+}
+
+/// Which left-out incidents a build includes (`--drafts`, `--internal`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Include {
+    pub drafts: bool,
+    pub internal: bool,
+}
+
+/// `content/causes/<id>.md`: the description of a recurring cause.
+#[derive(Debug, Clone)]
+pub struct CauseDoc {
+    pub slug: String,
+    pub source_path: String,
+    pub title: String,
+    /// Other spellings, as slugs, that fold into this cause.
+    pub aliases: Vec<Term>,
+    pub body: String,
+    pub body_line: usize,
+}
+
+/// `content/pages/<id>.md` (or `content/_index.md` with id "").
+#[derive(Debug, Clone)]
+pub struct Page {
+    pub id: String,
+    pub source_path: String,
+    pub title: String,
+    pub description: String,
+    pub body: String,
+    pub body_line: usize,
+}

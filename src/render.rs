@@ -1,0 +1,548 @@
+//! Render: the archive → HTML pages through the Tera templates, in parallel.
+//!
+//! The template context is documented in `docs/theme.md`; it is built here
+//! from plain serde structs. Each incident's card (the data every list
+//! shows) is converted to a Tera value once and shared by all list pages.
+
+use std::collections::BTreeMap;
+
+use jiff::civil::Date;
+use rayon::prelude::*;
+use serde::Serialize;
+use tera::{Context, Tera, Value};
+
+use crate::archive::{Archive, Taxonomy, TermIndex};
+use crate::dates;
+use crate::diagnostics::{Diagnostics, Pos};
+use crate::markdown::{Rendered, TocEntry};
+use crate::model::*;
+use crate::slugs::slugify;
+use crate::theme::Theme;
+
+/// One file of the built site, path relative to the output root.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OutputFile {
+    pub path: String,
+    pub bytes: Vec<u8>,
+}
+
+impl OutputFile {
+    pub fn new(path: impl Into<String>, bytes: impl Into<Vec<u8>>) -> Self {
+        OutputFile { path: path.into(), bytes: bytes.into() }
+    }
+}
+
+/// Markdown already rendered for the archive's documents.
+#[derive(Debug, Default)]
+pub struct Bodies {
+    /// Parallel to `Archive::incidents`.
+    pub incidents: Vec<Rendered>,
+    /// Cause slug → rendered description.
+    pub causes: BTreeMap<String, Rendered>,
+    /// Parallel to `Archive::pages`.
+    pub pages: Vec<Rendered>,
+    pub home: Option<Rendered>,
+}
+
+/// Compiles the theme's templates, reporting syntax errors at their file
+/// position.
+pub fn compile_templates(theme: &Theme, diags: &mut Diagnostics) -> Option<Tera> {
+    let mut tera = Tera::new();
+    tera.autoescape_on(vec![".html", ".htm", ".xml"]);
+    let templates: Vec<(&str, &str)> = theme.templates.iter().map(|(n, f)| (n.as_str(), f.contents.as_str())).collect();
+    match tera.add_raw_templates(templates) {
+        Ok(()) => Some(tera),
+        Err(e) => {
+            report_tera_error(theme, &e, diags);
+            None
+        }
+    }
+}
+
+fn report_tera_error(theme: &Theme, e: &tera::Error, diags: &mut Diagnostics) {
+    match e.kind() {
+        tera::ErrorKind::SyntaxError(r) | tera::ErrorKind::RenderingError(r) => {
+            let origin = theme.templates.get(r.filename()).map_or_else(|| format!("theme/templates/{}", r.filename()), |t| t.origin.clone());
+            let span = r.span();
+            diags.error(origin, Pos::new(span.start_line, span.start_col + 1), format!("template: {}", r.message()));
+        }
+        _ => diags.error("theme/templates", Pos::UNKNOWN, format!("template: {e}")),
+    }
+}
+
+#[derive(Serialize)]
+struct SeverityView {
+    name: String,
+    slug: String,
+    rank: usize,
+    description: Option<String>,
+    url: String,
+}
+
+#[derive(Serialize, Clone)]
+struct TermView {
+    name: String,
+    slug: String,
+    url: String,
+}
+
+#[derive(Serialize)]
+struct SiteView<'a> {
+    title: &'a str,
+    description: &'a str,
+    base_url: &'a str,
+    repo_url: Option<&'a str>,
+    severities: Vec<SeverityView>,
+    build_date: String,
+}
+
+#[derive(Serialize)]
+struct PageView<'a> {
+    title: &'a str,
+    description: &'a str,
+    path: String,
+    section: &'a str,
+}
+
+#[derive(Serialize)]
+struct Card {
+    id: String,
+    url: String,
+    title: String,
+    date: String,
+    date_human: String,
+    year: i16,
+    summary: String,
+    severity: Option<SeverityView>,
+    kind: Option<&'static str>,
+    kind_label: Option<&'static str>,
+    status: &'static str,
+    internal: bool,
+    services: Vec<TermView>,
+    tags: Vec<TermView>,
+    causes: Vec<TermView>,
+    time_to_detect: Option<String>,
+    time_to_mitigate: Option<String>,
+    time_to_resolve: Option<String>,
+    open_actions: usize,
+}
+
+#[derive(Serialize)]
+struct TimestampView {
+    key: &'static str,
+    label: &'static str,
+    iso: String,
+    human: String,
+}
+
+#[derive(Serialize)]
+struct DurationView {
+    label: &'static str,
+    value: String,
+}
+
+#[derive(Serialize)]
+struct ActionView<'a> {
+    title: &'a str,
+    owner: Option<&'a str>,
+    status: &'static str,
+    status_label: &'static str,
+    #[serde(rename = "type")]
+    kind: Option<&'static str>,
+    due: Option<String>,
+    overdue: bool,
+    overdue_days: i64,
+    link: Option<&'a str>,
+}
+
+#[derive(Serialize)]
+struct IncidentView<'a> {
+    #[serde(flatten)]
+    card: &'a Card,
+    impact: Option<&'a str>,
+    trigger: Option<&'a str>,
+    detection: Option<&'a str>,
+    body_html: &'a str,
+    toc: &'a [TocEntry],
+    timestamps: Vec<TimestampView>,
+    durations: Vec<DurationView>,
+    action_items: Vec<ActionView<'a>>,
+    related: Vec<Value>,
+    source_path: &'a str,
+    source_url: Option<String>,
+}
+
+#[derive(Serialize)]
+struct TermCount {
+    term: TermView,
+    count: usize,
+    last_date: String,
+}
+
+/// Everything the pages of one build share.
+pub struct Renderer<'a> {
+    archive: &'a Archive,
+    tera: &'a Tera,
+    bodies: &'a Bodies,
+    build_date: Date,
+    base: String,
+    /// One card per visible incident, parallel to `archive.incidents`.
+    cards: Vec<Card>,
+    card_values: Vec<Value>,
+    globals: Context,
+}
+
+impl<'a> Renderer<'a> {
+    pub fn new(archive: &'a Archive, tera: &'a Tera, bodies: &'a Bodies, build_date: Date) -> Self {
+        let base = archive.base();
+        let cards: Vec<Card> = archive.incidents.par_iter().map(|i| card(archive, &base, i, build_date)).collect();
+        let card_values = cards.par_iter().map(Value::from_serializable).collect();
+        let config = &archive.config;
+        let site = SiteView {
+            title: &config.title,
+            description: &config.description,
+            base_url: &config.base_url,
+            repo_url: config.repo_url.as_deref(),
+            severities: config.severities.iter().map(|s| severity_view(archive, &base, s)).collect(),
+            build_date: dates::iso_date(build_date),
+        };
+        let mut globals = Context::new();
+        globals.insert("site", &site);
+        globals.insert("base", &base);
+        globals.insert("drafts_shown", &(archive.include.drafts || archive.include.internal));
+        Renderer { archive, tera, bodies, build_date, base, cards, card_values, globals }
+    }
+
+    /// Renders every HTML page of the site.
+    pub fn render_all(&self, theme: &Theme, diags: &mut Diagnostics) -> Vec<OutputFile> {
+        let mut jobs: Vec<Job> = vec![Job::Home, Job::Incidents, Job::NotFound];
+        jobs.extend((0..self.archive.incidents.len()).map(Job::Incident));
+        for tax in Taxonomy::ALL {
+            jobs.push(Job::Taxonomy(tax));
+            jobs.extend((0..self.archive.taxonomy(tax).len()).map(|n| Job::Term(tax, n)));
+        }
+        jobs.extend((0..self.archive.config.severities.len()).map(Job::Severity));
+        jobs.extend((0..self.archive.pages.len()).map(Job::Page));
+
+        let results: Vec<Result<OutputFile, tera::Error>> = jobs.par_iter().map(|job| self.render_job(job)).collect();
+        let mut files = Vec::with_capacity(results.len());
+        let mut reported = false;
+        for r in results {
+            match r {
+                Ok(f) => files.push(f),
+                // One broken template fails every page that uses it; say it once.
+                Err(e) if !reported => {
+                    reported = true;
+                    report_tera_error(theme, &e, diags);
+                }
+                Err(_) => {}
+            }
+        }
+        files
+    }
+
+    fn render_job(&self, job: &Job) -> Result<OutputFile, tera::Error> {
+        match *job {
+            Job::Home => self.home(),
+            Job::Incidents => self.incidents_list(),
+            Job::NotFound => self.page("404.html", "404.html", "Page not found", "", "404", Context::new()),
+            Job::Incident(n) => self.incident(n),
+            Job::Taxonomy(tax) => self.taxonomy(tax),
+            Job::Term(tax, n) => self.term(tax, &self.archive.taxonomy(tax)[n]),
+            Job::Severity(n) => self.severity(n),
+            Job::Page(n) => self.free_page(n),
+        }
+    }
+
+    fn page(&self, template: &str, out: &str, title: &str, description: &str, section: &str, mut ctx: Context) -> Result<OutputFile, tera::Error> {
+        let path = if out == "index.html" {
+            "/".to_string()
+        } else if let Some(dir) = out.strip_suffix("/index.html") {
+            format!("/{dir}/")
+        } else {
+            format!("/{out}")
+        };
+        let page = PageView { title, description, path: format!("{}{}", self.base, path), section };
+        ctx.insert("page", &page);
+        let mut full = self.globals.clone();
+        full.extend(ctx);
+        let html = self.tera.render(template, &full)?;
+        Ok(OutputFile::new(out, html))
+    }
+
+    fn cards_of(&self, idx: &[usize]) -> Value {
+        Value::from(idx.iter().map(|&n| self.card_values[n].clone()).collect::<Vec<Value>>())
+    }
+
+    fn home(&self) -> Result<OutputFile, tera::Error> {
+        let a = self.archive;
+        let mut ctx = Context::new();
+        let latest: Vec<usize> = (0..a.incidents.len().min(10)).collect();
+        ctx.insert_value("latest", self.cards_of(&latest));
+        let (open, overdue) = a.incidents.iter().flat_map(|i| &i.action_items).fold((0, 0), |(o, d), item| {
+            let pending = item.status.is_pending();
+            let late = pending && item.due.is_some_and(|due| due < self.build_date);
+            (o + usize::from(pending), d + usize::from(late))
+        });
+        #[derive(Serialize)]
+        struct Totals {
+            incidents: usize,
+            open_actions: usize,
+            overdue_actions: usize,
+            services: usize,
+            causes: usize,
+        }
+        ctx.insert(
+            "totals",
+            &Totals { incidents: a.incidents.len(), open_actions: open, overdue_actions: overdue, services: a.services.len(), causes: a.causes.len() },
+        );
+        #[derive(Serialize)]
+        struct BySeverity {
+            severity: SeverityView,
+            count: usize,
+        }
+        let by_severity: Vec<BySeverity> = a
+            .config
+            .severities
+            .iter()
+            .enumerate()
+            .map(|(k, s)| BySeverity {
+                severity: severity_view(a, &self.base, s),
+                count: a.incidents.iter().filter(|i| i.severity.as_ref().is_some_and(|(_, r)| *r == k + 1)).count(),
+            })
+            .collect();
+        ctx.insert("by_severity", &by_severity);
+        ctx.insert("top_causes", &self.term_counts(Taxonomy::Causes, 5));
+        ctx.insert("top_services", &self.term_counts(Taxonomy::Services, 5));
+        ctx.insert("intro_html", self.bodies.home.as_ref().map_or("", |r| r.html.as_str()));
+        let description = a.config.description.clone();
+        self.page("index.html", "index.html", &a.config.title, &description, "home", ctx)
+    }
+
+    fn term_counts(&self, tax: Taxonomy, limit: usize) -> Vec<TermCount> {
+        self.archive
+            .taxonomy(tax)
+            .iter()
+            .take(limit)
+            .map(|t| TermCount {
+                term: self.term_view(tax, t),
+                count: t.incidents.len(),
+                last_date: t.incidents.first().map(|&n| dates::iso_date(self.archive.incidents[n].date)).unwrap_or_default(),
+            })
+            .collect()
+    }
+
+    fn term_view(&self, tax: Taxonomy, t: &TermIndex) -> TermView {
+        TermView { name: t.name.clone(), slug: t.slug.clone(), url: format!("{}/{}/{}/", self.base, tax.key(), t.slug) }
+    }
+
+    fn incidents_list(&self) -> Result<OutputFile, tera::Error> {
+        let mut ctx = Context::new();
+        let all: Vec<usize> = (0..self.archive.incidents.len()).collect();
+        ctx.insert_value("incidents", self.cards_of(&all));
+        #[derive(Serialize)]
+        struct Year {
+            year: i16,
+            count: usize,
+        }
+        let mut years: Vec<Year> = Vec::new();
+        for i in &self.archive.incidents {
+            match years.last_mut() {
+                Some(y) if y.year == i.date.year() => y.count += 1,
+                _ => years.push(Year { year: i.date.year(), count: 1 }),
+            }
+        }
+        ctx.insert("years", &years);
+        let desc = format!("All {} incidents in the archive.", self.archive.incidents.len());
+        self.page("incidents.html", "incidents/index.html", "Incidents", &desc, "incidents", ctx)
+    }
+
+    fn incident(&self, n: usize) -> Result<OutputFile, tera::Error> {
+        let a = self.archive;
+        let i = &a.incidents[n];
+        let body = &self.bodies.incidents[n];
+        let ts = i.timestamps;
+        let timestamps = Timestamps::NAMES
+            .iter()
+            .zip(ts.as_array())
+            .filter_map(|(key, t)| {
+                t.map(|t| TimestampView { key, label: label_of(key), iso: dates::rfc3339(t), human: dates::human_timestamp(t) })
+            })
+            .collect();
+        let durations = [
+            ("Time to detect", ts.time_to_detect()),
+            ("Time to mitigate", ts.time_to_mitigate()),
+            ("Time to resolve", ts.time_to_resolve()),
+        ]
+        .into_iter()
+        .filter_map(|(label, d)| d.map(|d| DurationView { label, value: dates::human_duration(d) }))
+        .collect();
+        let mut items: Vec<&ActionItem> = i.action_items.iter().collect();
+        items.sort_by_key(|it| (it.status, it.due));
+        let action_items = items.into_iter().map(|it| action_view(it, self.build_date)).collect();
+        let view = IncidentView {
+            card: &self.cards[n],
+            impact: i.impact.as_deref(),
+            trigger: i.trigger.as_deref(),
+            detection: i.detection.as_deref(),
+            body_html: &body.html,
+            toc: &body.toc,
+            timestamps,
+            durations,
+            action_items,
+            related: a.related(n).iter().map(|&m| self.card_values[m].clone()).collect(),
+            source_path: &i.source_path,
+            source_url: a.config.repo_url.as_ref().map(|r| format!("{r}/blob/HEAD/{}", i.source_path)),
+        };
+        let mut ctx = Context::new();
+        ctx.insert("incident", &view);
+        let desc = if i.summary.is_empty() { i.title.clone() } else { i.summary.clone() };
+        self.page("incident.html", &format!("incidents/{}/index.html", i.id), &i.title, &desc, "incidents", ctx)
+    }
+
+    fn taxonomy(&self, tax: Taxonomy) -> Result<OutputFile, tera::Error> {
+        let mut ctx = Context::new();
+        ctx.insert("taxonomy", &taxonomy_view(tax));
+        ctx.insert("terms", &self.term_counts(tax, usize::MAX));
+        let desc = format!("Incidents by {}.", tax.singular());
+        self.page("taxonomy.html", &format!("{}/index.html", tax.key()), tax.name(), &desc, tax.key(), ctx)
+    }
+
+    fn term(&self, tax: Taxonomy, t: &TermIndex) -> Result<OutputFile, tera::Error> {
+        let mut ctx = Context::new();
+        ctx.insert("taxonomy", &taxonomy_view(tax));
+        ctx.insert("term", &self.term_view(tax, t));
+        ctx.insert_value("incidents", self.cards_of(&t.incidents));
+        let description = match tax {
+            Taxonomy::Causes => self.bodies.causes.get(&t.slug).map_or("", |r| r.html.as_str()),
+            _ => "",
+        };
+        ctx.insert("description_html", description);
+        let title = format!("{} {}", capitalise(tax.singular()), t.name);
+        let desc = format!("{} incidents with the {} {}.", t.incidents.len(), tax.singular(), t.name);
+        self.page("term.html", &format!("{}/{}/index.html", tax.key(), t.slug), &title, &desc, tax.key(), ctx)
+    }
+
+    fn severity(&self, k: usize) -> Result<OutputFile, tera::Error> {
+        let a = self.archive;
+        let name = &a.config.severities[k];
+        let view = severity_view(a, &self.base, name);
+        let idx: Vec<usize> =
+            (0..a.incidents.len()).filter(|&n| a.incidents[n].severity.as_ref().is_some_and(|(_, r)| *r == k + 1)).collect();
+        let mut ctx = Context::new();
+        let desc = view.description.clone().unwrap_or_else(|| format!("{} {name} incidents.", idx.len()));
+        let out = format!("severity/{}/index.html", view.slug);
+        ctx.insert("severity", &view);
+        ctx.insert_value("incidents", self.cards_of(&idx));
+        self.page("severity.html", &out, name, &desc, "severity", ctx)
+    }
+
+    fn free_page(&self, n: usize) -> Result<OutputFile, tera::Error> {
+        let p = &self.archive.pages[n];
+        let body = &self.bodies.pages[n];
+        #[derive(Serialize)]
+        struct Content<'b> {
+            title: &'b str,
+            body_html: &'b str,
+            toc: &'b [TocEntry],
+        }
+        let mut ctx = Context::new();
+        ctx.insert("content", &Content { title: &p.title, body_html: &body.html, toc: &body.toc });
+        self.page("page.html", &format!("{}/index.html", p.id), &p.title, &p.description, "page", ctx)
+    }
+}
+
+enum Job {
+    Home,
+    Incidents,
+    NotFound,
+    Incident(usize),
+    Taxonomy(Taxonomy),
+    Term(Taxonomy, usize),
+    Severity(usize),
+    Page(usize),
+}
+
+fn label_of(key: &str) -> &'static str {
+    match key {
+        "started" => "Started",
+        "detected" => "Detected",
+        "mitigated" => "Mitigated",
+        _ => "Resolved",
+    }
+}
+
+fn capitalise(s: &str) -> String {
+    let mut c = s.chars();
+    c.next().map_or_else(String::new, |f| f.to_uppercase().collect::<String>() + c.as_str())
+}
+
+fn taxonomy_view(tax: Taxonomy) -> BTreeMap<&'static str, &'static str> {
+    BTreeMap::from([("kind", tax.key()), ("name", tax.name()), ("singular", tax.singular())])
+}
+
+fn severity_view(a: &Archive, base: &str, name: &str) -> SeverityView {
+    let slug = slugify(name);
+    SeverityView {
+        name: name.to_string(),
+        rank: a.config.severity_rank(name).unwrap_or(0),
+        description: a.config.severity_descriptions.get(name).cloned(),
+        url: format!("{base}/severity/{slug}/"),
+        slug,
+    }
+}
+
+fn term_views(a: &Archive, base: &str, tax: Taxonomy, terms: &[Term]) -> Vec<TermView> {
+    terms
+        .iter()
+        .map(|t| TermView {
+            name: a.term_name(tax, &t.slug).unwrap_or(&t.name).to_string(),
+            slug: t.slug.clone(),
+            url: format!("{base}/{}/{}/", tax.key(), t.slug),
+        })
+        .collect()
+}
+
+fn card(a: &Archive, base: &str, i: &Incident, today: Date) -> Card {
+    let ts = i.timestamps;
+    let _ = today;
+    Card {
+        id: i.id.clone(),
+        url: format!("{base}{}", i.url_path()),
+        title: i.title.clone(),
+        date: dates::iso_date(i.date),
+        date_human: dates::human_date(i.date),
+        year: i.date.year(),
+        summary: i.summary.clone(),
+        severity: i.severity.as_ref().map(|(s, _)| severity_view(a, base, s)),
+        kind: i.kind.map(Kind::as_str),
+        kind_label: i.kind.map(Kind::label),
+        status: i.status.as_str(),
+        internal: i.visibility == Visibility::Internal,
+        services: term_views(a, base, Taxonomy::Services, &i.services),
+        tags: term_views(a, base, Taxonomy::Tags, &i.tags),
+        causes: term_views(a, base, Taxonomy::Causes, &i.causes),
+        time_to_detect: ts.time_to_detect().map(dates::human_duration),
+        time_to_mitigate: ts.time_to_mitigate().map(dates::human_duration),
+        time_to_resolve: ts.time_to_resolve().map(dates::human_duration),
+        open_actions: i.action_items.iter().filter(|it| it.status.is_pending()).count(),
+    }
+}
+
+fn action_view(it: &ActionItem, today: Date) -> ActionView<'_> {
+    let overdue_days = match it.due {
+        Some(due) if it.status.is_pending() && due < today => dates::days_between(due, today),
+        _ => 0,
+    };
+    ActionView {
+        title: &it.title,
+        owner: it.owner.as_deref(),
+        status: it.status.as_str(),
+        status_label: it.status.label(),
+        kind: it.kind.map(ActionType::as_str),
+        due: it.due.map(dates::iso_date),
+        overdue: overdue_days > 0,
+        overdue_days,
+        link: it.link.as_deref(),
+    }
+}

@@ -1,0 +1,196 @@
+//! The pipeline, end to end:
+//! source → parse + validate → archive → markdown → render → (output).
+//!
+//! `build`, `check` and (later) `serve` all call [`build_site`]; only what
+//! they do with the result differs.
+
+use std::time::{Duration, Instant};
+
+use jiff::civil::Date;
+use rayon::prelude::*;
+
+use crate::archive::Archive;
+use crate::config::{Config, CONFIG_FILE};
+use crate::diagnostics::{Diagnostics, Pos};
+use crate::markdown::{self, NoLinks, Rendered, Source};
+use crate::model::*;
+use crate::parse;
+use crate::render::{compile_templates, Bodies, OutputFile, Renderer};
+use crate::source::Snapshot;
+use crate::theme::Theme;
+use crate::{dates, feeds};
+
+/// What to build.
+#[derive(Debug, Clone, Default)]
+pub struct BuildOptions {
+    pub include: Include,
+    /// Overrides `base_url` from rca-site.toml (e.g. a deploy preview URL).
+    pub base_url: Option<String>,
+    /// The date "overdue" is measured against; today when unset.
+    pub build_date: Option<Date>,
+}
+
+/// Time spent per stage, for progress output and benchmarks.
+#[derive(Debug, Clone, Default)]
+pub struct Timings {
+    pub parse: Duration,
+    pub archive: Duration,
+    pub markdown: Duration,
+    pub render: Duration,
+}
+
+/// The result of running the pipeline.
+#[derive(Debug, Default)]
+pub struct Built {
+    /// Every file of the site; empty when there were errors.
+    pub files: Vec<OutputFile>,
+    pub diagnostics: Diagnostics,
+    pub incidents: usize,
+    pub left_out: usize,
+    pub pages: usize,
+    pub timings: Timings,
+}
+
+/// Runs the pipeline over a snapshot of the archive.
+pub fn build_site(snapshot: &Snapshot, opts: &BuildOptions) -> Built {
+    let mut diags = Diagnostics::new();
+    let mut timings = Timings::default();
+    let t0 = Instant::now();
+
+    let mut config = match snapshot.get(CONFIG_FILE) {
+        Some(bytes) => match parse::decode(CONFIG_FILE, bytes) {
+            Ok(text) => Config::parse(text, &mut diags),
+            Err(d) => {
+                diags.push(d);
+                Config::default()
+            }
+        },
+        None => Config::default(),
+    };
+    if let Some(url) = &opts.base_url {
+        config.base_url = url.trim().trim_end_matches('/').to_string();
+    }
+
+    let incident_files: Vec<(&str, &[u8])> = snapshot.under("content/incidents/").filter(|(p, _)| p.ends_with(".md")).collect();
+    if snapshot.under("content/").next().is_none() {
+        diags.warning("content", Pos::UNKNOWN, "no content/ folder: the site has no incidents yet (write one with `rca-site new \"Title\"`)");
+    }
+    let parsed: Vec<Result<Incident, Vec<_>>> =
+        incident_files.par_iter().map(|(path, bytes)| parse::parse_incident(path, bytes, &config)).collect();
+    let incidents: Vec<Incident> = parsed.into_iter().filter_map(|r| parse::collect(r, &mut diags)).collect();
+
+    let causes: Vec<CauseDoc> = snapshot
+        .under("content/causes/")
+        .filter(|(p, _)| p.ends_with(".md"))
+        .filter_map(|(p, b)| parse::collect(parse::parse_cause(p, b), &mut diags))
+        .collect();
+    let pages: Vec<Page> = snapshot
+        .under("content/pages/")
+        .filter(|(p, _)| p.ends_with(".md"))
+        .filter_map(|(p, b)| {
+            let stem = p.rsplit('/').next().unwrap_or(p).trim_end_matches(".md");
+            let id = crate::slugs::slugify(stem);
+            parse::collect(parse::parse_page(p, b, &id), &mut diags)
+        })
+        .collect();
+    let home = snapshot
+        .get("content/_index.md")
+        .and_then(|b| parse::collect(parse::parse_page("content/_index.md", b, ""), &mut diags));
+    timings.parse = t0.elapsed();
+
+    let t1 = Instant::now();
+    let archive = Archive::build(config, opts.include, incidents, causes, pages, home, &mut diags);
+    if archive.config.base_url.is_empty() {
+        diags.warning("", Pos::UNKNOWN, "base_url is not set: the feed and sitemap will use root-relative links (set base_url = \"https://…\" in rca-site.toml, or pass --base-url)");
+    }
+    timings.archive = t1.elapsed();
+
+    let t2 = Instant::now();
+    let bodies = render_bodies(&archive);
+    for r in bodies.incidents.iter().chain(bodies.causes.values()).chain(&bodies.pages).chain(&bodies.home) {
+        diags.extend(r.diagnostics.iter().cloned());
+    }
+    timings.markdown = t2.elapsed();
+
+    let theme = Theme::load(snapshot);
+    let mut built = Built {
+        incidents: archive.incidents.len(),
+        left_out: archive.left_out,
+        ..Built::default()
+    };
+    let Some(tera) = compile_templates(&theme, &mut diags) else {
+        built.diagnostics = diags;
+        built.timings = timings;
+        return built;
+    };
+    if diags.has_errors() {
+        built.diagnostics = diags;
+        built.timings = timings;
+        return built;
+    }
+
+    let t3 = Instant::now();
+    let build_date = opts.build_date.unwrap_or_else(dates::today);
+    let renderer = Renderer::new(&archive, &tera, &bodies, build_date);
+    let mut files = renderer.render_all(&theme, &mut diags);
+    built.pages = files.len();
+    let now = jiff::Timestamp::now();
+    let sitemap = feeds::sitemap(&archive, &files);
+    files.push(sitemap);
+    files.push(feeds::atom(&archive, now));
+    files.push(feeds::json(&archive, now));
+    files.extend(feeds::redirects(&archive));
+    for (path, bytes) in &theme.assets {
+        files.push(OutputFile::new(path.clone(), bytes.clone()));
+    }
+    check_collisions(&archive, &mut files, &mut diags);
+    timings.render = t3.elapsed();
+
+    built.timings = timings;
+    if !diags.has_errors() {
+        built.files = files;
+    }
+    built.diagnostics = diags;
+    built
+}
+
+/// Renders every Markdown body in parallel, with cross-links resolved
+/// against the archive.
+fn render_bodies(archive: &Archive) -> Bodies {
+    let unsafe_html = archive.config.unsafe_html;
+    let md = |body: &str, path: &str, line: usize| -> Rendered {
+        markdown::render(body, &Source { path, body_line: line }, archive, unsafe_html)
+    };
+    Bodies {
+        incidents: archive.incidents.par_iter().map(|i| md(&i.body, &i.source_path, i.body_line)).collect(),
+        causes: archive
+            .cause_docs
+            .par_iter()
+            .map(|(slug, c)| (slug.clone(), md(&c.body, &c.source_path, c.body_line)))
+            .collect(),
+        pages: archive.pages.iter().map(|p| md(&p.body, &p.source_path, p.body_line)).collect(),
+        home: archive
+            .home
+            .as_ref()
+            .map(|p| markdown::render(&p.body, &Source { path: &p.source_path, body_line: p.body_line }, &NoLinks, unsafe_html)),
+    }
+}
+
+/// Two outputs at one path (an alias over a real page, a page id equal to
+/// an asset) would silently lose one: report it instead.
+fn check_collisions(archive: &Archive, files: &mut [OutputFile], diags: &mut Diagnostics) {
+    let mut seen: std::collections::HashMap<&str, usize> = std::collections::HashMap::new();
+    for (n, f) in files.iter().enumerate() {
+        if let Some(&first) = seen.get(f.path.as_str()) {
+            let _ = first;
+            let culprit = archive
+                .incidents
+                .iter()
+                .find(|i| i.aliases.iter().any(|a| f.path.starts_with(a.trim_start_matches('/'))))
+                .map_or_else(|| "theme/static".to_string(), |i| i.source_path.clone());
+            diags.error(culprit, Pos::UNKNOWN, format!("two outputs would be written to /{}; expected every page, alias and asset to have its own path", f.path));
+        } else {
+            seen.insert(&f.path, n);
+        }
+    }
+}

@@ -1,0 +1,72 @@
+//! Source: the files of an archive, read from the working tree (or, later,
+//! from a git tree) into memory.
+//!
+//! Every later stage sees only a [`Snapshot`] — paths relative to the
+//! archive root, `/`-separated — so building a commit's tree or the working
+//! tree is the same pipeline.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::sync::Arc;
+
+use rayon::prelude::*;
+
+use crate::config::CONFIG_FILE;
+
+/// The archive's files that matter to the build: `rca-site.toml`,
+/// `content/**` and `theme/**`.
+#[derive(Debug, Clone, Default)]
+pub struct Snapshot {
+    pub files: BTreeMap<String, Arc<Vec<u8>>>,
+}
+
+impl Snapshot {
+    /// Reads the working tree under `root`. Hidden files and editor
+    /// leftovers (`.#x`, `x~`, `.x.swp`) are skipped; symlinks are followed
+    /// only inside the archive.
+    pub fn from_dir(root: &Path) -> std::io::Result<Snapshot> {
+        let mut paths: Vec<String> = Vec::new();
+        if root.join(CONFIG_FILE).is_file() {
+            paths.push(CONFIG_FILE.to_string());
+        }
+        for top in ["content", "theme"] {
+            let dir = root.join(top);
+            if !dir.is_dir() {
+                continue;
+            }
+            let walker = walkdir::WalkDir::new(&dir).follow_links(false).sort_by_file_name();
+            for entry in walker.into_iter().filter_entry(|e| e.depth() == 0 || !is_ignored(e.file_name())) {
+                let entry = entry.map_err(std::io::Error::other)?;
+                if !entry.file_type().is_file() {
+                    continue;
+                }
+                if let Ok(rel) = entry.path().strip_prefix(root) {
+                    let rel: Vec<String> = rel.components().map(|c| c.as_os_str().to_string_lossy().into_owned()).collect();
+                    paths.push(rel.join("/"));
+                }
+            }
+        }
+        let files: std::io::Result<Vec<(String, Arc<Vec<u8>>)>> = paths
+            .into_par_iter()
+            .map(|p| std::fs::read(root.join(&p)).map(|b| (p, Arc::new(b))))
+            .collect();
+        Ok(Snapshot { files: files?.into_iter().collect() })
+    }
+
+    pub fn get(&self, path: &str) -> Option<&[u8]> {
+        self.files.get(path).map(|b| b.as_slice())
+    }
+
+    /// Files whose path starts with `prefix` (e.g. `"content/incidents/"`).
+    pub fn under<'a>(&'a self, prefix: &'a str) -> impl Iterator<Item = (&'a str, &'a [u8])> + 'a {
+        self.files
+            .range(prefix.to_string()..)
+            .take_while(move |(p, _)| p.starts_with(prefix))
+            .map(|(p, b)| (p.as_str(), b.as_slice()))
+    }
+}
+
+fn is_ignored(name: &std::ffi::OsStr) -> bool {
+    let name = name.to_string_lossy();
+    name.starts_with('.') || name.starts_with('#') || name.ends_with('~') || name.ends_with(".swp") || name.ends_with(".tmp")
+}
