@@ -100,7 +100,7 @@ pub fn build_site(snapshot: &Snapshot, opts: &BuildOptions) -> Built {
 
     let t1 = Instant::now();
     let archive = Archive::build(config, opts.include, incidents, causes, pages, home, &mut diags);
-    if archive.config.base_url.is_empty() {
+    if archive.config.base_url.is_empty() && !diags.has_errors() {
         diags.warning("", Pos::UNKNOWN, "base_url is not set: the feed and sitemap will use root-relative links (set base_url = \"https://…\" in rca-site.toml, or pass --base-url)");
     }
     timings.archive = t1.elapsed();
