@@ -83,13 +83,13 @@ fn entry_title(i: &Incident) -> String {
 }
 
 /// `/sitemap.xml`: every page of the site.
-pub fn sitemap(a: &Archive, pages: &[OutputFile]) -> OutputFile {
+pub fn sitemap(a: &Archive, pages: &[String]) -> OutputFile {
     let lastmod: std::collections::HashMap<String, String> =
         a.incidents.iter().map(|i| (format!("incidents/{}/index.html", i.id), dates::iso_date(i.date))).collect();
     let mut x = String::from("<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">\n");
     let mut paths: Vec<&str> = pages
         .iter()
-        .map(|p| p.path.as_str())
+        .map(String::as_str)
         .filter(|p| p.ends_with("index.html"))
         .collect();
     paths.sort_unstable();

@@ -5,51 +5,119 @@
 //! one. A build that fails, at any point, leaves the previous output
 //! byte-identical.
 
+use std::collections::HashSet;
 use std::io;
 use std::path::{Path, PathBuf};
+use std::sync::Mutex;
 
 use rayon::prelude::*;
 
 use crate::render::OutputFile;
 
-/// Writes `files` as the new contents of `out`.
-pub fn write_site(out: &Path, files: &[OutputFile]) -> io::Result<()> {
-    let parent = match out.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
-        _ => PathBuf::from("."),
-    };
-    std::fs::create_dir_all(&parent)?;
-    let name = out.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "public".into());
-    let staging = parent.join(format!(".{name}.rca-new-{}", std::process::id()));
-    let result = write_tree(&staging, files).and_then(|()| swap(&staging, out, &parent, &name));
-    if result.is_err() {
-        let _ = std::fs::remove_dir_all(&staging);
-    }
-    result
+/// Where rendered files go as soon as they are rendered: a staging
+/// directory ([`Staging`], for `build`), memory ([`Memory`], for `serve` and
+/// tests) or nowhere ([`Discard`], for `check`). Rendering streams into the
+/// sink from many threads, so a large site is never held in memory twice.
+pub trait Sink: Sync {
+    fn put(&self, file: OutputFile) -> io::Result<()>;
 }
 
-fn write_tree(dir: &Path, files: &[OutputFile]) -> io::Result<()> {
-    if dir.exists() {
-        std::fs::remove_dir_all(dir)?;
+/// Keeps every file in memory.
+#[derive(Debug, Default)]
+pub struct Memory(pub Mutex<Vec<OutputFile>>);
+
+impl Memory {
+    pub fn into_files(self) -> Vec<OutputFile> {
+        let mut files = self.0.into_inner().unwrap_or_else(|e| e.into_inner());
+        files.sort_by(|a, b| a.path.cmp(&b.path));
+        files
     }
-    std::fs::create_dir_all(dir)?;
-    // Create directories first (sequentially, each once), then write files in parallel.
-    let mut dirs: Vec<PathBuf> = files
-        .iter()
-        .filter_map(|f| Path::new(&f.path).parent().map(Path::to_path_buf))
-        .filter(|p| !p.as_os_str().is_empty())
-        .collect();
-    dirs.sort();
-    dirs.dedup();
-    for d in &dirs {
-        std::fs::create_dir_all(dir.join(d))?;
+}
+
+impl Sink for Memory {
+    fn put(&self, file: OutputFile) -> io::Result<()> {
+        self.0.lock().unwrap_or_else(|e| e.into_inner()).push(file);
+        Ok(())
     }
-    files.par_iter().try_for_each(|f| {
-        if !is_safe_relative(&f.path) {
-            return Err(io::Error::new(io::ErrorKind::InvalidInput, format!("refusing to write outside the output: {}", f.path)));
+}
+
+/// Drops every file (`check`).
+pub struct Discard;
+
+impl Sink for Discard {
+    fn put(&self, _: OutputFile) -> io::Result<()> {
+        Ok(())
+    }
+}
+
+/// A fresh directory next to the output that becomes the output only when
+/// [`Staging::commit`] is called; dropped uncommitted, it is removed.
+pub struct Staging {
+    dir: PathBuf,
+    out: PathBuf,
+    made: Mutex<HashSet<PathBuf>>,
+    committed: bool,
+}
+
+impl Staging {
+    pub fn new(out: &Path) -> io::Result<Staging> {
+        let parent = match out.parent() {
+            Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+            _ => PathBuf::from("."),
+        };
+        std::fs::create_dir_all(&parent)?;
+        let name = out.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "public".into());
+        let dir = parent.join(format!(".{name}.rca-new-{}", std::process::id()));
+        if dir.exists() {
+            std::fs::remove_dir_all(&dir)?;
         }
-        std::fs::write(dir.join(&f.path), &f.bytes)
-    })
+        std::fs::create_dir_all(&dir)?;
+        Ok(Staging { dir, out: out.to_path_buf(), made: Mutex::new(HashSet::new()), committed: false })
+    }
+
+    /// Swaps the staged site in place of the output.
+    pub fn commit(mut self) -> io::Result<()> {
+        self.committed = true;
+        let parent = self.dir.parent().map(Path::to_path_buf).unwrap_or_else(|| PathBuf::from("."));
+        let name = self.out.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        let result = swap(&self.dir, &self.out, &parent, &name);
+        if result.is_err() {
+            let _ = std::fs::remove_dir_all(&self.dir);
+        }
+        result
+    }
+}
+
+impl Drop for Staging {
+    fn drop(&mut self) {
+        if !self.committed {
+            let _ = std::fs::remove_dir_all(&self.dir);
+        }
+    }
+}
+
+impl Sink for Staging {
+    fn put(&self, file: OutputFile) -> io::Result<()> {
+        if !is_safe_relative(&file.path) {
+            return Err(io::Error::new(io::ErrorKind::InvalidInput, format!("refusing to write outside the output: {}", file.path)));
+        }
+        let path = self.dir.join(&file.path);
+        if let Some(parent) = path.parent() {
+            let known = self.made.lock().unwrap_or_else(|e| e.into_inner()).contains(parent);
+            if !known {
+                std::fs::create_dir_all(parent)?;
+                self.made.lock().unwrap_or_else(|e| e.into_inner()).insert(parent.to_path_buf());
+            }
+        }
+        std::fs::write(path, &file.bytes)
+    }
+}
+
+/// Writes `files` as the new contents of `out` (all or nothing).
+pub fn write_site(out: &Path, files: &[OutputFile]) -> io::Result<()> {
+    let staging = Staging::new(out)?;
+    files.par_iter().try_for_each(|f| staging.put(f.clone()))?;
+    staging.commit()
 }
 
 /// Replaces `out` by `staging`: rename the old output aside, rename the
@@ -66,11 +134,27 @@ fn swap(staging: &Path, out: &Path, parent: &Path, name: &str) -> io::Result<()>
             let _ = std::fs::rename(&old, out);
             return Err(e);
         }
-        std::fs::remove_dir_all(&old)?;
+        remove_tree(&old)?;
     } else {
         std::fs::rename(staging, out)?;
     }
     Ok(())
+}
+
+/// Removes a directory tree, the first two levels in parallel: deleting
+/// thousands of page directories one by one is a large part of a rebuild.
+fn remove_tree(dir: &Path) -> io::Result<()> {
+    let mut subdirs = Vec::new();
+    for entry in std::fs::read_dir(dir)? {
+        let entry = entry?;
+        if entry.file_type()?.is_dir() {
+            for inner in std::fs::read_dir(entry.path())? {
+                subdirs.push(inner?.path());
+            }
+        }
+    }
+    subdirs.par_iter().try_for_each(|p| if p.is_dir() { std::fs::remove_dir_all(p) } else { std::fs::remove_file(p) })?;
+    std::fs::remove_dir_all(dir)
 }
 
 /// A relative path without `..`, absolute parts or empty segments.

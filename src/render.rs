@@ -16,6 +16,7 @@ use crate::dates;
 use crate::diagnostics::{Diagnostics, Pos};
 use crate::markdown::{Rendered, TocEntry};
 use crate::model::*;
+use crate::output::Sink;
 use crate::slugs::slugify;
 use crate::theme::Theme;
 
@@ -125,6 +126,10 @@ struct Card {
     time_to_mitigate: Option<String>,
     time_to_resolve: Option<String>,
     open_actions: usize,
+    /// The card and the table row, rendered once by the theme's
+    /// `incident_card` and `incident_row` components.
+    card_html: String,
+    row_html: String,
 }
 
 #[derive(Serialize)]
@@ -195,7 +200,15 @@ pub struct Renderer<'a> {
 impl<'a> Renderer<'a> {
     pub fn new(archive: &'a Archive, tera: &'a Tera, bodies: &'a Bodies, build_date: Date) -> Self {
         let base = archive.base();
-        let cards: Vec<Card> = archive.incidents.par_iter().map(|i| card(archive, &base, i, build_date)).collect();
+        let mut cards: Vec<Card> = archive.incidents.par_iter().map(|i| card(archive, &base, i)).collect();
+        cards.par_iter_mut().for_each(|c| {
+            let mut ctx = Context::new();
+            ctx.insert("incident", &*c);
+            c.card_html = tera.render_component("incident_card", &ctx, None, true).unwrap_or_default();
+            let mut ctx = Context::new();
+            ctx.insert("i", &*c);
+            c.row_html = tera.render_component("incident_row", &ctx, None, true).unwrap_or_default();
+        });
         let card_values = cards.par_iter().map(Value::from_serializable).collect();
         let config = &archive.config;
         let site = SiteView {
@@ -213,8 +226,9 @@ impl<'a> Renderer<'a> {
         Renderer { archive, tera, bodies, build_date, base, cards, card_values, globals }
     }
 
-    /// Renders every HTML page of the site.
-    pub fn render_all(&self, theme: &Theme, diags: &mut Diagnostics) -> Vec<OutputFile> {
+    /// Renders every HTML page of the site into `sink`, in parallel, and
+    /// returns the paths written.
+    pub fn render_all(&self, theme: &Theme, sink: &dyn Sink, diags: &mut Diagnostics) -> Vec<String> {
         let mut jobs: Vec<Job> = vec![Job::Home, Job::Incidents, Job::NotFound];
         jobs.extend((0..self.archive.incidents.len()).map(Job::Incident));
         for tax in Taxonomy::ALL {
@@ -224,21 +238,30 @@ impl<'a> Renderer<'a> {
         jobs.extend((0..self.archive.config.severities.len()).map(Job::Severity));
         jobs.extend((0..self.archive.pages.len()).map(Job::Page));
 
-        let results: Vec<Result<OutputFile, tera::Error>> = jobs.par_iter().map(|job| self.render_job(job)).collect();
-        let mut files = Vec::with_capacity(results.len());
+        let results: Vec<Result<String, RenderError>> = jobs
+            .par_iter()
+            .map(|job| {
+                let file = self.render_job(job).map_err(RenderError::Template)?;
+                let path = file.path.clone();
+                sink.put(file).map_err(|e| RenderError::Write(path.clone(), e))?;
+                Ok(path)
+            })
+            .collect();
+        let mut paths = Vec::with_capacity(results.len());
         let mut reported = false;
         for r in results {
             match r {
-                Ok(f) => files.push(f),
+                Ok(p) => paths.push(p),
+                Err(RenderError::Write(path, e)) => diags.error("", Pos::UNKNOWN, format!("writing {path}: {e}")),
                 // One broken template fails every page that uses it; say it once.
-                Err(e) if !reported => {
+                Err(RenderError::Template(e)) if !reported => {
                     reported = true;
                     report_tera_error(theme, &e, diags);
                 }
-                Err(_) => {}
+                Err(RenderError::Template(_)) => {}
             }
         }
-        files
+        paths
     }
 
     fn render_job(&self, job: &Job) -> Result<OutputFile, tera::Error> {
@@ -344,12 +367,17 @@ impl<'a> Renderer<'a> {
         struct Year {
             year: i16,
             count: usize,
+            incidents: Vec<Value>,
         }
         let mut years: Vec<Year> = Vec::new();
-        for i in &self.archive.incidents {
+        for (n, i) in self.archive.incidents.iter().enumerate() {
+            let card = self.card_values[n].clone();
             match years.last_mut() {
-                Some(y) if y.year == i.date.year() => y.count += 1,
-                _ => years.push(Year { year: i.date.year(), count: 1 }),
+                Some(y) if y.year == i.date.year() => {
+                    y.count += 1;
+                    y.incidents.push(card);
+                }
+                _ => years.push(Year { year: i.date.year(), count: 1, incidents: vec![card] }),
             }
         }
         ctx.insert("years", &years);
@@ -452,6 +480,11 @@ impl<'a> Renderer<'a> {
     }
 }
 
+enum RenderError {
+    Template(tera::Error),
+    Write(String, std::io::Error),
+}
+
 enum Job {
     Home,
     Incidents,
@@ -503,9 +536,8 @@ fn term_views(a: &Archive, base: &str, tax: Taxonomy, terms: &[Term]) -> Vec<Ter
         .collect()
 }
 
-fn card(a: &Archive, base: &str, i: &Incident, today: Date) -> Card {
+fn card(a: &Archive, base: &str, i: &Incident) -> Card {
     let ts = i.timestamps;
-    let _ = today;
     Card {
         id: i.id.clone(),
         url: format!("{base}{}", i.url_path()),
@@ -526,6 +558,8 @@ fn card(a: &Archive, base: &str, i: &Incident, today: Date) -> Card {
         time_to_mitigate: ts.time_to_mitigate().map(dates::human_duration),
         time_to_resolve: ts.time_to_resolve().map(dates::human_duration),
         open_actions: i.action_items.iter().filter(|it| it.status.is_pending()).count(),
+        card_html: String::new(),
+        row_html: String::new(),
     }
 }
 

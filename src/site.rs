@@ -15,6 +15,7 @@ use crate::diagnostics::{Diagnostics, Pos};
 use crate::markdown::{self, NoLinks, Rendered, Source};
 use crate::model::*;
 use crate::parse;
+use crate::output::Sink;
 use crate::render::{compile_templates, Bodies, OutputFile, Renderer};
 use crate::source::Snapshot;
 use crate::theme::Theme;
@@ -42,8 +43,8 @@ pub struct Timings {
 /// The result of running the pipeline.
 #[derive(Debug, Default)]
 pub struct Built {
-    /// Every file of the site; empty when there were errors.
-    pub files: Vec<OutputFile>,
+    /// Paths of every file given to the sink.
+    pub paths: Vec<String>,
     pub diagnostics: Diagnostics,
     pub incidents: usize,
     pub left_out: usize,
@@ -52,7 +53,7 @@ pub struct Built {
 }
 
 /// Runs the pipeline over a snapshot of the archive.
-pub fn build_site(snapshot: &Snapshot, opts: &BuildOptions) -> Built {
+pub fn build_site(snapshot: &Snapshot, opts: &BuildOptions, sink: &dyn Sink) -> Built {
     let mut diags = Diagnostics::new();
     let mut timings = Timings::default();
     let t0 = Instant::now();
@@ -132,24 +133,26 @@ pub fn build_site(snapshot: &Snapshot, opts: &BuildOptions) -> Built {
     let t3 = Instant::now();
     let build_date = opts.build_date.unwrap_or_else(dates::today);
     let renderer = Renderer::new(&archive, &tera, &bodies, build_date);
-    let mut files = renderer.render_all(&theme, &mut diags);
-    built.pages = files.len();
+    let mut paths = renderer.render_all(&theme, sink, &mut diags);
+    built.pages = paths.len();
     let now = jiff::Timestamp::now();
-    let sitemap = feeds::sitemap(&archive, &files);
-    files.push(sitemap);
-    files.push(feeds::atom(&archive, now));
-    files.push(feeds::json(&archive, now));
-    files.extend(feeds::redirects(&archive));
+    let mut extra = vec![feeds::sitemap(&archive, &paths), feeds::atom(&archive, now), feeds::json(&archive, now)];
+    extra.extend(feeds::redirects(&archive));
     for (path, bytes) in &theme.assets {
-        files.push(OutputFile::new(path.clone(), bytes.clone()));
+        extra.push(OutputFile::new(path.clone(), bytes.clone()));
     }
-    check_collisions(&archive, &mut files, &mut diags);
+    for f in extra {
+        paths.push(f.path.clone());
+        let path = f.path.clone();
+        if let Err(e) = sink.put(f) {
+            diags.error("", Pos::UNKNOWN, format!("writing {path}: {e}"));
+        }
+    }
+    check_collisions(&archive, &paths, &mut diags);
     timings.render = t3.elapsed();
 
     built.timings = timings;
-    if !diags.has_errors() {
-        built.files = files;
-    }
+    built.paths = paths;
     built.diagnostics = diags;
     built
 }
@@ -178,19 +181,16 @@ fn render_bodies(archive: &Archive) -> Bodies {
 
 /// Two outputs at one path (an alias over a real page, a page id equal to
 /// an asset) would silently lose one: report it instead.
-fn check_collisions(archive: &Archive, files: &mut [OutputFile], diags: &mut Diagnostics) {
-    let mut seen: std::collections::HashMap<&str, usize> = std::collections::HashMap::new();
-    for (n, f) in files.iter().enumerate() {
-        if let Some(&first) = seen.get(f.path.as_str()) {
-            let _ = first;
+fn check_collisions(archive: &Archive, paths: &[String], diags: &mut Diagnostics) {
+    let mut seen: std::collections::HashSet<&str> = std::collections::HashSet::new();
+    for path in paths {
+        if !seen.insert(path.as_str()) {
             let culprit = archive
                 .incidents
                 .iter()
-                .find(|i| i.aliases.iter().any(|a| f.path.starts_with(a.trim_start_matches('/'))))
+                .find(|i| i.aliases.iter().any(|a| path.starts_with(a.trim_start_matches('/'))))
                 .map_or_else(|| "theme/static".to_string(), |i| i.source_path.clone());
-            diags.error(culprit, Pos::UNKNOWN, format!("two outputs would be written to /{}; expected every page, alias and asset to have its own path", f.path));
-        } else {
-            seen.insert(&f.path, n);
+            diags.error(culprit, Pos::UNKNOWN, format!("two outputs would be written to /{path}; expected every page, alias and asset to have its own path"));
         }
     }
 }

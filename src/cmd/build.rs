@@ -8,6 +8,7 @@ use clap::Args;
 use super::{root_dir, EXIT_CONTENT, EXIT_USAGE};
 use crate::diagnostics::{format_report, Format};
 use crate::model::Include;
+use crate::output::Staging;
 use crate::site::{build_site, BuildOptions};
 use crate::source::Snapshot;
 
@@ -36,6 +37,7 @@ pub fn run(args: BuildArgs, quiet: bool) -> i32 {
         Ok(r) => r,
         Err(code) => return code,
     };
+    let read_start = Instant::now();
     let snapshot = match Snapshot::from_dir(&root) {
         Ok(s) => s,
         Err(e) => {
@@ -43,43 +45,52 @@ pub fn run(args: BuildArgs, quiet: bool) -> i32 {
             return EXIT_USAGE;
         }
     };
-    let opts = BuildOptions {
-        include: Include { drafts: args.drafts, internal: args.internal },
-        base_url: args.base_url,
-        build_date: None,
-    };
-    let built = build_site(&snapshot, &opts);
-    eprint!("{}", format_report(&built.diagnostics, Format::Text));
-    if built.diagnostics.has_errors() {
-        let n = built.diagnostics.error_count();
-        eprintln!("error: build failed with {n} error{}; the previous output was left untouched", if n == 1 { "" } else { "s" });
-        return EXIT_CONTENT;
-    }
-
+    let read_time = read_start.elapsed();
     let out = args.out.unwrap_or_else(|| root.join(config_output(&snapshot)));
     if let Err(msg) = check_output_dir(&root, &out) {
         eprintln!("error: {msg}");
         return EXIT_USAGE;
     }
-    let write_start = Instant::now();
-    if let Err(e) = crate::output::write_site(&out, &built.files) {
-        eprintln!("error: writing {}: {e}; the previous output was left untouched", out.display());
+    let staging = match Staging::new(&out) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("error: cannot write next to {}: {e}", out.display());
+            return EXIT_CONTENT;
+        }
+    };
+    let opts = BuildOptions {
+        include: Include { drafts: args.drafts, internal: args.internal },
+        base_url: args.base_url,
+        build_date: None,
+    };
+    let built = build_site(&snapshot, &opts, &staging);
+    eprint!("{}", format_report(&built.diagnostics, Format::Text));
+    if built.diagnostics.has_errors() {
+        drop(staging);
+        let n = built.diagnostics.error_count();
+        eprintln!("error: build failed with {n} error{}; the previous output was left untouched", if n == 1 { "" } else { "s" });
+        return EXIT_CONTENT;
+    }
+    let swap_start = Instant::now();
+    if let Err(e) = staging.commit() {
+        eprintln!("error: replacing {}: {e}; the previous output was left untouched", out.display());
         return EXIT_CONTENT;
     }
     if !quiet {
         let t = &built.timings;
         eprintln!(
-            "Built {} incident{} ({} left out), {} pages → {} in {} ms (parse {} ms, markdown {} ms, render {} ms, write {} ms)",
+            "Built {} incident{} ({} left out), {} pages → {} in {} ms (read {} ms, parse {} ms, markdown {} ms, render+write {} ms, swap {} ms)",
             built.incidents,
             if built.incidents == 1 { "" } else { "s" },
             built.left_out,
             built.pages,
             out.display(),
             started.elapsed().as_millis(),
+            read_time.as_millis(),
             t.parse.as_millis(),
             t.markdown.as_millis(),
             t.render.as_millis(),
-            write_start.elapsed().as_millis()
+            swap_start.elapsed().as_millis()
         );
     }
     0

@@ -43,7 +43,7 @@ pub fn run(args: CheckArgs, quiet: bool) -> i32 {
         }
     };
     let opts = BuildOptions { include: Include { drafts: true, internal: true }, ..BuildOptions::default() };
-    let built = build_site(&snapshot, &opts);
+    let built = build_site(&snapshot, &opts, &crate::output::Discard);
     let format = match args.format {
         FormatArg::Text => Format::Text,
         FormatArg::Github => Format::Github,
