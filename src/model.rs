@@ -265,6 +265,8 @@ pub struct Page {
     pub source_path: String,
     pub title: String,
     pub description: String,
+    /// Shorter title for the navigation bar (default: the title).
+    pub nav_title: Option<String>,
     pub body: String,
     pub body_line: usize,
 }

@@ -470,6 +470,8 @@ pub fn parse_cause(path: &str, bytes: &[u8]) -> Result<CauseDoc, Vec<Diagnostic>
 struct RawPage {
     title: Option<S<String>>,
     description: Option<S<String>>,
+    /// Shorter title for the navigation bar.
+    nav_title: Option<S<String>>,
 }
 
 /// Parses `content/pages/<id>.md` and `content/_index.md`.
@@ -485,6 +487,7 @@ pub fn parse_page(path: &str, bytes: &[u8], id: &str) -> Result<Page, Vec<Diagno
             source_path: path.to_string(),
             title,
             description: Checker::text(raw.description).unwrap_or_default(),
+            nav_title: Checker::text(raw.nav_title),
             body: split.body.to_string(),
             body_line: split.body_line,
         }),

@@ -95,6 +95,15 @@ struct SiteView<'a> {
     repo_url: Option<&'a str>,
     severities: Vec<SeverityView>,
     build_date: String,
+    pages: Vec<NavPage<'a>>,
+}
+
+#[derive(Serialize)]
+struct NavPage<'a> {
+    id: &'a str,
+    title: &'a str,
+    nav_title: &'a str,
+    url: String,
 }
 
 #[derive(Serialize)]
@@ -218,6 +227,16 @@ impl<'a> Renderer<'a> {
             repo_url: config.repo_url.as_deref(),
             severities: config.severities.iter().map(|s| severity_view(archive, &base, s)).collect(),
             build_date: dates::iso_date(build_date),
+            pages: archive
+                .pages
+                .iter()
+                .map(|p| NavPage {
+                    id: &p.id,
+                    title: &p.title,
+                    nav_title: p.nav_title.as_deref().unwrap_or(&p.title),
+                    url: format!("{base}/{}/", p.id),
+                })
+                .collect(),
         };
         let mut globals = Context::new();
         globals.insert("site", &site);

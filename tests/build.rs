@@ -273,3 +273,44 @@ fn an_archive_with_only_content_builds() {
     assert!(stderr(&o).contains("base_url is not set"));
     assert!(std::fs::read_to_string(out.join("incidents/one/index.html")).unwrap().contains("Hello"));
 }
+
+/// Every root-relative link and asset in every page points at a file of
+/// the site: no page links to a section that does not exist.
+#[test]
+fn every_internal_link_resolves() {
+    for (fixture, flags) in [("good", vec![]), ("good", vec!["--drafts", "--internal"])] {
+        let site = Site::build(fixture, &flags).ok();
+        check_links(&site);
+    }
+    // The repository's own example archive too.
+    let tmp = TempDir::new("example");
+    let out = tmp.path().join("public");
+    let root = env!("CARGO_MANIFEST_DIR");
+    let output = rca(&["build", "--root", root, "--out", out.to_str().unwrap()]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    check_links(&Site { tmp, out, output });
+}
+
+fn check_links(site: &Site) {
+    let mut checked = 0;
+    for (path, bytes) in site.all_files() {
+        if !path.ends_with(".html") {
+            continue;
+        }
+        let text = String::from_utf8_lossy(&bytes);
+        for attr in ["href=\"", "src=\""] {
+            for (i, _) in text.match_indices(attr) {
+                let rest = &text[i + attr.len()..];
+                let url = &rest[..rest.find('"').unwrap()];
+                if !url.starts_with('/') || url.starts_with("//") {
+                    continue;
+                }
+                let target = url.split(['#', '?']).next().unwrap();
+                let file = if target.ends_with('/') { format!("{target}index.html") } else { target.to_string() };
+                assert!(site.exists(&file), "{path} links to {url}, which does not exist");
+                checked += 1;
+            }
+        }
+    }
+    assert!(checked > 50, "only {checked} links checked");
+}
