@@ -596,4 +596,23 @@ mod tests {
         assert_eq!(normalise_alias("/../etc/"), None);
         assert_eq!(normalise_alias("https://x"), None);
     }
+
+    /// Every prefix of a full incident, and the same with bytes replaced by
+    /// troublesome ones, parses to a value or to errors: never a panic.
+    #[test]
+    fn never_panics_on_mangled_input() {
+        let full = "---\ntitle: \"T: ü\"\ndate: 2021-02-10\nseverity: SEV2\nservices: [a, \"B c\"]\nstarted: 2021-02-09T16:00:00Z\nresolved: 2021-02-10 18:00\naction_items:\n  - title: x\n    status: open\n    due: 2021-03-01\naliases: [/old/]\n---\n## Body [[x]]\n";
+        let config = Config::default();
+        let bytes = full.as_bytes();
+        for end in 0..=bytes.len() {
+            let _ = parse_incident("p.md", &bytes[..end], &config);
+        }
+        for i in 0..bytes.len() {
+            for b in [b'\n', b'"', b'[', b':', b'-', b'\t', 0xff, b'&', b'*', b'!', b'|', b'{'] {
+                let mut v = bytes.to_vec();
+                v[i] = b;
+                let _ = parse_incident("p.md", &v, &config);
+            }
+        }
+    }
 }
