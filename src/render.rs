@@ -190,6 +190,7 @@ struct IncidentView<'a> {
 struct TermCount {
     term: TermView,
     count: usize,
+    first_date: String,
     last_date: String,
 }
 
@@ -369,6 +370,7 @@ impl<'a> Renderer<'a> {
             .map(|t| TermCount {
                 term: self.term_view(tax, t),
                 count: t.incidents.len(),
+                first_date: t.incidents.last().map(|&n| dates::iso_date(self.archive.incidents[n].date)).unwrap_or_default(),
                 last_date: t.incidents.first().map(|&n| dates::iso_date(self.archive.incidents[n].date)).unwrap_or_default(),
             })
             .collect()
