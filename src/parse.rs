@@ -94,10 +94,52 @@ fn in_file(split: &Split, p: Pos) -> Pos {
 }
 
 /// Deserializes the front matter, reporting a YAML error at its file position.
-fn front_matter<T: for<'de> Deserialize<'de>>(path: &str, split: &Split) -> Result<T, Diagnostic> {
-    let yaml_text = if split.yaml.trim().is_empty() { "{}" } else { split.yaml };
-    yaml::from_str::<T>(yaml_text)
-        .map_err(|e| Diagnostic::error(path, in_file(split, e.pos), format!("front matter: {}", e.message)))
+///
+/// An unknown key stops the YAML crate at once, which would hide every other
+/// mistake in the file until it is fixed. So an unknown key written at the
+/// start of its line is reported, its lines are blanked (keeping every line
+/// number), and the rest is parsed again: the author sees all problems at once.
+fn front_matter<T: for<'de> Deserialize<'de>>(path: &str, split: &Split) -> Result<(T, Vec<Diagnostic>), Vec<Diagnostic>> {
+    let mut text = if split.yaml.trim().is_empty() { "{}".to_string() } else { split.yaml.to_string() };
+    let mut unknown = Vec::new();
+    loop {
+        match yaml::from_str::<T>(&text) {
+            Ok(v) => return Ok((v, unknown)),
+            Err(e) => {
+                let d = Diagnostic::error(path, in_file(split, e.pos), format!("front matter: {}", e.message));
+                let retry = e.message.starts_with("unknown field") && unknown.len() < 50 && blank_entry(&mut text, e.pos);
+                unknown.push(d);
+                if !retry {
+                    return Err(unknown);
+                }
+            }
+        }
+    }
+}
+
+/// Blanks the mapping entry whose key starts at `pos` (the key's line and
+/// the more-indented lines under it). Returns false when the key does not
+/// start its line (flow style), where blanking would lose other keys.
+fn blank_entry(text: &mut String, pos: Pos) -> bool {
+    let lines: Vec<&str> = text.split('\n').collect();
+    let Some(line) = lines.get(pos.line.wrapping_sub(1)) else { return false };
+    let indent = line.len() - line.trim_start().len();
+    if line.get(..indent).is_none_or(|p| p.chars().count() + 1 != pos.column) || line.trim_start().starts_with('{') {
+        return false;
+    }
+    let mut end = pos.line;
+    while end < lines.len() {
+        let l = lines[end];
+        let l_indent = l.len() - l.trim_start().len();
+        if l.trim().is_empty() || l_indent > indent {
+            end += 1;
+        } else {
+            break;
+        }
+    }
+    let out: Vec<&str> = lines.iter().enumerate().map(|(i, l)| if i + 1 >= pos.line && i < end { "" } else { l }).collect();
+    *text = out.join("\n");
+    true
 }
 
 #[derive(Debug, Deserialize)]
@@ -233,8 +275,8 @@ impl Checker<'_> {
 pub fn parse_incident(path: &str, bytes: &[u8], config: &Config) -> Result<Incident, Vec<Diagnostic>> {
     let text = decode(path, bytes).map_err(|d| vec![d])?;
     let split = split(path, text).map_err(|d| vec![d])?;
-    let raw: RawIncident = front_matter(path, &split).map_err(|d| vec![d])?;
-    let mut c = Checker { path, split, diags: Vec::new() };
+    let (raw, unknown): (RawIncident, _) = front_matter(path, &split)?;
+    let mut c = Checker { path, split, diags: unknown };
 
     let title = c.required("title", raw.title, "\"Release tag koa.2 could not be installed\"");
     let date = c
@@ -443,8 +485,8 @@ struct RawCause {
 pub fn parse_cause(path: &str, bytes: &[u8]) -> Result<CauseDoc, Vec<Diagnostic>> {
     let text = decode(path, bytes).map_err(|d| vec![d])?;
     let split = split(path, text).map_err(|d| vec![d])?;
-    let raw: RawCause = front_matter(path, &split).map_err(|d| vec![d])?;
-    let mut c = Checker { path, split, diags: Vec::new() };
+    let (raw, unknown): (RawCause, _) = front_matter(path, &split)?;
+    let mut c = Checker { path, split, diags: unknown };
     let stem = path.rsplit('/').next().unwrap_or(path).trim_end_matches(".md");
     let slug = slugify(stem);
     if slug.is_empty() {
@@ -478,8 +520,8 @@ struct RawPage {
 pub fn parse_page(path: &str, bytes: &[u8], id: &str) -> Result<Page, Vec<Diagnostic>> {
     let text = decode(path, bytes).map_err(|d| vec![d])?;
     let split = split(path, text).map_err(|d| vec![d])?;
-    let raw: RawPage = front_matter(path, &split).map_err(|d| vec![d])?;
-    let mut c = Checker { path, split, diags: Vec::new() };
+    let (raw, unknown): (RawPage, _) = front_matter(path, &split)?;
+    let mut c = Checker { path, split, diags: unknown };
     let title = c.required("title", raw.title, "\"About this archive\"");
     match title {
         Some((title, _)) if c.diags.is_empty() => Ok(Page {
