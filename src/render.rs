@@ -60,7 +60,7 @@ pub fn compile_templates(theme: &Theme, diags: &mut Diagnostics) -> Option<Tera>
     }
 }
 
-fn report_tera_error(theme: &Theme, e: &tera::Error, diags: &mut Diagnostics) {
+pub fn report_tera_error(theme: &Theme, e: &tera::Error, diags: &mut Diagnostics) {
     match e.kind() {
         tera::ErrorKind::SyntaxError(r) | tera::ErrorKind::RenderingError(r) => {
             let origin = theme.templates.get(r.filename()).map_or_else(|| format!("theme/templates/{}", r.filename()), |t| t.origin.clone());
@@ -208,17 +208,21 @@ pub struct Renderer<'a> {
 }
 
 impl<'a> Renderer<'a> {
-    pub fn new(archive: &'a Archive, tera: &'a Tera, bodies: &'a Bodies, build_date: Date) -> Self {
+    /// Prepares the shared data; fails when the theme's `incident_card` or
+    /// `incident_row` component cannot render.
+    pub fn new(archive: &'a Archive, tera: &'a Tera, bodies: &'a Bodies, build_date: Date) -> Result<Self, tera::Error> {
         let base = archive.base();
         let mut cards: Vec<Card> = archive.incidents.par_iter().map(|i| card(archive, &base, i)).collect();
-        cards.par_iter_mut().for_each(|c| {
+        cards.par_iter_mut().try_for_each(|c| -> Result<(), tera::Error> {
+            let value = Value::from_serializable(&*c);
             let mut ctx = Context::new();
-            ctx.insert("incident", &*c);
-            c.card_html = tera.render_component("incident_card", &ctx, None, true).unwrap_or_default();
+            ctx.insert_value("incident", value.clone());
+            c.card_html = tera.render_component("incident_card", &ctx, None, true)?;
             let mut ctx = Context::new();
-            ctx.insert("i", &*c);
-            c.row_html = tera.render_component("incident_row", &ctx, None, true).unwrap_or_default();
-        });
+            ctx.insert_value("i", value);
+            c.row_html = tera.render_component("incident_row", &ctx, None, true)?;
+            Ok(())
+        })?;
         let card_values = cards.par_iter().map(Value::from_serializable).collect();
         let config = &archive.config;
         let site = SiteView {
@@ -243,7 +247,7 @@ impl<'a> Renderer<'a> {
         globals.insert("site", &site);
         globals.insert("base", &base);
         globals.insert("drafts_shown", &(archive.include.drafts || archive.include.internal));
-        Renderer { archive, tera, bodies, build_date, base, cards, card_values, globals }
+        Ok(Renderer { archive, tera, bodies, build_date, base, cards, card_values, globals })
     }
 
     /// Renders every HTML page of the site into `sink`, in parallel, and

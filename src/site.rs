@@ -16,7 +16,7 @@ use crate::markdown::{self, NoLinks, Rendered, Source};
 use crate::model::*;
 use crate::parse;
 use crate::output::Sink;
-use crate::render::{compile_templates, Bodies, OutputFile, Renderer};
+use crate::render::{compile_templates, report_tera_error, Bodies, OutputFile, Renderer};
 use crate::source::Snapshot;
 use crate::theme::Theme;
 use crate::{dates, feeds};
@@ -132,7 +132,15 @@ pub fn build_site(snapshot: &Snapshot, opts: &BuildOptions, sink: &dyn Sink) -> 
 
     let t3 = Instant::now();
     let build_date = opts.build_date.unwrap_or_else(dates::today);
-    let renderer = Renderer::new(&archive, &tera, &bodies, build_date);
+    let renderer = match Renderer::new(&archive, &tera, &bodies, build_date) {
+        Ok(r) => r,
+        Err(e) => {
+            report_tera_error(&theme, &e, &mut diags);
+            built.diagnostics = diags;
+            built.timings = timings;
+            return built;
+        }
+    };
     let mut paths = renderer.render_all(&theme, sink, &mut diags);
     built.pages = paths.len();
     let now = jiff::Timestamp::now();

@@ -314,3 +314,24 @@ fn check_links(site: &Site) {
     }
     assert!(checked > 50, "only {checked} links checked");
 }
+
+/// The card every list shows is rendered by the theme's `incident_card`
+/// component; a theme that breaks it fails the build instead of printing
+/// empty cards.
+#[test]
+fn a_broken_card_component_is_an_error() {
+    let tmp = TempDir::new("card");
+    let root = tmp.path().join("archive");
+    copy_tree(&fixtures().join("good"), &root);
+    let builtin = std::fs::read_to_string(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("theme/templates/partials/card.html")).unwrap();
+    let start = builtin.find("{% component incident_card(").unwrap();
+    let end = builtin.find("{%- endcomponent incident_card %}").unwrap() + "{%- endcomponent incident_card %}".len();
+    let without_card = format!("{}{}", &builtin[..start], &builtin[end..]);
+    std::fs::create_dir_all(root.join("theme/templates/partials")).unwrap();
+    std::fs::write(root.join("theme/templates/partials/card.html"), without_card).unwrap();
+    let out = tmp.path().join("out");
+    let o = rca(&["build", "--root", root.to_str().unwrap(), "--out", out.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    assert!(stderr(&o).contains("incident_card"), "{}", stderr(&o));
+    assert!(!out.exists());
+}
