@@ -6,6 +6,8 @@
 //! runs in parallel; cross-file rules (duplicate ids, links) live in
 //! `archive`.
 
+use std::borrow::Cow;
+
 use serde::Deserialize;
 
 use crate::config::Config;
@@ -100,14 +102,15 @@ fn in_file(split: &Split, p: Pos) -> Pos {
 /// start of its line is reported, its lines are blanked (keeping every line
 /// number), and the rest is parsed again: the author sees all problems at once.
 fn front_matter<T: for<'de> Deserialize<'de>>(path: &str, split: &Split) -> Result<(T, Vec<Diagnostic>), Vec<Diagnostic>> {
-    let mut text = if split.yaml.trim().is_empty() { "{}".to_string() } else { split.yaml.to_string() };
+    // Borrowed until an unknown key has to be blanked (the rare path).
+    let mut text: Cow<str> = Cow::Borrowed(if split.yaml.trim().is_empty() { "{}" } else { split.yaml });
     let mut unknown = Vec::new();
     loop {
         match yaml::from_str::<T>(&text) {
             Ok(v) => return Ok((v, unknown)),
             Err(e) => {
                 let d = Diagnostic::error(path, in_file(split, e.pos), format!("front matter: {}", e.message));
-                let retry = e.message.starts_with("unknown field") && unknown.len() < 50 && blank_entry(&mut text, e.pos);
+                let retry = e.message.starts_with("unknown field") && unknown.len() < 50 && blank_entry(text.to_mut(), e.pos);
                 unknown.push(d);
                 if !retry {
                     return Err(unknown);
