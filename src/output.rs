@@ -15,30 +15,11 @@ use rayon::prelude::*;
 use crate::render::OutputFile;
 
 /// Where rendered files go as soon as they are rendered: a staging
-/// directory ([`Staging`], for `build`), memory ([`Memory`], for `serve` and
-/// tests) or nowhere ([`Discard`], for `check`). Rendering streams into the
-/// sink from many threads, so a large site is never held in memory twice.
+/// directory ([`Staging`], for `build`) or nowhere ([`Discard`], for
+/// `check`). Rendering streams into the sink from many threads, so a large
+/// site is never held in memory as a whole.
 pub trait Sink: Sync {
     fn put(&self, file: OutputFile) -> io::Result<()>;
-}
-
-/// Keeps every file in memory.
-#[derive(Debug, Default)]
-pub struct Memory(pub Mutex<Vec<OutputFile>>);
-
-impl Memory {
-    pub fn into_files(self) -> Vec<OutputFile> {
-        let mut files = self.0.into_inner().unwrap_or_else(|e| e.into_inner());
-        files.sort_by(|a, b| a.path.cmp(&b.path));
-        files
-    }
-}
-
-impl Sink for Memory {
-    fn put(&self, file: OutputFile) -> io::Result<()> {
-        self.0.lock().unwrap_or_else(|e| e.into_inner()).push(file);
-        Ok(())
-    }
 }
 
 /// Drops every file (`check`).
@@ -55,6 +36,8 @@ impl Sink for Discard {
 pub struct Staging {
     dir: PathBuf,
     out: PathBuf,
+    /// Where the previous output is moved during the swap.
+    old: PathBuf,
     made: Mutex<HashSet<PathBuf>>,
     committed: bool,
 }
@@ -68,23 +51,39 @@ impl Staging {
         std::fs::create_dir_all(&parent)?;
         let name = out.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "public".into());
         let dir = parent.join(format!(".{name}.rca-new-{}", std::process::id()));
+        let old = parent.join(format!(".{name}.rca-old-{}", std::process::id()));
         if dir.exists() {
             std::fs::remove_dir_all(&dir)?;
         }
         std::fs::create_dir_all(&dir)?;
-        Ok(Staging { dir, out: out.to_path_buf(), made: Mutex::new(HashSet::new()), committed: false })
+        Ok(Staging { dir, out: out.to_path_buf(), old, made: Mutex::new(HashSet::new()), committed: false })
     }
 
-    /// Swaps the staged site in place of the output.
+    /// Swaps the staged site in place of the output: move the old output
+    /// aside, move the new one in, then delete the old one.
     pub fn commit(mut self) -> io::Result<()> {
         self.committed = true;
-        let parent = self.dir.parent().map(Path::to_path_buf).unwrap_or_else(|| PathBuf::from("."));
-        let name = self.out.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-        let result = swap(&self.dir, &self.out, &parent, &name);
+        let result = self.swap();
         if result.is_err() {
             let _ = std::fs::remove_dir_all(&self.dir);
         }
         result
+    }
+
+    fn swap(&self) -> io::Result<()> {
+        if !self.out.exists() {
+            return std::fs::rename(&self.dir, &self.out);
+        }
+        if self.old.exists() {
+            std::fs::remove_dir_all(&self.old)?;
+        }
+        std::fs::rename(&self.out, &self.old)?;
+        if let Err(e) = std::fs::rename(&self.dir, &self.out) {
+            // Put the previous site back before reporting.
+            let _ = std::fs::rename(&self.old, &self.out);
+            return Err(e);
+        }
+        remove_tree(&self.old)
     }
 }
 
@@ -113,47 +112,20 @@ impl Sink for Staging {
     }
 }
 
-/// Writes `files` as the new contents of `out` (all or nothing).
-pub fn write_site(out: &Path, files: &[OutputFile]) -> io::Result<()> {
-    let staging = Staging::new(out)?;
-    files.par_iter().try_for_each(|f| staging.put(f.clone()))?;
-    staging.commit()
-}
-
-/// Replaces `out` by `staging`: rename the old output aside, rename the
-/// new one in, then delete the old one.
-fn swap(staging: &Path, out: &Path, parent: &Path, name: &str) -> io::Result<()> {
-    if out.exists() {
-        let old = parent.join(format!(".{name}.rca-old-{}", std::process::id()));
-        if old.exists() {
-            std::fs::remove_dir_all(&old)?;
-        }
-        std::fs::rename(out, &old)?;
-        if let Err(e) = std::fs::rename(staging, out) {
-            // Put the previous site back before reporting.
-            let _ = std::fs::rename(&old, out);
-            return Err(e);
-        }
-        remove_tree(&old)?;
-    } else {
-        std::fs::rename(staging, out)?;
-    }
-    Ok(())
-}
-
 /// Removes a directory tree, the first two levels in parallel: deleting
 /// thousands of page directories one by one is a large part of a rebuild.
 fn remove_tree(dir: &Path) -> io::Result<()> {
-    let mut subdirs = Vec::new();
+    let mut entries = Vec::new();
     for entry in std::fs::read_dir(dir)? {
         let entry = entry?;
         if entry.file_type()?.is_dir() {
             for inner in std::fs::read_dir(entry.path())? {
-                subdirs.push(inner?.path());
+                let inner = inner?;
+                entries.push((inner.path(), inner.file_type()?.is_dir()));
             }
         }
     }
-    subdirs.par_iter().try_for_each(|p| if p.is_dir() { std::fs::remove_dir_all(p) } else { std::fs::remove_file(p) })?;
+    entries.par_iter().try_for_each(|(p, is_dir)| if *is_dir { std::fs::remove_dir_all(p) } else { std::fs::remove_file(p) })?;
     std::fs::remove_dir_all(dir)
 }
 
@@ -168,6 +140,13 @@ pub fn is_safe_relative(path: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Writes `files` as the new contents of `out` (all or nothing), as `build` does.
+    fn write_site(out: &Path, files: &[OutputFile]) -> io::Result<()> {
+        let staging = Staging::new(out)?;
+        files.par_iter().try_for_each(|f| staging.put(f.clone()))?;
+        staging.commit()
+    }
 
     #[test]
     fn replaces_whole_output() {

@@ -43,8 +43,6 @@ pub struct Timings {
 /// The result of running the pipeline.
 #[derive(Debug, Default)]
 pub struct Built {
-    /// Paths of every file given to the sink.
-    pub paths: Vec<String>,
     pub diagnostics: Diagnostics,
     pub incidents: usize,
     pub left_out: usize,
@@ -160,7 +158,6 @@ pub fn build_site(snapshot: &Snapshot, opts: &BuildOptions, sink: &dyn Sink) -> 
     timings.render = t3.elapsed();
 
     built.timings = timings;
-    built.paths = paths;
     built.diagnostics = diags;
     built
 }
