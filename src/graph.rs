@@ -23,6 +23,9 @@ pub struct Graph {
     pub backlinks: Vec<Vec<usize>>,
     /// Automatic related incidents, best first (explicit ones excluded).
     pub related: Vec<Vec<Suggestion>>,
+    /// The most incidents any cause had in one year: the common scale of
+    /// the causes index sparklines, so that its rows compare.
+    pub cause_year_max: usize,
     /// Cause slug → index into `Archive::causes`.
     cause_index: HashMap<String, usize>,
 }
@@ -36,7 +39,8 @@ impl Graph {
             || related::compute(&archive.incidents, |n| archive.related(n), &archive.config.related),
         );
         let cause_index = archive.causes.iter().enumerate().map(|(k, t)| (t.slug.clone(), k)).collect();
-        Graph { backlinks, related, cause_index }
+        let cause_year_max = archive.causes.iter().filter_map(|t| per_year(archive, t).counts.into_iter().max()).max().unwrap_or(0);
+        Graph { backlinks, related, cause_year_max, cause_index }
     }
 
     /// For each cause of incident `n`, in front-matter order: the cause and

@@ -385,7 +385,7 @@ impl<'a> Renderer<'a> {
                 count: t.incidents.len(),
                 first_date: t.incidents.last().map(|&n| dates::iso_date(self.archive.incidents[n].date)).unwrap_or_default(),
                 last_date: t.incidents.first().map(|&n| dates::iso_date(self.archive.incidents[n].date)).unwrap_or_default(),
-                spark: (tax == Taxonomy::Causes).then(|| xlinks::spark_view(self.archive, t)),
+                spark: (tax == Taxonomy::Causes).then(|| xlinks::spark_view(self.archive, t, self.graph.cause_year_max)),
             })
             .collect()
     }

@@ -102,9 +102,12 @@ const SPARK_HEIGHT: usize = 18;
 const SPARK_BAR: usize = 4;
 const SPARK_STEP: usize = 6;
 
-pub(super) fn spark_view(a: &Archive, t: &TermIndex) -> SparkView {
+/// `scale` is the count drawn at full height; 0 scales to the term's own
+/// busiest year.
+pub(super) fn spark_view(a: &Archive, t: &TermIndex, scale: usize) -> SparkView {
     let y: YearCounts = graph::per_year(a, t);
-    let max = y.counts.iter().copied().max().unwrap_or(0).max(1);
+    let own = y.counts.iter().copied().max().unwrap_or(0);
+    let max = if scale == 0 { own } else { scale.max(own) }.max(1);
     let bars = y
         .counts
         .iter()
@@ -169,6 +172,6 @@ pub(super) fn cause_view(r: &Renderer, t: &TermIndex) -> CauseView {
             .collect(),
         co_causes: counted(Taxonomy::Causes, d.co_causes),
         services: counted(Taxonomy::Services, d.services),
-        spark: spark_view(r.archive, t),
+        spark: spark_view(r.archive, t, 0),
     }
 }
