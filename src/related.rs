@@ -6,7 +6,8 @@
 //! A term carried by a large share of the archive says little about how two
 //! incidents relate ("database" on every other incident), and it is also what
 //! would make the computation quadratic. Like Hugo's `cardinalityThreshold`,
-//! such a term carries no weight: see [`is_common`].
+//! such a term carries no weight: see [`is_common`] (more than 10 % of the
+//! incidents or more than 1,000 of them, once more than 20 carry it).
 //!
 //! The scores come from an inverted index (term → incidents that carry it):
 //! for each incident, the posting lists of its own terms add their weight to
@@ -23,14 +24,19 @@ use crate::model::Incident;
 
 /// A term carried by more than this share (in percent) of the incidents …
 pub const COMMON_PERCENT: usize = 10;
-/// … and by more than this many incidents carries no weight. The floor keeps
-/// small archives, where every shared cause matters, fully scored.
+/// … or by more than this many of them carries no weight: a term on
+/// thousands of incidents cannot single out the five that relate to one, and
+/// the work of scoring grows with the square of a term's incidents, so the
+/// cap is what keeps a very large archive fast.
+pub const COMMON_CAP: usize = 1000;
+/// A term carried by this many incidents or fewer always counts, so that
+/// small archives, where every shared cause matters, are fully scored.
 pub const COMMON_MIN: usize = 20;
 
 /// Whether a term carried by `count` of `total` incidents is too common to
 /// relate two incidents.
 pub fn is_common(count: usize, total: usize) -> bool {
-    count > COMMON_MIN && count * 100 > total * COMMON_PERCENT
+    count > COMMON_MIN && (count * 100 > total * COMMON_PERCENT || count > COMMON_CAP)
 }
 
 /// One automatically related incident and why it was chosen.
@@ -265,6 +271,8 @@ mod tests {
         assert!(!is_common(100, 1000));
         assert!(is_common(101, 1000));
         assert!(is_common(21, 100));
+        assert!(!is_common(1000, 100_000));
+        assert!(is_common(1001, 100_000), "capped in very large archives");
         // 200 incidents: "database" on 30 of them (15 %) is common, "dns"
         // on 2 is not.
         let mut all: Vec<Incident> = (0..200).map(|k| incident(&format!("i{k}"), &[], &[], &[])).collect();
@@ -281,6 +289,79 @@ mod tests {
         assert_eq!(r[0][0].score, 3, "services 2 + tags 1; the common cause adds nothing");
         assert_eq!(r[0][0].why(), "shares services: api; tags: dns");
         assert!(r[5].is_empty(), "sharing only a common cause relates nothing");
+    }
+
+    /// Scores every pair: the reference the indexed search must match.
+    fn brute_force(all: &[Incident], explicit: &[Vec<usize>], cfg: &RelatedConfig) -> Vec<Vec<(usize, u32)>> {
+        let total = all.len();
+        let mut counts: HashMap<(Taxonomy, &str), usize> = HashMap::new();
+        for i in all {
+            for tax in ORDER {
+                for t in tax.terms(i) {
+                    *counts.entry((tax, t.slug.as_str())).or_default() += 1;
+                }
+            }
+        }
+        let count = |tax: Taxonomy, slug: &str| counts[&(tax, slug)];
+        (0..total)
+            .map(|n| {
+                let mut v: Vec<(usize, u32)> = (0..total)
+                    .filter(|&m| m != n && !explicit[n].contains(&m))
+                    .map(|m| {
+                        let score = ORDER
+                            .iter()
+                            .flat_map(|&tax| tax.terms(&all[n]).iter().map(move |t| (tax, t)))
+                            .filter(|(tax, t)| tax.terms(&all[m]).iter().any(|u| u.slug == t.slug) && !is_common(count(*tax, &t.slug), total))
+                            .map(|(tax, _)| weight(cfg, tax))
+                            .sum();
+                        (m, score)
+                    })
+                    .filter(|&(_, score)| score >= cfg.threshold.max(1))
+                    .collect();
+                v.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+                v.truncate(cfg.max);
+                v
+            })
+            .collect()
+    }
+
+    #[test]
+    fn indexed_search_equals_scoring_every_pair() {
+        let mut seed = 0x9E37_79B9_7F4A_7C15_u64;
+        let mut next = |n: usize| {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            (seed % n as u64) as usize
+        };
+        for (size, cfg) in [
+            (60, RelatedConfig::default()),
+            (300, RelatedConfig::default()),
+            (300, RelatedConfig { max: 3, causes: 4, services: 1, tags: 2, threshold: 2 }),
+            (200, RelatedConfig { max: 10, threshold: 1, ..RelatedConfig::default() }),
+        ] {
+            let pick = |next: &mut dyn FnMut(usize) -> usize, prefix: &str, pool: usize, most: usize| -> Vec<String> {
+                let mut v: Vec<String> = (0..1 + next(most)).map(|_| format!("{prefix}{}", next(pool).min(next(pool)))).collect();
+                v.sort();
+                v.dedup();
+                v
+            };
+            let all: Vec<Incident> = (0..size)
+                .map(|k| {
+                    let c = pick(&mut next, "c", 12, 3);
+                    let s = pick(&mut next, "s", 8, 3);
+                    let t = pick(&mut next, "t", 10, 4);
+                    fn r(v: &[String]) -> Vec<&str> {
+                        v.iter().map(String::as_str).collect()
+                    }
+                    incident(&format!("i{k}"), &r(&c), &r(&s), &r(&t))
+                })
+                .collect();
+            let explicit: Vec<Vec<usize>> = (0..size).map(|_| if next(5) == 0 { vec![next(size)] } else { vec![] }).collect();
+            let got: Vec<Vec<(usize, u32)>> =
+                compute(&all, |n| explicit[n].as_slice(), &cfg).iter().map(|v| v.iter().map(|s| (s.incident, s.score)).collect()).collect();
+            assert_eq!(got, brute_force(&all, &explicit, &cfg), "size {size}, {cfg:?}");
+        }
     }
 
     #[test]
