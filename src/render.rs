@@ -13,7 +13,6 @@ use tera::{Context, Tera, Value};
 
 use crate::archive::{Archive, Taxonomy, TermIndex};
 use crate::dates;
-use crate::graph::Graph;
 use crate::diagnostics::{Diagnostics, Pos};
 use crate::markdown::{Rendered, TocEntry};
 use crate::model::*;
@@ -212,7 +211,7 @@ pub struct Renderer<'a> {
     cards: Vec<Card>,
     card_values: Vec<Value>,
     globals: Context,
-    graph: Graph,
+    xlinks: xlinks::Crosslinks,
 }
 
 impl<'a> Renderer<'a> {
@@ -255,8 +254,8 @@ impl<'a> Renderer<'a> {
         globals.insert("site", &site);
         globals.insert("base", &base);
         globals.insert("drafts_shown", &(archive.include.drafts || archive.include.internal));
-        let graph = Graph::build(archive, &bodies.incidents);
-        Ok(Renderer { archive, tera, bodies, build_date, base, cards, card_values, globals, graph })
+        let xlinks = xlinks::Crosslinks::new(archive, tera, &bodies.incidents, &cards)?;
+        Ok(Renderer { archive, tera, bodies, build_date, base, cards, card_values, globals, xlinks })
     }
 
     /// Renders every HTML page of the site into `sink`, in parallel, and
@@ -385,7 +384,7 @@ impl<'a> Renderer<'a> {
                 count: t.incidents.len(),
                 first_date: t.incidents.last().map(|&n| dates::iso_date(self.archive.incidents[n].date)).unwrap_or_default(),
                 last_date: t.incidents.first().map(|&n| dates::iso_date(self.archive.incidents[n].date)).unwrap_or_default(),
-                spark: (tax == Taxonomy::Causes).then(|| xlinks::spark_view(self.archive, t, self.graph.cause_year_max)),
+                spark: (tax == Taxonomy::Causes).then(|| xlinks::spark_view(self.archive, t, self.xlinks.graph.cause_year_max)),
             })
             .collect()
     }
@@ -454,7 +453,7 @@ impl<'a> Renderer<'a> {
             durations,
             action_items,
             related: a.related(n).iter().map(|&m| self.card_values[m].clone()).collect(),
-            backlinks: xlinks::cards(self, &self.graph.backlinks[n]),
+            backlinks: xlinks::minis(self, &self.xlinks.graph.backlinks[n]),
             cause_history: xlinks::history_views(self, n),
             suggested: xlinks::suggestion_views(self, n),
             source_path: &i.source_path,

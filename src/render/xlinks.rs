@@ -3,7 +3,48 @@
 //! reasons, cause pages and the causes index sparklines.
 
 use super::*;
-use crate::graph::{self, YearCounts};
+use crate::graph::{self, Graph, YearCounts};
+
+/// The link graph and, per incident, the few card fields a list of
+/// cross-links shows (cheaper to copy into every page than whole cards).
+pub(super) struct Crosslinks {
+    pub(super) graph: Graph,
+    minis: Vec<Value>,
+}
+
+#[derive(Serialize)]
+struct Mini<'a> {
+    id: &'a str,
+    url: &'a str,
+    title: &'a str,
+    date: &'a str,
+    date_human: &'a str,
+    severity: &'a Option<SeverityView>,
+    mini_html: &'a str,
+}
+
+impl Crosslinks {
+    /// Fails when the theme's `incident_mini` component cannot render.
+    pub(super) fn new(archive: &Archive, tera: &Tera, bodies: &[Rendered], cards: &[Card]) -> Result<Crosslinks, tera::Error> {
+        let minis = cards
+            .par_iter()
+            .map(|c| {
+                let mut mini = Mini { id: &c.id, url: &c.url, title: &c.title, date: &c.date, date_human: &c.date_human, severity: &c.severity, mini_html: "" };
+                let mut ctx = Context::new();
+                ctx.insert("incident", &mini);
+                // One line per incident, rendered once and printed in every list of cross-links.
+                let html = tera.render_component("incident_mini", &ctx, None, true)?;
+                mini.mini_html = &html;
+                Ok(Value::from_serializable(&mini))
+            })
+            .collect::<Result<_, tera::Error>>()?;
+        Ok(Crosslinks { graph: Graph::build(archive, bodies), minis })
+    }
+}
+
+pub(super) fn minis(r: &Renderer, idx: &[usize]) -> Vec<Value> {
+    idx.iter().map(|&n| r.xlinks.minis[n].clone()).collect()
+}
 
 /// How many earlier and later incidents the "has this happened
 /// before?" panel lists per cause (the nearest in time); the cause page
@@ -19,18 +60,15 @@ pub(super) struct HistoryView {
     later_count: usize,
 }
 
-pub(super) fn cards(r: &Renderer, idx: &[usize]) -> Vec<Value> {
-    idx.iter().map(|&n| r.card_values[n].clone()).collect()
-}
-
 pub(super) fn history_views(r: &Renderer, n: usize) -> Vec<HistoryView> {
-    r.graph
+    r.xlinks
+        .graph
         .cause_history(r.archive, n)
         .into_iter()
         .map(|h| HistoryView {
             term: r.term_view(Taxonomy::Causes, h.term),
-            earlier: cards(r, &h.earlier[..h.earlier.len().min(HISTORY_LIMIT)]),
-            later: cards(r, &h.later[h.later.len().saturating_sub(HISTORY_LIMIT)..]),
+            earlier: minis(r, &h.earlier[..h.earlier.len().min(HISTORY_LIMIT)]),
+            later: minis(r, &h.later[h.later.len().saturating_sub(HISTORY_LIMIT)..]),
             earlier_count: h.earlier.len(),
             later_count: h.later.len(),
         })
@@ -52,10 +90,10 @@ pub(super) struct SuggestionView {
 }
 
 pub(super) fn suggestion_views(r: &Renderer, n: usize) -> Vec<SuggestionView> {
-    r.graph.related[n]
+    r.xlinks.graph.related[n]
         .iter()
         .map(|s| SuggestionView {
-            incident: r.card_values[s.incident].clone(),
+            incident: r.xlinks.minis[s.incident].clone(),
             score: s.score,
             why: s.why(),
             reasons: s
@@ -168,7 +206,7 @@ pub(super) fn cause_view(r: &Renderer, t: &TermIndex) -> CauseView {
         timeline: d
             .timeline
             .into_iter()
-            .map(|(n, gap)| Occurrence { incident: r.card_values[n].clone(), gap_days: gap, gap: gap.map(graph::recurrence_text) })
+            .map(|(n, gap)| Occurrence { incident: r.xlinks.minis[n].clone(), gap_days: gap, gap: gap.map(graph::recurrence_text) })
             .collect(),
         co_causes: counted(Taxonomy::Causes, d.co_causes),
         services: counted(Taxonomy::Services, d.services),
