@@ -245,4 +245,46 @@ mod tests {
         assert_eq!(max_distance("dns"), 1);
         assert_eq!(max_distance("no-monitoring"), 2);
     }
+
+    fn warnings(all: &[Incident], docs: &[&str]) -> Vec<String> {
+        let docs: BTreeMap<String, CauseDoc> = docs
+            .iter()
+            .map(|slug| {
+                let doc = CauseDoc {
+                    slug: slug.to_string(),
+                    source_path: format!("content/causes/{slug}.md"),
+                    title: slug.to_string(),
+                    aliases: Vec::new(),
+                    body: String::new(),
+                    body_line: 1,
+                };
+                (slug.to_string(), doc)
+            })
+            .collect();
+        let mut d = Diagnostics::new();
+        check_cause_spelling(all, &docs, &mut d);
+        d.sorted().iter().map(|d| d.to_string()).collect()
+    }
+
+    #[test]
+    fn a_cause_spelt_once_and_close_to_another_is_flagged() {
+        use crate::related::tests::incident;
+        let all = vec![
+            incident("a", &["no-monitoring"], &[], &[]),
+            incident("b", &["no-monitoring"], &[], &[]),
+            incident("c", &["no-monitorin"], &[], &[]),
+            incident("d", &["dns"], &[], &[]),
+            incident("e", &["cdn"], &[], &[]),
+            incident("f", &["manual-step-skiped"], &[], &[]),
+        ];
+        let w = warnings(&all, &["manual-step-skipped"]);
+        assert_eq!(w.len(), 2, "{w:?}");
+        assert!(w[0].starts_with("content/incidents/c.md:1:1: warning: cause \"no-monitorin\" is used only here; did you mean \"no-monitoring\" (used by 2 other incidents)?"), "{}", w[0]);
+        assert!(w[1].contains("did you mean \"manual-step-skipped\" (described in content/causes/)?"), "{}", w[1]);
+        // "dns" and "cdn" are two edits apart: too far for three letters.
+        assert!(!w.iter().any(|w| w.contains("dns") || w.contains("cdn")));
+        // A cause used twice is not a typo, even when close to another.
+        let all = vec![incident("a", &["no-monitoring"], &[], &[]), incident("b", &["no-monitorin"], &[], &[]), incident("c", &["no-monitorin"], &[], &[])];
+        assert_eq!(warnings(&all, &[]), vec!["content/incidents/a.md:1:1: warning: cause \"no-monitoring\" is used only here; did you mean \"no-monitorin\" (used by 2 other incidents)?".to_string()]);
+    }
 }

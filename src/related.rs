@@ -189,7 +189,7 @@ fn suggestion(index: &Index, n: usize, m: usize, score: u32) -> Suggestion {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use crate::model::{Status, Term, Timestamps, Visibility};
     use crate::diagnostics::Pos;
@@ -198,7 +198,7 @@ mod tests {
         names.iter().map(|n| Term { name: n.to_string(), slug: n.to_string(), pos: Pos::START }).collect()
     }
 
-    fn incident(id: &str, causes: &[&str], services: &[&str], tags: &[&str]) -> Incident {
+    pub(crate) fn incident(id: &str, causes: &[&str], services: &[&str], tags: &[&str]) -> Incident {
         Incident {
             id: id.into(),
             source_path: format!("content/incidents/{id}.md"),
