@@ -61,7 +61,12 @@ struct Zipf(Vec<f64>);
 impl Zipf {
     fn new(n: usize, s: f64) -> Zipf {
         let mut acc = 0.0;
-        let mut cdf: Vec<f64> = (0..n).map(|k| { acc += 1.0 / ((k + 1) as f64).powf(s); acc }).collect();
+        let mut cdf: Vec<f64> = (0..n)
+            .map(|k| {
+                acc += 1.0 / ((k + 1) as f64).powf(s);
+                acc
+            })
+            .collect();
         cdf.iter_mut().for_each(|c| *c /= acc);
         Zipf(cdf)
     }
@@ -92,11 +97,7 @@ fn incidents(n: usize, seed: u64) -> Vec<Incident> {
             let c = rng.count(&[45, 35, 20]);
             let s = rng.count(&[50, 35, 15]);
             let t = rng.count(&[30, 35, 25, 10]);
-            let related = if rng.below(4) == 0 {
-                vec![IdRef { id: format!("inc-{}", rng.below(n)), pos: Pos::START }]
-            } else {
-                Vec::new()
-            };
+            let related = if rng.below(4) == 0 { vec![IdRef { id: format!("inc-{}", rng.below(n)), pos: Pos::START }] } else { Vec::new() };
             Incident {
                 id: format!("inc-{k}"),
                 source_path: format!("content/incidents/inc-{k}.md"),
@@ -159,7 +160,15 @@ fn main() {
     println!("threads: {}", rayon::current_num_threads());
     for n in sizes {
         let mut diags = Diagnostics::new();
-        let archive = Archive::build(Config::default(), Include::default(), incidents(n, 0x5EED + n as u64), Vec::new(), Vec::new(), None, &mut diags);
+        let archive = Archive::build(
+            Config::default(),
+            Include::default(),
+            incidents(n, 0x5EED + n as u64),
+            Vec::new(),
+            Vec::new(),
+            None,
+            &mut diags,
+        );
         let mut rng = Rng(0xB0D1E5);
         let bodies: Vec<Rendered> = (0..n)
             .map(|_| Rendered { links: (0..1 + rng.below(2)).map(|_| format!("inc-{}", rng.below(n))).collect(), ..Rendered::default() })
@@ -191,7 +200,12 @@ fn main() {
             whole_cpu.push(cpu_ms() - c);
             std::hint::black_box((history, details));
         }
-        println!("  related incidents: wall {}; cpu {}   ({:.2} suggestions per incident)", summary(rel), summary(rel_cpu), suggested as f64 / n as f64);
+        println!(
+            "  related incidents: wall {}; cpu {}   ({:.2} suggestions per incident)",
+            summary(rel),
+            summary(rel_cpu),
+            suggested as f64 / n as f64
+        );
         println!("  whole graph stage: wall {}; cpu {}", summary(whole), summary(whole_cpu));
     }
 }

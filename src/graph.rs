@@ -154,13 +154,8 @@ impl YearCounts {
     pub fn describe(&self) -> String {
         let total: usize = self.counts.iter().sum();
         let last = self.first_year + self.counts.len().saturating_sub(1) as i16;
-        let years: Vec<String> = self
-            .counts
-            .iter()
-            .enumerate()
-            .filter(|(_, &c)| c > 0)
-            .map(|(k, c)| format!("{c} in {}", self.first_year + k as i16))
-            .collect();
+        let years: Vec<String> =
+            self.counts.iter().enumerate().filter(|(_, &c)| c > 0).map(|(k, c)| format!("{c} in {}", self.first_year + k as i16)).collect();
         format!("{total} incident{}, {}–{last}: {}", if total == 1 { "" } else { "s" }, self.first_year, years.join(", "))
     }
 }
@@ -284,7 +279,11 @@ mod tests {
         // "dns" and "cdn" are two edits apart: too far for three letters.
         assert!(!w.iter().any(|w| w.contains("dns") || w.contains("cdn")));
         // A cause used twice is not a typo, even when close to another.
-        let all = vec![incident("a", &["no-monitoring"], &[], &[]), incident("b", &["no-monitorin"], &[], &[]), incident("c", &["no-monitorin"], &[], &[])];
+        let all = vec![
+            incident("a", &["no-monitoring"], &[], &[]),
+            incident("b", &["no-monitorin"], &[], &[]),
+            incident("c", &["no-monitorin"], &[], &[]),
+        ];
         assert_eq!(warnings(&all, &[]), vec!["content/incidents/a.md:1:1: warning: cause \"no-monitoring\" is used only here; did you mean \"no-monitorin\" (used by 2 other incidents)?".to_string()]);
     }
 }

@@ -191,8 +191,8 @@ fn suggestion(index: &Index, n: usize, m: usize, score: u32) -> Suggestion {
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
-    use crate::model::{Status, Term, Timestamps, Visibility};
     use crate::diagnostics::Pos;
+    use crate::model::{Status, Term, Timestamps, Visibility};
 
     fn terms(names: &[&str]) -> Vec<Term> {
         names.iter().map(|n| Term { name: n.to_string(), slug: n.to_string(), pos: Pos::START }).collect()
@@ -311,7 +311,9 @@ pub(crate) mod tests {
                         let score = ORDER
                             .iter()
                             .flat_map(|&tax| tax.terms(&all[n]).iter().map(move |t| (tax, t)))
-                            .filter(|(tax, t)| tax.terms(&all[m]).iter().any(|u| u.slug == t.slug) && !is_common(count(*tax, &t.slug), total))
+                            .filter(|(tax, t)| {
+                                tax.terms(&all[m]).iter().any(|u| u.slug == t.slug) && !is_common(count(*tax, &t.slug), total)
+                            })
                             .map(|(tax, _)| weight(cfg, tax))
                             .sum();
                         (m, score)

@@ -29,7 +29,15 @@ impl Crosslinks {
         let minis = cards
             .par_iter()
             .map(|c| {
-                let mut mini = Mini { id: &c.id, url: &c.url, title: &c.title, date: &c.date, date_human: &c.date_human, severity: &c.severity, mini_html: "" };
+                let mut mini = Mini {
+                    id: &c.id,
+                    url: &c.url,
+                    title: &c.title,
+                    date: &c.date,
+                    date_human: &c.date_human,
+                    severity: &c.severity,
+                    mini_html: "",
+                };
                 let mut ctx = Context::new();
                 ctx.insert("incident", &mini);
                 // One line per incident, rendered once and printed in every list of cross-links.
