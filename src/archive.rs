@@ -122,6 +122,7 @@ impl Archive {
         }
 
         let cause_docs = fold_cause_aliases(&mut all, causes, diags);
+        crate::graph::check_cause_spelling(&all, &cause_docs, diags);
 
         let all_paths = all.iter().map(|i| (i.source_path.clone(), i.id.clone())).collect();
         let (mut incidents, hidden_list): (Vec<Incident>, Vec<Incident>) = all.into_iter().partition(|i| i.is_visible(&include));
@@ -215,6 +216,11 @@ impl Archive {
 
     pub fn get(&self, id: &str) -> Option<&Incident> {
         self.by_id.get(id).map(|&n| &self.incidents[n])
+    }
+
+    /// Position of a shown incident in [`Archive::incidents`].
+    pub fn index_of(&self, id: &str) -> Option<usize> {
+        self.by_id.get(id).copied()
     }
 
     /// Explicitly related incidents (both directions), visible ones only.

@@ -182,6 +182,10 @@ struct IncidentView<'a> {
     durations: Vec<DurationView>,
     action_items: Vec<ActionView<'a>>,
     related: Vec<Value>,
+    /// Cross-links (src/graph.rs): see docs/theme.md.
+    backlinks: Vec<Value>,
+    cause_history: Vec<xlinks::HistoryView>,
+    suggested: Vec<xlinks::SuggestionView>,
     source_path: &'a str,
     source_url: Option<String>,
 }
@@ -192,6 +196,8 @@ struct TermCount {
     count: usize,
     first_date: String,
     last_date: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    spark: Option<xlinks::SparkView>,
 }
 
 /// Everything the pages of one build share.
@@ -205,6 +211,7 @@ pub struct Renderer<'a> {
     cards: Vec<Card>,
     card_values: Vec<Value>,
     globals: Context,
+    xlinks: xlinks::Crosslinks,
 }
 
 impl<'a> Renderer<'a> {
@@ -247,7 +254,8 @@ impl<'a> Renderer<'a> {
         globals.insert("site", &site);
         globals.insert("base", &base);
         globals.insert("drafts_shown", &(archive.include.drafts || archive.include.internal));
-        Ok(Renderer { archive, tera, bodies, build_date, base, cards, card_values, globals })
+        let xlinks = xlinks::Crosslinks::new(archive, tera, &bodies.incidents, &cards)?;
+        Ok(Renderer { archive, tera, bodies, build_date, base, cards, card_values, globals, xlinks })
     }
 
     /// Renders every HTML page of the site into `sink`, in parallel, and
@@ -376,6 +384,7 @@ impl<'a> Renderer<'a> {
                 count: t.incidents.len(),
                 first_date: t.incidents.last().map(|&n| dates::iso_date(self.archive.incidents[n].date)).unwrap_or_default(),
                 last_date: t.incidents.first().map(|&n| dates::iso_date(self.archive.incidents[n].date)).unwrap_or_default(),
+                spark: (tax == Taxonomy::Causes).then(|| xlinks::spark_view(self.archive, t, self.xlinks.graph.cause_year_max)),
             })
             .collect()
     }
@@ -444,6 +453,9 @@ impl<'a> Renderer<'a> {
             durations,
             action_items,
             related: a.related(n).iter().map(|&m| self.card_values[m].clone()).collect(),
+            backlinks: xlinks::minis(self, &self.xlinks.graph.backlinks[n]),
+            cause_history: xlinks::history_views(self, n),
+            suggested: xlinks::suggestion_views(self, n),
             source_path: &i.source_path,
             source_url: a.config.repo_url.as_ref().map(|r| format!("{r}/blob/HEAD/{}", i.source_path)),
         };
@@ -471,6 +483,9 @@ impl<'a> Renderer<'a> {
             _ => "",
         };
         ctx.insert("description_html", description);
+        if tax == Taxonomy::Causes {
+            ctx.insert("cause", &xlinks::cause_view(self, t));
+        }
         let title = format!("{} {}", capitalise(tax.singular()), t.name);
         let desc = format!("{} incidents with the {} {}.", t.incidents.len(), tax.singular(), t.name);
         self.page("term.html", &format!("{}/{}/index.html", tax.key(), t.slug), &title, &desc, tax.key(), ctx)
@@ -605,3 +620,6 @@ fn action_view(it: &ActionItem, today: Date) -> ActionView<'_> {
         link: it.link.as_deref(),
     }
 }
+
+/// Views of the cross-links (src/graph.rs) for the templates.
+mod xlinks;

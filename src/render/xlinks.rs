@@ -1,0 +1,223 @@
+//! Views of the cross-links (src/graph.rs) for the templates: backlinks,
+//! "has this happened before?", automatic related incidents with their
+//! reasons, cause pages and the causes index sparklines.
+
+use super::*;
+use crate::graph::{self, Graph, YearCounts};
+
+/// The link graph and, per incident, the few card fields a list of
+/// cross-links shows (cheaper to copy into every page than whole cards).
+pub(super) struct Crosslinks {
+    pub(super) graph: Graph,
+    minis: Vec<Value>,
+}
+
+#[derive(Serialize)]
+struct Mini<'a> {
+    id: &'a str,
+    url: &'a str,
+    title: &'a str,
+    date: &'a str,
+    date_human: &'a str,
+    severity: &'a Option<SeverityView>,
+    mini_html: &'a str,
+}
+
+impl Crosslinks {
+    /// Fails when the theme's `incident_mini` component cannot render.
+    pub(super) fn new(archive: &Archive, tera: &Tera, bodies: &[Rendered], cards: &[Card]) -> Result<Crosslinks, tera::Error> {
+        let minis = cards
+            .par_iter()
+            .map(|c| {
+                let mut mini = Mini {
+                    id: &c.id,
+                    url: &c.url,
+                    title: &c.title,
+                    date: &c.date,
+                    date_human: &c.date_human,
+                    severity: &c.severity,
+                    mini_html: "",
+                };
+                let mut ctx = Context::new();
+                ctx.insert("incident", &mini);
+                // One line per incident, rendered once and printed in every list of cross-links.
+                let html = tera.render_component("incident_mini", &ctx, None, true)?;
+                mini.mini_html = &html;
+                Ok(Value::from_serializable(&mini))
+            })
+            .collect::<Result<_, tera::Error>>()?;
+        Ok(Crosslinks { graph: Graph::build(archive, bodies), minis })
+    }
+}
+
+pub(super) fn minis(r: &Renderer, idx: &[usize]) -> Vec<Value> {
+    idx.iter().map(|&n| r.xlinks.minis[n].clone()).collect()
+}
+
+/// How many earlier and later incidents the "has this happened
+/// before?" panel lists per cause (the nearest in time); the cause page
+/// lists them all.
+const HISTORY_LIMIT: usize = 5;
+
+#[derive(Serialize)]
+pub(super) struct HistoryView {
+    term: TermView,
+    earlier: Vec<Value>,
+    later: Vec<Value>,
+    earlier_count: usize,
+    later_count: usize,
+}
+
+pub(super) fn history_views(r: &Renderer, n: usize) -> Vec<HistoryView> {
+    r.xlinks
+        .graph
+        .cause_history(r.archive, n)
+        .into_iter()
+        .map(|h| HistoryView {
+            term: r.term_view(Taxonomy::Causes, h.term),
+            earlier: minis(r, &h.earlier[..h.earlier.len().min(HISTORY_LIMIT)]),
+            later: minis(r, &h.later[h.later.len().saturating_sub(HISTORY_LIMIT)..]),
+            earlier_count: h.earlier.len(),
+            later_count: h.later.len(),
+        })
+        .collect()
+}
+
+#[derive(Serialize)]
+struct ReasonView {
+    taxonomy: &'static str,
+    terms: Vec<TermView>,
+}
+
+#[derive(Serialize)]
+pub(super) struct SuggestionView {
+    incident: Value,
+    score: u32,
+    why: String,
+    reasons: Vec<ReasonView>,
+}
+
+pub(super) fn suggestion_views(r: &Renderer, n: usize) -> Vec<SuggestionView> {
+    r.xlinks.graph.related[n]
+        .iter()
+        .map(|s| SuggestionView {
+            incident: r.xlinks.minis[s.incident].clone(),
+            score: s.score,
+            why: s.why(),
+            reasons: s
+                .shared
+                .iter()
+                .map(|(tax, slugs)| ReasonView { taxonomy: tax.key(), terms: slugs.iter().map(|slug| slug_view(r, *tax, slug)).collect() })
+                .collect(),
+        })
+        .collect()
+}
+
+fn slug_view(r: &Renderer, tax: Taxonomy, slug: &str) -> TermView {
+    TermView {
+        name: r.archive.term_name(tax, slug).unwrap_or(slug).to_string(),
+        slug: slug.to_string(),
+        url: format!("{}/{}/{}/", r.base, tax.key(), slug),
+    }
+}
+
+#[derive(Serialize)]
+struct SparkBar {
+    year: i16,
+    count: usize,
+    x: usize,
+    y: usize,
+    h: usize,
+}
+
+/// A sparkline of incidents per year, drawn by the `sparkline` component.
+#[derive(Serialize)]
+pub(super) struct SparkView {
+    label: String,
+    width: usize,
+    height: usize,
+    /// Top of the one-pixel baseline.
+    base_y: usize,
+    bar: usize,
+    first_year: i16,
+    last_year: i16,
+    bars: Vec<SparkBar>,
+}
+
+const SPARK_HEIGHT: usize = 18;
+const SPARK_BAR: usize = 4;
+const SPARK_STEP: usize = 6;
+
+/// `scale` is the count drawn at full height; 0 scales to the term's own
+/// busiest year.
+pub(super) fn spark_view(a: &Archive, t: &TermIndex, scale: usize) -> SparkView {
+    let y: YearCounts = graph::per_year(a, t);
+    let own = y.counts.iter().copied().max().unwrap_or(0);
+    let max = if scale == 0 { own } else { scale.max(own) }.max(1);
+    let bars = y
+        .counts
+        .iter()
+        .enumerate()
+        .map(|(k, &count)| {
+            // Never taller than the line, never invisible when non-zero.
+            let h = if count == 0 { 0 } else { (count * (SPARK_HEIGHT - 2)).div_ceil(max).max(2) };
+            SparkBar { year: y.first_year + k as i16, count, x: k * SPARK_STEP, y: SPARK_HEIGHT - 1 - h, h }
+        })
+        .collect::<Vec<_>>();
+    SparkView {
+        label: y.describe(),
+        width: (y.counts.len() * SPARK_STEP).saturating_sub(SPARK_STEP - SPARK_BAR).max(SPARK_BAR),
+        height: SPARK_HEIGHT,
+        base_y: SPARK_HEIGHT - 1,
+        bar: SPARK_BAR,
+        first_year: y.first_year,
+        last_year: y.first_year + y.counts.len().saturating_sub(1) as i16,
+        bars,
+    }
+}
+
+#[derive(Serialize)]
+struct Occurrence {
+    incident: Value,
+    gap_days: Option<i64>,
+    gap: Option<String>,
+}
+
+#[derive(Serialize)]
+struct Counted {
+    term: TermView,
+    count: usize,
+}
+
+/// The extra data of a cause page (`cause` in term.html).
+#[derive(Serialize)]
+pub(super) struct CauseView {
+    count: usize,
+    first_date: Option<String>,
+    last_date: Option<String>,
+    timeline: Vec<Occurrence>,
+    co_causes: Vec<Counted>,
+    services: Vec<Counted>,
+    spark: SparkView,
+}
+
+pub(super) fn cause_view(r: &Renderer, t: &TermIndex) -> CauseView {
+    let d = graph::cause_detail(r.archive, t);
+    let date = |n: &usize| dates::iso_date(r.archive.incidents[*n].date);
+    let counted = |tax: Taxonomy, rows: Vec<(String, usize)>| -> Vec<Counted> {
+        rows.into_iter().map(|(slug, count)| Counted { term: slug_view(r, tax, &slug), count }).collect()
+    };
+    CauseView {
+        count: t.incidents.len(),
+        first_date: t.incidents.last().map(date),
+        last_date: t.incidents.first().map(date),
+        timeline: d
+            .timeline
+            .into_iter()
+            .map(|(n, gap)| Occurrence { incident: r.xlinks.minis[n].clone(), gap_days: gap, gap: gap.map(graph::recurrence_text) })
+            .collect(),
+        co_causes: counted(Taxonomy::Causes, d.co_causes),
+        services: counted(Taxonomy::Services, d.services),
+        spark: spark_view(r.archive, t, 0),
+    }
+}

@@ -1,0 +1,338 @@
+//! Cross-links (issue #4): explicit and automatic related incidents,
+//! backlinks, the causes catalogue and its pages, "has this happened
+//! before?", and that left-out incidents never leak through any of them.
+//!
+//! Each test writes a small archive into a temp dir, so the scenario reads
+//! next to its assertions.
+
+mod common;
+
+use std::path::Path;
+
+use common::*;
+
+/// Writes `files` (path, text) under a new temp dir and returns it.
+fn archive(label: &str, files: &[(&str, &str)]) -> TempDir {
+    let tmp = TempDir::new(label);
+    for (path, text) in files {
+        let p = tmp.path().join(path);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(p, text).unwrap();
+    }
+    tmp
+}
+
+fn build(root: &Path, flags: &[&str]) -> Site {
+    Site::build(root.join("site").to_str().unwrap(), flags)
+}
+
+const CONFIG: &str = "title = \"Graph\"\nbase_url = \"https://x.example\"\n";
+
+/// The scenario most tests use: four public incidents sharing causes, one
+/// with a misspelt cause, an internal and a draft incident that share the
+/// same causes and link to the public ones, and one cause file.
+fn graph_archive() -> TempDir {
+    archive(
+        "xlinks",
+        &[
+            ("site/rca-site.toml", CONFIG),
+            (
+                "site/content/incidents/a.md",
+                "---\ntitle: Alpha outage\ndate: 2020-01-10\ncauses: [no-monitoring, manual-deploy-steps]\nservices: [billing]\ntags: [dns]\nrelated: [secret, d]\n---\nSee [[b]], [the c write-up](c.md), [[secret]] and [the hidden one](secret.md).\n",
+            ),
+            (
+                "site/content/incidents/b.md",
+                "---\ntitle: Bravo outage\ndate: 2020-08-10\ncauses: [no-monitoring, manual-deploy-steps]\nservices: [api]\n---\nNothing links from here.\n",
+            ),
+            (
+                "site/content/incidents/c.md",
+                "---\ntitle: Charlie outage\ndate: 2021-03-01\ncauses: [\"No Monitoring\"]\nservices: [billing]\ntags: [dns]\n---\nLike [[a]] again.\n",
+            ),
+            (
+                "site/content/incidents/d.md",
+                "---\ntitle: Delta outage\ndate: 2019-05-05\ncauses: [other-cause, manual-deploy-steps]\n---\nBody.\n",
+            ),
+            (
+                "site/content/incidents/e.md",
+                "---\ntitle: Echo outage\ndate: 2022-01-01\ncauses: [billing-bug, no-monitorng]\nservices: [api]\n---\nBody.\n",
+            ),
+            (
+                "site/content/incidents/secret.md",
+                "---\ntitle: LEAKCANARY-SECRET-TITLE\ndate: 2020-06-01\nvisibility: internal\ncauses: [no-monitoring, manual-deploy-steps, leakcause-secret]\nservices: [billing, leakservice-secret]\ntags: [dns]\nrelated: [a]\n---\nLEAKCANARY-SECRET-BODY links [[c]] and [b](b.md).\n",
+            ),
+            (
+                "site/content/incidents/draft.md",
+                "---\ntitle: LEAKCANARY-DRAFT-TITLE\ndate: 2020-07-01\nstatus: draft\ncauses: [no-monitoring, leakcause-draft]\nservices: [api]\nrelated: [b]\n---\nLEAKCANARY-DRAFT-BODY links [[b]].\n",
+            ),
+            (
+                "site/content/causes/no-monitoring.md",
+                "---\ntitle: No monitoring\naliases: [unmonitored]\n---\nCAUSE-DESCRIPTION: nothing watched the thing that broke.\n",
+            ),
+        ],
+    )
+}
+
+/// The HTML of the section whose heading has this id, up to the next section.
+fn section<'a>(page: &'a str, heading_id: &str) -> &'a str {
+    let start = page.find(&format!("id=\"{heading_id}\"")).unwrap_or_else(|| panic!("no section {heading_id}"));
+    let rest = &page[start..];
+    let end = rest.find("</section>").unwrap_or(rest.len());
+    &rest[..end]
+}
+
+fn has_section(page: &str, heading_id: &str) -> bool {
+    page.contains(&format!("id=\"{heading_id}\""))
+}
+
+#[test]
+fn explicit_related_is_symmetric_and_drops_left_out_incidents() {
+    let tmp = graph_archive();
+    let site = build(tmp.path(), &[]).ok();
+    let a = site.page("/incidents/a/");
+    let related = section(&a, "related-title");
+    assert!(related.contains("/incidents/d/"), "a lists d");
+    assert!(!related.contains("secret"), "the internal related entry is dropped");
+    let d = site.page("/incidents/d/");
+    assert!(section(&d, "related-title").contains("/incidents/a/"), "d shows a back");
+    // The internal incident lists a; a must not show it back.
+    assert!(!a.contains("/incidents/secret/"));
+    // The draft lists b; b shows no related section at all.
+    assert!(!has_section(&site.page("/incidents/b/"), "related-title"));
+}
+
+#[test]
+fn unknown_related_id_broken_link_and_broken_wiki_link_are_errors_with_positions() {
+    let tmp = archive(
+        "xlinks-broken",
+        &[
+            ("site/rca-site.toml", CONFIG),
+            (
+                "site/content/incidents/x.md",
+                "---\ntitle: X\ndate: 2021-02-10\nrelated: [a, nowhere]\n---\nSee [[missing-id]].\n\nAnd [this](../gone.md).\n",
+            ),
+            ("site/content/incidents/a.md", "---\ntitle: A\ndate: 2021-01-01\n---\nFine.\n"),
+        ],
+    );
+    let root = tmp.path().join("site");
+    let out = rca(&["check", "--root", root.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = stderr(&out);
+    for expected in [
+        "content/incidents/x.md:4:14: related id \"nowhere\" is not the id of any incident",
+        "content/incidents/x.md:6:5: [[missing-id]] links to no incident",
+        "content/incidents/x.md:8:5: link to \"../gone.md\" resolves to no incident",
+    ] {
+        assert!(err.contains(expected), "missing {expected:?} in:\n{err}");
+    }
+    // `build` refuses too, and writes nothing.
+    let site = build(tmp.path(), &[]);
+    assert!(!site.output.status.success());
+    assert!(!site.exists("index.html"));
+}
+
+#[test]
+fn body_links_are_rewritten_and_make_backlinks() {
+    let tmp = graph_archive();
+    let site = build(tmp.path(), &[]).ok();
+    let a = site.page("/incidents/a/");
+    assert!(a.contains("<a href=\"/incidents/b/\">Bravo outage</a>"), "[[b]] shows b's title");
+    assert!(a.contains("<a href=\"/incidents/c/\">the c write-up</a>"), "relative .md link rewritten");
+    // b is linked from a (and from the draft and the internal one, which must not count).
+    let back_b = section(&site.page("/incidents/b/"), "backlinks-title").to_string();
+    assert!(back_b.contains("/incidents/a/"));
+    assert_eq!(back_b.matches("<li>").count(), 1, "{back_b}");
+    // c is linked from a; the internal incident's link to c is not a backlink.
+    let back_c = section(&site.page("/incidents/c/"), "backlinks-title").to_string();
+    assert!(back_c.contains("/incidents/a/"));
+    assert_eq!(back_c.matches("<li>").count(), 1, "{back_c}");
+    // a is linked from c.
+    assert!(section(&a, "backlinks-title").contains("/incidents/c/"));
+    // Nobody links to d.
+    assert!(!has_section(&site.page("/incidents/d/"), "backlinks-title"));
+}
+
+#[test]
+fn links_to_left_out_incidents_lose_their_target_but_keep_their_text() {
+    let tmp = graph_archive();
+    let site = build(tmp.path(), &[]).ok();
+    let a = site.page("/incidents/a/");
+    assert!(a.contains("a non-public incident"), "[[secret]] says only that it is not public");
+    assert!(a.contains("the hidden one"), "a Markdown link keeps its text");
+    assert!(!a.contains("secret.md") && !a.contains("/incidents/secret/"));
+    for canary in ["LEAKCANARY", "leakcause", "leakservice", "/incidents/secret/", "/incidents/draft/"] {
+        site.nowhere(canary);
+    }
+}
+
+#[test]
+fn backlinks_from_left_out_incidents_appear_only_when_they_are_built() {
+    let tmp = graph_archive();
+    let site = build(tmp.path(), &["--internal"]).ok();
+    let back_c = section(&site.page("/incidents/c/"), "backlinks-title").to_string();
+    assert!(back_c.contains("/incidents/secret/"), "{back_c}");
+    assert!(back_c.contains("/incidents/a/"));
+    // With --internal the secret incident is related to a both ways.
+    assert!(section(&site.page("/incidents/a/"), "related-title").contains("/incidents/secret/"));
+}
+
+#[test]
+fn automatic_related_incidents_are_scored_ranked_and_explained() {
+    let tmp = graph_archive();
+    let site = build(tmp.path(), &[]).ok();
+    let a = site.page("/incidents/a/");
+    let similar = section(&a, "similar-title");
+    // b: two causes (3 + 3); c: a cause, a service and a tag (3 + 2 + 1).
+    // Equal scores: the newer incident (c, 2021) comes first.
+    let c_at = similar.find("/incidents/c/").expect("c suggested");
+    let b_at = similar.find("/incidents/b/").expect("b suggested");
+    assert!(c_at < b_at, "ties go to the newer incident");
+    assert!(similar.contains("Shares causes: no-monitoring; services: billing; tags: dns"), "{similar}");
+    assert!(similar.contains("Shares causes: no-monitoring, manual-deploy-steps"), "{similar}");
+    // d shares a cause (score 3) but is explicitly related: listed there only.
+    assert!(!similar.contains("/incidents/d/"));
+    assert!(!similar.contains("/incidents/a/"), "never the incident itself");
+    // e shares only the service api with b (2 < threshold 3): not suggested.
+    assert!(!section(&site.page("/incidents/b/"), "similar-title").contains("/incidents/e/"));
+    // The internal incident shares everything with a but is never scored.
+    assert!(!similar.contains("secret"));
+}
+
+#[test]
+fn related_weights_and_threshold_come_from_the_config() {
+    let tmp = graph_archive();
+    let config = format!("{CONFIG}\n[related]\nmax = 1\ncauses = 1\nservices = 5\ntags = 0\nthreshold = 5\n");
+    std::fs::write(tmp.path().join("site/rca-site.toml"), config).unwrap();
+    let site = build(tmp.path(), &[]).ok();
+    let similar = section(&site.page("/incidents/a/"), "similar-title").to_string();
+    // c: cause 1 + service 5 = 6; b: 2 causes = 2 < 5.
+    assert!(similar.contains("/incidents/c/") && !similar.contains("/incidents/b/"), "{similar}");
+    assert!(similar.contains("Shares causes: no-monitoring; services: billing<"), "tags weigh nothing: {similar}");
+    // e and b share api (5): e is b's only suggestion, max = 1.
+    let b = site.page("/incidents/b/");
+    assert_eq!(section(&b, "similar-title").matches("<li>").count(), 1);
+}
+
+#[test]
+fn a_term_on_a_large_share_of_the_archive_carries_no_weight() {
+    // 30 incidents all share the cause "everywhere" (and more than 20 of them
+    // carry it, more than 10 %); two of them also share a service.
+    let mut files: Vec<(String, String)> = vec![("site/rca-site.toml".into(), CONFIG.into())];
+    for k in 0..30 {
+        let services = if k < 2 { "services: [rare-service]\n" } else { "" };
+        files.push((
+            format!("site/content/incidents/i{k:02}.md"),
+            format!("---\ntitle: Incident {k}\ndate: 2021-01-{:02}\ncauses: [everywhere]\ntags: [t{k}]\n{services}---\nBody.\n", k + 1),
+        ));
+    }
+    let refs: Vec<(&str, &str)> = files.iter().map(|(p, t)| (p.as_str(), t.as_str())).collect();
+    let tmp = archive("xlinks-common", &refs);
+    std::fs::write(tmp.path().join("site/rca-site.toml"), format!("{CONFIG}\n[related]\nthreshold = 2\n")).unwrap();
+    let site = build(tmp.path(), &[]).ok();
+    // Sharing only the common cause relates nothing.
+    assert!(!has_section(&site.page("/incidents/i10/"), "similar-title"));
+    // The shared service alone (2) does, and the reason leaves the cause out.
+    let similar = section(&site.page("/incidents/i00/"), "similar-title").to_string();
+    assert!(similar.contains("/incidents/i01/"));
+    assert!(similar.contains("Shares services: rare-service<"), "{similar}");
+    assert_eq!(similar.matches("<li>").count(), 1);
+}
+
+#[test]
+fn causes_index_ranks_counts_dates_and_sparklines_without_left_out_incidents() {
+    let tmp = graph_archive();
+    let site = build(tmp.path(), &[]).ok();
+    let index = site.page("/causes/");
+    // no-monitoring: a, b, c (plus the internal and the draft one, not counted).
+    let row = |slug: &str| -> String {
+        let at = index.find(&format!("href=\"/causes/{slug}/\"")).unwrap_or_else(|| panic!("no row for {slug}"));
+        index[at..at + index[at..].find("</tr>").unwrap()].to_string()
+    };
+    let nm = row("no-monitoring");
+    assert!(nm.contains(">No monitoring</a>"));
+    assert!(nm.contains("<span class=\"bars-count\">3</span>"), "{nm}");
+    assert!(nm.contains("datetime=\"2020-01-10\"") && nm.contains("datetime=\"2021-03-01\""), "first and last seen: {nm}");
+    assert!(nm.contains("<svg class=\"spark\" role=\"img\" aria-label=\"3 incidents, 2019–2022: 2 in 2020, 1 in 2021\""), "{nm}");
+    assert!(nm.contains("<title>3 incidents, 2019–2022: 2 in 2020, 1 in 2021</title>"));
+    assert_eq!(nm.matches("class=\"spark-bar\"").count(), 2, "one bar per year with incidents");
+    // Ranked by count: no-monitoring (3) and manual-deploy-steps (3: a, b, d) before billing-bug (1).
+    let first = index.find("/causes/no-monitoring/").unwrap().min(index.find("/causes/manual-deploy-steps/").unwrap());
+    assert!(first < index.find("/causes/billing-bug/").unwrap());
+    assert!(row("manual-deploy-steps").contains("<span class=\"bars-count\">3</span>"));
+}
+
+#[test]
+fn cause_page_shows_description_recurrences_co_causes_and_services() {
+    let tmp = graph_archive();
+    let site = build(tmp.path(), &[]).ok();
+    let page = site.page("/causes/no-monitoring/");
+    assert!(page.contains("CAUSE-DESCRIPTION"));
+    assert!(page.contains("3 incidents"));
+    // Oldest first, each with the gap since the previous one.
+    let a = page.find("/incidents/a/").unwrap();
+    let b = page.find("/incidents/b/").unwrap();
+    let c = page.find("/incidents/c/").unwrap();
+    assert!(a < b && b < c, "date order");
+    assert!(page.contains("First seen"));
+    assert!(page[a..].contains("Recurred after 213 days"), "2020-01-10 → 2020-08-10");
+    assert!(page[b..].contains("Recurred after 203 days"), "2020-08-10 → 2021-03-01");
+    // Co-occurring causes and services, with counts; left-out ones ignored.
+    let co = section(&page, "co-causes-title");
+    assert!(co.contains("/causes/manual-deploy-steps/") && co.contains("<span class=\"bars-count\">2</span>"), "{co}");
+    let services = section(&page, "cause-services-title");
+    let billing = services.find("/services/billing/").expect("billing");
+    let api = services.find("/services/api/").expect("api");
+    assert!(billing < api, "billing (2) before api (1): {services}");
+    assert!(services.contains("<span class=\"bars-count\">2</span>") && services.contains("<span class=\"bars-count\">1</span>"));
+    assert!(!page.contains("leak"));
+}
+
+#[test]
+fn incident_page_answers_has_this_happened_before() {
+    let tmp = graph_archive();
+    let site = build(tmp.path(), &[]).ok();
+    let b = site.page("/incidents/b/");
+    let panel = section(&b, "recurrence-title");
+    let nm = &panel[panel.find("/causes/no-monitoring/").unwrap()..panel.find("/causes/manual-deploy-steps/").unwrap()];
+    assert!(nm.contains("Earlier (1)") && nm.contains("/incidents/a/"), "{nm}");
+    assert!(nm.contains("Since then (1)") && nm.contains("/incidents/c/"), "{nm}");
+    let mds = &panel[panel.find("/causes/manual-deploy-steps/").unwrap()..];
+    assert!(mds.contains("Earlier (2)") && mds.contains("/incidents/a/") && mds.contains("/incidents/d/"), "{mds}");
+    assert!(!mds.contains("Since then"));
+    // A cause seen once says so.
+    let e = site.page("/incidents/e/");
+    assert!(section(&e, "recurrence-title").contains("First and only incident with this cause."));
+}
+
+#[test]
+fn services_and_tags_pages_rank_and_count_incidents() {
+    let tmp = graph_archive();
+    let site = build(tmp.path(), &[]).ok();
+    let services = site.page("/services/");
+    // billing: a, c; api: b, e (the draft does not count). Equal: by name.
+    assert!(services.find("/services/api/").unwrap() < services.find("/services/billing/").unwrap());
+    assert_eq!(services.matches("<span class=\"bars-count\">2</span>").count(), 2);
+    assert!(!services.contains("leakservice"));
+    let billing = site.page("/services/billing/");
+    assert!(billing.contains("2 incidents"));
+    assert!(billing.contains("/incidents/a/") && billing.contains("/incidents/c/"));
+    let dns = site.page("/tags/dns/");
+    assert!(dns.contains("2 incidents"), "the internal incident's tag is not counted");
+}
+
+#[test]
+fn check_warns_about_a_cause_spelt_once_and_close_to_another() {
+    let tmp = graph_archive();
+    let root = tmp.path().join("site");
+    let out = rca(&["check", "--root", root.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(0), "a warning is not an error: {}", stderr(&out));
+    let err = stderr(&out);
+    assert!(
+        err.contains("content/incidents/e.md:4:23: warning: cause \"no-monitorng\" is used only here; did you mean \"no-monitoring\""),
+        "{err}"
+    );
+    // billing-bug is used once too, but nothing is spelt like it; an alias
+    // ("unmonitored") or a spelling ("No Monitoring") folds without a warning.
+    assert!(!err.contains("billing-bug"), "{err}");
+    assert!(!err.contains("No Monitoring"), "{err}");
+    assert_eq!(err.matches("did you mean").count(), 1, "{err}");
+}
