@@ -22,4 +22,5 @@ pub mod site;
 pub mod slugs;
 pub mod source;
 pub mod theme;
+pub mod timeline;
 pub mod yaml;
