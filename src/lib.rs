@@ -8,6 +8,7 @@
 //! [`site`] runs the stages; [`cmd`] holds the subcommands.
 
 pub mod archive;
+pub mod charts;
 pub mod cmd;
 pub mod config;
 pub mod dates;
@@ -20,6 +21,7 @@ pub mod parse;
 pub mod render;
 pub mod site;
 pub mod slugs;
+pub mod stats;
 pub mod source;
 pub mod theme;
 pub mod timeline;
