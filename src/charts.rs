@@ -132,7 +132,10 @@ fn stacked_bars(id: &str, title: &str, desc: &str, periods: &[String], series: &
     let n = periods.len().max(1) as f64;
     let band = plot_w / n;
     let bar = (band * 0.72).max(1.0);
-    let every = (periods.len() as f64 / 12.0).ceil().max(1.0) as usize;
+    // Label as many periods as fit side by side.
+    let widest = periods.iter().map(|p| p.chars().count()).max().unwrap_or(4) as f64;
+    let fit = (plot_w / (widest * 7.0 + 14.0)).floor().max(1.0);
+    let every = (periods.len() as f64 / fit).ceil().max(1.0) as usize;
     for (k, (label, row)) in periods.iter().zip(counts).enumerate() {
         let x = left + band * k as f64 + (band - bar) / 2.0;
         let mut acc = 0usize;
@@ -321,7 +324,7 @@ fn duration_figure(id: &str, name: &str, what: &str, d: &Distribution) -> Figure
     let scale = Scale::for_values(lo, hi);
     let log = matches!(scale, Scale::Log { .. });
     let description = format!(
-        "{name} ({what}) of {} incident{}, one dot each, grouped by the year the incident happened; a solid line marks each year's median and a dashed line its 90th percentile. Over all years: median {}, 90th percentile {}.{}{}",
+        "{name} ({what}) of {} incident{}, one dot each, grouped by the year the incident happened; a solid line marks each year's median (years with two or more incidents) and a dashed line its 90th percentile (years with five or more). Over all years, drawn as thin lines across: median {}, 90th percentile {}.{}{}",
         d.count,
         plural(d.count),
         words(median),
@@ -332,6 +335,9 @@ fn duration_figure(id: &str, name: &str, what: &str, d: &Distribution) -> Figure
     let svg = dot_plot(id, &title, &description, d, &scale);
     Figure { id: id.into(), title, description, svg, empty: None, table }
 }
+
+/// Years with fewer incidents get no 90th-percentile mark.
+const MIN_FOR_P90: usize = 5;
 
 fn dot_plot(id: &str, title: &str, desc: &str, d: &Distribution, scale: &Scale) -> String {
     let (h, left, right, top, bottom) = (320.0, 58.0, 8.0, 40.0, 32.0);
@@ -346,9 +352,27 @@ fn dot_plot(id: &str, title: &str, desc: &str, d: &Distribution, scale: &Scale) 
 <line class=\"median\" x1=\"118\" x2=\"140\" y1=\"10\" y2=\"10\"/><text class=\"legend\" x=\"146\" y=\"14\">Median</text>\
 <line class=\"p90\" x1=\"212\" x2=\"234\" y1=\"10\" y2=\"10\"/><text class=\"legend\" x=\"240\" y=\"14\">90th percentile</text>"
     );
+    let mut last_label = f64::INFINITY;
     for (v, label) in scale.ticks() {
+        // Log ticks can crowd (12 h and 1 d): keep the labels apart.
+        if (last_label - y(v)).abs() < 14.0 {
+            continue;
+        }
+        last_label = y(v);
         let _ = write!(out, "<line class=\"grid\" x1=\"{left}\" x2=\"{:.1}\" y1=\"{:.1}\" y2=\"{:.1}\"/>", W - right, y(v), y(v));
         let _ = write!(out, "<text class=\"tick\" x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"end\">{}</text>", left - 8.0, y(v) + 4.0, esc(&label));
+    }
+    // The whole archive's median and 90th percentile, as reference lines.
+    for (class, label, v) in [("all-median", "median", d.median), ("all-p90", "90th percentile", d.p90)] {
+        let Some(v) = v else { continue };
+        let _ = write!(out, "<line class=\"{class}\" x1=\"{left}\" x2=\"{:.1}\" y1=\"{:.1}\" y2=\"{:.1}\"/>", W - right, y(v), y(v));
+        let _ = write!(
+            out,
+            "<text class=\"ref\" x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"end\">All years: {label} {}</text>",
+            W - right - 2.0,
+            y(v) - 5.0,
+            words(v)
+        );
     }
     let n = d.years.len().max(1) as f64;
     let band = plot_w / n;
@@ -356,16 +380,10 @@ fn dot_plot(id: &str, title: &str, desc: &str, d: &Distribution, scale: &Scale) 
     let every = (d.years.len() as f64 / 14.0).ceil().max(1.0) as usize;
     for (k, yd) in d.years.iter().enumerate() {
         let cx = left + band * (k as f64 + 0.5);
-        // Dots as zero-length round-capped segments: one path per year
-        // keeps thousands of incidents small. Deterministic jitter.
-        let mut path = String::with_capacity(yd.seconds.len() * 14);
-        for (j, v) in yd.seconds.iter().enumerate() {
-            let jitter = ((j as f64 * 0.618_034).fract() - 0.5) * spread;
-            let _ = write!(path, "M{:.1} {:.1}h0", cx + jitter, y(*v as f64));
-        }
-        let opacity = (0.85 - 0.18 * (yd.seconds.len() as f64).log10()).clamp(0.25, 0.85);
-        let _ = write!(out, "<path class=\"dots\" style=\"opacity:{opacity:.2}\" d=\"{path}\"/>");
         let half = (spread / 2.0 + 6.0).min(band / 2.0 - 1.0).max(4.0);
+        // A median of one value, or a 90th percentile of fewer than five,
+        // says nothing the dots do not: those years show only their dots.
+        if yd.seconds.len() >= 2 {
         let _ = write!(
             out,
             "<line class=\"median\" x1=\"{:.1}\" x2=\"{:.1}\" y1=\"{:.1}\" y2=\"{:.1}\"><title>{}: median {}</title></line>",
@@ -376,6 +394,8 @@ fn dot_plot(id: &str, title: &str, desc: &str, d: &Distribution, scale: &Scale) 
             yd.year,
             words(yd.median)
         );
+        }
+        if yd.seconds.len() >= MIN_FOR_P90 {
         let _ = write!(
             out,
             "<line class=\"p90\" x1=\"{:.1}\" x2=\"{:.1}\" y1=\"{:.1}\" y2=\"{:.1}\"><title>{}: 90th percentile {}</title></line>",
@@ -386,6 +406,16 @@ fn dot_plot(id: &str, title: &str, desc: &str, d: &Distribution, scale: &Scale) 
             yd.year,
             words(yd.p90)
         );
+        }
+        // Dots as zero-length round-capped segments: one path per year
+        // keeps thousands of incidents small. Deterministic jitter.
+        let mut path = String::with_capacity(yd.seconds.len() * 14);
+        for (j, v) in yd.seconds.iter().enumerate() {
+            let jitter = ((j as f64 * 0.618_034 + 0.5).fract() - 0.5) * spread;
+            let _ = write!(path, "M{:.1} {:.1}h0", cx + jitter, y(*v as f64));
+        }
+        let opacity = (0.85 - 0.18 * (yd.seconds.len() as f64).log10()).clamp(0.25, 0.85);
+        let _ = write!(out, "<path class=\"dots\" style=\"opacity:{opacity:.2}\" d=\"{path}\"/>");
         if k % every == 0 {
             let _ = write!(out, "<text class=\"tick\" x=\"{cx:.1}\" y=\"{:.1}\" text-anchor=\"middle\">{}</text>", h - bottom + 20.0, yd.year);
         }

@@ -7,6 +7,7 @@
 //! (templates) and [`feeds`] → [`output`] (atomic write).
 //! [`site`] runs the stages; [`cmd`] holds the subcommands.
 
+pub mod actions;
 pub mod archive;
 pub mod charts;
 pub mod cmd;

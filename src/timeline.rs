@@ -582,6 +582,12 @@ pub struct Event {
     pub iso: String,
     /// `13 Oct 2021 14:45 UTC` or `13 Oct 2021`.
     pub human: String,
+    /// The day (`13 Oct 2021`) and the time of day (`14:45 UTC`, empty for
+    /// a day-only item), so lists can print the day only when it changes.
+    pub day: String,
+    pub clock: String,
+    /// The first event, or the first on a later (UTC) day than the one before.
+    pub new_day: bool,
     /// From the start of the incident: `T+7 h 26 min`, `T−3 d`, `T+0`.
     pub offset: String,
     /// Front-matter timestamps that fall on this event: `["Detected"]`.
@@ -645,9 +651,23 @@ pub fn build(ts: &Timestamps, entries: &[Entry], items: usize) -> Timeline {
         (Some(s), Some((e, to))) => Some(ImpactWindow { from: "Started", to, duration: dates::human_duration(e.duration_since(s)) }),
         _ => None,
     };
+    let mut last_day: Option<Date> = None;
     let events = events
         .into_iter()
         .map(|(when, milestones, text)| {
+            let date = match when {
+                When::At(t) => t.to_zoned(TimeZone::UTC).date(),
+                When::Day(d) => d,
+            };
+            let new_day = last_day != Some(date);
+            last_day = Some(date);
+            let clock = match when {
+                When::At(t) => {
+                    let dt = t.to_zoned(TimeZone::UTC).datetime();
+                    format!("{:02}:{:02} UTC", dt.hour(), dt.minute())
+                }
+                When::Day(_) => String::new(),
+            };
             let (iso, human, offset, day_only) = match when {
                 When::At(t) => (dates::rfc3339(t), dates::human_timestamp(t), start.map(|s| t_offset(t.duration_since(s))), false),
                 When::Day(d) => (
@@ -661,7 +681,7 @@ pub fn build(ts: &Timestamps, entries: &[Entry], items: usize) -> Timeline {
                 (When::At(t), Some(s), Some((e, _))) => s <= t && t < e,
                 _ => false,
             };
-            Event { iso, human, offset: offset.unwrap_or_default(), milestones, text, in_impact, day_only }
+            Event { iso, human, day: dates::human_date(date), clock, new_day, offset: offset.unwrap_or_default(), milestones, text, in_impact, day_only }
         })
         .collect();
     Timeline { events, impact, read: entries.len(), unread: items - entries.len() }
