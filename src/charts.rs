@@ -12,6 +12,7 @@ use jiff::SignedDuration;
 use serde::Serialize;
 
 use crate::dates;
+use crate::feeds::xml_escape as esc;
 use crate::stats::{ActionYear, Distribution, PerPeriod, Ranked, Stats};
 
 #[derive(Debug, Clone, Serialize)]
@@ -64,20 +65,6 @@ pub fn figures(s: &Stats, base: &str) -> Vec<Figure> {
     out.push(ranked_figure("top-causes", "Top recurring causes", "cause", &s.causes, &format!("{base}/causes/")));
     out.push(ranked_figure("top-services", "Top services", "service", &s.services, &format!("{base}/services/")));
     out.push(actions_figure(&s.actions));
-    out
-}
-
-fn esc(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            c => out.push(c),
-        }
-    }
     out
 }
 
