@@ -564,6 +564,10 @@ fn list_item(line: &str) -> Option<&str> {
 /// code spans their contents.
 fn plain_text(md: &str) -> String {
     use pulldown_cmark::{Event, Parser};
+    // Most items are plain words: no need to parse them.
+    if !md.contains(['*', '_', '`', '[', '<', '\\', '&', '!', '~']) {
+        return md.trim().to_string();
+    }
     let mut out = String::with_capacity(md.len());
     for ev in Parser::new(md) {
         match ev {
