@@ -125,10 +125,8 @@ impl Board {
         items.sort_by(|x, y| x.order.cmp(&y.order));
 
         let mut owners: BTreeMap<String, Group> = BTreeMap::new();
-        let mut statuses: Vec<Group> = ActionStatus::ALL
-            .iter()
-            .map(|(slug, s)| group(s.label(), slug, format!("{base}/action-items/status/{slug}/")))
-            .collect();
+        let mut statuses: Vec<Group> =
+            ActionStatus::ALL.iter().map(|(slug, s)| group(s.label(), slug, format!("{base}/action-items/status/{slug}/"))).collect();
         let mut overdue_group = group("Overdue", OVERDUE, format!("{base}/action-items/status/{OVERDUE}/"));
         for it in &items {
             let name = it.owner.clone().unwrap_or_else(|| UNASSIGNED.to_string());

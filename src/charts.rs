@@ -178,8 +178,12 @@ fn incidents_over_time(p: Option<&PerPeriod>, total: usize) -> Figure {
         p.periods.last().map_or("", String::as_str),
         p.periods.get(busiest).map_or("", String::as_str),
     );
-    let series: Vec<(String, String)> =
-        p.series.iter().zip(&p.ranks).map(|(n, r)| (n.clone(), format!("s-r{}", if *r == 0 || *r > 4 { "x".to_string() } else { r.to_string() }))).collect();
+    let series: Vec<(String, String)> = p
+        .series
+        .iter()
+        .zip(&p.ranks)
+        .map(|(n, r)| (n.clone(), format!("s-r{}", if *r == 0 || *r > 4 { "x".to_string() } else { r.to_string() })))
+        .collect();
     let svg = stacked_bars(id, &title, &description, &p.periods, &series, &p.counts);
     let mut head = vec![capitalise(noun)];
     head.extend(p.series.iter().cloned());
@@ -219,8 +223,22 @@ const LOG_TICKS: [(i64, &str); 14] = [
 
 /// Steps for a linear scale of durations.
 const LINEAR_STEPS: [i64; 16] = [
-    60, 300, 600, 900, 1800, 3600, 2 * 3600, 3 * 3600, 6 * 3600, 12 * 3600, 86_400, 2 * 86_400, 7 * 86_400, 14 * 86_400,
-    30 * 86_400, 90 * 86_400,
+    60,
+    300,
+    600,
+    900,
+    1800,
+    3600,
+    2 * 3600,
+    3 * 3600,
+    6 * 3600,
+    12 * 3600,
+    86_400,
+    2 * 86_400,
+    7 * 86_400,
+    14 * 86_400,
+    30 * 86_400,
+    90 * 86_400,
 ];
 
 /// How durations map to the vertical axis.
@@ -347,7 +365,8 @@ fn dot_plot(id: &str, title: &str, desc: &str, d: &Distribution, scale: &Scale) 
         }
         last_label = y(v);
         let _ = write!(out, "<line class=\"grid\" x1=\"{left}\" x2=\"{:.1}\" y1=\"{:.1}\" y2=\"{:.1}\"/>", W - right, y(v), y(v));
-        let _ = write!(out, "<text class=\"tick\" x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"end\">{}</text>", left - 8.0, y(v) + 4.0, esc(&label));
+        let _ =
+            write!(out, "<text class=\"tick\" x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"end\">{}</text>", left - 8.0, y(v) + 4.0, esc(&label));
     }
     // The whole archive's median and 90th percentile, as reference lines.
     for (class, label, v) in [("all-median", "median", d.median), ("all-p90", "90th percentile", d.p90)] {
@@ -371,28 +390,28 @@ fn dot_plot(id: &str, title: &str, desc: &str, d: &Distribution, scale: &Scale) 
         // A median of one value, or a 90th percentile of fewer than five,
         // says nothing the dots do not: those years show only their dots.
         if yd.seconds.len() >= 2 {
-        let _ = write!(
-            out,
-            "<line class=\"median\" x1=\"{:.1}\" x2=\"{:.1}\" y1=\"{:.1}\" y2=\"{:.1}\"><title>{}: median {}</title></line>",
-            cx - half,
-            cx + half,
-            y(yd.median),
-            y(yd.median),
-            yd.year,
-            words(yd.median)
-        );
+            let _ = write!(
+                out,
+                "<line class=\"median\" x1=\"{:.1}\" x2=\"{:.1}\" y1=\"{:.1}\" y2=\"{:.1}\"><title>{}: median {}</title></line>",
+                cx - half,
+                cx + half,
+                y(yd.median),
+                y(yd.median),
+                yd.year,
+                words(yd.median)
+            );
         }
         if yd.seconds.len() >= MIN_FOR_P90 {
-        let _ = write!(
-            out,
-            "<line class=\"p90\" x1=\"{:.1}\" x2=\"{:.1}\" y1=\"{:.1}\" y2=\"{:.1}\"><title>{}: 90th percentile {}</title></line>",
-            cx - half,
-            cx + half,
-            y(yd.p90),
-            y(yd.p90),
-            yd.year,
-            words(yd.p90)
-        );
+            let _ = write!(
+                out,
+                "<line class=\"p90\" x1=\"{:.1}\" x2=\"{:.1}\" y1=\"{:.1}\" y2=\"{:.1}\"><title>{}: 90th percentile {}</title></line>",
+                cx - half,
+                cx + half,
+                y(yd.p90),
+                y(yd.p90),
+                yd.year,
+                words(yd.p90)
+            );
         }
         // Dots as zero-length round-capped segments: one path per year
         // keeps thousands of incidents small. Deterministic jitter.
@@ -404,7 +423,8 @@ fn dot_plot(id: &str, title: &str, desc: &str, d: &Distribution, scale: &Scale) 
         let opacity = (0.85 - 0.18 * (yd.seconds.len() as f64).log10()).clamp(0.25, 0.85);
         let _ = write!(out, "<path class=\"dots\" style=\"opacity:{opacity:.2}\" d=\"{path}\"/>");
         if k % every == 0 {
-            let _ = write!(out, "<text class=\"tick\" x=\"{cx:.1}\" y=\"{:.1}\" text-anchor=\"middle\">{}</text>", h - bottom + 20.0, yd.year);
+            let _ =
+                write!(out, "<text class=\"tick\" x=\"{cx:.1}\" y=\"{:.1}\" text-anchor=\"middle\">{}</text>", h - bottom + 20.0, yd.year);
         }
     }
     let _ = write!(out, "<line class=\"axis\" x1=\"{left}\" x2=\"{:.1}\" y1=\"{:.1}\" y2=\"{:.1}\"/>", W - right, h - bottom, h - bottom);
@@ -447,7 +467,12 @@ fn ranked_figure(id: &str, title: &str, singular: &str, rows: &[Ranked], index_u
             y + 15.0,
             esc(&truncate(&r.name, 34))
         );
-        let _ = write!(out, "<rect class=\"bar-track\" x=\"{label_w}\" y=\"{:.1}\" width=\"{:.1}\" height=\"14\" rx=\"3\"/>", y + 4.0, W - label_w - count_w);
+        let _ = write!(
+            out,
+            "<rect class=\"bar-track\" x=\"{label_w}\" y=\"{:.1}\" width=\"{:.1}\" height=\"14\" rx=\"3\"/>",
+            y + 4.0,
+            W - label_w - count_w
+        );
         let _ = write!(out, "<rect class=\"bar-fill\" x=\"{label_w}\" y=\"{:.1}\" width=\"{w:.1}\" height=\"14\" rx=\"3\"/>", y + 4.0);
         let _ = write!(out, "<text class=\"value\" x=\"{:.1}\" y=\"{:.1}\">{}</text>", W - count_w + 8.0, y + 15.0, r.count);
     }
@@ -476,7 +501,14 @@ fn actions_figure(years: &[ActionYear]) -> Figure {
             .collect(),
     };
     if years.is_empty() {
-        return Figure { id: id.into(), title, description: String::new(), svg: String::new(), empty: Some("No action items recorded yet.".into()), table };
+        return Figure {
+            id: id.into(),
+            title,
+            description: String::new(),
+            svg: String::new(),
+            empty: Some("No action items recorded yet.".into()),
+            table,
+        };
     }
     let opened: usize = years.iter().map(|y| y.opened).sum();
     let done: usize = years.iter().map(|y| y.done).sum();

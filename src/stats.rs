@@ -210,11 +210,7 @@ pub fn percentile(sorted: &[i64], p: f64) -> Option<f64> {
 
 fn ranked(a: &Archive, tax: Taxonomy, limit: usize) -> Vec<Ranked> {
     // The taxonomy is sorted by count, largest first.
-    a.taxonomy(tax)
-        .iter()
-        .take(limit)
-        .map(|t| Ranked { name: t.name.clone(), slug: t.slug.clone(), count: t.incidents.len() })
-        .collect()
+    a.taxonomy(tax).iter().take(limit).map(|t| Ranked { name: t.name.clone(), slug: t.slug.clone(), count: t.incidents.len() }).collect()
 }
 
 fn actions_by_year(incidents: &[Incident], today: Date) -> Vec<ActionYear> {

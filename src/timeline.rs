@@ -313,11 +313,7 @@ fn meridiem(s: &str) -> (Option<bool>, &str) {
 /// zone after it applies; the event is the start.
 fn skip_range_end(s: &str) -> &str {
     let t = s.trim_start_matches(' ');
-    let t = t
-        .strip_prefix('–')
-        .or_else(|| t.strip_prefix('-'))
-        .or_else(|| t.strip_prefix('—'))
-        .or_else(|| t.strip_prefix("to "));
+    let t = t.strip_prefix('–').or_else(|| t.strip_prefix('-')).or_else(|| t.strip_prefix('—')).or_else(|| t.strip_prefix("to "));
     match t.map(|t| t.trim_start_matches(' ')).and_then(clock) {
         Some((_, rest)) => rest,
         None => s,
@@ -326,11 +322,37 @@ fn skip_range_end(s: &str) -> &str {
 
 /// Fixed-offset abbreviations: what they name is unambiguous.
 const ABBREVIATIONS: &[(&str, i32)] = &[
-    ("UTC", 0), ("GMT", 0), ("UT", 0), ("Z", 0),
-    ("EST", -5), ("EDT", -4), ("CST", -6), ("CDT", -5), ("MST", -7), ("MDT", -6),
-    ("PST", -8), ("PDT", -7), ("AKST", -9), ("AKDT", -8), ("HST", -10),
-    ("WET", 0), ("WEST", 1), ("CET", 1), ("CEST", 2), ("EET", 2), ("EEST", 3), ("BST", 1), ("MSK", 3),
-    ("JST", 9), ("KST", 9), ("SGT", 8), ("HKT", 8), ("AEST", 10), ("AEDT", 11), ("NZST", 12), ("NZDT", 13),
+    ("UTC", 0),
+    ("GMT", 0),
+    ("UT", 0),
+    ("Z", 0),
+    ("EST", -5),
+    ("EDT", -4),
+    ("CST", -6),
+    ("CDT", -5),
+    ("MST", -7),
+    ("MDT", -6),
+    ("PST", -8),
+    ("PDT", -7),
+    ("AKST", -9),
+    ("AKDT", -8),
+    ("HST", -10),
+    ("WET", 0),
+    ("WEST", 1),
+    ("CET", 1),
+    ("CEST", 2),
+    ("EET", 2),
+    ("EEST", 3),
+    ("BST", 1),
+    ("MSK", 3),
+    ("JST", 9),
+    ("KST", 9),
+    ("SGT", 8),
+    ("HKT", 8),
+    ("AEST", 10),
+    ("AEDT", 11),
+    ("NZST", 12),
+    ("NZDT", 13),
 ];
 
 /// Abbreviations that name more than one zone (IST: India, Ireland, Israel).
@@ -338,10 +360,14 @@ const AMBIGUOUS: &[&str] = &["IST", "AST", "ADT", "ECT", "SST", "CAT", "GST"];
 
 /// Region names, converted with daylight saving time as it was that day.
 const REGIONS: &[(&str, &str)] = &[
-    ("pacific", "America/Los_Angeles"), ("pt", "America/Los_Angeles"),
-    ("mountain", "America/Denver"), ("mt", "America/Denver"),
-    ("central", "America/Chicago"), ("ct", "America/Chicago"),
-    ("eastern", "America/New_York"), ("et", "America/New_York"),
+    ("pacific", "America/Los_Angeles"),
+    ("pt", "America/Los_Angeles"),
+    ("mountain", "America/Denver"),
+    ("mt", "America/Denver"),
+    ("central", "America/Chicago"),
+    ("ct", "America/Chicago"),
+    ("eastern", "America/New_York"),
+    ("et", "America/New_York"),
 ];
 
 fn zone<'a>(s: &'a str) -> (Option<Zone>, &'a str) {
@@ -633,8 +659,7 @@ pub fn of_incident(i: &Incident) -> Timeline {
 /// Merges parsed entries with the four timestamps.
 pub fn build(ts: &Timestamps, entries: &[Entry], items: usize) -> Timeline {
     let labels = ["Started", "Detected", "Mitigated", "Resolved"];
-    let mut events: Vec<(When, Vec<&'static str>, String)> =
-        entries.iter().map(|e| (e.when, Vec::new(), e.text.clone())).collect();
+    let mut events: Vec<(When, Vec<&'static str>, String)> = entries.iter().map(|e| (e.when, Vec::new(), e.text.clone())).collect();
     for (label, t) in labels.iter().zip(ts.as_array()) {
         let Some(t) = t else { continue };
         match events.iter_mut().find(|(w, _, _)| *w == When::At(t)) {
@@ -646,10 +671,12 @@ pub fn build(ts: &Timestamps, entries: &[Entry], items: usize) -> Timeline {
         return Timeline { read: entries.len(), unread: items - entries.len(), ..Timeline::default() };
     }
     events.sort_by_key(|(w, _, _)| w.sort_key());
-    let start = ts.started.or_else(|| events.iter().find_map(|(w, _, _)| match w {
-        When::At(t) => Some(*t),
-        When::Day(_) => None,
-    }));
+    let start = ts.started.or_else(|| {
+        events.iter().find_map(|(w, _, _)| match w {
+            When::At(t) => Some(*t),
+            When::Day(_) => None,
+        })
+    });
     let end = ts.resolved.map(|t| (t, "Resolved")).or_else(|| ts.mitigated.map(|t| (t, "Mitigated")));
     let impact = match (ts.started, end) {
         (Some(s), Some((e, to))) => Some(ImpactWindow { from: "Started", to, duration: dates::human_duration(e.duration_since(s)) }),
@@ -685,7 +712,18 @@ pub fn build(ts: &Timestamps, entries: &[Entry], items: usize) -> Timeline {
                 (When::At(t), Some(s), Some((e, _))) => s <= t && t < e,
                 _ => false,
             };
-            Event { iso, human, day: dates::human_date(date), clock, new_day, offset: offset.unwrap_or_default(), milestones, text, in_impact, day_only }
+            Event {
+                iso,
+                human,
+                day: dates::human_date(date),
+                clock,
+                new_day,
+                offset: offset.unwrap_or_default(),
+                milestones,
+                text,
+                in_impact,
+                day_only,
+            }
         })
         .collect();
     Timeline { events, impact, read: entries.len(), unread: items - entries.len() }
@@ -909,10 +947,11 @@ mod tests {
             resolved: Some(ts("2024-11-19T17:43:00Z")),
         };
         let mut cx = Context::new(d("2024-11-19"));
-        let entries: Vec<Entry> = ["2024-11-18 — change reviewed", "2024-11-19 08:43 UTC — alert fires", "10:00 — cause found", "v2 rollout"]
-            .iter()
-            .filter_map(|l| parse_item(l, &mut cx))
-            .collect();
+        let entries: Vec<Entry> =
+            ["2024-11-18 — change reviewed", "2024-11-19 08:43 UTC — alert fires", "10:00 — cause found", "v2 rollout"]
+                .iter()
+                .filter_map(|l| parse_item(l, &mut cx))
+                .collect();
         let t = build(&stamps, &entries, 4);
         assert_eq!((t.read, t.unread), (3, 1));
         let offsets: Vec<&str> = t.events.iter().map(|e| e.offset.as_str()).collect();
@@ -935,18 +974,26 @@ mod tests {
 
     #[test]
     fn impact_ends_at_mitigation_without_resolution() {
-        let stamps = Timestamps {
-            started: Some(ts("2024-11-19T01:00:00Z")),
-            mitigated: Some(ts("2024-11-19T03:30:00Z")),
-            ..Timestamps::default()
-        };
+        let stamps =
+            Timestamps { started: Some(ts("2024-11-19T01:00:00Z")), mitigated: Some(ts("2024-11-19T03:30:00Z")), ..Timestamps::default() };
         let w = build(&stamps, &[], 0).impact.unwrap();
         assert_eq!((w.to, w.duration.as_str()), ("Mitigated", "2 h 30 min"));
     }
 
     #[test]
     fn never_panics_on_any_prefix_of_odd_input() {
-        let odd = ["2024-11-19T08:43:00−07:00 — x", "08:43 —— ünïcode", "Jan 1७: x", "12:30 p.m", "2pm pacific (", "+99:99", "08:43 (UTC", "—", "10 a", "Ω 08:43"];
+        let odd = [
+            "2024-11-19T08:43:00−07:00 — x",
+            "08:43 —— ünïcode",
+            "Jan 1७: x",
+            "12:30 p.m",
+            "2pm pacific (",
+            "+99:99",
+            "08:43 (UTC",
+            "—",
+            "10 a",
+            "Ω 08:43",
+        ];
         for s in odd {
             for (n, _) in s.char_indices().chain([(s.len(), ' ')]) {
                 let mut cx = Context::new(d("2024-01-01"));

@@ -111,7 +111,12 @@ fn stats_page_charts_and_their_numbers() {
 
     // Time to resolve: 24 h 30 min and 45 min → median 12 h 37 min, p90 22 h 7 min.
     let f = figure(&stats, "time-to-resolve");
-    assert!(f.contains("<th scope=\"row\">All years</th><td class=\"num\">2</td><td class=\"num\">12 h 37 min</td><td class=\"num\">22 h 7 min</td>"), "{f}");
+    assert!(
+        f.contains(
+            "<th scope=\"row\">All years</th><td class=\"num\">2</td><td class=\"num\">12 h 37 min</td><td class=\"num\">22 h 7 min</td>"
+        ),
+        "{f}"
+    );
     assert!(f.contains("1 incident without these timestamps is not shown"));
     assert!(f.contains("logarithmic"), "45 min to 24 h spans more than 20×");
     let f = figure(&stats, "time-to-detect");
