@@ -122,7 +122,7 @@ impl Board {
                 });
             }
         }
-        items.sort_by(|x, y| x.order.cmp(&y.order));
+        items.sort_by_key(|x| x.order);
 
         let mut owners: BTreeMap<String, Group> = BTreeMap::new();
         let mut statuses: Vec<Group> =
