@@ -497,6 +497,13 @@ fn take_separator(s: &str) -> Option<&str> {
 /// The text of each top-level item of the body's `## Timeline` section
 /// (inline Markdown reduced to plain text).
 pub fn section_items(body: &str) -> Vec<String> {
+    section(body).1
+}
+
+/// The `## Timeline` heading's anchor (as the Markdown renderer makes it:
+/// an explicit `{#id}`, else the slugified text) and the section's items.
+fn section(body: &str) -> (Option<String>, Vec<String>) {
+    let mut anchor = None;
     let mut items: Vec<String> = Vec::new();
     let mut in_section = false;
     let mut fence: Option<&str> = None;
@@ -522,6 +529,9 @@ pub fn section_items(body: &str) -> Vec<String> {
                         break;
                     }
                     in_section = level == 2 && is_timeline_heading(trimmed);
+                    if in_section {
+                        anchor = Some(heading_anchor(trimmed));
+                    }
                 }
                 open = false;
                 continue;
@@ -552,7 +562,15 @@ pub fn section_items(body: &str) -> Vec<String> {
             }
         }
     }
-    items.iter().map(|s| plain_text(s)).collect()
+    (anchor, items.iter().map(|s| plain_text(s)).collect())
+}
+
+fn heading_anchor(line: &str) -> String {
+    let text = line.trim_start_matches('#').trim().trim_end_matches('#').trim();
+    match text.split_once("{#") {
+        Some((_, id)) if id.ends_with('}') => id.trim_end_matches('}').to_string(),
+        _ => crate::slugs::slugify(&plain_text(text)),
+    }
 }
 
 fn heading_level(line: &str) -> Option<usize> {
@@ -635,6 +653,8 @@ pub struct Timeline {
     pub events: Vec<Event>,
     /// `Started → Resolved` or `Started → Mitigated`, and how long.
     pub impact: Option<ImpactWindow>,
+    /// The id of the `## Timeline` heading in the body, if there is one.
+    pub anchor: Option<String>,
     /// How many `## Timeline` items were read as events, and how many not.
     pub read: usize,
     pub unread: usize,
@@ -650,10 +670,10 @@ pub struct ImpactWindow {
 /// The timeline of an incident: front-matter timestamps merged with the
 /// `## Timeline` items, in time order. Empty when fewer than two events.
 pub fn of_incident(i: &Incident) -> Timeline {
-    let items = section_items(&i.body);
+    let (anchor, items) = section(&i.body);
     let mut cx = Context::new(i.date);
     let entries: Vec<Entry> = items.iter().filter_map(|t| parse_item(t, &mut cx)).collect();
-    build(&i.timestamps, &entries, items.len())
+    Timeline { anchor, ..build(&i.timestamps, &entries, items.len()) }
 }
 
 /// Merges parsed entries with the four timestamps.
@@ -726,7 +746,7 @@ pub fn build(ts: &Timestamps, entries: &[Entry], items: usize) -> Timeline {
             }
         })
         .collect();
-    Timeline { events, impact, read: entries.len(), unread: items - entries.len() }
+    Timeline { events, impact, anchor: None, read: entries.len(), unread: items - entries.len() }
 }
 
 /// `T+7 h 26 min`, `T−3 d 4 h`, `T+0`.
@@ -936,6 +956,9 @@ mod tests {
         );
         assert!(section_items("## Summary\n\n- 08:00 x\n").is_empty());
         assert_eq!(section_items("## Timeline (UTC)\n\n- a\n"), vec!["a"]);
+        assert_eq!(section("## Timeline (UTC)\n\n- a\n").0.as_deref(), Some("timeline-utc"));
+        assert_eq!(section("## Timeline {#events}\n\n- a\n").0.as_deref(), Some("events"));
+        assert_eq!(section("## Summary\n").0, None);
     }
 
     #[test]
