@@ -628,8 +628,6 @@ fn plain_text(md: &str) -> String {
 pub struct Event {
     /// RFC 3339 (instants) or `YYYY-MM-DD` (days), for `<time datetime>`.
     pub iso: String,
-    /// `13 Oct 2021 14:45 UTC` or `13 Oct 2021`.
-    pub human: String,
     /// The day (`13 Oct 2021`) and the time of day (`14:45 UTC`, empty for
     /// a day-only item), so lists can print the day only when it changes.
     pub day: String,
@@ -702,39 +700,32 @@ pub fn build(ts: &Timestamps, entries: &[Entry], items: usize) -> Timeline {
         (Some(s), Some((e, to))) => Some(ImpactWindow { from: "Started", to, duration: dates::human_duration(e.duration_since(s)) }),
         _ => None,
     };
+    let start_day = start.map(|s| s.to_zoned(TimeZone::UTC).date());
     let mut last_day: Option<Date> = None;
     let events = events
         .into_iter()
         .map(|(when, milestones, text)| {
-            let date = match when {
-                When::At(t) => t.to_zoned(TimeZone::UTC).date(),
-                When::Day(d) => d,
+            // One conversion to UTC per event; every label derives from it.
+            let (date, clock, iso, offset) = match when {
+                When::At(t) => {
+                    let dt = t.to_zoned(TimeZone::UTC).datetime();
+                    (
+                        dt.date(),
+                        format!("{:02}:{:02} UTC", dt.hour(), dt.minute()),
+                        dates::rfc3339(t),
+                        start.map(|s| t_offset(t.duration_since(s))),
+                    )
+                }
+                When::Day(d) => (d, String::new(), dates::iso_date(d), start_day.map(|s| day_offset(dates::days_between(s, d)))),
             };
             let new_day = last_day != Some(date);
             last_day = Some(date);
-            let clock = match when {
-                When::At(t) => {
-                    let dt = t.to_zoned(TimeZone::UTC).datetime();
-                    format!("{:02}:{:02} UTC", dt.hour(), dt.minute())
-                }
-                When::Day(_) => String::new(),
-            };
-            let (iso, human, offset, day_only) = match when {
-                When::At(t) => (dates::rfc3339(t), dates::human_timestamp(t), start.map(|s| t_offset(t.duration_since(s))), false),
-                When::Day(d) => (
-                    dates::iso_date(d),
-                    dates::human_date(d),
-                    start.map(|s| day_offset(dates::days_between(s.to_zoned(TimeZone::UTC).date(), d))),
-                    true,
-                ),
-            };
             let in_impact = match (when, ts.started, end) {
                 (When::At(t), Some(s), Some((e, _))) => s <= t && t < e,
                 _ => false,
             };
             Event {
                 iso,
-                human,
                 day: dates::human_date(date),
                 clock,
                 new_day,
@@ -742,7 +733,7 @@ pub fn build(ts: &Timestamps, entries: &[Entry], items: usize) -> Timeline {
                 milestones,
                 text,
                 in_impact,
-                day_only,
+                day_only: matches!(when, When::Day(_)),
             }
         })
         .collect();
