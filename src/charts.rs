@@ -345,7 +345,7 @@ fn duration_figure(id: &str, name: &str, what: &str, d: &Distribution) -> Figure
 const MIN_FOR_P90: usize = 5;
 
 fn dot_plot(id: &str, title: &str, desc: &str, d: &Distribution, scale: &Scale) -> String {
-    let (h, left, right, top, bottom) = (320.0, 58.0, 8.0, 40.0, 32.0);
+    let (h, left, right, top, bottom) = (320.0, 58.0, 112.0, 40.0, 32.0);
     let plot_w = W - left - right;
     let plot_h = h - top - bottom;
     let y = |v: f64| top + plot_h * (1.0 - scale.fraction(v));
@@ -368,21 +368,19 @@ fn dot_plot(id: &str, title: &str, desc: &str, d: &Distribution, scale: &Scale) 
         let _ =
             write!(out, "<text class=\"tick\" x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"end\">{}</text>", left - 8.0, y(v) + 4.0, esc(&label));
     }
-    // The whole archive's median and 90th percentile, as reference lines.
-    for (class, label, v) in [("all-median", "median", d.median), ("all-p90", "90th percentile", d.p90)] {
+    // The whole archive's median and 90th percentile, as reference lines
+    // labelled in the right margin (apart, when they are close).
+    let mut label_y = f64::INFINITY;
+    for (class, label, v) in [("all-median", "median", d.median), ("all-p90", "90th", d.p90)] {
         let Some(v) = v else { continue };
-        let _ = write!(out, "<line class=\"{class}\" x1=\"{left}\" x2=\"{:.1}\" y1=\"{:.1}\" y2=\"{:.1}\"/>", W - right, y(v), y(v));
-        let _ = write!(
-            out,
-            "<text class=\"ref\" x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"end\">All years: {label} {}</text>",
-            W - right - 2.0,
-            y(v) - 5.0,
-            words(v)
-        );
+        let _ = write!(out, "<line class=\"{class}\" x1=\"{left}\" x2=\"{:.1}\" y1=\"{:.1}\" y2=\"{:.1}\"/>", W - right + 4.0, y(v), y(v));
+        let ly = (y(v) + 4.0).min(label_y - 13.0);
+        label_y = ly;
+        let _ = write!(out, "<text class=\"ref\" x=\"{:.1}\" y=\"{ly:.1}\">{label} {}</text>", W - right + 8.0, words(v));
     }
     let n = d.years.len().max(1) as f64;
     let band = plot_w / n;
-    let spread = (band * 0.6).min(60.0);
+    let spread = (band * 0.7).min(64.0);
     let every = (d.years.len() as f64 / 14.0).ceil().max(1.0) as usize;
     for (k, yd) in d.years.iter().enumerate() {
         let cx = left + band * (k as f64 + 0.5);
@@ -420,8 +418,17 @@ fn dot_plot(id: &str, title: &str, desc: &str, d: &Distribution, scale: &Scale) 
             let jitter = ((j as f64 * 0.618_034 + 0.5).fract() - 0.5) * spread;
             let _ = write!(path, "M{:.1} {:.1}h0", cx + jitter, y(*v as f64));
         }
-        let opacity = (0.85 - 0.18 * (yd.seconds.len() as f64).log10()).clamp(0.25, 0.85);
-        let _ = write!(out, "<path class=\"dots\" style=\"opacity:{opacity:.2}\" d=\"{path}\"/>");
+        // Many dots: smaller and fainter, so that density shows.
+        let count = yd.seconds.len() as f64;
+        let opacity = (0.85 - 0.18 * count.log10()).clamp(0.25, 0.85);
+        let size = if count < 50.0 {
+            7.0
+        } else if count < 500.0 {
+            5.0
+        } else {
+            3.5
+        };
+        let _ = write!(out, "<path class=\"dots\" style=\"opacity:{opacity:.2};stroke-width:{size}\" d=\"{path}\"/>");
         if k % every == 0 {
             let _ =
                 write!(out, "<text class=\"tick\" x=\"{cx:.1}\" y=\"{:.1}\" text-anchor=\"middle\">{}</text>", h - bottom + 20.0, yd.year);
