@@ -264,8 +264,9 @@ impl<'a> Renderer<'a> {
         }
         jobs.extend((0..self.archive.config.severities.len()).map(Job::Severity));
         jobs.extend((0..self.archive.pages.len()).map(Job::Page));
-        jobs.push(Job::Stats);
-        jobs.extend(self.board.filters().into_iter().map(Job::ActionItems));
+        // The board and stats pages are the largest: start them first, so
+        // they overlap the many small pages instead of finishing last.
+        jobs.splice(0..0, std::iter::once(Job::Stats).chain(self.board.filters().into_iter().map(Job::ActionItems)));
 
         let results: Vec<Result<String, RenderError>> = jobs
             .par_iter()
