@@ -25,7 +25,7 @@ fn absolute(a: &Archive, path: &str) -> String {
     }
 }
 
-fn xml_escape(s: &str) -> String {
+pub(crate) fn xml_escape(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for c in s.chars() {
         match c {
@@ -142,6 +142,10 @@ struct JsonIncident<'a> {
     time_to_detect: Option<i64>,
     time_to_mitigate: Option<i64>,
     time_to_resolve: Option<i64>,
+    /// The same durations in words ("16 h 26 min").
+    time_to_detect_text: Option<String>,
+    time_to_mitigate_text: Option<String>,
+    time_to_resolve_text: Option<String>,
     impact: Option<&'a str>,
     trigger: Option<&'a str>,
     detection: Option<&'a str>,
@@ -187,6 +191,9 @@ pub fn json(a: &Archive, build: jiff::Timestamp) -> OutputFile {
                 time_to_detect: ts.time_to_detect().map(|d| d.as_secs()),
                 time_to_mitigate: ts.time_to_mitigate().map(|d| d.as_secs()),
                 time_to_resolve: ts.time_to_resolve().map(|d| d.as_secs()),
+                time_to_detect_text: ts.time_to_detect().map(dates::human_duration),
+                time_to_mitigate_text: ts.time_to_mitigate().map(dates::human_duration),
+                time_to_resolve_text: ts.time_to_resolve().map(dates::human_duration),
                 impact: i.impact.as_deref(),
                 trigger: i.trigger.as_deref(),
                 detection: i.detection.as_deref(),

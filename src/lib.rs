@@ -7,7 +7,9 @@
 //! (templates) and [`feeds`] → [`output`] (atomic write).
 //! [`site`] runs the stages; [`cmd`] holds the subcommands.
 
+pub mod actions;
 pub mod archive;
+pub mod charts;
 pub mod cmd;
 pub mod config;
 pub mod dates;
@@ -22,6 +24,8 @@ pub mod related;
 pub mod render;
 pub mod site;
 pub mod slugs;
+pub mod stats;
 pub mod source;
 pub mod theme;
+pub mod timeline;
 pub mod yaml;

@@ -186,6 +186,7 @@ struct IncidentView<'a> {
     backlinks: Vec<Value>,
     cause_history: Vec<xlinks::HistoryView>,
     suggested: Vec<xlinks::SuggestionView>,
+    timeline: crate::timeline::Timeline,
     source_path: &'a str,
     source_url: Option<String>,
 }
@@ -212,6 +213,7 @@ pub struct Renderer<'a> {
     card_values: Vec<Value>,
     globals: Context,
     xlinks: xlinks::Crosslinks,
+    board: BoardData,
 }
 
 impl<'a> Renderer<'a> {
@@ -255,7 +257,8 @@ impl<'a> Renderer<'a> {
         globals.insert("base", &base);
         globals.insert("drafts_shown", &(archive.include.drafts || archive.include.internal));
         let xlinks = xlinks::Crosslinks::new(archive, tera, &bodies.incidents, &cards)?;
-        Ok(Renderer { archive, tera, bodies, build_date, base, cards, card_values, globals, xlinks })
+        let board = BoardData::new(archive, tera, build_date, &base)?;
+        Ok(Renderer { archive, tera, bodies, build_date, base, cards, card_values, globals, xlinks, board })
     }
 
     /// Renders every HTML page of the site into `sink`, in parallel, and
@@ -269,6 +272,9 @@ impl<'a> Renderer<'a> {
         }
         jobs.extend((0..self.archive.config.severities.len()).map(Job::Severity));
         jobs.extend((0..self.archive.pages.len()).map(Job::Page));
+        // The board and stats pages are the largest: start them first, so
+        // they overlap the many small pages instead of finishing last.
+        jobs.splice(0..0, std::iter::once(Job::Stats).chain(self.board.filters().into_iter().map(Job::ActionItems)));
 
         let results: Vec<Result<String, RenderError>> = jobs
             .par_iter()
@@ -306,6 +312,8 @@ impl<'a> Renderer<'a> {
             Job::Term(tax, n) => self.term(tax, &self.archive.taxonomy(tax)[n]),
             Job::Severity(n) => self.severity(n),
             Job::Page(n) => self.free_page(n),
+            Job::Stats => self.stats_page(),
+            Job::ActionItems(ref filter) => self.action_items_page(filter),
         }
     }
 
@@ -370,6 +378,7 @@ impl<'a> Renderer<'a> {
         ctx.insert("top_causes", &self.term_counts(Taxonomy::Causes, 5));
         ctx.insert("top_services", &self.term_counts(Taxonomy::Services, 5));
         ctx.insert("intro_html", self.bodies.home.as_ref().map_or("", |r| r.html.as_str()));
+        self.insert_glance(&mut ctx);
         let description = a.config.description.clone();
         self.page("index.html", "index.html", &a.config.title, &description, "home", ctx)
     }
@@ -456,6 +465,7 @@ impl<'a> Renderer<'a> {
             backlinks: xlinks::minis(self, &self.xlinks.graph.backlinks[n]),
             cause_history: xlinks::history_views(self, n),
             suggested: xlinks::suggestion_views(self, n),
+            timeline: crate::timeline::of_incident(i),
             source_path: &i.source_path,
             source_url: a.config.repo_url.as_ref().map(|r| format!("{r}/blob/HEAD/{}", i.source_path)),
         };
@@ -534,6 +544,8 @@ enum Job {
     Term(Taxonomy, usize),
     Severity(usize),
     Page(usize),
+    Stats,
+    ActionItems(crate::actions::Filter),
 }
 
 fn label_of(key: &str) -> &'static str {
@@ -623,3 +635,142 @@ fn action_view(it: &ActionItem, today: Date) -> ActionView<'_> {
 
 /// Views of the cross-links (src/graph.rs) for the templates.
 mod xlinks;
+// ---- Insight pages (/stats/, /action-items/) and the home page's glance ----
+
+/// The action-item board with each item's template value, built once.
+struct BoardData {
+    board: crate::actions::Board,
+    values: Vec<Value>,
+}
+
+impl BoardData {
+    fn new(a: &Archive, tera: &Tera, build_date: Date, base: &str) -> Result<Self, tera::Error> {
+        let mut board = crate::actions::Board::build(a, build_date, base);
+        board.items.par_iter_mut().try_for_each(|it| -> Result<(), tera::Error> {
+            let mut ctx = Context::new();
+            ctx.insert("a", &*it);
+            it.row_html = tera.render_component("action_row", &ctx, None, true)?;
+            Ok(())
+        })?;
+        let values = board.items.par_iter().map(Value::from_serializable).collect();
+        Ok(BoardData { board, values })
+    }
+
+    /// Every board page: all items, each owner, each status and "overdue".
+    fn filters(&self) -> Vec<crate::actions::Filter> {
+        use crate::actions::Filter;
+        let mut f = vec![Filter::All];
+        f.extend(self.board.statuses.iter().map(|g| Filter::Status(g.slug.clone())));
+        f.extend(self.board.owners.iter().map(|g| Filter::Owner(g.slug.clone())));
+        f
+    }
+}
+
+impl Renderer<'_> {
+    fn stats_page(&self) -> Result<OutputFile, tera::Error> {
+        let stats = crate::stats::Stats::compute(self.archive, self.build_date);
+        let words = |s: Option<f64>| s.map(|v| dates::human_duration(jiff::SignedDuration::from_secs(v.round() as i64)));
+        #[derive(Serialize)]
+        struct Summary {
+            incidents: usize,
+            detect_median: Option<String>,
+            detect_p90: Option<String>,
+            resolve_median: Option<String>,
+            resolve_p90: Option<String>,
+            actions: usize,
+            actions_done: usize,
+            actions_pending: usize,
+            actions_overdue: usize,
+        }
+        let b = &self.board.board;
+        let summary = Summary {
+            incidents: stats.incidents,
+            detect_median: words(stats.detect.median),
+            detect_p90: words(stats.detect.p90),
+            resolve_median: words(stats.resolve.median),
+            resolve_p90: words(stats.resolve.p90),
+            actions: b.total,
+            actions_done: b.done,
+            actions_pending: b.pending,
+            actions_overdue: b.overdue,
+        };
+        let mut ctx = Context::new();
+        ctx.insert("summary", &summary);
+        ctx.insert("figures", &crate::charts::figures(&stats, &self.base));
+        let desc = format!("What {} incidents tell: how often, how severe, how fast we detect and resolve, what recurs.", stats.incidents);
+        self.page("stats.html", "stats/index.html", "Statistics", &desc, "stats", ctx)
+    }
+
+    fn action_items_page(&self, filter: &crate::actions::Filter) -> Result<OutputFile, tera::Error> {
+        use crate::actions::Filter;
+        let b = &self.board;
+        let (kind, slug, name, out) = match filter {
+            Filter::All => ("all", String::new(), String::new(), "action-items/index.html".to_string()),
+            Filter::Owner(s) => {
+                let name = b.board.owners.iter().find(|g| &g.slug == s).map_or_else(|| s.clone(), |g| g.name.clone());
+                ("owner", s.clone(), name, format!("action-items/owner/{s}/index.html"))
+            }
+            Filter::Status(s) => {
+                let name = b.board.statuses.iter().find(|g| &g.slug == s).map_or_else(|| s.clone(), |g| g.name.clone());
+                ("status", s.clone(), name, format!("action-items/status/{s}/index.html"))
+            }
+        };
+        let (mut pending, mut closed) = (Vec::new(), Vec::new());
+        for n in b.board.filtered(filter) {
+            let list = if b.board.items[n].pending { &mut pending } else { &mut closed };
+            list.push(b.values[n].clone());
+        }
+        let title = match kind {
+            "owner" => format!("Action items of {name}"),
+            "status" => format!("{name} action items"),
+            _ => "Action items".to_string(),
+        };
+        let desc = format!("{} action items from our postmortems, open first, overdue ones flagged.", pending.len() + closed.len());
+        let mut ctx = Context::new();
+        ctx.insert("filter", &BTreeMap::from([("kind", kind), ("slug", slug.as_str()), ("name", name.as_str())]));
+        ctx.insert("board", &BoardSummary::of(&b.board));
+        ctx.insert_value("pending", Value::from(pending));
+        ctx.insert_value("closed", Value::from(closed));
+        self.page("action-items.html", &out, &title, &desc, "action-items", ctx)
+    }
+
+    /// `recent` (the last 90 days by severity) for the home page.
+    fn insert_glance(&self, ctx: &mut Context) {
+        let a = self.archive;
+        let recent = crate::stats::recent(a, self.build_date, 90);
+        #[derive(Serialize)]
+        struct Row {
+            severity: SeverityView,
+            count: usize,
+        }
+        #[derive(Serialize)]
+        struct RecentView {
+            days: i64,
+            since: String,
+            total: usize,
+            days_since_last: Option<i64>,
+            by_severity: Vec<Row>,
+        }
+        let by_severity = a.config.severities.iter().zip(&recent.by_severity).map(|(s, c)| Row { severity: severity_view(a, &self.base, s), count: *c }).collect();
+        ctx.insert(
+            "recent",
+            &RecentView { days: recent.days, since: recent.since, total: recent.total, days_since_last: recent.days_since_last, by_severity },
+        );
+    }
+}
+
+#[derive(Serialize)]
+struct BoardSummary<'b> {
+    total: usize,
+    pending: usize,
+    overdue: usize,
+    done: usize,
+    owners: &'b [crate::actions::Group],
+    statuses: &'b [crate::actions::Group],
+}
+
+impl<'b> BoardSummary<'b> {
+    fn of(b: &'b crate::actions::Board) -> Self {
+        BoardSummary { total: b.total, pending: b.pending, overdue: b.overdue, done: b.done, owners: &b.owners, statuses: &b.statuses }
+    }
+}

@@ -29,6 +29,14 @@ pub struct BuildArgs {
     /// Override base_url (e.g. a deploy preview's URL).
     #[arg(long, value_name = "URL")]
     pub base_url: Option<String>,
+    /// The day "overdue" and "last 90 days" are measured from (default:
+    /// today, UTC). Hidden: for reproducible builds and tests.
+    #[arg(long, value_name = "YYYY-MM-DD", hide = true, value_parser = parse_build_date)]
+    pub build_date: Option<jiff::civil::Date>,
+}
+
+fn parse_build_date(s: &str) -> Result<jiff::civil::Date, String> {
+    s.parse().map_err(|_| format!("expected a date as YYYY-MM-DD, got {s:?}"))
 }
 
 pub fn run(args: BuildArgs, quiet: bool) -> i32 {
@@ -61,7 +69,7 @@ pub fn run(args: BuildArgs, quiet: bool) -> i32 {
     let opts = BuildOptions {
         include: Include { drafts: args.drafts, internal: args.internal },
         base_url: args.base_url,
-        build_date: None,
+        build_date: args.build_date,
     };
     let built = build_site(&snapshot, &opts, &staging);
     eprint!("{}", format_report(&built.diagnostics, Format::Text));

@@ -1,0 +1,306 @@
+//! The numbers behind `/stats/` and the home page's glance, computed from
+//! the incidents this build shows (so left-out incidents count nowhere).
+//!
+//! Distributions are summarised by percentiles, never means: one week-long
+//! incident would drag a mean far from anything typical.
+
+use jiff::civil::Date;
+use serde::Serialize;
+
+use crate::archive::{Archive, Taxonomy};
+use crate::dates;
+use crate::model::{ActionStatus, Incident};
+
+/// How incidents are counted over time: by month while the archive spans
+/// up to four years, else by quarter up to eight years, else by year.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Bucket {
+    Month,
+    Quarter,
+    Year,
+}
+
+impl Bucket {
+    pub fn noun(self) -> &'static str {
+        match self {
+            Bucket::Month => "month",
+            Bucket::Quarter => "quarter",
+            Bucket::Year => "year",
+        }
+    }
+
+    /// Index of the period a date falls in, counted from year 0.
+    fn index(self, d: Date) -> i32 {
+        let (y, m) = (i32::from(d.year()), i32::from(d.month()) - 1);
+        match self {
+            Bucket::Month => y * 12 + m,
+            Bucket::Quarter => y * 4 + m / 3,
+            Bucket::Year => y,
+        }
+    }
+
+    fn label(self, index: i32) -> String {
+        const MONTHS: [&str; 12] = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+        match self {
+            Bucket::Month => format!("{} {}", MONTHS[index.rem_euclid(12) as usize], index.div_euclid(12)),
+            Bucket::Quarter => format!("Q{} {}", index.rem_euclid(4) + 1, index.div_euclid(4)),
+            Bucket::Year => index.to_string(),
+        }
+    }
+
+    fn for_span(first: Date, last: Date) -> Bucket {
+        let months = Bucket::Month.index(last) - Bucket::Month.index(first) + 1;
+        if months <= 48 {
+            Bucket::Month
+        } else if months <= 8 * 12 {
+            Bucket::Quarter
+        } else {
+            Bucket::Year
+        }
+    }
+}
+
+/// Incidents per period, split by severity.
+#[derive(Debug, Clone, Serialize)]
+pub struct PerPeriod {
+    pub bucket: Bucket,
+    /// The configured severities, most severe first, then "Unrated" when
+    /// some incident has no severity.
+    pub series: Vec<String>,
+    /// Severity rank of each series (1 = most severe; 0 for "Unrated").
+    pub ranks: Vec<usize>,
+    pub periods: Vec<String>,
+    /// `counts[period][series]`, oldest period first, every period between
+    /// the first and the last incident present (zeros included).
+    pub counts: Vec<Vec<usize>>,
+}
+
+/// One year's values of a duration, in seconds, ascending.
+#[derive(Debug, Clone, Serialize)]
+pub struct YearDistribution {
+    pub year: i16,
+    pub seconds: Vec<i64>,
+    pub median: f64,
+    pub p90: f64,
+}
+
+/// A duration (time to detect, time to resolve) over the incidents that
+/// record both of its timestamps.
+#[derive(Debug, Clone, Serialize)]
+pub struct Distribution {
+    pub years: Vec<YearDistribution>,
+    pub count: usize,
+    pub median: Option<f64>,
+    pub p90: Option<f64>,
+    /// Incidents without the timestamps this duration needs.
+    pub missing: usize,
+}
+
+/// One ranked cause or service.
+#[derive(Debug, Clone, Serialize)]
+pub struct Ranked {
+    pub name: String,
+    pub slug: String,
+    pub count: usize,
+}
+
+/// Action items of the incidents of one year, by where they stand now.
+#[derive(Debug, Clone, Default, Serialize, PartialEq, Eq)]
+pub struct ActionYear {
+    pub year: i16,
+    pub opened: usize,
+    pub open: usize,
+    pub in_progress: usize,
+    pub done: usize,
+    pub wont_do: usize,
+    pub overdue: usize,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Stats {
+    pub incidents: usize,
+    pub per_period: Option<PerPeriod>,
+    pub detect: Distribution,
+    pub resolve: Distribution,
+    pub causes: Vec<Ranked>,
+    pub services: Vec<Ranked>,
+    pub actions: Vec<ActionYear>,
+}
+
+/// How many causes and services the charts rank.
+pub const TOP: usize = 10;
+
+impl Stats {
+    pub fn compute(a: &Archive, build_date: Date) -> Stats {
+        let incidents = &a.incidents;
+        Stats {
+            incidents: incidents.len(),
+            per_period: per_period(a),
+            detect: distribution(incidents, |i| i.timestamps.time_to_detect().map(|d| d.as_secs())),
+            resolve: distribution(incidents, |i| i.timestamps.time_to_resolve().map(|d| d.as_secs())),
+            causes: ranked(a, Taxonomy::Causes, TOP),
+            services: ranked(a, Taxonomy::Services, TOP),
+            actions: actions_by_year(incidents, build_date),
+        }
+    }
+}
+
+fn per_period(a: &Archive) -> Option<PerPeriod> {
+    let first = a.incidents.iter().map(|i| i.date).min()?;
+    let last = a.incidents.iter().map(|i| i.date).max()?;
+    let bucket = Bucket::for_span(first, last);
+    let (lo, hi) = (bucket.index(first), bucket.index(last));
+    let mut series: Vec<String> = a.config.severities.clone();
+    let mut ranks: Vec<usize> = (1..=series.len()).collect();
+    let unrated = a.incidents.iter().any(|i| i.severity.is_none());
+    if unrated {
+        series.push("Unrated".to_string());
+        ranks.push(0);
+    }
+    let mut counts = vec![vec![0usize; series.len()]; (hi - lo + 1) as usize];
+    for i in &a.incidents {
+        let col = match &i.severity {
+            Some((_, rank)) => rank - 1,
+            None => series.len() - 1,
+        };
+        counts[(bucket.index(i.date) - lo) as usize][col] += 1;
+    }
+    let periods = (lo..=hi).map(|k| bucket.label(k)).collect();
+    Some(PerPeriod { bucket, series, ranks, periods, counts })
+}
+
+fn distribution(incidents: &[Incident], value: impl Fn(&Incident) -> Option<i64>) -> Distribution {
+    let mut by_year: std::collections::BTreeMap<i16, Vec<i64>> = std::collections::BTreeMap::new();
+    let mut all = Vec::new();
+    let mut missing = 0;
+    for i in incidents {
+        match value(i) {
+            Some(v) => {
+                by_year.entry(i.date.year()).or_default().push(v);
+                all.push(v);
+            }
+            None => missing += 1,
+        }
+    }
+    all.sort_unstable();
+    let years = by_year
+        .into_iter()
+        .map(|(year, mut seconds)| {
+            seconds.sort_unstable();
+            let median = percentile(&seconds, 0.5).unwrap_or(0.0);
+            let p90 = percentile(&seconds, 0.9).unwrap_or(0.0);
+            YearDistribution { year, seconds, median, p90 }
+        })
+        .collect();
+    Distribution { years, count: all.len(), median: percentile(&all, 0.5), p90: percentile(&all, 0.9), missing }
+}
+
+/// The `p` quantile (0..=1) of ascending values, interpolated linearly
+/// between the two nearest ranks (as spreadsheets' PERCENTILE.INC).
+pub fn percentile(sorted: &[i64], p: f64) -> Option<f64> {
+    let n = sorted.len();
+    if n == 0 {
+        return None;
+    }
+    let h = (n - 1) as f64 * p.clamp(0.0, 1.0);
+    let (lo, hi) = (h.floor() as usize, h.ceil() as usize);
+    Some(sorted[lo] as f64 + (h - lo as f64) * (sorted[hi] - sorted[lo]) as f64)
+}
+
+fn ranked(a: &Archive, tax: Taxonomy, limit: usize) -> Vec<Ranked> {
+    // The taxonomy is sorted by count, largest first.
+    a.taxonomy(tax).iter().take(limit).map(|t| Ranked { name: t.name.clone(), slug: t.slug.clone(), count: t.incidents.len() }).collect()
+}
+
+fn actions_by_year(incidents: &[Incident], today: Date) -> Vec<ActionYear> {
+    let mut years: std::collections::BTreeMap<i16, ActionYear> = std::collections::BTreeMap::new();
+    for i in incidents {
+        for it in &i.action_items {
+            let y = years.entry(i.date.year()).or_insert_with(|| ActionYear { year: i.date.year(), ..ActionYear::default() });
+            y.opened += 1;
+            match it.status {
+                ActionStatus::Open => y.open += 1,
+                ActionStatus::InProgress => y.in_progress += 1,
+                ActionStatus::Done => y.done += 1,
+                ActionStatus::WontDo => y.wont_do += 1,
+            }
+            if is_overdue(it.status, it.due, today) {
+                y.overdue += 1;
+            }
+        }
+    }
+    years.into_values().collect()
+}
+
+/// Still to do, and due before `today`.
+pub fn is_overdue(status: ActionStatus, due: Option<Date>, today: Date) -> bool {
+    status.is_pending() && due.is_some_and(|d| d < today)
+}
+
+/// The home page's look at the recent past.
+#[derive(Debug, Clone, Serialize)]
+pub struct Recent {
+    pub days: i64,
+    /// First day counted, `YYYY-MM-DD`.
+    pub since: String,
+    pub total: usize,
+    /// Count per configured severity, most severe first (same order as
+    /// `site.severities`).
+    pub by_severity: Vec<usize>,
+    /// Days since the newest incident (none when there is none).
+    pub days_since_last: Option<i64>,
+}
+
+/// Incidents whose date is within the `days` days up to `today`.
+pub fn recent(a: &Archive, today: Date, days: i64) -> Recent {
+    let since = today.checked_sub(jiff::Span::new().days(days - 1)).unwrap_or(today);
+    let mut by_severity = vec![0; a.config.severities.len()];
+    let mut total = 0;
+    for i in a.incidents.iter().filter(|i| i.date >= since && i.date <= today) {
+        total += 1;
+        if let Some((_, rank)) = &i.severity {
+            by_severity[rank - 1] += 1;
+        }
+    }
+    let days_since_last = a.incidents.iter().map(|i| i.date).max().map(|d| dates::days_between(d, today));
+    Recent { days, since: dates::iso_date(since), total, by_severity, days_since_last }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn percentiles_interpolate() {
+        assert_eq!(percentile(&[], 0.5), None);
+        assert_eq!(percentile(&[7], 0.9), Some(7.0));
+        assert_eq!(percentile(&[1, 2], 0.5), Some(1.5));
+        assert_eq!(percentile(&[1, 2, 3, 4, 5, 6, 7, 8, 9, 10], 0.5), Some(5.5));
+        assert_eq!(percentile(&[1, 2, 3, 4, 5, 6, 7, 8, 9, 10], 0.9), Some(9.1));
+        assert_eq!(percentile(&[60, 600, 6000], 0.9), Some(600.0 + 0.8 * 5400.0));
+    }
+
+    #[test]
+    fn buckets() {
+        let d = |s: &str| s.parse::<Date>().unwrap();
+        assert_eq!(Bucket::for_span(d("2024-01-05"), d("2027-12-31")), Bucket::Month);
+        assert_eq!(Bucket::for_span(d("2024-01-05"), d("2028-01-01")), Bucket::Quarter);
+        assert_eq!(Bucket::for_span(d("2024-01-05"), d("2031-12-31")), Bucket::Quarter);
+        assert_eq!(Bucket::for_span(d("2014-06-10"), d("2026-04-14")), Bucket::Year);
+        assert_eq!(Bucket::Month.label(Bucket::Month.index(d("2024-02-29"))), "Feb 2024");
+        assert_eq!(Bucket::Quarter.label(Bucket::Quarter.index(d("2024-08-01"))), "Q3 2024");
+    }
+
+    #[test]
+    fn overdue_is_strictly_before_the_build_date_and_only_pending() {
+        let today: Date = "2024-06-10".parse().unwrap();
+        let due = |s: &str| Some(s.parse::<Date>().unwrap());
+        assert!(is_overdue(ActionStatus::Open, due("2024-06-09"), today));
+        assert!(is_overdue(ActionStatus::InProgress, due("2023-01-01"), today));
+        assert!(!is_overdue(ActionStatus::Open, due("2024-06-10"), today), "due today is not overdue yet");
+        assert!(!is_overdue(ActionStatus::Done, due("2020-01-01"), today));
+        assert!(!is_overdue(ActionStatus::WontDo, due("2020-01-01"), today));
+        assert!(!is_overdue(ActionStatus::Open, None, today));
+    }
+}

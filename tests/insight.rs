@@ -1,0 +1,269 @@
+//! Incident insight: durations, the visual timeline, /stats/, the
+//! action-item board and the home page's glance, built from
+//! tests/fixtures/insight with a fixed build date (2024-06-10).
+//!
+//! The fixture's left-out incidents (internal, draft, review) carry
+//! LEAKCANARY-INSIGHT canaries and extreme numbers (a 200-day detection, a
+//! SEV1 in a year with no public incident) so that a leak into any count,
+//! chart or percentile changes a number these tests pin.
+
+mod common;
+
+use common::*;
+
+const BUILD_DATE: &str = "2024-06-10";
+
+fn insight() -> Site {
+    Site::build("insight", &["--build-date", BUILD_DATE]).ok()
+}
+
+/// The part of `html` from `start` up to the next `end`.
+fn section<'a>(html: &'a str, start: &str, end: &str) -> &'a str {
+    let from = html.find(start).unwrap_or_else(|| panic!("{start:?} not found"));
+    let rest = &html[from..];
+    let to = rest.find(end).map_or(rest.len(), |n| n + end.len());
+    &rest[..to]
+}
+
+fn figure<'a>(stats: &'a str, id: &str) -> &'a str {
+    section(stats, &format!("<figure class=\"chart-figure\" id=\"{id}\""), "</figure>")
+}
+
+#[test]
+fn durations_are_real_time_across_zones_and_dst() {
+    let site = insight();
+    // 01:30 PST to 03:45 PDT on the night clocks sprang forward: 1 h 15 min.
+    let page = site.page("/incidents/dst-deploy/");
+    assert!(page.contains("1 h 15 min</span> <span class=\"duration-label\">Time to detect"), "{page}");
+    assert!(page.contains("24 h 30 min</span> <span class=\"duration-label\">Time to resolve"));
+    // In lists: the table row and the card.
+    let list = site.page("/incidents/");
+    assert!(list.contains("24 h 30 min"));
+    assert!(list.contains("detected in 1 h 15 min"));
+    let home = site.page("/");
+    assert!(home.contains("<span class=\"fact-label\">Resolved in</span> 45 min"), "card of east-rollback");
+    // And in incidents.json, as seconds and words, next to the old fields.
+    let json: serde_json::Value = serde_json::from_str(&site.file("incidents.json")).unwrap();
+    assert_eq!(json["version"], 1);
+    let dst = json["incidents"].as_array().unwrap().iter().find(|i| i["id"] == "dst-deploy").unwrap();
+    assert_eq!(dst["time_to_detect"], 4500);
+    assert_eq!(dst["time_to_detect_text"], "1 h 15 min");
+    assert_eq!(dst["time_to_resolve"], 88_200);
+    assert_eq!(dst["time_to_resolve_text"], "24 h 30 min");
+    assert!(dst["time_to_mitigate"].is_null() && dst["time_to_mitigate_text"].is_null());
+}
+
+#[test]
+fn timeline_visual_reads_dated_items_and_leaves_the_rest() {
+    let site = insight();
+    let page = site.page("/incidents/dst-deploy/");
+    let tl = section(&page, "<figure class=\"tl\"", "</figure>");
+    let offsets: Vec<&str> = tl.split("<span class=\"tl-offset\">").skip(1).map(|s| &s[..s.find('<').unwrap()]).collect();
+    assert_eq!(offsets, ["T+0", "T+1 h 15 min", "T+1 d", "T+24 h 30 min"]);
+    assert!(tl.contains("deploy starts"));
+    assert!(tl.contains("tl-tag-started\">Started"));
+    assert!(tl.contains("tl-tag-detected\">Detected"));
+    assert!(tl.contains("<time datetime=\"2021-03-14T10:45:00Z\""), "3:45 AM PDT is 10:45 UTC");
+    assert!(tl.contains("Impact window: 24 h 30 min, started to resolved."));
+    // Lines that are not times are not events...
+    for refused in ["v2.3 rollout", "500 errors", "10 minutes later"] {
+        assert!(!tl.contains(refused), "{refused} drawn as an event");
+        // ...but the Markdown list still shows every line as written.
+        assert!(page.contains(&format!("<li>{refused}")), "{refused} missing from the list");
+    }
+    assert!(page.contains("<li>1:30 AM pacific — deploy starts</li>"));
+
+    // A zone carries to the next item; a named region follows DST.
+    let page = site.page("/incidents/east-rollback/");
+    let tl = section(&page, "<figure class=\"tl\"", "</figure>");
+    assert!(tl.contains("datetime=\"2024-05-20T16:30:00Z\""), "11:30 AM after 11:01 AM EST is EST");
+    assert!(tl.contains("datetime=\"2024-05-21T21:00:00Z\""), "2pm pacific in May is PDT");
+    assert!(tl.contains("T+45 min") && tl.contains("tl-tag-resolved\">Resolved"));
+
+    // No timestamps and no timeline: no visual.
+    assert!(!site.page("/incidents/quiet-sev3/").contains("<figure class=\"tl\""));
+}
+
+#[test]
+fn stats_page_charts_and_their_numbers() {
+    let site = insight();
+    let stats = site.page("/stats/");
+    // Six figures, each with title, description, an accessible SVG and a table.
+    for id in ["incidents-over-time", "time-to-detect", "time-to-resolve", "top-causes", "top-services", "action-items-over-time"] {
+        let f = figure(&stats, id);
+        assert!(f.contains(&format!("aria-labelledby=\"{id}-title\"")), "{id}");
+        assert!(f.contains(&format!("role=\"img\" aria-labelledby=\"{id}-svg-title\" aria-describedby=\"{id}-svg-desc\"")), "{id}");
+        assert!(f.contains(&format!("<title id=\"{id}-svg-title\">")) && f.contains(&format!("<desc id=\"{id}-svg-desc\">")), "{id}");
+        assert!(f.contains("<table class=\"data-table\">"), "{id}");
+    }
+    // No script and nothing from elsewhere.
+    assert!(!stats.contains("<script"));
+    assert!(!stats.contains("src=\"http"));
+
+    // Incidents per month (the archive spans 40 months), by severity.
+    let f = figure(&stats, "incidents-over-time");
+    assert!(f.contains("Incidents per month, by severity"));
+    assert!(f.contains("<th scope=\"row\">Mar 2021</th><td class=\"num\">1</td><td class=\"num\">0</td><td class=\"num\">0</td><td class=\"num\">0</td><td class=\"num\">1</td>"));
+    assert!(f.contains("<th scope=\"row\">May 2024</th><td class=\"num\">0</td><td class=\"num\">1</td><td class=\"num\">0</td><td class=\"num\">0</td><td class=\"num\">1</td>"));
+    assert!(f.contains("<th scope=\"row\">Jun 2024</th><td class=\"num\">0</td><td class=\"num\">0</td><td class=\"num\">1</td><td class=\"num\">0</td><td class=\"num\">1</td>"));
+    assert!(f.contains("3 incidents from Mar 2021 to Jun 2024"));
+    assert!(!f.contains("2019"), "the internal incident's year must not appear");
+
+    // Time to resolve: 24 h 30 min and 45 min → median 12 h 37 min, p90 22 h 7 min.
+    let f = figure(&stats, "time-to-resolve");
+    assert!(
+        f.contains(
+            "<th scope=\"row\">All years</th><td class=\"num\">2</td><td class=\"num\">12 h 37 min</td><td class=\"num\">22 h 7 min</td>"
+        ),
+        "{f}"
+    );
+    assert!(f.contains("1 incident without these timestamps is not shown"));
+    assert!(f.contains("logarithmic"), "45 min to 24 h spans more than 20×");
+    let f = figure(&stats, "time-to-detect");
+    assert!(f.contains("<th scope=\"row\">All years</th><td class=\"num\">1</td><td class=\"num\">1 h 15 min</td>"));
+    // Every incident a dot: one zero-length segment per incident.
+    assert_eq!(f.matches("h0").count(), 1 + 1, "one dot plus the legend's");
+
+    // Top causes and services, with links.
+    let f = figure(&stats, "top-causes");
+    assert!(f.contains("<a href=\"/causes/missing-monitoring/\">missing-monitoring</a></th><td class=\"num\">2</td>"), "{f}");
+    let f = figure(&stats, "top-services");
+    assert!(f.contains("<a href=\"/services/web/\">web</a></th><td class=\"num\">2</td>"));
+
+    // Action items by the year their incident happened, by status now.
+    let f = figure(&stats, "action-items-over-time");
+    assert!(f.contains("<th scope=\"row\">2021</th><td class=\"num\">5</td><td class=\"num\">1</td><td class=\"num\">0</td><td class=\"num\">1</td><td class=\"num\">3</td><td class=\"num\">2</td>"), "{f}");
+    assert!(f.contains("<th scope=\"row\">2024</th><td class=\"num\">2</td><td class=\"num\">1</td><td class=\"num\">1</td><td class=\"num\">0</td><td class=\"num\">0</td><td class=\"num\">0</td>"));
+
+    // The tiles: medians, not means.
+    assert!(stats.contains("12 h 37 min</span><span class=\"tile-label\">median time to resolve; 90th percentile 22 h 7 min"));
+    assert!(stats.contains("2 of 7</span><span class=\"tile-label\">action items done"));
+}
+
+#[test]
+fn action_item_board_open_first_overdue_flagged() {
+    let site = insight();
+    let board = site.page("/action-items/");
+    let todo = section(&board, "id=\"todo-title\"", "</section>");
+    let titles = ["Long overdue alerting work", "Nearly on time runbook", "Due on build day", "Nobody owns this yet"];
+    let positions: Vec<usize> = titles.iter().map(|t| todo.find(t).unwrap_or_else(|| panic!("{t} not in To do"))).collect();
+    assert!(positions.windows(2).all(|w| w[0] < w[1]), "most overdue first, then by due date, undated last");
+    assert!(todo.contains("Overdue by 3 years 2 months"));
+    assert!(todo.contains("Overdue by 1 day"));
+    assert_eq!(todo.matches("class=\"overdue\"").count(), 2, "due on the build date is not overdue yet");
+    let closed = section(&board, "id=\"closed-title\"", "</section>");
+    assert!(closed.contains("Finished pager rota") && closed.contains("Validate configuration before deploy"));
+    assert!(!closed.contains("Nobody owns this yet"));
+    // Each item links to its incident and its tracker.
+    assert!(board.contains("<a href=\"https://tracker.example.com/T-1\">Finished pager rota</a>"));
+    assert!(board.contains("From <a href=\"/incidents/dst-deploy/\">Deploy across the spring-forward night</a>"));
+    // Counts by status and by owner.
+    assert!(board.contains("<span class=\"tile-value\">7</span>"));
+    assert!(board.contains(">Overdue <span class=\"count\">2</span>"));
+    assert!(board.contains(">Open <span class=\"count\">3</span>"));
+    assert!(board.contains(">Won&#39;t do <span class=\"count\">1</span>"));
+    assert!(board.contains("<span class=\"facet-name\">sre-team</span>"));
+
+    // Filters are pages: they work without JavaScript.
+    let owner = site.page("/action-items/owner/sre-team/");
+    assert!(owner.contains("Action items of sre-team"));
+    assert!(owner.contains("Long overdue alerting work") && !owner.contains("Validate configuration"));
+    assert!(site.page("/action-items/owner/web-team/").contains("Validate configuration before deploy"));
+    assert!(site.page("/action-items/owner/unassigned/").contains("Nobody owns this yet"));
+    let overdue = site.page("/action-items/status/overdue/");
+    assert!(overdue.contains("Long overdue alerting work") && overdue.contains("Nearly on time runbook"));
+    assert!(!overdue.contains("Due on build day"));
+    for status in ["open", "in-progress", "done", "wont-do"] {
+        assert!(site.exists(&format!("/action-items/status/{status}/index.html")), "{status}");
+    }
+    let done = site.page("/action-items/status/done/");
+    assert!(done.contains("Write the missing dashboard") && !done.contains("Nobody owns this yet"));
+}
+
+#[test]
+fn overdue_depends_on_the_build_date() {
+    let site = Site::build("insight", &["--build-date", "2021-03-20"]).ok();
+    let board = site.page("/action-items/");
+    assert!(!board.contains("class=\"overdue\""), "nothing was due yet on 2021-03-20");
+    let site = Site::build("insight", &["--build-date", "2021-04-03"]).ok();
+    assert!(site.page("/action-items/").contains("Overdue by 2 days"));
+    let bad = Site::build("insight", &["--build-date", "2024-02-30"]);
+    assert_eq!(bad.output.status.code(), Some(2), "a bad build date is a usage error");
+}
+
+#[test]
+fn home_glance_counts_the_last_90_days() {
+    let site = insight();
+    let home = site.page("/");
+    let recent = section(&home, "<section class=\"panel recent\"", "</section>");
+    // east-rollback (SEV2) and quiet-sev3; not the draft of 2024-06-05.
+    assert!(recent.contains("<strong>2</strong> incidents since <time datetime=\"2024-03-13\">"), "{recent}");
+    assert!(recent.contains("sev-r2\" href=\"/severity/sev2/\">SEV2</a>"));
+    let count_of = |sev: &str| {
+        let row = section(recent, &format!(">{sev}</a>"), "</li>");
+        row[row.find("bars-count\">").unwrap() + 12..].chars().take_while(char::is_ascii_digit).collect::<String>()
+    };
+    assert_eq!([count_of("SEV1"), count_of("SEV2"), count_of("SEV3")], ["0", "1", "1"]);
+    // The other glance items: open and overdue action items, top causes, latest.
+    assert!(home.contains("<a href=\"/action-items/\"><span class=\"tile-value\">4</span>"));
+    assert!(home.contains("<span class=\"tile-note\">2 overdue</span>"));
+    assert!(home.contains("Top recurring causes"));
+    assert!(home.contains("Latest incidents"));
+    // Long ago: nothing recent, and it says so.
+    let later = Site::build("insight", &["--build-date", "2025-06-10"]).ok();
+    assert!(later.page("/").contains("No incidents in the last 90 days. The latest began 374 days ago."));
+}
+
+#[test]
+fn left_out_incidents_count_nowhere() {
+    let site = insight();
+    site.nowhere("LEAKCANARY");
+    site.nowhere("leakcanary");
+    assert!(!site.exists("/action-items/owner/leakcanary-insight-owner/index.html"));
+    let stats = site.page("/stats/");
+    assert!(stats.contains("<span class=\"tile-value\">3</span><span class=\"tile-label\">incidents"));
+    // The internal incident's 200-day detection would be the slowest.
+    assert!(!stats.contains("200 d") && !stats.contains(">90 d<"));
+
+    // The same build with everything included shows them: the test can fail.
+    let all = Site::build("insight", &["--build-date", BUILD_DATE, "--drafts", "--internal"]).ok();
+    assert!(all.exists("/action-items/owner/leakcanary-insight-owner/index.html"));
+    assert!(all.page("/stats/").contains("<span class=\"tile-value\">6</span>"));
+    assert!(all.page("/action-items/").contains("LEAKCANARY-INSIGHT action"));
+}
+
+#[test]
+fn example_archive_and_good_fixture_leak_nothing_through_insight_pages() {
+    let good = Site::build("good", &["--build-date", BUILD_DATE]).ok();
+    for page in ["/stats/", "/action-items/", "/"] {
+        let html = good.page(page);
+        for canary in ["LEAKCANARY", "draft-only-service", "secret-service-xyz", "leaktag-internal"] {
+            assert!(!html.contains(canary), "{canary} on {page}");
+        }
+    }
+    // content/ is the example archive: build it and look for its canaries.
+    let tmp = TempDir::new("insight-content");
+    let out = tmp.path().join("public");
+    let root = env!("CARGO_MANIFEST_DIR");
+    let o = rca(&["build", "--root", root, "--out", out.to_str().unwrap(), "--build-date", "2026-11-21", "-q"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let site = Site { tmp, out, output: o };
+    site.nowhere("CANARY-INTERNAL-7731");
+    site.nowhere("CANARY-DRAFT-4410");
+    let stats = site.page("/stats/");
+    assert!(stats.contains("<span class=\"tile-value\">15</span><span class=\"tile-label\">incidents"));
+}
+
+#[test]
+fn nav_and_sitemap_list_the_insight_pages() {
+    let site = insight();
+    let home = site.page("/");
+    assert!(home.contains("<a href=\"/action-items/\""));
+    assert!(home.contains("<a href=\"/stats/\""));
+    let stats = site.page("/stats/");
+    assert!(stats.contains("<a href=\"/stats/\" aria-current=\"page\" class=\"active\">Stats</a>"));
+    let sitemap = site.file("sitemap.xml");
+    for url in ["/stats/", "/action-items/", "/action-items/owner/sre-team/", "/action-items/status/overdue/"] {
+        assert!(sitemap.contains(&format!("<loc>https://insight.example.com{url}</loc>")), "{url}");
+    }
+}
