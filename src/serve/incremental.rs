@@ -1,0 +1,415 @@
+//! Incremental rebuilds: what one build keeps for the next, and which pages
+//! a change affects.
+//!
+//! [`crate::site::build_site_cached`] is the one pipeline; this cache only
+//! lets it skip work. `build` runs it with [`Cache::off`] (nothing kept,
+//! nothing skipped); `serve` keeps one [`Cache::on`] for its whole session.
+//!
+//! What is reused, and when it is thrown away:
+//! - parsed incidents, by path and file contents (and the config they were
+//!   parsed with): an edit re-parses only the edited file;
+//! - rendered Markdown bodies, cards and the paths of rendered pages, from
+//!   the last build that succeeded. A changed incident renders its own body
+//!   and card again; bodies that mention its id or file name are rendered
+//!   again when its id, title, path or visibility changed;
+//! - a template edit renders every card and page again but re-parses
+//!   nothing; an edit under `content/causes/` or `content/pages/`, or of
+//!   `content/_index.md`, renders every page again; a config edit, a failed
+//!   build or [`Cache::invalidate`] (new git history) starts afresh.
+
+use std::collections::{HashMap, HashSet};
+use std::sync::{Arc, Mutex};
+
+use rayon::prelude::*;
+
+use crate::archive::{Archive, Taxonomy};
+use crate::config::{Config, CONFIG_FILE};
+use crate::diagnostics::{Diagnostic, Diagnostics};
+use crate::markdown::Rendered;
+use crate::model::Incident;
+use crate::parse;
+use crate::render::{Bodies, CardCache, PageKey, Skip};
+use crate::source::Snapshot;
+
+type Parsed = Result<Incident, Vec<Diagnostic>>;
+
+/// What one build keeps for the next (see the module docs).
+#[derive(Default)]
+pub struct Cache {
+    on: bool,
+    /// The config the parsed incidents were parsed with.
+    config: Option<Config>,
+    parsed: HashMap<String, (Arc<Vec<u8>>, Parsed)>,
+    /// The last build that succeeded.
+    good: Option<Good>,
+    /// `good` while a build runs; dropped when it fails.
+    prev: Option<Good>,
+    pub cards: CardCache,
+    /// Figures of the last build, for progress output and benchmarks.
+    pub last: Work,
+    carried: Vec<String>,
+    /// Incidents (indexes into this build's archive) whose bodies this build renders.
+    fresh_bodies: Vec<usize>,
+}
+
+/// How much work the last build did.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Work {
+    pub parsed: usize,
+    pub bodies: usize,
+    pub cards: usize,
+    pub pages_skipped: usize,
+    /// Whether everything was rendered (first build, or a change that affects every page).
+    pub full: bool,
+}
+
+struct Good {
+    snapshot: Snapshot,
+    archive: Archive,
+    /// Rendered incident bodies by source path.
+    bodies: HashMap<String, Rendered>,
+    /// Output path of every incident, term and severity page.
+    paths: HashMap<Key, String>,
+}
+
+/// An owned [`PageKey`].
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+enum Key {
+    Incident(String),
+    Term(Taxonomy, String),
+    Severity(String),
+}
+
+impl Key {
+    fn of(k: PageKey<'_>) -> Key {
+        match k {
+            PageKey::Incident(id) => Key::Incident(id.to_string()),
+            PageKey::Term(tax, slug) => Key::Term(tax, slug.to_string()),
+            PageKey::Severity(s) => Key::Severity(s.to_string()),
+        }
+    }
+}
+
+/// Which pages this build renders; every page not named here and rendered
+/// before is left as it is.
+pub struct Plan {
+    /// Render every page.
+    all: bool,
+    incidents: HashSet<String>,
+    terms: HashSet<(Taxonomy, String)>,
+    severities: HashSet<String>,
+    old_paths: HashMap<Key, String>,
+    new_paths: Mutex<HashMap<Key, String>>,
+    carried: Mutex<Vec<String>>,
+    rendered: std::sync::atomic::AtomicUsize,
+}
+
+impl Skip for Plan {
+    fn skip(&self, page: PageKey<'_>) -> Option<String> {
+        if self.all {
+            return None;
+        }
+        let dirty = match page {
+            PageKey::Incident(id) => self.incidents.contains(id),
+            PageKey::Term(tax, slug) => self.terms.contains(&(tax, slug.to_string())),
+            PageKey::Severity(s) => self.severities.contains(s),
+        };
+        if dirty {
+            return None;
+        }
+        let key = Key::of(page);
+        let path = self.old_paths.get(&key)?.clone();
+        self.new_paths.lock().unwrap_or_else(|e| e.into_inner()).insert(key, path.clone());
+        self.carried.lock().unwrap_or_else(|e| e.into_inner()).push(path.clone());
+        Some(path)
+    }
+
+    fn rendered(&self, page: PageKey<'_>, path: &str) {
+        self.rendered.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        self.new_paths.lock().unwrap_or_else(|e| e.into_inner()).insert(Key::of(page), path.to_string());
+    }
+}
+
+impl Cache {
+    /// Keeps nothing (`build`, `check`).
+    pub fn off() -> Cache {
+        Cache::default()
+    }
+
+    /// Keeps what the next build can reuse (`serve`).
+    pub fn on() -> Cache {
+        Cache { on: true, ..Cache::default() }
+    }
+
+    /// Forgets everything but the parsed files: the next build renders
+    /// every page. THE place where new git history comes in: after
+    /// `.git/HEAD` or a ref moved, serve calls this (and reloads history).
+    pub fn invalidate(&mut self) {
+        self.good = None;
+        self.cards.clear();
+    }
+
+    /// Output paths that the last successful build did not render because
+    /// they were unchanged; their previous contents are still valid.
+    pub fn carried_over(&self) -> &[String] {
+        &self.carried
+    }
+
+    /// Parses the incident files, reusing the result for every file whose
+    /// contents are those parsed before.
+    pub fn parse_incidents(&mut self, snapshot: &Snapshot, files: &[(&str, &[u8])], config: &Config) -> Vec<Parsed> {
+        self.prev = None;
+        self.last = Work::default();
+        if !self.on {
+            return files.par_iter().map(|(path, bytes)| parse::parse_incident(path, bytes, config)).collect();
+        }
+        if self.config.as_ref() != Some(config) {
+            self.parsed.clear();
+            self.config = Some(config.clone());
+            self.invalidate();
+        }
+        let cached = &self.parsed;
+        let results: Vec<(Parsed, bool)> = files
+            .par_iter()
+            .map(|(path, bytes)| match cached.get(*path) {
+                Some((kept, parsed)) if same_bytes(kept, bytes) => (parsed.clone(), false),
+                _ => (parse::parse_incident(path, bytes, config), true),
+            })
+            .collect();
+        let mut out = Vec::with_capacity(results.len());
+        let present: HashSet<&str> = files.iter().map(|(p, _)| *p).collect();
+        self.parsed.retain(|p, _| present.contains(p.as_str()));
+        for ((path, _), (parsed, fresh)) in files.iter().zip(results) {
+            if fresh {
+                self.last.parsed += 1;
+                if let Some(bytes) = snapshot.files.get(*path) {
+                    self.parsed.insert(path.to_string(), (bytes.clone(), parsed.clone()));
+                }
+            }
+            out.push(parsed);
+        }
+        out
+    }
+
+    /// The bodies of the previous build that are still valid, parallel to
+    /// `archive.incidents` (`None`: render it). Drops the cards that changed.
+    pub fn reusable_bodies(&mut self, snapshot: &Snapshot, archive: &Archive) -> Vec<Option<Rendered>> {
+        let n = archive.incidents.len();
+        let none = || (0..n).map(|_| None).collect();
+        let Some(mut good) = self.good.take() else {
+            self.cards.clear();
+            self.fresh_bodies = (0..n).collect();
+            self.last.bodies = n;
+            return none();
+        };
+        let changed = changed_paths(&good.snapshot, snapshot);
+        self.fresh_bodies.clear();
+        let everything = changed.iter().any(|p| {
+            p == CONFIG_FILE
+                || p.starts_with("theme/templates/")
+                || p.starts_with("content/causes/")
+                || p.starts_with("content/pages/")
+                || p == "content/_index.md"
+        });
+        if changed.iter().any(|p| p.starts_with("theme/templates/") || p.starts_with("content/causes/")) {
+            self.cards.clear();
+        }
+        let tokens = identity_tokens(&good.archive, archive, &changed);
+        let reused: Vec<Option<Rendered>> = archive
+            .incidents
+            .iter()
+            .map(|i| {
+                let stale = changed.contains(&i.source_path) || tokens.iter().any(|t| i.body.contains(t.as_str()));
+                if stale {
+                    None
+                } else {
+                    good.bodies.remove(&i.source_path)
+                }
+            })
+            .collect();
+        self.last.bodies = reused.iter().filter(|r| r.is_none()).count();
+        // Cards: the changed incidents, and those showing a term whose name changed.
+        let renamed = renamed_terms(&good.archive, archive);
+        for i in &archive.incidents {
+            let renamed_term =
+                !renamed.is_empty() && Taxonomy::ALL.iter().any(|&t| t.terms(i).iter().any(|x| renamed.contains(&(t, x.slug.clone()))));
+            if changed.contains(&i.source_path) || renamed_term {
+                self.cards.forget(&i.id);
+            }
+        }
+        self.fresh_bodies = reused.iter().enumerate().filter(|(_, r)| r.is_none()).map(|(n, _)| n).collect();
+        self.last.full = everything;
+        if everything {
+            good.paths.clear();
+        }
+        self.prev = Some(good);
+        reused
+    }
+
+    /// Decides which pages to render, now that the bodies (and the links
+    /// they make) are known. `None` when nothing is kept (`build`).
+    pub fn plan_pages(&mut self, archive: &Archive, bodies: &Bodies) -> Option<Plan> {
+        if !self.on {
+            return None;
+        }
+        let mut plan = Plan {
+            all: true,
+            incidents: HashSet::new(),
+            terms: HashSet::new(),
+            severities: HashSet::new(),
+            old_paths: HashMap::new(),
+            new_paths: Mutex::new(HashMap::new()),
+            carried: Mutex::new(Vec::new()),
+            rendered: Default::default(),
+        };
+        self.last.cards = archive.incidents.iter().filter(|i| !self.cards.contains(&i.id)).count();
+        let Some(prev) = self.prev.as_mut() else {
+            self.last.full = true;
+            return Some(plan);
+        };
+        if self.last.full || prev.paths.is_empty() {
+            self.last.full = true;
+            return Some(plan);
+        }
+        plan.all = false;
+        plan.old_paths = std::mem::take(&mut prev.paths);
+        let old = &prev.archive;
+        let old_index: HashMap<&str, usize> = old.incidents.iter().enumerate().map(|(n, i)| (i.id.as_str(), n)).collect();
+        let new_paths: HashSet<&str> = archive.incidents.iter().map(|i| i.source_path.as_str()).collect();
+
+        // Incidents whose card is built again: changed, or showing a renamed term.
+        let card_dirty: HashSet<&str> = archive.incidents.iter().map(|i| i.id.as_str()).filter(|id| !self.cards.contains(id)).collect();
+        // Incidents shown before that changed or went away: their old
+        // terms, severity and related incidents show them no more as they were.
+        for (m, i) in old.incidents.iter().enumerate() {
+            let gone = !new_paths.contains(i.source_path.as_str()) || archive.get(&i.id).is_none_or(|j| j.source_path != i.source_path);
+            if gone || card_dirty.contains(i.id.as_str()) {
+                add_terms(&mut plan, i);
+                for &r in old.related(m) {
+                    plan.incidents.insert(old.incidents[r].id.clone());
+                }
+            }
+        }
+        for (n, i) in archive.incidents.iter().enumerate() {
+            let related: Vec<&str> = archive.related(n).iter().map(|&r| archive.incidents[r].id.as_str()).collect();
+            let before: Option<Vec<&str>> =
+                old_index.get(i.id.as_str()).map(|&m| old.related(m).iter().map(|&r| old.incidents[r].id.as_str()).collect());
+            let own = card_dirty.contains(i.id.as_str());
+            if own || before.as_deref() != Some(&related[..]) || related.iter().any(|r| card_dirty.contains(r)) {
+                plan.incidents.insert(i.id.clone());
+            }
+            if own {
+                add_terms(&mut plan, i);
+            }
+        }
+        // Pages whose bodies were rendered again, and what they link to
+        // now and linked to before (their backlinks).
+        for &n in &self.fresh_bodies {
+            let i = &archive.incidents[n];
+            plan.incidents.insert(i.id.clone());
+            plan.incidents.extend(bodies.incidents[n].links.iter().cloned());
+            if let Some(before) = prev.bodies.get(&i.source_path) {
+                plan.incidents.extend(before.links.iter().cloned());
+            }
+        }
+        // Cause pages show the cause file's description.
+        for slug in archive.cause_docs.keys() {
+            plan.terms.insert((Taxonomy::Causes, slug.clone()));
+        }
+        Some(plan)
+    }
+
+    /// Keeps this build's results for the next one, if it succeeded.
+    pub fn keep(&mut self, snapshot: &Snapshot, archive: Archive, bodies: Bodies, plan: Option<Plan>, diags: &Diagnostics) {
+        self.carried.clear();
+        let prev = self.prev.take();
+        if !self.on {
+            return;
+        }
+        let Some(plan) = plan else { return };
+        if diags.has_errors() {
+            self.invalidate();
+            return;
+        }
+        let paths = plan.new_paths.into_inner().unwrap_or_else(|e| e.into_inner());
+        if !plan.all {
+            self.last.pages_skipped = paths.len() - plan.rendered.load(std::sync::atomic::Ordering::Relaxed);
+            self.carried = plan.carried.into_inner().unwrap_or_else(|e| e.into_inner());
+        }
+        let bodies: HashMap<String, Rendered> = archive.incidents.iter().map(|i| i.source_path.clone()).zip(bodies.incidents).collect();
+        drop(prev);
+        self.good = Some(Good { snapshot: snapshot.clone(), archive, bodies, paths });
+    }
+}
+
+fn add_terms(plan: &mut Plan, i: &Incident) {
+    for tax in Taxonomy::ALL {
+        for t in tax.terms(i) {
+            plan.terms.insert((tax, t.slug.clone()));
+        }
+    }
+    if let Some((s, _)) = &i.severity {
+        plan.severities.insert(s.clone());
+    }
+}
+
+/// Same contents: the same shared buffer (serve re-reads only changed
+/// files), or equal bytes.
+fn same_bytes(kept: &Arc<Vec<u8>>, bytes: &[u8]) -> bool {
+    (kept.as_ptr() == bytes.as_ptr() && kept.len() == bytes.len()) || kept.as_slice() == bytes
+}
+
+/// Paths added, removed or changed between two snapshots.
+fn changed_paths(old: &Snapshot, new: &Snapshot) -> HashSet<String> {
+    let mut out = HashSet::new();
+    for (p, b) in &new.files {
+        match old.files.get(p) {
+            Some(o) if Arc::ptr_eq(o, b) || o == b => {}
+            _ => {
+                out.insert(p.clone());
+            }
+        }
+    }
+    for p in old.files.keys() {
+        if !new.files.contains_key(p) {
+            out.insert(p.clone());
+        }
+    }
+    out
+}
+
+/// When a changed file's incident changed how others link to it (id,
+/// title, path, or whether it is shown), the strings by which a body can
+/// link to it: its ids and its file name. Bodies containing one are
+/// rendered again.
+fn identity_tokens(old: &Archive, new: &Archive, changed: &HashSet<String>) -> Vec<String> {
+    let ident = |a: &Archive, path: &str| a.incidents.iter().find(|i| i.source_path == path).map(|i| (i.id.clone(), i.title.clone()));
+    let mut tokens = Vec::new();
+    for path in changed.iter().filter(|p| p.starts_with("content/incidents/")) {
+        let (before, after) = (ident(old, path), ident(new, path));
+        if before != after {
+            tokens.extend(before.map(|(id, _)| id));
+            tokens.extend(after.map(|(id, _)| id));
+            if let Some(name) = path.rsplit('/').next() {
+                tokens.push(name.to_string());
+            }
+        }
+    }
+    tokens.sort();
+    tokens.dedup();
+    tokens
+}
+
+/// Terms present before and now whose display name changed.
+fn renamed_terms(old: &Archive, new: &Archive) -> HashSet<(Taxonomy, String)> {
+    let mut out = HashSet::new();
+    for tax in Taxonomy::ALL {
+        let before: HashMap<&str, &str> = old.taxonomy(tax).iter().map(|t| (t.slug.as_str(), t.name.as_str())).collect();
+        for t in new.taxonomy(tax) {
+            if before.get(t.slug.as_str()).is_some_and(|name| *name != t.name) {
+                out.insert((tax, t.slug.clone()));
+            }
+        }
+    }
+    out
+}
