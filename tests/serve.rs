@@ -25,8 +25,12 @@ struct Server {
 
 impl Server {
     fn start(root: &Path, flags: &[&str]) -> Server {
+        Server::start_on(root, 0, flags)
+    }
+
+    fn start_on(root: &Path, port: u16, flags: &[&str]) -> Server {
         let mut child = Command::new(env!("CARGO_BIN_EXE_rca-site"))
-            .args(["serve", "--root", root.to_str().unwrap(), "--port", "0"])
+            .args(["serve", "--root", root.to_str().unwrap(), "--port", &port.to_string()])
             .args(flags)
             .stdout(Stdio::null())
             .stderr(Stdio::piped())
@@ -97,8 +101,26 @@ fn request(port: u16, raw: &str) -> Reply {
     let mut s = TcpStream::connect(("127.0.0.1", port)).expect("connect");
     s.set_read_timeout(Some(Duration::from_secs(20))).unwrap();
     s.write_all(raw.as_bytes()).unwrap();
+    // Read until the reply is complete (by Content-Length, the last chunk,
+    // or the server closing), since not every server closes when asked.
     let mut buf = Vec::new();
-    s.read_to_end(&mut buf).expect("read reply");
+    let mut chunk = [0u8; 65536];
+    loop {
+        if let Some(i) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
+            let head = String::from_utf8_lossy(&buf[..i]).to_ascii_lowercase();
+            let length = head.lines().find_map(|l| l.strip_prefix("content-length:")).and_then(|v| v.trim().parse::<usize>().ok());
+            if length.is_some_and(|n| buf.len() >= i + 4 + n)
+                || (head.contains("transfer-encoding: chunked") && buf.ends_with(b"0\r\n\r\n"))
+            {
+                break;
+            }
+        }
+        match s.read(&mut chunk) {
+            Ok(0) => break,
+            Ok(n) => buf.extend_from_slice(&chunk[..n]),
+            Err(e) => panic!("read reply: {e}"),
+        }
+    }
     let split = buf.windows(4).position(|w| w == b"\r\n\r\n").map_or(buf.len(), |i| i + 4);
     let head = String::from_utf8_lossy(&buf[..split]).trim_end().to_string();
     let status = head.split(' ').nth(1).and_then(|c| c.parse().ok()).unwrap_or_else(|| panic!("no status in {head:?}"));
@@ -546,4 +568,105 @@ fn a_first_build_that_fails_shows_the_errors_until_fixed() {
     edit(&root, FORUMS, |t| t.replacen("date: 2024-13-45", "date: 2024-12-10", 1));
     events.next("reload");
     assert_eq!(srv.get("/").status, 200);
+}
+
+/// Headless Chromium, driven only through its DevTools HTTP endpoint
+/// (`/json/list` gives each tab's title): no WebSocket client needed.
+struct Browser {
+    child: Child,
+    devtools: u16,
+    _profile: TempDir,
+}
+
+impl Browser {
+    /// `None` (with a message) when RCA_SKIP_BROWSER=1; otherwise a missing
+    /// chromium fails the test.
+    fn open(url: &str) -> Option<Browser> {
+        if std::env::var("RCA_SKIP_BROWSER").as_deref() == Ok("1") {
+            eprintln!("skipping the browser test: RCA_SKIP_BROWSER=1");
+            return None;
+        }
+        let bin = std::env::var("CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into());
+        assert!(Path::new(&bin).exists(), "{bin} not found: install chromium (or set RCA_SKIP_BROWSER=1 to skip)");
+        let profile = TempDir::new("chromium");
+        let child = Command::new(&bin)
+            .args([
+                "--headless",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--no-first-run",
+                "--disable-quic",
+                "--remote-debugging-port=0",
+            ])
+            .arg(format!("--user-data-dir={}", profile.path().display()))
+            .arg(url)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start chromium");
+        // Chromium writes the port it chose into the profile.
+        let port_file = profile.path().join("DevToolsActivePort");
+        let deadline = Instant::now() + START_TIMEOUT;
+        let devtools = loop {
+            if let Some(p) = std::fs::read_to_string(&port_file).ok().and_then(|t| t.lines().next()?.trim().parse().ok()) {
+                break p;
+            }
+            assert!(Instant::now() < deadline, "chromium did not open its DevTools port");
+            std::thread::sleep(Duration::from_millis(50));
+        };
+        Some(Browser { child, devtools, _profile: profile })
+    }
+
+    /// The titles of the open pages.
+    fn titles(&self) -> Vec<String> {
+        if TcpStream::connect(("127.0.0.1", self.devtools)).is_err() {
+            return Vec::new();
+        }
+        let reply = request(self.devtools, "GET /json/list HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n");
+        let list: Vec<serde_json::Value> = serde_json::from_str(&reply.body).unwrap_or_default();
+        list.iter().filter(|t| t["type"] == "page").filter_map(|t| t["title"].as_str().map(str::to_string)).collect()
+    }
+
+    /// Waits until a page's title contains `text`.
+    fn wait_title(&self, text: &str, timeout: Duration) {
+        let deadline = Instant::now() + timeout;
+        loop {
+            let titles = self.titles();
+            if titles.iter().any(|t| t.contains(text)) {
+                return;
+            }
+            assert!(Instant::now() < deadline, "no tab titled {text:?} within {timeout:?}; tabs: {titles:?}");
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+}
+
+impl Drop for Browser {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+#[test]
+fn an_open_tab_reloads_by_itself_after_an_edit_and_after_a_restart() {
+    let (_tmp, root) = example();
+    let srv = Server::start(&root, &[]);
+    let port = srv.port;
+    let Some(browser) = Browser::open(&format!("http://127.0.0.1:{port}/incidents/forums-v2-staging-outage/")) else { return };
+    browser.wait_title("Forums v2 merge broke", START_TIMEOUT);
+
+    // Saved in the editor: the tab reloads and shows the new title.
+    edit(&root, FORUMS, |t| t.replacen("title: \"Forums v2 merge broke", "title: \"RELOADED-1 Forums v2 merge broke", 1));
+    browser.wait_title("RELOADED-1", Duration::from_secs(30));
+
+    // The server stops; the file changes meanwhile; a new server starts on
+    // the same port: the tab reconnects by itself and reloads.
+    drop(srv);
+    edit(&root, FORUMS, |t| t.replacen("RELOADED-1", "RELOADED-2", 1));
+    let _again = Server::start_on(&root, port, &[]);
+    browser.wait_title("RELOADED-2", Duration::from_secs(30));
 }
