@@ -83,7 +83,7 @@ pub fn build_site_cached(snapshot: &Snapshot, opts: &BuildOptions, sink: &dyn Si
     if snapshot.under("content/").next().is_none() {
         diags.warning("content", Pos::UNKNOWN, "no content/ folder: the site has no incidents yet (write one with `rca-site new \"Title\"`)");
     }
-    let parsed: Vec<Result<Incident, Vec<_>>> = cache.parse_incidents(snapshot, &incident_files, &config);
+    let parsed: Vec<Result<Incident, Vec<_>>> = cache.parse_incidents(snapshot, &incident_files, &config, opts.include);
     let incidents: Vec<Incident> = parsed.into_iter().filter_map(|r| parse::collect(r, &mut diags)).collect();
 
     let causes: Vec<CauseDoc> = snapshot
@@ -126,11 +126,13 @@ pub fn build_site_cached(snapshot: &Snapshot, opts: &BuildOptions, sink: &dyn Si
         ..Built::default()
     };
     let Some(tera) = compile_templates(&theme, &mut diags) else {
+        cache.failed(archive);
         built.diagnostics = diags;
         built.timings = timings;
         return built;
     };
     if diags.has_errors() {
+        cache.failed(archive);
         built.diagnostics = diags;
         built.timings = timings;
         return built;
@@ -143,6 +145,7 @@ pub fn build_site_cached(snapshot: &Snapshot, opts: &BuildOptions, sink: &dyn Si
         Ok(r) => r.skipping(plan.as_ref().map(|p| p as &dyn crate::render::Skip)),
         Err(e) => {
             report_tera_error(&theme, &e, &mut diags);
+            cache.failed(archive);
             built.diagnostics = diags;
             built.timings = timings;
             return built;

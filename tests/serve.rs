@@ -64,6 +64,15 @@ impl Server {
         self.log.lock().unwrap().clone()
     }
 
+    /// Waits (at most [`EVENT_TIMEOUT`]) until the log satisfies `pred`.
+    fn wait_log(&self, what: &str, pred: impl Fn(&str) -> bool) {
+        let deadline = Instant::now() + EVENT_TIMEOUT;
+        while !pred(&self.log()) {
+            assert!(Instant::now() < deadline, "log never showed {what}:\n{}", self.log());
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
     fn get(&self, path: &str) -> Reply {
         request(self.port, &format!("GET {path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n"))
     }
@@ -299,7 +308,9 @@ fn never_serves_anything_outside_the_site() {
     }
     // A symlink inside the archive is fine.
     assert_eq!(srv.get("/alias.txt").body, "inside");
-    assert!(srv.log().contains("points outside the archive"), "a warning names the skipped symlink:\n{}", srv.log());
+    srv.wait_log("a warning naming the skipped symlink", |log| {
+        log.contains("theme/static/leak.txt: skipped: a symlink that points outside the archive")
+    });
 
     // `build` publishes neither.
     let out = tmp.path().join("public");
@@ -403,7 +414,7 @@ fn incremental_rebuilds_equal_a_full_build() {
     });
     step("cause file", &|| edit(&root, "content/causes/missing-monitoring.md", |t| t.replacen("title: ", "title: Renamed ", 1)));
     step("config edit", &|| edit(&root, "rca-site.toml", |t| t.replacen("title = \"", "title = \"Renamed ", 1)));
-    assert!(srv.log().contains("pages kept"), "{}", srv.log());
+    srv.wait_log("pages kept", |log| log.contains("pages kept"));
 }
 
 /// Fetches every file a fresh `build` writes and compares it with what the
@@ -479,7 +490,7 @@ fn new_commits_refresh_the_history() {
     events.next("hello");
     git(&["-c", "user.name=T", "-c", "user.email=t@example.com", "commit", "-q", "--allow-empty", "-m", "second"]);
     events.next("reload");
-    assert!(srv.log().lines().filter(|l| l.contains("full render")).count() >= 2, "{}", srv.log());
+    srv.wait_log("a second full render", |log| log.lines().filter(|l| l.contains("full render")).count() >= 2);
 }
 
 #[test]

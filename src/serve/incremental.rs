@@ -6,8 +6,10 @@
 //! nothing skipped); `serve` keeps one [`Cache::on`] for its whole session.
 //!
 //! What is reused, and when it is thrown away:
-//! - parsed incidents, by path and file contents (and the config they were
-//!   parsed with): an edit re-parses only the edited file;
+//! - parsed incidents, by path and file contents (and the config and cause
+//!   files they were parsed with): an edit re-parses only the edited file.
+//!   A parsed incident is not copied: it is lent to the archive of a build
+//!   and taken back at its end ([`Cache::keep`], [`Cache::failed`]);
 //! - rendered Markdown bodies, cards and the paths of rendered pages, from
 //!   the last build that succeeded. A changed incident renders its own body
 //!   and card again; bodies that mention its id or file name are rendered
@@ -26,12 +28,20 @@ use crate::archive::{Archive, Taxonomy};
 use crate::config::{Config, CONFIG_FILE};
 use crate::diagnostics::{Diagnostic, Diagnostics};
 use crate::markdown::Rendered;
-use crate::model::Incident;
+use crate::model::{Incident, Include};
 use crate::parse;
 use crate::render::{Bodies, CardCache, PageKey, Skip};
 use crate::source::Snapshot;
 
 type Parsed = Result<Incident, Vec<Diagnostic>>;
+
+/// One incident file's parse result.
+enum Slot {
+    Failed(Vec<Diagnostic>),
+    Held(Incident),
+    /// In the archive of the build running now.
+    Lent,
+}
 
 /// What one build keeps for the next (see the module docs).
 #[derive(Default)]
@@ -39,7 +49,11 @@ pub struct Cache {
     on: bool,
     /// The config the parsed incidents were parsed with.
     config: Option<Config>,
-    parsed: HashMap<String, (Arc<Vec<u8>>, Parsed)>,
+    parsed: HashMap<String, (Arc<Vec<u8>>, Slot)>,
+    /// The cause files the parsed incidents' causes were folded with.
+    causes: Vec<(String, Arc<Vec<u8>>)>,
+    /// This build: the previous version of each changed or removed incident file.
+    old: HashMap<String, Incident>,
     /// The last build that succeeded.
     good: Option<Good>,
     /// `good` while a build runs; dropped when it fails.
@@ -65,7 +79,10 @@ pub struct Work {
 
 struct Good {
     snapshot: Snapshot,
+    /// Without its incidents (they went back to the parse cache).
     archive: Archive,
+    /// Id of each of its incidents, by index.
+    ids: Vec<String>,
     /// Rendered incident bodies by source path.
     bodies: HashMap<String, Rendered>,
     /// Output path of every incident, term and severity page.
@@ -157,38 +174,105 @@ impl Cache {
 
     /// Parses the incident files, reusing the result for every file whose
     /// contents are those parsed before.
-    pub fn parse_incidents(&mut self, snapshot: &Snapshot, files: &[(&str, &[u8])], config: &Config) -> Vec<Parsed> {
+    pub fn parse_incidents(&mut self, snapshot: &Snapshot, files: &[(&str, &[u8])], config: &Config, include: Include) -> Vec<Parsed> {
         self.prev = None;
+        self.old.clear();
         self.last = Work::default();
         if !self.on {
             return files.par_iter().map(|(path, bytes)| parse::parse_incident(path, bytes, config)).collect();
         }
-        if self.config.as_ref() != Some(config) {
+        // Incidents hold their causes folded by the cause files' aliases.
+        let causes: Vec<(String, Arc<Vec<u8>>)> = snapshot
+            .files
+            .range("content/causes/".to_string()..)
+            .take_while(|(p, _)| p.starts_with("content/causes/"))
+            .map(|(p, b)| (p.clone(), b.clone()))
+            .collect();
+        let same_causes =
+            causes.len() == self.causes.len() && causes.iter().zip(&self.causes).all(|(a, b)| a.0 == b.0 && same_bytes(&b.1, &a.1));
+        if self.config.as_ref() != Some(config) || !same_causes {
             self.parsed.clear();
             self.config = Some(config.clone());
             self.invalidate();
         }
-        let cached = &self.parsed;
-        let results: Vec<(Parsed, bool)> = files
-            .par_iter()
-            .map(|(path, bytes)| match cached.get(*path) {
-                Some((kept, parsed)) if same_bytes(kept, bytes) => (parsed.clone(), false),
-                _ => (parse::parse_incident(path, bytes, config), true),
-            })
-            .collect();
-        let mut out = Vec::with_capacity(results.len());
+        self.causes = causes;
+
+        let mut out: Vec<Option<Parsed>> = (0..files.len()).map(|_| None).collect();
+        let mut fresh: Vec<usize> = Vec::new();
+        for (k, (path, bytes)) in files.iter().enumerate() {
+            match self.parsed.get_mut(*path) {
+                Some((kept, slot)) if same_bytes(kept, bytes) => match std::mem::replace(slot, Slot::Lent) {
+                    Slot::Failed(d) => {
+                        out[k] = Some(Err(d.clone()));
+                        *slot = Slot::Failed(d);
+                    }
+                    Slot::Held(i) if i.is_visible(&include) => out[k] = Some(Ok(i)),
+                    // Left out of the archive, so not given back: lend a copy.
+                    Slot::Held(i) => {
+                        out[k] = Some(Ok(i.clone()));
+                        *slot = Slot::Held(i);
+                    }
+                    Slot::Lent => fresh.push(k),
+                },
+                Some((_, slot)) => {
+                    if let Slot::Held(i) = std::mem::replace(slot, Slot::Lent) {
+                        self.old.insert(path.to_string(), i);
+                    }
+                    fresh.push(k);
+                }
+                None => fresh.push(k),
+            }
+        }
         let present: HashSet<&str> = files.iter().map(|(p, _)| *p).collect();
-        self.parsed.retain(|p, _| present.contains(p.as_str()));
-        for ((path, _), (parsed, fresh)) in files.iter().zip(results) {
-            if fresh {
-                self.last.parsed += 1;
-                if let Some(bytes) = snapshot.files.get(*path) {
-                    self.parsed.insert(path.to_string(), (bytes.clone(), parsed.clone()));
+        let old = &mut self.old;
+        self.parsed.retain(|p, (_, slot)| {
+            let keep = present.contains(p.as_str());
+            if !keep {
+                if let Slot::Held(i) = std::mem::replace(slot, Slot::Lent) {
+                    old.insert(p.clone(), i);
                 }
             }
-            out.push(parsed);
+            keep
+        });
+        let parsed: Vec<Parsed> = fresh.par_iter().map(|&k| parse::parse_incident(files[k].0, files[k].1, config)).collect();
+        self.last.parsed = fresh.len();
+        for (k, result) in fresh.into_iter().zip(parsed) {
+            let path = files[k].0;
+            let slot = match &result {
+                Err(d) => Slot::Failed(d.clone()),
+                Ok(i) if i.is_visible(&include) => Slot::Lent,
+                Ok(i) => Slot::Held(i.clone()),
+            };
+            if let Some(bytes) = snapshot.files.get(path) {
+                self.parsed.insert(path.to_string(), (bytes.clone(), slot));
+            }
+            out[k] = Some(result);
         }
-        out
+        out.into_iter().map(|r| r.unwrap_or_else(|| Err(Vec::new()))).collect()
+    }
+
+    /// Takes back the incidents lent to `archive` (a build that failed
+    /// before rendering); the next build renders every page.
+    pub fn failed(&mut self, archive: Archive) {
+        self.prev = None;
+        if self.on {
+            self.take_back(archive);
+            self.invalidate();
+        }
+    }
+
+    /// Puts the archive's incidents back into the parse cache; returns the
+    /// archive without them and their ids.
+    fn take_back(&mut self, mut archive: Archive) -> (Archive, Vec<String>) {
+        let incidents = std::mem::take(&mut archive.incidents);
+        let mut ids = Vec::with_capacity(incidents.len());
+        for i in incidents {
+            ids.push(i.id.clone());
+            if let Some((_, slot)) = self.parsed.get_mut(&i.source_path) {
+                *slot = Slot::Held(i);
+            }
+        }
+        (archive, ids)
     }
 
     /// The bodies of the previous build that are still valid, parallel to
@@ -214,7 +298,7 @@ impl Cache {
         if changed.iter().any(|p| p.starts_with("theme/templates/") || p.starts_with("content/causes/")) {
             self.cards.clear();
         }
-        let tokens = identity_tokens(&good.archive, archive, &changed);
+        let tokens = identity_tokens(&self.old, archive, &changed);
         let reused: Vec<Option<Rendered>> = archive
             .incidents
             .iter()
@@ -274,26 +358,24 @@ impl Cache {
         plan.all = false;
         plan.old_paths = std::mem::take(&mut prev.paths);
         let old = &prev.archive;
-        let old_index: HashMap<&str, usize> = old.incidents.iter().enumerate().map(|(n, i)| (i.id.as_str(), n)).collect();
-        let new_paths: HashSet<&str> = archive.incidents.iter().map(|i| i.source_path.as_str()).collect();
+        let old_ids = &prev.ids;
+        let old_index: HashMap<&str, usize> = old_ids.iter().enumerate().map(|(n, id)| (id.as_str(), n)).collect();
 
         // Incidents whose card is built again: changed, or showing a renamed term.
         let card_dirty: HashSet<&str> = archive.incidents.iter().map(|i| i.id.as_str()).filter(|id| !self.cards.contains(id)).collect();
         // Incidents shown before that changed or went away: their old
         // terms, severity and related incidents show them no more as they were.
-        for (m, i) in old.incidents.iter().enumerate() {
-            let gone = !new_paths.contains(i.source_path.as_str()) || archive.get(&i.id).is_none_or(|j| j.source_path != i.source_path);
-            if gone || card_dirty.contains(i.id.as_str()) {
-                add_terms(&mut plan, i);
-                for &r in old.related(m) {
-                    plan.incidents.insert(old.incidents[r].id.clone());
-                }
+        for i in self.old.values() {
+            add_terms(&mut plan, i);
+            plan.incidents.insert(i.id.clone());
+            if let Some(&m) = old_index.get(i.id.as_str()) {
+                plan.incidents.extend(old.related(m).iter().map(|&r| old_ids[r].clone()));
             }
         }
         for (n, i) in archive.incidents.iter().enumerate() {
             let related: Vec<&str> = archive.related(n).iter().map(|&r| archive.incidents[r].id.as_str()).collect();
             let before: Option<Vec<&str>> =
-                old_index.get(i.id.as_str()).map(|&m| old.related(m).iter().map(|&r| old.incidents[r].id.as_str()).collect());
+                old_index.get(i.id.as_str()).map(|&m| old.related(m).iter().map(|&r| old_ids[r].as_str()).collect());
             let own = card_dirty.contains(i.id.as_str());
             if own || before.as_deref() != Some(&related[..]) || related.iter().any(|r| card_dirty.contains(r)) {
                 plan.incidents.insert(i.id.clone());
@@ -323,12 +405,9 @@ impl Cache {
     pub fn keep(&mut self, snapshot: &Snapshot, archive: Archive, bodies: Bodies, plan: Option<Plan>, diags: &Diagnostics) {
         self.carried.clear();
         let prev = self.prev.take();
-        if !self.on {
-            return;
-        }
-        let Some(plan) = plan else { return };
+        let Some(plan) = plan.filter(|_| self.on) else { return };
         if diags.has_errors() {
-            self.invalidate();
+            self.failed(archive);
             return;
         }
         let paths = plan.new_paths.into_inner().unwrap_or_else(|e| e.into_inner());
@@ -338,7 +417,8 @@ impl Cache {
         }
         let bodies: HashMap<String, Rendered> = archive.incidents.iter().map(|i| i.source_path.clone()).zip(bodies.incidents).collect();
         drop(prev);
-        self.good = Some(Good { snapshot: snapshot.clone(), archive, bodies, paths });
+        let (archive, ids) = self.take_back(archive);
+        self.good = Some(Good { snapshot: snapshot.clone(), archive, ids, bodies, paths });
     }
 }
 
@@ -382,14 +462,14 @@ fn changed_paths(old: &Snapshot, new: &Snapshot) -> HashSet<String> {
 /// title, path, or whether it is shown), the strings by which a body can
 /// link to it: its ids and its file name. Bodies containing one are
 /// rendered again.
-fn identity_tokens(old: &Archive, new: &Archive, changed: &HashSet<String>) -> Vec<String> {
-    let ident = |a: &Archive, path: &str| a.incidents.iter().find(|i| i.source_path == path).map(|i| (i.id.clone(), i.title.clone()));
+fn identity_tokens(old: &HashMap<String, Incident>, new: &Archive, changed: &HashSet<String>) -> Vec<String> {
     let mut tokens = Vec::new();
     for path in changed.iter().filter(|p| p.starts_with("content/incidents/")) {
-        let (before, after) = (ident(old, path), ident(new, path));
+        let before = old.get(path).map(|i| (i.id.clone(), i.title.clone(), i.visibility, i.status));
+        let after = new.incidents.iter().find(|i| &i.source_path == path).map(|i| (i.id.clone(), i.title.clone(), i.visibility, i.status));
         if before != after {
-            tokens.extend(before.map(|(id, _)| id));
-            tokens.extend(after.map(|(id, _)| id));
+            tokens.extend(before.map(|(id, ..)| id));
+            tokens.extend(after.map(|(id, ..)| id));
             if let Some(name) = path.rsplit('/').next() {
                 tokens.push(name.to_string());
             }

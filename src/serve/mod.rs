@@ -83,10 +83,10 @@ impl Session {
             let error_page = old.error_page.is_some().then(|| reload::error_page(&errors));
             let next = State { files: old.files.clone(), build: old.build.clone(), errors: Some(json.clone()), error_page };
             *self.state.write().unwrap_or_else(|e| e.into_inner()) = Arc::new(next);
-            self.hub.send(&Event::Errors(json));
             eprint!("{report}");
             let n = built.diagnostics.error_count();
             eprintln!("error: {n} error{}; still serving the last good site", if n == 1 { "" } else { "s" });
+            self.hub.send(&Event::Errors(json));
             return Outcome { ok: false, took: t0.elapsed() };
         }
         let mut files: HashMap<String, Arc<Vec<u8>>> = sink.take().into_iter().map(|(p, b)| (p, Arc::new(b))).collect();
@@ -100,7 +100,6 @@ impl Session {
         let pages = files.len();
         *self.state.write().unwrap_or_else(|e| e.into_inner()) =
             Arc::new(State { files, build: build.clone(), errors: None, error_page: None });
-        self.hub.send(&Event::Reload(build));
         let took = t0.elapsed();
         if !self.quiet {
             eprint!("{report}");
@@ -120,6 +119,7 @@ impl Session {
                 if w.full { ", full render" } else { "" }
             );
         }
+        self.hub.send(&Event::Reload(build));
         Outcome { ok: true, took }
     }
 

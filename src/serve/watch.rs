@@ -25,7 +25,7 @@ use crate::source::is_ignored;
 pub const DEBOUNCE: Duration = Duration::from_millis(10);
 /// After a batch, the serve loop waits until no new batch came for this
 /// long, so that a long burst still gives one rebuild.
-pub const QUIET: Duration = Duration::from_millis(15);
+pub const QUIET: Duration = Duration::from_millis(5);
 /// The quiet spell once a batch names more than [`BURST_PATHS`] paths (a
 /// checkout, a copy, a search-and-replace over many files): writers of
 /// many files pause between files, more so on a busy machine.
