@@ -4,7 +4,7 @@
 //! ever read; requests with `.` or `..` segments (also percent-encoded),
 //! backslashes or NUL are refused with 400 all the same.
 
-use std::collections::HashMap;
+use super::incremental::HashMap;
 use std::sync::{Arc, RwLock};
 
 use tiny_http::{Header, Method, Request, Response};
@@ -209,7 +209,7 @@ mod tests {
 
     #[test]
     fn pretty_urls() {
-        let mut files = HashMap::new();
+        let mut files = HashMap::default();
         files.insert("incidents/x/index.html".to_string(), Arc::new(b"x".to_vec()));
         files.insert("index.html".to_string(), Arc::new(b"home".to_vec()));
         files.insert("style.css".to_string(), Arc::new(b"css".to_vec()));

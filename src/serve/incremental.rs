@@ -19,7 +19,7 @@
 //!   `content/_index.md`, renders every page again; a config edit, a failed
 //!   build or [`Cache::invalidate`] (new git history) starts afresh.
 
-use std::collections::{HashMap, HashSet};
+use std::hash::{BuildHasherDefault, Hasher};
 use std::sync::{Arc, Mutex};
 
 use rayon::prelude::*;
@@ -34,6 +34,48 @@ use crate::render::{Bodies, CardCache, PageKey, Skip};
 use crate::source::Snapshot;
 
 type Parsed = Result<Incident, Vec<Diagnostic>>;
+
+/// Maps and sets keyed by paths and ids, looked up ten thousands of times
+/// per rebuild: hashed with [`FxHasher`], not SipHash (no untrusted keys here).
+pub type HashMap<K, V> = std::collections::HashMap<K, V, BuildHasherDefault<FxHasher>>;
+pub type HashSet<K> = std::collections::HashSet<K, BuildHasherDefault<FxHasher>>;
+
+/// The Firefox/rustc hash: a multiply and a rotate per 8 bytes.
+#[derive(Default, Clone, Copy)]
+pub struct FxHasher(u64);
+
+impl FxHasher {
+    fn add(&mut self, word: u64) {
+        self.0 = (self.0.rotate_left(5) ^ word).wrapping_mul(0x517c_c1b7_2722_0a95);
+    }
+}
+
+impl Hasher for FxHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        let mut chunks = bytes.chunks_exact(8);
+        for c in &mut chunks {
+            self.add(u64::from_le_bytes([c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7]]));
+        }
+        let rest = chunks.remainder();
+        if !rest.is_empty() {
+            let mut b = [0u8; 8];
+            b[..rest.len()].copy_from_slice(rest);
+            self.add(u64::from_le_bytes(b) ^ (rest.len() as u64) << 56);
+        }
+    }
+
+    fn write_u8(&mut self, i: u8) {
+        self.add(u64::from(i));
+    }
+
+    fn write_usize(&mut self, i: usize) {
+        self.add(i as u64);
+    }
+
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
 
 /// One incident file's parse result.
 enum Slot {
@@ -86,25 +128,37 @@ struct Good {
     /// Rendered incident bodies by source path.
     bodies: HashMap<String, Rendered>,
     /// Output path of every incident, term and severity page.
-    paths: HashMap<Key, String>,
+    paths: ByPage<HashMap<String, String>>,
 }
 
-/// An owned [`PageKey`].
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-enum Key {
-    Incident(String),
-    Term(Taxonomy, String),
-    Severity(String),
+/// Something per keyed page ([`PageKey`]), looked up without allocating.
+#[derive(Default)]
+struct ByPage<T> {
+    incidents: T,
+    terms: [T; 3],
+    severities: T,
 }
 
-impl Key {
-    fn of(k: PageKey<'_>) -> Key {
-        match k {
-            PageKey::Incident(id) => Key::Incident(id.to_string()),
-            PageKey::Term(tax, slug) => Key::Term(tax, slug.to_string()),
-            PageKey::Severity(s) => Key::Severity(s.to_string()),
+impl<T> ByPage<T> {
+    fn of<'k>(&self, page: PageKey<'k>) -> (&T, &'k str) {
+        match page {
+            PageKey::Incident(id) => (&self.incidents, id),
+            PageKey::Term(tax, slug) => (&self.terms[tax_index(tax)], slug),
+            PageKey::Severity(s) => (&self.severities, s),
         }
     }
+
+    fn of_mut<'k>(&mut self, page: PageKey<'k>) -> (&mut T, &'k str) {
+        match page {
+            PageKey::Incident(id) => (&mut self.incidents, id),
+            PageKey::Term(tax, slug) => (&mut self.terms[tax_index(tax)], slug),
+            PageKey::Severity(s) => (&mut self.severities, s),
+        }
+    }
+}
+
+fn tax_index(tax: Taxonomy) -> usize {
+    Taxonomy::ALL.iter().position(|&t| t == tax).unwrap_or(0)
 }
 
 /// Which pages this build renders; every page not named here and rendered
@@ -112,38 +166,46 @@ impl Key {
 pub struct Plan {
     /// Render every page.
     all: bool,
-    incidents: HashSet<String>,
-    terms: HashSet<(Taxonomy, String)>,
-    severities: HashSet<String>,
-    old_paths: HashMap<Key, String>,
-    new_paths: Mutex<HashMap<Key, String>>,
+    dirty: ByPage<HashSet<String>>,
+    old_paths: ByPage<HashMap<String, String>>,
+    /// Pages rendered by this build.
+    new_paths: Mutex<ByPage<HashMap<String, String>>>,
     carried: Mutex<Vec<String>>,
-    rendered: std::sync::atomic::AtomicUsize,
+}
+
+impl Plan {
+    fn mark(&mut self, page: PageKey<'_>) {
+        let (set, key) = self.dirty.of_mut(page);
+        if !set.contains(key) {
+            set.insert(key.to_string());
+        }
+    }
+
+    /// Whether a page may be left as it was.
+    fn keeps(&self, page: PageKey<'_>) -> Option<&String> {
+        if self.all {
+            return None;
+        }
+        let (dirty, key) = self.dirty.of(page);
+        if dirty.contains(key) {
+            return None;
+        }
+        let (paths, key) = self.old_paths.of(page);
+        paths.get(key)
+    }
 }
 
 impl Skip for Plan {
     fn skip(&self, page: PageKey<'_>) -> Option<String> {
-        if self.all {
-            return None;
-        }
-        let dirty = match page {
-            PageKey::Incident(id) => self.incidents.contains(id),
-            PageKey::Term(tax, slug) => self.terms.contains(&(tax, slug.to_string())),
-            PageKey::Severity(s) => self.severities.contains(s),
-        };
-        if dirty {
-            return None;
-        }
-        let key = Key::of(page);
-        let path = self.old_paths.get(&key)?.clone();
-        self.new_paths.lock().unwrap_or_else(|e| e.into_inner()).insert(key, path.clone());
+        let path = self.keeps(page)?.clone();
         self.carried.lock().unwrap_or_else(|e| e.into_inner()).push(path.clone());
         Some(path)
     }
 
     fn rendered(&self, page: PageKey<'_>, path: &str) {
-        self.rendered.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        self.new_paths.lock().unwrap_or_else(|e| e.into_inner()).insert(Key::of(page), path.to_string());
+        let mut paths = self.new_paths.lock().unwrap_or_else(|e| e.into_inner());
+        let (map, key) = paths.of_mut(page);
+        map.insert(key.to_string(), path.to_string());
     }
 }
 
@@ -324,7 +386,7 @@ impl Cache {
         self.fresh_bodies = reused.iter().enumerate().filter(|(_, r)| r.is_none()).map(|(n, _)| n).collect();
         self.last.full = everything;
         if everything {
-            good.paths.clear();
+            good.paths = ByPage::default();
         }
         self.prev = Some(good);
         reused
@@ -338,20 +400,17 @@ impl Cache {
         }
         let mut plan = Plan {
             all: true,
-            incidents: HashSet::new(),
-            terms: HashSet::new(),
-            severities: HashSet::new(),
-            old_paths: HashMap::new(),
-            new_paths: Mutex::new(HashMap::new()),
+            dirty: ByPage::default(),
+            old_paths: ByPage::default(),
+            new_paths: Mutex::new(ByPage::default()),
             carried: Mutex::new(Vec::new()),
-            rendered: Default::default(),
         };
         self.last.cards = archive.incidents.iter().filter(|i| !self.cards.contains(&i.id)).count();
         let Some(prev) = self.prev.as_mut() else {
             self.last.full = true;
             return Some(plan);
         };
-        if self.last.full || prev.paths.is_empty() {
+        if self.last.full || prev.paths.incidents.is_empty() {
             self.last.full = true;
             return Some(plan);
         }
@@ -367,9 +426,11 @@ impl Cache {
         // terms, severity and related incidents show them no more as they were.
         for i in self.old.values() {
             add_terms(&mut plan, i);
-            plan.incidents.insert(i.id.clone());
+            plan.mark(PageKey::Incident(&i.id));
             if let Some(&m) = old_index.get(i.id.as_str()) {
-                plan.incidents.extend(old.related(m).iter().map(|&r| old_ids[r].clone()));
+                for &r in old.related(m) {
+                    plan.mark(PageKey::Incident(&old_ids[r]));
+                }
             }
         }
         for (n, i) in archive.incidents.iter().enumerate() {
@@ -378,7 +439,7 @@ impl Cache {
                 old_index.get(i.id.as_str()).map(|&m| old.related(m).iter().map(|&r| old_ids[r].as_str()).collect());
             let own = card_dirty.contains(i.id.as_str());
             if own || before.as_deref() != Some(&related[..]) || related.iter().any(|r| card_dirty.contains(r)) {
-                plan.incidents.insert(i.id.clone());
+                plan.mark(PageKey::Incident(&i.id));
             }
             if own {
                 add_terms(&mut plan, i);
@@ -388,15 +449,19 @@ impl Cache {
         // now and linked to before (their backlinks).
         for &n in &self.fresh_bodies {
             let i = &archive.incidents[n];
-            plan.incidents.insert(i.id.clone());
-            plan.incidents.extend(bodies.incidents[n].links.iter().cloned());
+            plan.mark(PageKey::Incident(&i.id));
+            for id in &bodies.incidents[n].links {
+                plan.mark(PageKey::Incident(id));
+            }
             if let Some(before) = prev.bodies.get(&i.source_path) {
-                plan.incidents.extend(before.links.iter().cloned());
+                for id in &before.links {
+                    plan.mark(PageKey::Incident(id));
+                }
             }
         }
         // Cause pages show the cause file's description.
         for slug in archive.cause_docs.keys() {
-            plan.terms.insert((Taxonomy::Causes, slug.clone()));
+            plan.mark(PageKey::Term(Taxonomy::Causes, slug));
         }
         Some(plan)
     }
@@ -410,11 +475,28 @@ impl Cache {
             self.failed(archive);
             return;
         }
-        let paths = plan.new_paths.into_inner().unwrap_or_else(|e| e.into_inner());
-        if !plan.all {
-            self.last.pages_skipped = paths.len() - plan.rendered.load(std::sync::atomic::Ordering::Relaxed);
-            self.carried = plan.carried.into_inner().unwrap_or_else(|e| e.into_inner());
+        // The pages left as they were keep their paths; rendered ones have new ones.
+        let mut paths = ByPage::<HashMap<String, String>>::default();
+        let mut keys: Vec<PageKey<'_>> = archive.incidents.iter().map(|i| PageKey::Incident(&i.id)).collect();
+        for tax in Taxonomy::ALL {
+            keys.extend(archive.taxonomy(tax).iter().map(|t| PageKey::Term(tax, &t.slug)));
         }
+        keys.extend(archive.config.severities.iter().map(|s| PageKey::Severity(s)));
+        {
+            let mut fresh = plan.new_paths.lock().unwrap_or_else(|e| e.into_inner());
+            for k in keys {
+                let path = {
+                    let (map, key) = fresh.of_mut(k);
+                    map.remove(key)
+                };
+                if let Some(path) = path.or_else(|| plan.keeps(k).cloned()) {
+                    let (map, key) = paths.of_mut(k);
+                    map.insert(key.to_string(), path);
+                }
+            }
+        }
+        self.carried = plan.carried.into_inner().unwrap_or_else(|e| e.into_inner());
+        self.last.pages_skipped = self.carried.len();
         let bodies: HashMap<String, Rendered> = archive.incidents.iter().map(|i| i.source_path.clone()).zip(bodies.incidents).collect();
         drop(prev);
         let (archive, ids) = self.take_back(archive);
@@ -425,11 +507,11 @@ impl Cache {
 fn add_terms(plan: &mut Plan, i: &Incident) {
     for tax in Taxonomy::ALL {
         for t in tax.terms(i) {
-            plan.terms.insert((tax, t.slug.clone()));
+            plan.mark(PageKey::Term(tax, &t.slug));
         }
     }
     if let Some((s, _)) = &i.severity {
-        plan.severities.insert(s.clone());
+        plan.mark(PageKey::Severity(s));
     }
 }
 
@@ -441,7 +523,7 @@ fn same_bytes(kept: &Arc<Vec<u8>>, bytes: &[u8]) -> bool {
 
 /// Paths added, removed or changed between two snapshots.
 fn changed_paths(old: &Snapshot, new: &Snapshot) -> HashSet<String> {
-    let mut out = HashSet::new();
+    let mut out = HashSet::default();
     for (p, b) in &new.files {
         match old.files.get(p) {
             Some(o) if Arc::ptr_eq(o, b) || o == b => {}
@@ -482,7 +564,7 @@ fn identity_tokens(old: &HashMap<String, Incident>, new: &Archive, changed: &Has
 
 /// Terms present before and now whose display name changed.
 fn renamed_terms(old: &Archive, new: &Archive) -> HashSet<(Taxonomy, String)> {
-    let mut out = HashSet::new();
+    let mut out = HashSet::default();
     for tax in Taxonomy::ALL {
         let before: HashMap<&str, &str> = old.taxonomy(tax).iter().map(|t| (t.slug.as_str(), t.name.as_str())).collect();
         for t in new.taxonomy(tax) {

@@ -11,7 +11,6 @@ pub mod incremental;
 pub mod reload;
 pub mod watch;
 
-use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{Receiver, RecvTimeoutError};
@@ -24,7 +23,7 @@ use crate::site::{build_site_cached, BuildOptions};
 use crate::source::{is_ignored, resolves_inside, Snapshot};
 
 use self::http::{Shared, State};
-use self::incremental::Cache;
+use self::incremental::{Cache, HashMap};
 use self::reload::{Event, Hub};
 use self::watch::Batch;
 
@@ -54,7 +53,7 @@ impl Session {
     pub fn new(root: &Path, opts: BuildOptions, quiet: bool) -> std::io::Result<Session> {
         let snapshot = Snapshot::from_dir(root)?;
         let started = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_nanos());
-        let state = State { files: HashMap::new(), build: format!("{started:x}-0"), errors: None, error_page: Some(Vec::new()) };
+        let state = State { files: HashMap::default(), build: format!("{started:x}-0"), errors: None, error_page: Some(Vec::new()) };
         Ok(Session {
             root: root.to_path_buf(),
             canonical_root: root.canonicalize()?,
@@ -217,8 +216,10 @@ impl Session {
                 Err(RecvTimeoutError::Disconnected) => return,
             };
             // A burst arrives as several batches: wait for a quiet spell.
-            while let Ok(more) = rx.recv_timeout(watch::quiet_for(&batch)) {
+            let mut batches = 1;
+            while let Ok(more) = rx.recv_timeout(watch::quiet_for(&batch, batches)) {
                 batch.merge(more);
+                batches += 1;
             }
             for top in ["content", "theme"] {
                 if batch.paths.contains(top) {

@@ -25,16 +25,18 @@ use crate::source::is_ignored;
 pub const DEBOUNCE: Duration = Duration::from_millis(10);
 /// After a batch, the serve loop waits until no new batch came for this
 /// long, so that a long burst still gives one rebuild.
-pub const QUIET: Duration = Duration::from_millis(5);
-/// The quiet spell once a batch names more than [`BURST_PATHS`] paths (a
-/// checkout, a copy, a search-and-replace over many files): writers of
-/// many files pause between files, more so on a busy machine.
+pub const QUIET: Duration = Duration::from_millis(10);
+/// The quiet spell once a burst is seen — a second batch arrived, or one
+/// names more than [`BURST_PATHS`] paths (a checkout, a copy, a
+/// search-and-replace over many files): writers of many files pause
+/// between files, more so on a busy machine.
 pub const BURST_QUIET: Duration = Duration::from_millis(250);
 pub const BURST_PATHS: usize = 3;
 
-/// How long to wait for more changes before rebuilding `batch`.
-pub fn quiet_for(batch: &Batch) -> Duration {
-    if batch.paths.len() > BURST_PATHS || batch.rescan {
+/// How long to wait for more changes before rebuilding `batch`, made of
+/// `batches` debounced batches so far.
+pub fn quiet_for(batch: &Batch, batches: usize) -> Duration {
+    if batches > 1 || batch.paths.len() > BURST_PATHS || batch.rescan {
         BURST_QUIET
     } else {
         QUIET
