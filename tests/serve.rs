@@ -369,13 +369,18 @@ fn incremental_rebuilds_equal_a_full_build() {
     let srv = Server::start(&root, &[]);
     let events = srv.events();
     events.next("hello");
+    let builds = std::cell::Cell::new(1);
     let step = |what: &str, f: &dyn Fn()| {
         f();
         let (kind, data) = events.rx.recv_timeout(EVENT_TIMEOUT).unwrap_or_else(|_| panic!("{what}: no event\n{}", srv.log()));
         assert_eq!(kind, "reload", "{what}: {data}");
+        builds.set(builds.get() + 1);
+        srv.wait_log("the rebuild's log line", |log| log.lines().filter(|l| l.starts_with("Built")).count() >= builds.get());
         assert_same_as_build(&srv, &root, &tmp.path().join(format!("out-{}", what.replace(' ', "-"))), what);
     };
     step("body edit", &|| edit(&root, FORUMS, |t| t.replacen("## ", "Extra paragraph.\n\n## ", 1)));
+    let last = || srv.log().lines().filter(|l| l.starts_with("Built")).last().unwrap_or_default().to_string();
+    assert!(last().contains("; 1 parsed, 1 bodies, 1 cards,") && !last().contains("full render"), "only the edited incident: {}", last());
     step("title and terms", &|| {
         edit(&root, FORUMS, |t| {
             t.replacen("title: \"Forums", "title: \"Renamed Forums", 1).replacen("tags: [migration,", "tags: [brand-new-tag, migration,", 1)
@@ -412,9 +417,13 @@ fn incremental_rebuilds_equal_a_full_build() {
         let base = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("theme/templates/404.html")).unwrap();
         std::fs::write(root.join("theme/templates/404.html"), base.replacen("</", "<!-- custom 404 --></", 1)).unwrap()
     });
+    assert!(
+        last().contains("; 0 parsed, 0 bodies,") && last().contains("full render"),
+        "a template edit renders all, parses nothing: {}",
+        last()
+    );
     step("cause file", &|| edit(&root, "content/causes/missing-monitoring.md", |t| t.replacen("title: ", "title: Renamed ", 1)));
     step("config edit", &|| edit(&root, "rca-site.toml", |t| t.replacen("title = \"", "title = \"Renamed ", 1)));
-    srv.wait_log("pages kept", |log| log.contains("pages kept"));
 }
 
 /// Fetches every file a fresh `build` writes and compares it with what the
@@ -680,4 +689,16 @@ fn an_open_tab_reloads_by_itself_after_an_edit_and_after_a_restart() {
     edit(&root, FORUMS, |t| t.replacen("RELOADED-1", "RELOADED-2", 1));
     let _again = Server::start_on(&root, port, &[]);
     browser.wait_title("RELOADED-2", Duration::from_secs(30));
+}
+
+#[test]
+fn polling_sees_changes_too() {
+    let (_tmp, root) = example();
+    let srv = Server::start(&root, &["--poll"]);
+    let events = srv.events();
+    events.next("hello");
+    edit(&root, FORUMS, |t| t.replacen("title: \"Forums v2", "title: \"POLLED Forums v2", 1));
+    srv.wait_log("a rebuild", |log| log.lines().filter(|l| l.starts_with("Built")).count() >= 2);
+    events.next("reload");
+    assert!(srv.get("/incidents/forums-v2-staging-outage/").body.contains("POLLED Forums v2"));
 }

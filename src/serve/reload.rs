@@ -186,29 +186,13 @@ pub fn error_page(diags: &[Diagnostic]) -> Vec<u8> {
     let mut items = String::new();
     for d in diags.iter().filter(|d| d.severity == Severity::Error) {
         items.push_str("<li>");
-        items.push_str(&escape(&d.to_string()));
+        items.push_str(&crate::feeds::xml_escape(&d.to_string()));
         items.push_str("</li>\n");
     }
     format!(
         "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>Build failed</title></head>\n<body>\n<h1>The site could not be built</h1>\n<p>Fix these errors; this page reloads by itself.</p>\n<ul class=\"rca-serve-errors\">\n{items}</ul>\n</body></html>\n"
     )
     .into_bytes()
-}
-
-/// Escapes text for HTML element content and attribute values.
-pub fn escape(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
 }
 
 #[cfg(test)]

@@ -42,8 +42,10 @@ pub fn quiet_for(batch: &Batch, batches: usize) -> Duration {
         QUIET
     }
 }
-/// How often `--poll` looks at every file.
-pub const POLL_INTERVAL: Duration = Duration::from_millis(300);
+/// How often `--poll` looks at every file. It compares contents, not only
+/// modification times, which notify's poller keeps in whole seconds (an
+/// edit within the second after the previous look would be missed).
+pub const POLL_INTERVAL: Duration = Duration::from_millis(500);
 
 /// What changed, as archive-relative `/` paths.
 #[derive(Debug, Default, Clone)]
@@ -95,7 +97,7 @@ impl Watcher {
             }
         };
         let mut w = if poll {
-            let config = notify::Config::default().with_poll_interval(POLL_INTERVAL);
+            let config = notify::Config::default().with_poll_interval(POLL_INTERVAL).with_compare_contents(true);
             Watcher::Poll(new_debouncer_opt(DEBOUNCE, Some(DEBOUNCE / 4), handler, NoCache, config)?)
         } else {
             Watcher::Native(new_debouncer_opt(DEBOUNCE, Some(DEBOUNCE / 4), handler, NoCache, notify::Config::default())?)
