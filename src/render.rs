@@ -210,12 +210,15 @@ pub struct Renderer<'a> {
 }
 
 /// A page that an incremental rebuild may leave as it is: one incident,
-/// one term or one severity. Every other page is always rendered.
+/// one term or one severity, or a page built from the front matter of many
+/// (`Listing`: the home page, the incident list, the taxonomy indexes, the
+/// 404 page and the free pages, by path). Every other page is always rendered.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum PageKey<'k> {
     Incident(&'k str),
     Term(Taxonomy, &'k str),
     Severity(&'k str),
+    Listing(&'k str),
 }
 
 /// Decides which pages [`Renderer::render_all`] leaves as they are.
@@ -329,6 +332,13 @@ impl<'a> Renderer<'a> {
             Job::Incident(n) => Some(PageKey::Incident(&a.incidents[n].id)),
             Job::Term(tax, n) => Some(PageKey::Term(tax, &a.taxonomy(tax)[n].slug)),
             Job::Severity(k) => Some(PageKey::Severity(&a.config.severities[k])),
+            Job::Home => Some(PageKey::Listing("")),
+            Job::Incidents => Some(PageKey::Listing("incidents")),
+            Job::NotFound => Some(PageKey::Listing("404.html")),
+            Job::Taxonomy(tax) => Some(PageKey::Listing(tax.key())),
+            Job::Page(n) => Some(PageKey::Listing(&a.pages[n].id)),
+            // A kind of page without a key is rendered on every rebuild.
+            #[allow(unreachable_patterns)]
             _ => None,
         }
     }

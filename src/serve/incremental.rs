@@ -96,6 +96,10 @@ pub struct Cache {
     causes: Vec<(String, Arc<Vec<u8>>)>,
     /// This build: the previous version of each changed or removed incident file.
     old: HashMap<String, Incident>,
+    /// This build: changed incident files whose front matter is as before.
+    body_only: HashSet<String>,
+    /// This build: something other than incident bodies changed.
+    listings_dirty: bool,
     /// The last build that succeeded.
     good: Option<Good>,
     /// `good` while a build runs; dropped when it fails.
@@ -137,6 +141,7 @@ struct ByPage<T> {
     incidents: T,
     terms: [T; 3],
     severities: T,
+    listings: T,
 }
 
 impl<T> ByPage<T> {
@@ -145,6 +150,7 @@ impl<T> ByPage<T> {
             PageKey::Incident(id) => (&self.incidents, id),
             PageKey::Term(tax, slug) => (&self.terms[tax_index(tax)], slug),
             PageKey::Severity(s) => (&self.severities, s),
+            PageKey::Listing(p) => (&self.listings, p),
         }
     }
 
@@ -153,6 +159,7 @@ impl<T> ByPage<T> {
             PageKey::Incident(id) => (&mut self.incidents, id),
             PageKey::Term(tax, slug) => (&mut self.terms[tax_index(tax)], slug),
             PageKey::Severity(s) => (&mut self.severities, s),
+            PageKey::Listing(p) => (&mut self.listings, p),
         }
     }
 }
@@ -166,6 +173,8 @@ fn tax_index(tax: Taxonomy) -> usize {
 pub struct Plan {
     /// Render every page.
     all: bool,
+    /// Render the listings (only body edits of incidents leave them as they were).
+    listings: bool,
     dirty: ByPage<HashSet<String>>,
     old_paths: ByPage<HashMap<String, String>>,
     /// Pages rendered by this build.
@@ -187,7 +196,7 @@ impl Plan {
             return None;
         }
         let (dirty, key) = self.dirty.of(page);
-        if dirty.contains(key) {
+        if dirty.contains(key) || (self.listings && matches!(page, PageKey::Listing(_))) {
             return None;
         }
         let (paths, key) = self.old_paths.of(page);
@@ -239,6 +248,8 @@ impl Cache {
     pub fn parse_incidents(&mut self, snapshot: &Snapshot, files: &[(&str, &[u8])], config: &Config, include: Include) -> Vec<Parsed> {
         self.prev = None;
         self.old.clear();
+        self.body_only.clear();
+        self.listings_dirty = true;
         self.last = Work::default();
         if !self.on {
             return files.par_iter().map(|(path, bytes)| parse::parse_incident(path, bytes, config)).collect();
@@ -276,8 +287,11 @@ impl Cache {
                     }
                     Slot::Lent => fresh.push(k),
                 },
-                Some((_, slot)) => {
+                Some((kept, slot)) => {
                     if let Slot::Held(i) = std::mem::replace(slot, Slot::Lent) {
+                        if front_matter(kept).is_some_and(|f| Some(f) == front_matter(bytes)) {
+                            self.body_only.insert(path.to_string());
+                        }
                         self.old.insert(path.to_string(), i);
                     }
                     fresh.push(k);
@@ -361,6 +375,7 @@ impl Cache {
             self.cards.clear();
         }
         let tokens = identity_tokens(&self.old, archive, &changed);
+        self.listings_dirty = everything || changed.iter().any(|p| !self.body_only.contains(p) && !p.starts_with("theme/static/"));
         let reused: Vec<Option<Rendered>> = archive
             .incidents
             .iter()
@@ -379,7 +394,7 @@ impl Cache {
         for i in &archive.incidents {
             let renamed_term =
                 !renamed.is_empty() && Taxonomy::ALL.iter().any(|&t| t.terms(i).iter().any(|x| renamed.contains(&(t, x.slug.clone()))));
-            if changed.contains(&i.source_path) || renamed_term {
+            if (changed.contains(&i.source_path) && !self.body_only.contains(&i.source_path)) || renamed_term {
                 self.cards.forget(&i.id);
             }
         }
@@ -400,6 +415,7 @@ impl Cache {
         }
         let mut plan = Plan {
             all: true,
+            listings: self.listings_dirty,
             dirty: ByPage::default(),
             old_paths: ByPage::default(),
             new_paths: Mutex::new(ByPage::default()),
@@ -424,9 +440,12 @@ impl Cache {
         let card_dirty: HashSet<&str> = archive.incidents.iter().map(|i| i.id.as_str()).filter(|id| !self.cards.contains(id)).collect();
         // Incidents shown before that changed or went away: their old
         // terms, severity and related incidents show them no more as they were.
-        for i in self.old.values() {
-            add_terms(&mut plan, i);
+        for (path, i) in &self.old {
             plan.mark(PageKey::Incident(&i.id));
+            if self.body_only.contains(path) {
+                continue;
+            }
+            add_terms(&mut plan, i);
             if let Some(&m) = old_index.get(i.id.as_str()) {
                 for &r in old.related(m) {
                     plan.mark(PageKey::Incident(&old_ids[r]));
@@ -482,6 +501,8 @@ impl Cache {
             keys.extend(archive.taxonomy(tax).iter().map(|t| PageKey::Term(tax, &t.slug)));
         }
         keys.extend(archive.config.severities.iter().map(|s| PageKey::Severity(s)));
+        keys.extend(["", "incidents", "404.html"].into_iter().chain(Taxonomy::ALL.map(Taxonomy::key)).map(PageKey::Listing));
+        keys.extend(archive.pages.iter().map(|p| PageKey::Listing(&p.id)));
         {
             let mut fresh = plan.new_paths.lock().unwrap_or_else(|e| e.into_inner());
             for k in keys {
@@ -513,6 +534,13 @@ fn add_terms(plan: &mut Plan, i: &Incident) {
     if let Some((s, _)) = &i.severity {
         plan.mark(PageKey::Severity(s));
     }
+}
+
+/// The front matter of an incident file, closing `---` included.
+fn front_matter(bytes: &[u8]) -> Option<&[u8]> {
+    let rest = bytes.strip_prefix(b"---")?;
+    let end = rest.windows(4).position(|w| w == b"\n---")?;
+    Some(&bytes[..3 + end + 4])
 }
 
 /// Same contents: the same shared buffer (serve re-reads only changed
