@@ -154,7 +154,11 @@ pub fn build_site_cached(snapshot: &Snapshot, opts: &BuildOptions, sink: &dyn Si
     let mut paths = renderer.render_all(&theme, sink, &mut diags);
     built.pages = paths.len();
     let now = jiff::Timestamp::now();
-    let mut extra = vec![feeds::sitemap(&archive, &paths), feeds::atom(&archive, now), feeds::json(&archive, now)];
+    let mut extra = vec![
+        cache.listing("sitemap.xml", || feeds::sitemap(&archive, &paths)),
+        cache.listing("feed.xml", || feeds::atom(&archive, now)),
+        cache.listing("incidents.json", || feeds::json(&archive, now)),
+    ];
     extra.extend(feeds::redirects(&archive));
     for (path, bytes) in &theme.assets {
         extra.push(OutputFile::new(path.clone(), bytes.clone()));

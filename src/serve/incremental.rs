@@ -30,7 +30,7 @@ use crate::diagnostics::{Diagnostic, Diagnostics};
 use crate::markdown::Rendered;
 use crate::model::{Incident, Include};
 use crate::parse;
-use crate::render::{Bodies, CardCache, PageKey, Skip};
+use crate::render::{Bodies, CardCache, OutputFile, PageKey, Skip};
 use crate::source::Snapshot;
 
 type Parsed = Result<Incident, Vec<Diagnostic>>;
@@ -100,6 +100,8 @@ pub struct Cache {
     body_only: HashSet<String>,
     /// This build: something other than incident bodies changed.
     listings_dirty: bool,
+    /// Whole-archive outputs built from front matter only (feeds, sitemap), by path.
+    listing_outputs: HashMap<&'static str, OutputFile>,
     /// The last build that succeeded.
     good: Option<Good>,
     /// `good` while a build runs; dropped when it fails.
@@ -325,6 +327,24 @@ impl Cache {
             out[k] = Some(result);
         }
         out.into_iter().map(|r| r.unwrap_or_else(|| Err(Vec::new()))).collect()
+    }
+
+    /// An output made from the front matter of the whole archive (the
+    /// feeds, the sitemap): the previous one while only incident bodies
+    /// changed, else `make()`. Its build time then stays that of the
+    /// last front-matter change.
+    pub fn listing(&mut self, path: &'static str, make: impl FnOnce() -> OutputFile) -> OutputFile {
+        if !self.on {
+            return make();
+        }
+        if !self.listings_dirty {
+            if let Some(f) = self.listing_outputs.get(path) {
+                return f.clone();
+            }
+        }
+        let f = make();
+        self.listing_outputs.insert(path, f.clone());
+        f
     }
 
     /// Takes back the incidents lent to `archive` (a build that failed
