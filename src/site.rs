@@ -106,14 +106,14 @@ pub fn build_site_cached(snapshot: &Snapshot, opts: &BuildOptions, sink: &dyn Si
     timings.parse = t0.elapsed();
 
     let t1 = Instant::now();
-    let archive = Archive::build(config, opts.include, incidents, causes, pages, home, &mut diags);
+    let archive = cache.archive(config, opts.include, incidents, causes, pages, home, &mut diags);
     if archive.config.base_url.is_empty() && !diags.has_errors() {
         diags.warning("", Pos::UNKNOWN, "base_url is not set: the feed and sitemap will use root-relative links (set base_url = \"https://…\" in rca-site.toml, or pass --base-url)");
     }
     timings.archive = t1.elapsed();
 
     let t2 = Instant::now();
-    let bodies = render_bodies(&archive, cache.reusable_bodies(snapshot, &archive));
+    let bodies = render_bodies(&archive, cache.reusable_bodies(&archive));
     for r in bodies.incidents.iter().chain(bodies.causes.values()).chain(&bodies.pages).chain(&bodies.home) {
         diags.extend(r.diagnostics.iter().cloned());
     }

@@ -426,6 +426,11 @@ fn incremental_rebuilds_equal_a_full_build() {
     );
     step("cause file", &|| edit(&root, "content/causes/missing-monitoring.md", |t| t.replacen("title: ", "title: Renamed ", 1)));
     step("config edit", &|| edit(&root, "rca-site.toml", |t| t.replacen("title = \"", "title = \"Renamed ", 1)));
+    step("body edits of two incidents, one adding a link", &|| {
+        edit(&root, FORUMS, |t| t + "\nOne more paragraph.\n");
+        edit(&root, "content/incidents/2021/koa2-install.md", |t| t + "\nSee also [[search-event-logging-gap]].\n");
+    });
+    assert!(last().contains("; 2 parsed, 2 bodies, 0 cards,"), "{}", last());
 }
 
 /// Fetches every file a fresh `build` writes and compares it with what the

@@ -100,6 +100,12 @@ pub struct Cache {
     body_only: HashSet<String>,
     /// This build: something other than incident bodies changed.
     listings_dirty: bool,
+    /// This build: files changed since the last good build, and whether
+    /// one of them affects every page.
+    changed: HashSet<String>,
+    everything: bool,
+    /// This build reuses the last good build's archive (only bodies changed).
+    reused_archive: bool,
     /// Whole-archive outputs built from front matter only (feeds, sitemap), by path.
     listing_outputs: HashMap<&'static str, OutputFile>,
     /// The last build that succeeded.
@@ -252,6 +258,9 @@ impl Cache {
         self.old.clear();
         self.body_only.clear();
         self.listings_dirty = true;
+        self.changed.clear();
+        self.everything = false;
+        self.reused_archive = false;
         self.last = Work::default();
         if !self.on {
             return files.par_iter().map(|(path, bytes)| parse::parse_incident(path, bytes, config)).collect();
@@ -326,7 +335,59 @@ impl Cache {
             }
             out[k] = Some(result);
         }
+        if let Some(good) = &self.good {
+            self.changed = changed_paths(&good.snapshot, snapshot);
+            self.everything = self.changed.iter().any(|p| {
+                p == CONFIG_FILE
+                    || p.starts_with("theme/templates/")
+                    || p.starts_with("content/causes/")
+                    || p.starts_with("content/pages/")
+                    || p == "content/_index.md"
+            });
+            self.listings_dirty =
+                self.everything || self.changed.iter().any(|p| !self.body_only.contains(p) && !p.starts_with("theme/static/"));
+        }
         out.into_iter().map(|r| r.unwrap_or_else(|| Err(Vec::new()))).collect()
+    }
+
+    /// Links the archive: [`Archive::build`], or, when only incident bodies
+    /// changed since the last good build, that build's archive with the new
+    /// incidents put in their places (everything else in it is the same).
+    #[allow(clippy::too_many_arguments)]
+    pub fn archive(
+        &mut self,
+        config: Config,
+        include: Include,
+        incidents: Vec<Incident>,
+        causes: Vec<crate::model::CauseDoc>,
+        pages: Vec<crate::model::Page>,
+        home: Option<crate::model::Page>,
+        diags: &mut Diagnostics,
+    ) -> Archive {
+        if self.on && !self.listings_dirty {
+            if let Some(good) = self.good.as_mut() {
+                let mut by_id: HashMap<String, Incident> = HashMap::default();
+                by_id.reserve(good.ids.len());
+                let mut rest = Vec::new();
+                for i in incidents {
+                    if i.is_visible(&include) {
+                        by_id.insert(i.id.clone(), i);
+                    } else {
+                        rest.push(i);
+                    }
+                }
+                if by_id.len() == good.ids.len() && good.ids.iter().all(|id| by_id.contains_key(id)) {
+                    let mut archive = std::mem::take(&mut good.archive);
+                    archive.incidents = good.ids.iter().filter_map(|id| by_id.remove(id)).collect();
+                    archive.config = config;
+                    self.reused_archive = true;
+                    return archive;
+                }
+                let all: Vec<Incident> = by_id.into_values().chain(rest).collect();
+                return Archive::build(config, include, all, causes, pages, home, diags);
+            }
+        }
+        Archive::build(config, include, incidents, causes, pages, home, diags)
     }
 
     /// An output made from the front matter of the whole archive (the
@@ -373,7 +434,7 @@ impl Cache {
 
     /// The bodies of the previous build that are still valid, parallel to
     /// `archive.incidents` (`None`: render it). Drops the cards that changed.
-    pub fn reusable_bodies(&mut self, snapshot: &Snapshot, archive: &Archive) -> Vec<Option<Rendered>> {
+    pub fn reusable_bodies(&mut self, archive: &Archive) -> Vec<Option<Rendered>> {
         let n = archive.incidents.len();
         let none = || (0..n).map(|_| None).collect();
         let Some(mut good) = self.good.take() else {
@@ -382,20 +443,13 @@ impl Cache {
             self.last.bodies = n;
             return none();
         };
-        let changed = changed_paths(&good.snapshot, snapshot);
+        let changed = std::mem::take(&mut self.changed);
+        let everything = self.everything;
         self.fresh_bodies.clear();
-        let everything = changed.iter().any(|p| {
-            p == CONFIG_FILE
-                || p.starts_with("theme/templates/")
-                || p.starts_with("content/causes/")
-                || p.starts_with("content/pages/")
-                || p == "content/_index.md"
-        });
         if changed.iter().any(|p| p.starts_with("theme/templates/") || p.starts_with("content/causes/")) {
             self.cards.clear();
         }
         let tokens = identity_tokens(&self.old, archive, &changed);
-        self.listings_dirty = everything || changed.iter().any(|p| !self.body_only.contains(p) && !p.starts_with("theme/static/"));
         let reused: Vec<Option<Rendered>> = archive
             .incidents
             .iter()
@@ -410,7 +464,7 @@ impl Cache {
             .collect();
         self.last.bodies = reused.iter().filter(|r| r.is_none()).count();
         // Cards: the changed incidents, and those showing a term whose name changed.
-        let renamed = renamed_terms(&good.archive, archive);
+        let renamed = if self.reused_archive { HashSet::default() } else { renamed_terms(&good.archive, archive) };
         for i in &archive.incidents {
             let renamed_term =
                 !renamed.is_empty() && Taxonomy::ALL.iter().any(|&t| t.terms(i).iter().any(|x| renamed.contains(&(t, x.slug.clone()))));
@@ -472,7 +526,9 @@ impl Cache {
                 }
             }
         }
-        for (n, i) in archive.incidents.iter().enumerate() {
+        // The same archive as before: no related list or card changed.
+        let compared = if self.reused_archive { 0 } else { archive.incidents.len() };
+        for (n, i) in archive.incidents.iter().enumerate().take(compared) {
             let related: Vec<&str> = archive.related(n).iter().map(|&r| archive.incidents[r].id.as_str()).collect();
             let before: Option<Vec<&str>> =
                 old_index.get(i.id.as_str()).map(|&m| old.related(m).iter().map(|&r| old_ids[r].as_str()).collect());
