@@ -103,10 +103,9 @@ fn pick_incident(dir: &Path) -> Option<PathBuf> {
                 stack.push(p);
             } else if p.extension().is_some_and(|x| x == "md") {
                 let text = std::fs::read_to_string(&p).unwrap_or_default();
-                if text.contains("\nstatus: published") || !text.contains("\nstatus:") {
-                    if !text.contains("visibility: internal") {
-                        files.push(p);
-                    }
+                let published = text.contains("\nstatus: published") || !text.contains("\nstatus:");
+                if published && !text.contains("visibility: internal") {
+                    files.push(p);
                 }
             }
         }

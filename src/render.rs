@@ -249,14 +249,6 @@ impl CardCache {
     pub fn contains(&self, id: &str) -> bool {
         self.kept.contains_key(id)
     }
-
-    pub fn len(&self) -> usize {
-        self.kept.len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.kept.is_empty()
-    }
 }
 
 impl<'a> Renderer<'a> {

@@ -42,7 +42,7 @@ impl Snapshot {
                     eprintln!("warning: {}: skipped: a symlink that points outside the archive", entry.path().display());
                     continue;
                 }
-                if !entry.file_type().is_file() && !(entry.path_is_symlink() && entry.path().is_file()) {
+                if !(entry.file_type().is_file() || (entry.path_is_symlink() && entry.path().is_file())) {
                     continue;
                 }
                 if let Ok(rel) = entry.path().strip_prefix(root) {

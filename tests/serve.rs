@@ -271,7 +271,7 @@ fn serves_pages_with_pretty_urls_404_and_content_types() {
     assert_eq!(post.status, 405);
 
     // Left out of the build: never served.
-    assert_eq!(srv.get("/incidents/").body.contains("CANARY-DRAFT-4410"), false);
+    assert!(!srv.get("/incidents/").body.contains("CANARY-DRAFT-4410"));
 }
 
 #[test]
@@ -379,7 +379,7 @@ fn incremental_rebuilds_equal_a_full_build() {
         assert_same_as_build(&srv, &root, &tmp.path().join(format!("out-{}", what.replace(' ', "-"))), what);
     };
     step("body edit", &|| edit(&root, FORUMS, |t| t.replacen("## ", "Extra paragraph.\n\n## ", 1)));
-    let last = || srv.log().lines().filter(|l| l.starts_with("Built")).last().unwrap_or_default().to_string();
+    let last = || srv.log().lines().rfind(|l| l.starts_with("Built")).unwrap_or_default().to_string();
     // A body edit: one file parsed, one body rendered, no card (the lists stay).
     assert!(last().contains("; 1 parsed, 1 bodies, 0 cards,") && !last().contains("full render"), "only the edited body: {}", last());
     step("title and terms", &|| {
@@ -411,7 +411,7 @@ fn incremental_rebuilds_equal_a_full_build() {
     });
     // A broken edit, then its fix.
     edit(&root, FORUMS, |t| t.replacen("visibility: internal", "visibility: secret", 1));
-    assert_eq!(events.next("errors").contains("visibility"), true);
+    assert!(events.next("errors").contains("visibility"));
     step("fix after a broken edit", &|| edit(&root, FORUMS, |t| t.replacen("visibility: secret", "visibility: public", 1)));
     step("deleted incident", &|| std::fs::remove_file(root.join("content/incidents/2026/brand-new.md")).unwrap());
     step("template edit", &|| {

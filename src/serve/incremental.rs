@@ -80,7 +80,7 @@ impl Hasher for FxHasher {
 /// One incident file's parse result.
 enum Slot {
     Failed(Vec<Diagnostic>),
-    Held(Incident),
+    Held(Box<Incident>),
     /// In the archive of the build running now.
     Lent,
 }
@@ -290,10 +290,10 @@ impl Cache {
                         out[k] = Some(Err(d.clone()));
                         *slot = Slot::Failed(d);
                     }
-                    Slot::Held(i) if i.is_visible(&include) => out[k] = Some(Ok(i)),
+                    Slot::Held(i) if i.is_visible(&include) => out[k] = Some(Ok(*i)),
                     // Left out of the archive, so not given back: lend a copy.
                     Slot::Held(i) => {
-                        out[k] = Some(Ok(i.clone()));
+                        out[k] = Some(Ok((*i).clone()));
                         *slot = Slot::Held(i);
                     }
                     Slot::Lent => fresh.push(k),
@@ -303,7 +303,7 @@ impl Cache {
                         if front_matter(kept).is_some_and(|f| Some(f) == front_matter(bytes)) {
                             self.body_only.insert(path.to_string());
                         }
-                        self.old.insert(path.to_string(), i);
+                        self.old.insert(path.to_string(), *i);
                     }
                     fresh.push(k);
                 }
@@ -316,7 +316,7 @@ impl Cache {
             let keep = present.contains(p.as_str());
             if !keep {
                 if let Slot::Held(i) = std::mem::replace(slot, Slot::Lent) {
-                    old.insert(p.clone(), i);
+                    old.insert(p.clone(), *i);
                 }
             }
             keep
@@ -328,7 +328,7 @@ impl Cache {
             let slot = match &result {
                 Err(d) => Slot::Failed(d.clone()),
                 Ok(i) if i.is_visible(&include) => Slot::Lent,
-                Ok(i) => Slot::Held(i.clone()),
+                Ok(i) => Slot::Held(Box::new(i.clone())),
             };
             if let Some(bytes) = snapshot.files.get(path) {
                 self.parsed.insert(path.to_string(), (bytes.clone(), slot));
@@ -426,7 +426,7 @@ impl Cache {
         for i in incidents {
             ids.push(i.id.clone());
             if let Some((_, slot)) = self.parsed.get_mut(&i.source_path) {
-                *slot = Slot::Held(i);
+                *slot = Slot::Held(Box::new(i));
             }
         }
         (archive, ids)
