@@ -510,6 +510,52 @@ fn new_commits_refresh_the_history() {
 }
 
 #[test]
+fn a_git_checkout_of_another_branch_is_one_rebuild() {
+    let (_tmp, root) = example();
+    let git = |args: &[&str]| {
+        let o = Command::new("git")
+            .arg("-C")
+            .arg(&root)
+            .args(["-c", "user.name=T", "-c", "user.email=t@example.com"])
+            .args(args)
+            .output()
+            .expect("git");
+        assert!(o.status.success(), "git {args:?}: {}", String::from_utf8_lossy(&o.stderr));
+    };
+    git(&["init", "-q", "-b", "main"]);
+    git(&["add", "."]);
+    git(&["commit", "-q", "-m", "main"]);
+    git(&["checkout", "-q", "-b", "many"]);
+    let dir = root.join("content/incidents/many");
+    std::fs::create_dir_all(&dir).unwrap();
+    for n in 0..250 {
+        std::fs::write(
+            dir.join(format!("m{n:03}.md")),
+            format!("---\ntitle: \"Many {n}\"\ndate: 2019-05-06\ntags: [many]\n---\nBody {n}.\n"),
+        )
+        .unwrap();
+    }
+    edit(&root, FORUMS, |t| t.replacen("title: \"Forums", "title: \"BRANCH Forums", 1));
+    git(&["add", "."]);
+    git(&["commit", "-q", "-m", "many"]);
+    git(&["checkout", "-q", "main"]);
+
+    let srv = Server::start(&root, &[]);
+    let events = srv.events();
+    events.next("hello");
+    git(&["checkout", "-q", "many"]);
+    let got = events.drain(Duration::from_secs(3));
+    assert_eq!(got.iter().filter(|(e, _)| e == "reload").count(), 1, "{got:?}\n{}", srv.log());
+    assert_eq!(srv.get("/tags/many/").status, 200);
+    assert!(srv.get("/incidents/forums-v2-staging-outage/").body.contains("BRANCH Forums"));
+    git(&["checkout", "-q", "main"]);
+    let got = events.drain(Duration::from_secs(3));
+    assert_eq!(got.iter().filter(|(e, _)| e == "reload").count(), 1, "{got:?}\n{}", srv.log());
+    assert_eq!(srv.get("/tags/many/").status, 404);
+    assert_eq!(srv.get("/incidents/m042/").status, 404);
+}
+
+#[test]
 fn drafts_and_internal_only_with_their_flags() {
     let good = fixtures().join("good");
     let plain = Server::start(&good, &[]);
