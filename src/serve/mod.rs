@@ -40,6 +40,8 @@ pub struct Session {
     /// Distinguishes this server's builds from a previous server's.
     started: u128,
     builds: u64,
+    /// Warnings printed after the last good build: printed again only when they change.
+    warnings: String,
 }
 
 /// What one rebuild did.
@@ -65,6 +67,7 @@ impl Session {
             hub: Arc::new(Hub::default()),
             started,
             builds: 0,
+            warnings: String::new(),
         })
     }
 
@@ -101,11 +104,15 @@ impl Session {
             Arc::new(State { files, build: build.clone(), errors: None, error_page: None });
         let took = t0.elapsed();
         if !self.quiet {
-            eprint!("{report}");
+            if report != self.warnings {
+                eprint!("{report}");
+                self.warnings = report;
+            }
             let w = self.cache.last;
             eprintln!(
-                "Built {} incidents, {pages} files in {} ms (parse {} ms, archive {} ms, markdown {} ms, render {} ms; {} parsed, {} bodies, {} cards, {} pages kept{})",
+                "Built {} incident{}, {pages} files in {} ms (parse {} ms, archive {} ms, markdown {} ms, render {} ms; {} parsed, {} bodies, {} cards, {} pages kept{})",
                 built.incidents,
+                if built.incidents == 1 { "" } else { "s" },
                 took.as_millis(),
                 built.timings.parse.as_millis(),
                 built.timings.archive.as_millis(),
