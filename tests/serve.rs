@@ -703,6 +703,19 @@ impl Browser {
         list.iter().filter(|t| t["type"] == "page").filter_map(|t| t["title"].as_str().map(str::to_string)).collect()
     }
 
+    /// Waits until a page's title contains `text` but not `not`.
+    fn wait_title_without(&self, not: &str, text: &str, timeout: Duration) {
+        let deadline = Instant::now() + timeout;
+        loop {
+            let titles = self.titles();
+            if titles.iter().any(|t| t.contains(text) && !t.contains(not)) {
+                return;
+            }
+            assert!(Instant::now() < deadline, "no tab titled {text:?} without {not:?} within {timeout:?}; tabs: {titles:?}");
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+
     /// Waits until a page's title contains `text`.
     fn wait_title(&self, text: &str, timeout: Duration) {
         let deadline = Instant::now() + timeout;
@@ -735,6 +748,12 @@ fn an_open_tab_reloads_by_itself_after_an_edit_and_after_a_restart() {
     // Saved in the editor: the tab reloads and shows the new title.
     edit(&root, FORUMS, |t| t.replacen("title: \"Forums v2 merge broke", "title: \"RELOADED-1 Forums v2 merge broke", 1));
     browser.wait_title("RELOADED-1", Duration::from_secs(30));
+
+    // A broken edit: the overlay (and a mark in the title) over the last good page.
+    edit(&root, FORUMS, |t| t.replacen("severity: SEV3", "severity: SEV9", 1));
+    browser.wait_title("\u{2717} RELOADED-1", Duration::from_secs(30));
+    edit(&root, FORUMS, |t| t.replacen("severity: SEV9", "severity: SEV3", 1));
+    browser.wait_title_without("\u{2717}", "RELOADED-1", Duration::from_secs(30));
 
     // The server stops; the file changes meanwhile; a new server starts on
     // the same port: the tab reconnects by itself and reloads.

@@ -111,9 +111,11 @@ const SCRIPT: &str = r#"<script data-rca-serve>
   "use strict";
   var build = "__BUILD__";
   var source = null;
+  var mark = "\u2717 ";
   function clear() {
     var old = document.getElementById("rca-serve-overlay");
     if (old) old.remove();
+    if (document.title.indexOf(mark) === 0) document.title = document.title.slice(mark.length);
   }
   function show(errors) {
     clear();
@@ -141,6 +143,8 @@ const SCRIPT: &str = r#"<script data-rca-serve>
     close.onclick = clear;
     box.appendChild(close);
     document.body.appendChild(box);
+    // A tab in the background shows the failure in its title too.
+    document.title = mark + document.title;
   }
   function connect() {
     source = new EventSource("__EVENTS__");
