@@ -173,7 +173,7 @@ pub fn build_site_cached(snapshot: &Snapshot, opts: &BuildOptions, sink: &dyn Si
     check_collisions(&archive, &paths, &mut diags);
     timings.render = t3.elapsed();
 
-    renderer.keep_cards(&mut cache.cards);
+    cache.keep_cards(renderer);
     cache.keep(snapshot, archive, bodies, plan, &diags);
     built.timings = timings;
     built.diagnostics = diags;

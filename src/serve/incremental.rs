@@ -561,6 +561,13 @@ impl Cache {
         Some(plan)
     }
 
+    /// Keeps the renderer's cards for the next build (not for `build`).
+    pub fn keep_cards(&mut self, renderer: crate::render::Renderer<'_>) {
+        if self.on {
+            renderer.keep_cards(&mut self.cards);
+        }
+    }
+
     /// Keeps this build's results for the next one, if it succeeded.
     pub fn keep(&mut self, snapshot: &Snapshot, archive: Archive, bodies: Bodies, plan: Option<Plan>, diags: &Diagnostics) {
         self.carried.clear();
