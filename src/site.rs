@@ -174,7 +174,7 @@ pub fn build_site_cached(snapshot: &Snapshot, opts: &BuildOptions, sink: &dyn Si
     timings.render = t3.elapsed();
 
     cache.keep_cards(renderer);
-    cache.keep(snapshot, archive, bodies, plan, &diags);
+    cache.keep(archive, bodies, plan, &diags);
     built.timings = timings;
     built.diagnostics = diags;
     built

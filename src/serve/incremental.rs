@@ -78,9 +78,10 @@ impl Hasher for FxHasher {
 }
 
 /// One incident file's parse result.
+#[allow(clippy::large_enum_variant)] // Boxing would allocate once per incident and rebuild.
 enum Slot {
     Failed(Vec<Diagnostic>),
-    Held(Box<Incident>),
+    Held(Incident),
     /// In the archive of the build running now.
     Lent,
 }
@@ -106,6 +107,8 @@ pub struct Cache {
     everything: bool,
     /// This build reuses the last good build's archive (only bodies changed).
     reused_archive: bool,
+    /// This build's files other than incident files.
+    others: Vec<(String, Arc<Vec<u8>>)>,
     /// Whole-archive outputs built from front matter only (feeds, sitemap), by path.
     listing_outputs: HashMap<&'static str, OutputFile>,
     /// The last build that succeeded.
@@ -132,7 +135,8 @@ pub struct Work {
 }
 
 struct Good {
-    snapshot: Snapshot,
+    /// Its files other than incident files (config, theme, causes, pages).
+    others: Vec<(String, Arc<Vec<u8>>)>,
     /// Without its incidents (they went back to the parse cache).
     archive: Archive,
     /// Id of each of its incidents, by index.
@@ -169,6 +173,18 @@ impl<T> ByPage<T> {
             PageKey::Severity(s) => (&mut self.severities, s),
             PageKey::Listing(p) => (&mut self.listings, p),
         }
+    }
+}
+
+impl<T> ByPage<T> {
+    fn each(&self) -> [&T; 6] {
+        let [a, b, c] = &self.terms;
+        [&self.incidents, a, b, c, &self.severities, &self.listings]
+    }
+
+    fn each_mut(&mut self) -> [&mut T; 6] {
+        let [a, b, c] = &mut self.terms;
+        [&mut self.incidents, a, b, c, &mut self.severities, &mut self.listings]
     }
 }
 
@@ -283,17 +299,19 @@ impl Cache {
 
         let mut out: Vec<Option<Parsed>> = (0..files.len()).map(|_| None).collect();
         let mut fresh: Vec<usize> = Vec::new();
+        let mut found = 0;
         for (k, (path, bytes)) in files.iter().enumerate() {
+            found += usize::from(self.parsed.contains_key(*path));
             match self.parsed.get_mut(*path) {
                 Some((kept, slot)) if same_bytes(kept, bytes) => match std::mem::replace(slot, Slot::Lent) {
                     Slot::Failed(d) => {
                         out[k] = Some(Err(d.clone()));
                         *slot = Slot::Failed(d);
                     }
-                    Slot::Held(i) if i.is_visible(&include) => out[k] = Some(Ok(*i)),
+                    Slot::Held(i) if i.is_visible(&include) => out[k] = Some(Ok(i)),
                     // Left out of the archive, so not given back: lend a copy.
                     Slot::Held(i) => {
-                        out[k] = Some(Ok((*i).clone()));
+                        out[k] = Some(Ok(i.clone()));
                         *slot = Slot::Held(i);
                     }
                     Slot::Lent => fresh.push(k),
@@ -303,24 +321,29 @@ impl Cache {
                         if front_matter(kept).is_some_and(|f| Some(f) == front_matter(bytes)) {
                             self.body_only.insert(path.to_string());
                         }
-                        self.old.insert(path.to_string(), *i);
+                        self.old.insert(path.to_string(), i);
                     }
                     fresh.push(k);
                 }
                 None => fresh.push(k),
             }
         }
-        let present: HashSet<&str> = files.iter().map(|(p, _)| *p).collect();
-        let old = &mut self.old;
-        self.parsed.retain(|p, (_, slot)| {
-            let keep = present.contains(p.as_str());
-            if !keep {
-                if let Slot::Held(i) = std::mem::replace(slot, Slot::Lent) {
-                    old.insert(p.clone(), *i);
+        let mut changed: HashSet<String> = fresh.iter().map(|&k| files[k].0.to_string()).collect();
+        // Files gone since: every cached path not among `files`.
+        if found < self.parsed.len() {
+            let present: HashSet<&str> = files.iter().map(|(p, _)| *p).collect();
+            let old = &mut self.old;
+            self.parsed.retain(|p, (_, slot)| {
+                let keep = present.contains(p.as_str());
+                if !keep {
+                    changed.insert(p.clone());
+                    if let Slot::Held(i) = std::mem::replace(slot, Slot::Lent) {
+                        old.insert(p.clone(), i);
+                    }
                 }
-            }
-            keep
-        });
+                keep
+            });
+        }
         let parsed: Vec<Parsed> = fresh.par_iter().map(|&k| parse::parse_incident(files[k].0, files[k].1, config)).collect();
         self.last.parsed = fresh.len();
         for (k, result) in fresh.into_iter().zip(parsed) {
@@ -328,15 +351,22 @@ impl Cache {
             let slot = match &result {
                 Err(d) => Slot::Failed(d.clone()),
                 Ok(i) if i.is_visible(&include) => Slot::Lent,
-                Ok(i) => Slot::Held(Box::new(i.clone())),
+                Ok(i) => Slot::Held(i.clone()),
             };
             if let Some(bytes) = snapshot.files.get(path) {
                 self.parsed.insert(path.to_string(), (bytes.clone(), slot));
             }
             out[k] = Some(result);
         }
+        self.others = snapshot
+            .files
+            .iter()
+            .filter(|(p, _)| !(p.starts_with("content/incidents/") && p.ends_with(".md")))
+            .map(|(p, b)| (p.clone(), b.clone()))
+            .collect();
         if let Some(good) = &self.good {
-            self.changed = changed_paths(&good.snapshot, snapshot);
+            changed.extend(changed_others(&good.others, &self.others));
+            self.changed = changed;
             self.everything = self.changed.iter().any(|p| {
                 p == CONFIG_FILE
                     || p.starts_with("theme/templates/")
@@ -413,20 +443,23 @@ impl Cache {
     pub fn failed(&mut self, archive: Archive) {
         self.prev = None;
         if self.on {
-            self.take_back(archive);
+            self.take_back(archive, None);
             self.invalidate();
         }
     }
 
     /// Puts the archive's incidents back into the parse cache; returns the
     /// archive without them and their ids.
-    fn take_back(&mut self, mut archive: Archive) -> (Archive, Vec<String>) {
+    fn take_back(&mut self, mut archive: Archive, known_ids: Option<Vec<String>>) -> (Archive, Vec<String>) {
         let incidents = std::mem::take(&mut archive.incidents);
-        let mut ids = Vec::with_capacity(incidents.len());
+        let collect = known_ids.is_none();
+        let mut ids = known_ids.unwrap_or_else(|| Vec::with_capacity(incidents.len()));
         for i in incidents {
-            ids.push(i.id.clone());
+            if collect {
+                ids.push(i.id.clone());
+            }
             if let Some((_, slot)) = self.parsed.get_mut(&i.source_path) {
-                *slot = Slot::Held(Box::new(i));
+                *slot = Slot::Held(i);
             }
         }
         (archive, ids)
@@ -508,10 +541,16 @@ impl Cache {
         plan.old_paths = std::mem::take(&mut prev.paths);
         let old = &prev.archive;
         let old_ids = &prev.ids;
-        let old_index: HashMap<&str, usize> = old_ids.iter().enumerate().map(|(n, id)| (id.as_str(), n)).collect();
+        let reused = self.reused_archive;
+        let old_index: HashMap<&str, usize> =
+            if reused { HashMap::default() } else { old_ids.iter().enumerate().map(|(n, id)| (id.as_str(), n)).collect() };
 
         // Incidents whose card is built again: changed, or showing a renamed term.
-        let card_dirty: HashSet<&str> = archive.incidents.iter().map(|i| i.id.as_str()).filter(|id| !self.cards.contains(id)).collect();
+        let card_dirty: HashSet<&str> = if reused {
+            HashSet::default()
+        } else {
+            archive.incidents.iter().map(|i| i.id.as_str()).filter(|id| !self.cards.contains(id)).collect()
+        };
         // Incidents shown before that changed or went away: their old
         // terms, severity and related incidents show them no more as they were.
         for (path, i) in &self.old {
@@ -569,7 +608,7 @@ impl Cache {
     }
 
     /// Keeps this build's results for the next one, if it succeeded.
-    pub fn keep(&mut self, snapshot: &Snapshot, archive: Archive, bodies: Bodies, plan: Option<Plan>, diags: &Diagnostics) {
+    pub fn keep(&mut self, archive: Archive, bodies: Bodies, plan: Option<Plan>, diags: &Diagnostics) {
         self.carried.clear();
         let prev = self.prev.take();
         let Some(plan) = plan.filter(|_| self.on) else { return };
@@ -577,34 +616,32 @@ impl Cache {
             self.failed(archive);
             return;
         }
-        // The pages left as they were keep their paths; rendered ones have new ones.
-        let mut paths = ByPage::<HashMap<String, String>>::default();
-        let mut keys: Vec<PageKey<'_>> = archive.incidents.iter().map(|i| PageKey::Incident(&i.id)).collect();
-        for tax in Taxonomy::ALL {
-            keys.extend(archive.taxonomy(tax).iter().map(|t| PageKey::Term(tax, &t.slug)));
-        }
-        keys.extend(archive.config.severities.iter().map(|s| PageKey::Severity(s)));
-        keys.extend(["", "incidents", "404.html"].into_iter().chain(Taxonomy::ALL.map(Taxonomy::key)).map(PageKey::Listing));
-        keys.extend(archive.pages.iter().map(|p| PageKey::Listing(&p.id)));
-        {
-            let mut fresh = plan.new_paths.lock().unwrap_or_else(|e| e.into_inner());
-            for k in keys {
-                let path = {
-                    let (map, key) = fresh.of_mut(k);
-                    map.remove(key)
-                };
-                if let Some(path) = path.or_else(|| plan.keeps(k).cloned()) {
-                    let (map, key) = paths.of_mut(k);
-                    map.insert(key.to_string(), path);
+        // Page paths for the next build: those rendered now, and those left
+        // as they were (every page that is not dirty and was there before;
+        // a dirty page not rendered now is gone).
+        let mut fresh = plan.new_paths.into_inner().unwrap_or_else(|e| e.into_inner());
+        let paths = if plan.all {
+            fresh
+        } else {
+            let mut paths = plan.old_paths;
+            for (map, (dirty, new)) in paths.each_mut().into_iter().zip(plan.dirty.each().into_iter().zip(fresh.each_mut())) {
+                for key in dirty {
+                    match new.remove(key) {
+                        Some(p) => map.insert(key.clone(), p),
+                        None => map.remove(key),
+                    };
                 }
+                map.extend(new.drain());
             }
-        }
+            paths
+        };
         self.carried = plan.carried.into_inner().unwrap_or_else(|e| e.into_inner());
         self.last.pages_skipped = self.carried.len();
         let bodies: HashMap<String, Rendered> = archive.incidents.iter().map(|i| i.source_path.clone()).zip(bodies.incidents).collect();
-        drop(prev);
-        let (archive, ids) = self.take_back(archive);
-        self.good = Some(Good { snapshot: snapshot.clone(), archive, ids, bodies, paths });
+        let known_ids = prev.filter(|_| self.reused_archive).map(|p| p.ids);
+        let (archive, ids) = self.take_back(archive, known_ids);
+        let others = std::mem::take(&mut self.others);
+        self.good = Some(Good { others, archive, ids, bodies, paths });
     }
 }
 
@@ -632,22 +669,18 @@ fn same_bytes(kept: &Arc<Vec<u8>>, bytes: &[u8]) -> bool {
     (kept.as_ptr() == bytes.as_ptr() && kept.len() == bytes.len()) || kept.as_slice() == bytes
 }
 
-/// Paths added, removed or changed between two snapshots.
-fn changed_paths(old: &Snapshot, new: &Snapshot) -> HashSet<String> {
-    let mut out = HashSet::default();
-    for (p, b) in &new.files {
-        match old.files.get(p) {
-            Some(o) if Arc::ptr_eq(o, b) || o == b => {}
-            _ => {
-                out.insert(p.clone());
-            }
+/// Paths added, removed or changed between two sorted lists of files.
+fn changed_others(old: &[(String, Arc<Vec<u8>>)], new: &[(String, Arc<Vec<u8>>)]) -> Vec<String> {
+    let before: HashMap<&str, &Arc<Vec<u8>>> = old.iter().map(|(p, b)| (p.as_str(), b)).collect();
+    let mut out: Vec<String> = Vec::new();
+    for (p, b) in new {
+        match before.get(p.as_str()) {
+            Some(o) if Arc::ptr_eq(o, b) || o == &b => {}
+            _ => out.push(p.clone()),
         }
     }
-    for p in old.files.keys() {
-        if !new.files.contains_key(p) {
-            out.insert(p.clone());
-        }
-    }
+    let now: HashSet<&str> = new.iter().map(|(p, _)| p.as_str()).collect();
+    out.extend(old.iter().filter(|(p, _)| !now.contains(p.as_str())).map(|(p, _)| p.clone()));
     out
 }
 
