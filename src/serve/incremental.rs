@@ -10,14 +10,33 @@
 //!   files they were parsed with): an edit re-parses only the edited file.
 //!   A parsed incident is not copied: it is lent to the archive of a build
 //!   and taken back at its end ([`Cache::keep`], [`Cache::failed`]);
-//! - rendered Markdown bodies, cards and the paths of rendered pages, from
-//!   the last build that succeeded. A changed incident renders its own body
-//!   and card again; bodies that mention its id or file name are rendered
-//!   again when its id, title, path or visibility changed;
-//! - a template edit renders every card and page again but re-parses
-//!   nothing; an edit under `content/causes/` or `content/pages/`, or of
-//!   `content/_index.md`, renders every page again; a config edit, a failed
-//!   build or [`Cache::invalidate`] (new git history) starts afresh.
+//! - from the last build that succeeded: rendered Markdown bodies, cards,
+//!   the path of every keyed page ([`PageKey`]), the archive itself and the
+//!   feeds. A failed build, a config edit or [`Cache::invalidate`] (new git
+//!   history) throws these away: the next build renders everything, but
+//!   parses only what changed.
+//!
+//! Which pages a change renders again ([`Cache::plan_pages`]):
+//! - an incident whose front matter is byte-for-byte as before (a body
+//!   edit): its body and its own page, and the pages of the incidents its
+//!   body links to now or linked to before (their backlinks). The archive,
+//!   its card, every listing ([`PageKey::Listing`]) and the feeds are reused;
+//! - any other change to an incident (or a new or removed one): its body
+//!   and card; the bodies mentioning its id or file name when its id,
+//!   title, path, status or visibility changed; the pages of every incident
+//!   whose card changed, whose related list changed or shows a changed card,
+//!   or whose body was rendered again; the term and severity pages of its
+//!   old and new terms and severity; every listing and feed;
+//! - a template, free page or `content/_index.md`: every card and page,
+//!   without parsing anything again; a cause file: everything, parsing
+//!   included (the cache holds incidents with their causes folded by the
+//!   cause files' aliases); `theme/static/`: no page.
+//!
+//! Pages without a key (anything added to `Renderer::render_all` later) and
+//! outputs not wrapped in [`Cache::listing`] are made on every rebuild. A
+//! page that shows more of other incidents than their cards, related lists
+//! and link targets (e.g. the incidents sharing a cause) needs its rule
+//! added in [`Cache::plan_pages`].
 
 use std::hash::{BuildHasherDefault, Hasher};
 use std::sync::{Arc, Mutex};
