@@ -42,6 +42,8 @@ pub struct Session {
     builds: u64,
     /// Warnings printed after the last good build: printed again only when they change.
     warnings: String,
+    /// The day of the last build: overdue action items are counted against it.
+    day: Option<jiff::civil::Date>,
 }
 
 /// What one rebuild did.
@@ -68,6 +70,7 @@ impl Session {
             started,
             builds: 0,
             warnings: String::new(),
+            day: None,
         })
     }
 
@@ -75,6 +78,12 @@ impl Session {
     /// a new site and `reload`, or (on errors) the old site and `errors`.
     pub fn rebuild(&mut self) -> Outcome {
         let t0 = Instant::now();
+        // Past midnight, overdue flags change on pages kept from yesterday.
+        let today = crate::dates::today();
+        if self.day.is_some_and(|d| d != today) {
+            self.cache.invalidate();
+        }
+        self.day = Some(today);
         let sink = Memory::default();
         let built = build_site_cached(&self.snapshot, &self.opts, &sink, &mut self.cache);
         let report = format_report(&built.diagnostics, Format::Text);
