@@ -492,6 +492,29 @@ fn a_burst_of_changes_is_one_rebuild() {
 }
 
 #[test]
+fn an_editor_save_through_a_temp_file_is_one_rebuild() {
+    let (_tmp, root) = example();
+    let srv = Server::start(&root, &[]);
+    let events = srv.events();
+    events.next("hello");
+    // As vim and many editors save: a swap file, a backup, a probe file, a
+    // new file written beside the target and renamed over it.
+    let dir = root.join("content/incidents/2024");
+    let target = root.join(FORUMS);
+    std::fs::write(dir.join(".forums-v2-staging-outage.md.swp"), "swap").unwrap();
+    std::fs::copy(&target, dir.join("forums-v2-staging-outage.md~")).unwrap();
+    std::fs::write(dir.join("4913"), "").unwrap();
+    std::fs::remove_file(dir.join("4913")).unwrap();
+    let text = std::fs::read_to_string(&target).unwrap().replacen("title: \"Forums", "title: \"RENAMED-SAVE Forums", 1);
+    std::fs::write(dir.join(".forums-v2-staging-outage.md.tmp"), text).unwrap();
+    std::fs::rename(dir.join(".forums-v2-staging-outage.md.tmp"), &target).unwrap();
+    std::fs::remove_file(dir.join("forums-v2-staging-outage.md~")).unwrap();
+    let got = events.drain(Duration::from_secs(2));
+    assert_eq!(got.iter().filter(|(e, _)| e == "reload").count(), 1, "{got:?}\n{}", srv.log());
+    assert!(srv.get("/incidents/forums-v2-staging-outage/").body.contains("RENAMED-SAVE Forums"));
+}
+
+#[test]
 fn new_commits_refresh_the_history() {
     let (_tmp, root) = example();
     let git = |args: &[&str]| {
