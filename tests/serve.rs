@@ -515,6 +515,20 @@ fn an_editor_save_through_a_temp_file_is_one_rebuild() {
 }
 
 #[test]
+fn the_output_directory_is_not_watched() {
+    let (_tmp, root) = example();
+    let srv = Server::start(&root, &[]);
+    let events = srv.events();
+    events.next("hello");
+    // A `build` beside the server writes the whole site into public/.
+    let o = rca(&["build", "--root", root.to_str().unwrap(), "-q"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(root.join("public/index.html").exists());
+    let got = events.drain(Duration::from_secs(1));
+    assert!(got.is_empty(), "{got:?}");
+}
+
+#[test]
 fn new_commits_refresh_the_history() {
     let (_tmp, root) = example();
     let git = |args: &[&str]| {
