@@ -22,6 +22,7 @@ pub mod output;
 pub mod parse;
 pub mod related;
 pub mod render;
+pub mod serve;
 pub mod site;
 pub mod slugs;
 pub mod stats;

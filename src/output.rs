@@ -31,6 +31,30 @@ impl Sink for Discard {
     }
 }
 
+/// Keeps every file in memory, path → bytes (`serve`). A build puts only
+/// the pages it rendered; [`Memory::take`] hands them over so the server
+/// can merge them into the site it serves.
+#[derive(Default)]
+pub struct Memory {
+    files: Mutex<std::collections::HashMap<String, Vec<u8>>>,
+}
+
+impl Memory {
+    pub fn take(&self) -> std::collections::HashMap<String, Vec<u8>> {
+        std::mem::take(&mut *self.files.lock().unwrap_or_else(|e| e.into_inner()))
+    }
+}
+
+impl Sink for Memory {
+    fn put(&self, file: OutputFile) -> io::Result<()> {
+        if !is_safe_relative(&file.path) {
+            return Err(io::Error::new(io::ErrorKind::InvalidInput, format!("refusing to write outside the output: {}", file.path)));
+        }
+        self.files.lock().unwrap_or_else(|e| e.into_inner()).insert(file.path, file.bytes);
+        Ok(())
+    }
+}
+
 /// A fresh directory next to the output that becomes the output only when
 /// [`Staging::commit`] is called; dropped uncommitted, it is removed.
 pub struct Staging {

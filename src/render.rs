@@ -214,15 +214,72 @@ pub struct Renderer<'a> {
     globals: Context,
     xlinks: xlinks::Crosslinks,
     board: BoardData,
+    /// Pages left as they are (serve's incremental rebuilds).
+    skip: Option<&'a dyn Skip>,
+}
+
+/// A page that an incremental rebuild may leave as it is: one incident,
+/// one term or one severity, or a page built from the front matter of many
+/// (`Listing`: the home page, the incident list, the taxonomy indexes, the
+/// 404 page and the free pages, by path). Every other page is always rendered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum PageKey<'k> {
+    Incident(&'k str),
+    Term(Taxonomy, &'k str),
+    Severity(&'k str),
+    Listing(&'k str),
+}
+
+/// Decides which pages [`Renderer::render_all`] leaves as they are.
+pub trait Skip: Sync {
+    /// `Some(path)`: the page's output at `path` is still valid; do not render it.
+    fn skip(&self, page: PageKey<'_>) -> Option<String>;
+    /// Called for every keyed page that was rendered.
+    fn rendered(&self, page: PageKey<'_>, path: &str);
+}
+
+/// Cards (with their rendered HTML) kept from the previous render, by
+/// incident id, so that an incremental rebuild renders only changed cards.
+#[derive(Default)]
+pub struct CardCache {
+    kept: std::collections::HashMap<String, (Card, Value)>,
+}
+
+impl CardCache {
+    /// Drops the card of one incident, so it is built again.
+    pub fn forget(&mut self, id: &str) {
+        self.kept.remove(id);
+    }
+
+    pub fn clear(&mut self) {
+        self.kept.clear();
+    }
+
+    pub fn contains(&self, id: &str) -> bool {
+        self.kept.contains_key(id)
+    }
 }
 
 impl<'a> Renderer<'a> {
     /// Prepares the shared data; fails when the theme's `incident_card` or
     /// `incident_row` component cannot render.
     pub fn new(archive: &'a Archive, tera: &'a Tera, bodies: &'a Bodies, build_date: Date) -> Result<Self, tera::Error> {
+        Self::reusing(archive, tera, bodies, build_date, &mut CardCache::default())
+    }
+
+    /// Like [`Renderer::new`], taking the cards still in `reuse` instead of
+    /// building them again.
+    pub fn reusing(archive: &'a Archive, tera: &'a Tera, bodies: &'a Bodies, build_date: Date, reuse: &mut CardCache) -> Result<Self, tera::Error> {
         let base = archive.base();
-        let mut cards: Vec<Card> = archive.incidents.par_iter().map(|i| card(archive, &base, i)).collect();
-        cards.par_iter_mut().try_for_each(|c| -> Result<(), tera::Error> {
+        let kept: Vec<Option<(Card, Value)>> = archive.incidents.iter().map(|i| reuse.kept.remove(&i.id)).collect();
+        reuse.clear();
+        let (mut cards, kept): (Vec<Card>, Vec<Option<Value>>) = archive
+            .incidents
+            .par_iter()
+            .zip(kept)
+            .map(|(i, k)| k.map_or_else(|| (card(archive, &base, i), None), |(c, v)| (c, Some(v))))
+            .unzip();
+        cards.par_iter_mut().zip(&kept).filter(|(_, k)| k.is_none()).try_for_each(|(c, _)| -> Result<(), tera::Error> {
             let value = Value::from_serializable(&*c);
             let mut ctx = Context::new();
             ctx.insert_value("incident", value.clone());
@@ -232,7 +289,7 @@ impl<'a> Renderer<'a> {
             c.row_html = tera.render_component("incident_row", &ctx, None, true)?;
             Ok(())
         })?;
-        let card_values = cards.par_iter().map(Value::from_serializable).collect();
+        let card_values = cards.par_iter().zip(kept).map(|(c, k)| k.unwrap_or_else(|| Value::from_serializable(c))).collect();
         let config = &archive.config;
         let site = SiteView {
             title: &config.title,
@@ -258,7 +315,52 @@ impl<'a> Renderer<'a> {
         globals.insert("drafts_shown", &(archive.include.drafts || archive.include.internal));
         let xlinks = xlinks::Crosslinks::new(archive, tera, &bodies.incidents, &cards)?;
         let board = BoardData::new(archive, tera, build_date, &base)?;
-        Ok(Renderer { archive, tera, bodies, build_date, base, cards, card_values, globals, xlinks, board })
+        Ok(Renderer { archive, tera, bodies, build_date, base, cards, card_values, globals, xlinks, board, skip: None })
+    }
+
+    /// Per incident (archive order), a hash of the cross-links its page
+    /// shows; see `xlinks::fingerprints`.
+    pub fn crosslink_fingerprints(&self) -> Vec<u64> {
+        xlinks::fingerprints(self)
+    }
+
+    /// Leaves the pages `skip` names as they are.
+    pub fn skipping(mut self, skip: Option<&'a dyn Skip>) -> Self {
+        self.skip = skip;
+        self
+    }
+
+    /// Hands the cards over for the next rebuild.
+    pub fn keep_cards(self, into: &mut CardCache) {
+        into.kept = self.archive.incidents.iter().map(|i| i.id.clone()).zip(self.cards.into_iter().zip(self.card_values)).collect();
+    }
+
+    fn page_key<'s>(&'s self, job: &Job) -> Option<PageKey<'s>> {
+        let a = self.archive;
+        match *job {
+            Job::Incident(n) => Some(PageKey::Incident(&a.incidents[n].id)),
+            Job::Term(tax, n) => Some(PageKey::Term(tax, &a.taxonomy(tax)[n].slug)),
+            Job::Severity(k) => Some(PageKey::Severity(&a.config.severities[k])),
+            Job::Home => Some(PageKey::Listing("")),
+            Job::Incidents => Some(PageKey::Listing("incidents")),
+            Job::NotFound => Some(PageKey::Listing("404.html")),
+            Job::Taxonomy(tax) => Some(PageKey::Listing(tax.key())),
+            Job::Page(n) => Some(PageKey::Listing(&a.pages[n].id)),
+            // Built from front matter only, like the other listings.
+            Job::Stats => Some(PageKey::Listing("stats")),
+            Job::ActionItems(ref f) => {
+                use crate::actions::Filter;
+                let b = &self.board.board;
+                match f {
+                    Filter::All => Some(PageKey::Listing("action-items")),
+                    Filter::Owner(s) => b.owners.iter().find(|g| &g.slug == s).map(|g| PageKey::Listing(&g.url)),
+                    Filter::Status(s) => b.statuses.iter().find(|g| &g.slug == s).map(|g| PageKey::Listing(&g.url)),
+                }
+            }
+            // A kind of page without a key is rendered on every rebuild.
+            #[allow(unreachable_patterns)]
+            _ => None,
+        }
     }
 
     /// Renders every HTML page of the site into `sink`, in parallel, and
@@ -279,9 +381,16 @@ impl<'a> Renderer<'a> {
         let results: Vec<Result<String, RenderError>> = jobs
             .par_iter()
             .map(|job| {
+                let key = self.skip.and_then(|s| Some((s, self.page_key(job)?)));
+                if let Some(path) = key.and_then(|(s, k)| s.skip(k)) {
+                    return Ok(path);
+                }
                 let file = self.render_job(job).map_err(RenderError::Template)?;
                 let path = file.path.clone();
                 sink.put(file).map_err(|e| RenderError::Write(path.clone(), e))?;
+                if let Some((s, k)) = key {
+                    s.rendered(k, &path);
+                }
                 Ok(path)
             })
             .collect();

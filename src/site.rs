@@ -17,6 +17,7 @@ use crate::model::*;
 use crate::parse;
 use crate::output::Sink;
 use crate::render::{compile_templates, report_tera_error, Bodies, OutputFile, Renderer};
+use crate::serve::incremental::Cache;
 use crate::source::Snapshot;
 use crate::theme::Theme;
 use crate::{dates, feeds};
@@ -52,6 +53,14 @@ pub struct Built {
 
 /// Runs the pipeline over a snapshot of the archive.
 pub fn build_site(snapshot: &Snapshot, opts: &BuildOptions, sink: &dyn Sink) -> Built {
+    build_site_cached(snapshot, opts, sink, &mut Cache::off())
+}
+
+/// Runs the pipeline, reusing what `cache` kept from the previous build of
+/// the same archive (`serve`): only changed files are parsed again, and only
+/// the bodies, cards and pages they affect are rendered again; every other
+/// page is left out of the sink (see [`Cache::carried_over`]).
+pub fn build_site_cached(snapshot: &Snapshot, opts: &BuildOptions, sink: &dyn Sink, cache: &mut Cache) -> Built {
     let mut diags = Diagnostics::new();
     let mut timings = Timings::default();
     let t0 = Instant::now();
@@ -74,8 +83,7 @@ pub fn build_site(snapshot: &Snapshot, opts: &BuildOptions, sink: &dyn Sink) -> 
     if snapshot.under("content/").next().is_none() {
         diags.warning("content", Pos::UNKNOWN, "no content/ folder: the site has no incidents yet (write one with `rca-site new \"Title\"`)");
     }
-    let parsed: Vec<Result<Incident, Vec<_>>> =
-        incident_files.par_iter().map(|(path, bytes)| parse::parse_incident(path, bytes, &config)).collect();
+    let parsed: Vec<Result<Incident, Vec<_>>> = cache.parse_incidents(snapshot, &incident_files, &config, opts.include);
     let incidents: Vec<Incident> = parsed.into_iter().filter_map(|r| parse::collect(r, &mut diags)).collect();
 
     let causes: Vec<CauseDoc> = snapshot
@@ -98,14 +106,14 @@ pub fn build_site(snapshot: &Snapshot, opts: &BuildOptions, sink: &dyn Sink) -> 
     timings.parse = t0.elapsed();
 
     let t1 = Instant::now();
-    let archive = Archive::build(config, opts.include, incidents, causes, pages, home, &mut diags);
+    let archive = cache.archive(config, opts.include, incidents, causes, pages, home, &mut diags);
     if archive.config.base_url.is_empty() && !diags.has_errors() {
         diags.warning("", Pos::UNKNOWN, "base_url is not set: the feed and sitemap will use root-relative links (set base_url = \"https://…\" in rca-site.toml, or pass --base-url)");
     }
     timings.archive = t1.elapsed();
 
     let t2 = Instant::now();
-    let bodies = render_bodies(&archive);
+    let bodies = render_bodies(&archive, cache.reusable_bodies(&archive));
     for r in bodies.incidents.iter().chain(bodies.causes.values()).chain(&bodies.pages).chain(&bodies.home) {
         diags.extend(r.diagnostics.iter().cloned());
     }
@@ -118,11 +126,13 @@ pub fn build_site(snapshot: &Snapshot, opts: &BuildOptions, sink: &dyn Sink) -> 
         ..Built::default()
     };
     let Some(tera) = compile_templates(&theme, &mut diags) else {
+        cache.failed(archive);
         built.diagnostics = diags;
         built.timings = timings;
         return built;
     };
     if diags.has_errors() {
+        cache.failed(archive);
         built.diagnostics = diags;
         built.timings = timings;
         return built;
@@ -130,19 +140,28 @@ pub fn build_site(snapshot: &Snapshot, opts: &BuildOptions, sink: &dyn Sink) -> 
 
     let t3 = Instant::now();
     let build_date = opts.build_date.unwrap_or_else(dates::today);
-    let renderer = match Renderer::new(&archive, &tera, &bodies, build_date) {
+    let plan = cache.plan_pages(&archive, &bodies);
+    let renderer = match Renderer::reusing(&archive, &tera, &bodies, build_date, &mut cache.cards) {
         Ok(r) => r,
         Err(e) => {
             report_tera_error(&theme, &e, &mut diags);
+            cache.failed(archive);
             built.diagnostics = diags;
             built.timings = timings;
             return built;
         }
     };
+    let mut plan = plan;
+    cache.mark_crosslinks(&archive, &renderer, plan.as_mut());
+    let renderer = renderer.skipping(plan.as_ref().map(|p| p as &dyn crate::render::Skip));
     let mut paths = renderer.render_all(&theme, sink, &mut diags);
     built.pages = paths.len();
     let now = jiff::Timestamp::now();
-    let mut extra = vec![feeds::sitemap(&archive, &paths), feeds::atom(&archive, now), feeds::json(&archive, now)];
+    let mut extra = vec![
+        cache.listing("sitemap.xml", || feeds::sitemap(&archive, &paths)),
+        cache.listing("feed.xml", || feeds::atom(&archive, now)),
+        cache.listing("incidents.json", || feeds::json(&archive, now)),
+    ];
     extra.extend(feeds::redirects(&archive));
     for (path, bytes) in &theme.assets {
         extra.push(OutputFile::new(path.clone(), bytes.clone()));
@@ -157,6 +176,8 @@ pub fn build_site(snapshot: &Snapshot, opts: &BuildOptions, sink: &dyn Sink) -> 
     check_collisions(&archive, &paths, &mut diags);
     timings.render = t3.elapsed();
 
+    cache.keep_cards(renderer);
+    cache.keep(archive, bodies, plan, &diags);
     built.timings = timings;
     built.diagnostics = diags;
     built
@@ -164,13 +185,19 @@ pub fn build_site(snapshot: &Snapshot, opts: &BuildOptions, sink: &dyn Sink) -> 
 
 /// Renders every Markdown body in parallel, with cross-links resolved
 /// against the archive.
-fn render_bodies(archive: &Archive) -> Bodies {
+/// `reuse[n]`, when set, is kept as the body of incident `n`.
+fn render_bodies(archive: &Archive, reuse: Vec<Option<Rendered>>) -> Bodies {
     let unsafe_html = archive.config.unsafe_html;
     let md = |body: &str, path: &str, line: usize| -> Rendered {
         markdown::render(body, &Source { path, body_line: line }, archive, unsafe_html)
     };
     Bodies {
-        incidents: archive.incidents.par_iter().map(|i| md(&i.body, &i.source_path, i.body_line)).collect(),
+        incidents: archive
+            .incidents
+            .par_iter()
+            .zip(reuse)
+            .map(|(i, kept)| kept.unwrap_or_else(|| md(&i.body, &i.source_path, i.body_line)))
+            .collect(),
         causes: archive
             .cause_docs
             .par_iter()

@@ -26,6 +26,7 @@ impl Snapshot {
     /// only inside the archive.
     pub fn from_dir(root: &Path) -> std::io::Result<Snapshot> {
         let mut paths: Vec<String> = Vec::new();
+        let canonical_root = root.canonicalize()?;
         if root.join(CONFIG_FILE).is_file() {
             paths.push(CONFIG_FILE.to_string());
         }
@@ -37,7 +38,11 @@ impl Snapshot {
             let walker = walkdir::WalkDir::new(&dir).follow_links(false).sort_by_file_name();
             for entry in walker.into_iter().filter_entry(|e| e.depth() == 0 || !is_ignored(e.file_name())) {
                 let entry = entry.map_err(std::io::Error::other)?;
-                if !entry.file_type().is_file() {
+                if entry.path_is_symlink() && !resolves_inside(&canonical_root, entry.path()) {
+                    eprintln!("warning: {}: skipped: a symlink that points outside the archive", entry.path().display());
+                    continue;
+                }
+                if !(entry.file_type().is_file() || (entry.path_is_symlink() && entry.path().is_file())) {
                     continue;
                 }
                 if let Ok(rel) = entry.path().strip_prefix(root) {
@@ -66,7 +71,14 @@ impl Snapshot {
     }
 }
 
-fn is_ignored(name: &std::ffi::OsStr) -> bool {
+pub fn is_ignored(name: &std::ffi::OsStr) -> bool {
     let name = name.to_string_lossy();
     name.starts_with('.') || name.starts_with('#') || name.ends_with('~') || name.ends_with(".swp") || name.ends_with(".tmp")
+}
+
+/// Whether `path` (a symlink, or a path through one) resolves to a file
+/// inside the archive: a link out of it (`theme/static/x -> /etc/passwd`)
+/// must never be published or served.
+pub fn resolves_inside(canonical_root: &Path, path: &Path) -> bool {
+    path.canonicalize().is_ok_and(|p| p.starts_with(canonical_root))
 }

@@ -3,6 +3,7 @@
 mod build;
 mod check;
 mod new;
+mod serve;
 
 use std::path::PathBuf;
 
@@ -31,6 +32,8 @@ pub enum Command {
     Check(check::CheckArgs),
     /// Write a new incident file from the template and print its path.
     New(new::NewArgs),
+    /// Build into memory, serve over HTTP, rebuild on change and reload open tabs.
+    Serve(serve::ServeArgs),
 }
 
 /// Runs the command line and returns the process exit code.
@@ -46,6 +49,7 @@ pub fn main() -> i32 {
         Command::Build(args) => build::run(args, cli.quiet),
         Command::Check(args) => check::run(args, cli.quiet),
         Command::New(args) => new::run(args, cli.quiet),
+        Command::Serve(args) => serve::run(args, cli.quiet),
     }
 }
 

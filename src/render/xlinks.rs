@@ -221,3 +221,33 @@ pub(super) fn cause_view(r: &Renderer, t: &TermIndex) -> CauseView {
         spark: spark_view(r.archive, t, 0),
     }
 }
+
+/// Feeds serialized views into a hasher without building strings.
+struct HashWriter<'h>(&'h mut std::collections::hash_map::DefaultHasher);
+
+impl std::io::Write for HashWriter<'_> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        std::hash::Hasher::write(self.0, buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// Per incident, a hash of everything its page shows of other incidents
+/// (backlinks, "has this happened before?", similar incidents). serve
+/// compares it between rebuilds to find the incident pages a front-matter
+/// edit elsewhere changed.
+pub(super) fn fingerprints(r: &Renderer) -> Vec<u64> {
+    (0..r.archive.incidents.len())
+        .into_par_iter()
+        .map(|n| {
+            let mut h = std::collections::hash_map::DefaultHasher::new();
+            let views = (minis(r, &r.xlinks.graph.backlinks[n]), history_views(r, n), suggestion_views(r, n));
+            // Serializing into a hasher cannot fail.
+            let _ = serde_json::to_writer(HashWriter(&mut h), &views);
+            std::hash::Hasher::finish(&h)
+        })
+        .collect()
+}

@@ -1,0 +1,256 @@
+//! `rca-site serve`: builds the site into memory, serves it over HTTP,
+//! watches the archive and rebuilds incrementally, and reloads open tabs.
+//!
+//! One thread runs the watch → rebuild loop ([`Session::run`]); the HTTP
+//! server answers each request on its own thread from the current
+//! [`http::State`], which a successful rebuild swaps atomically. A failed
+//! rebuild keeps the previous state and sends its errors to the tabs.
+
+pub mod http;
+pub mod incremental;
+pub mod reload;
+pub mod watch;
+
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc::{Receiver, RecvTimeoutError};
+use std::sync::{Arc, RwLock};
+use std::time::{Duration, Instant};
+
+use crate::diagnostics::{format_report, Format};
+use crate::output::Memory;
+use crate::site::{build_site_cached, BuildOptions};
+use crate::source::{is_ignored, resolves_inside, Snapshot};
+
+use self::http::{Shared, State};
+use self::incremental::{Cache, HashMap};
+use self::reload::{Event, Hub};
+use self::watch::Batch;
+
+/// The archive being served and everything kept between rebuilds.
+pub struct Session {
+    pub root: PathBuf,
+    canonical_root: PathBuf,
+    pub opts: BuildOptions,
+    pub quiet: bool,
+    snapshot: Snapshot,
+    cache: Cache,
+    pub state: Shared,
+    pub hub: Arc<Hub>,
+    /// Distinguishes this server's builds from a previous server's.
+    started: u128,
+    builds: u64,
+    /// Warnings printed after the last good build: printed again only when they change.
+    warnings: String,
+    /// The day of the last build: overdue action items are counted against it.
+    day: Option<jiff::civil::Date>,
+}
+
+/// What one rebuild did.
+#[derive(Debug, Clone, Copy)]
+pub struct Outcome {
+    pub ok: bool,
+    pub took: Duration,
+}
+
+impl Session {
+    pub fn new(root: &Path, opts: BuildOptions, quiet: bool) -> std::io::Result<Session> {
+        let snapshot = Snapshot::from_dir(root)?;
+        let started = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_nanos());
+        let state = State { files: HashMap::default(), build: format!("{started:x}-0"), errors: None, error_page: Some(Vec::new()) };
+        Ok(Session {
+            root: root.to_path_buf(),
+            canonical_root: root.canonicalize()?,
+            opts,
+            quiet,
+            snapshot,
+            cache: Cache::on(),
+            state: Arc::new(RwLock::new(Arc::new(state))),
+            hub: Arc::new(Hub::default()),
+            started,
+            builds: 0,
+            warnings: String::new(),
+            day: None,
+        })
+    }
+
+    /// Runs the pipeline over the current snapshot and publishes the result:
+    /// a new site and `reload`, or (on errors) the old site and `errors`.
+    pub fn rebuild(&mut self) -> Outcome {
+        let t0 = Instant::now();
+        // Past midnight, overdue flags change on pages kept from yesterday.
+        let today = crate::dates::today();
+        if self.day.is_some_and(|d| d != today) {
+            self.cache.invalidate();
+        }
+        self.day = Some(today);
+        let sink = Memory::default();
+        let built = build_site_cached(&self.snapshot, &self.opts, &sink, &mut self.cache);
+        let report = format_report(&built.diagnostics, Format::Text);
+        let old = self.state.read().unwrap_or_else(|e| e.into_inner()).clone();
+        if built.diagnostics.has_errors() {
+            let errors: Vec<_> = built.diagnostics.sorted().into_iter().cloned().collect();
+            let json = reload::errors_json(&errors);
+            let error_page = old.error_page.is_some().then(|| reload::error_page(&errors));
+            let next = State { files: old.files.clone(), build: old.build.clone(), errors: Some(json.clone()), error_page };
+            *self.state.write().unwrap_or_else(|e| e.into_inner()) = Arc::new(next);
+            eprint!("{report}");
+            let n = built.diagnostics.error_count();
+            eprintln!("error: {n} error{}; still serving the last good site", if n == 1 { "" } else { "s" });
+            self.hub.send(&Event::Errors(json));
+            return Outcome { ok: false, took: t0.elapsed() };
+        }
+        let mut files: HashMap<String, Arc<Vec<u8>>> = sink.take().into_iter().map(|(p, b)| (p, Arc::new(b))).collect();
+        for path in self.cache.carried_over() {
+            if let Some(b) = old.files.get(path) {
+                files.entry(path.clone()).or_insert_with(|| b.clone());
+            }
+        }
+        self.builds += 1;
+        let build = format!("{:x}-{}", self.started, self.builds);
+        let pages = files.len();
+        *self.state.write().unwrap_or_else(|e| e.into_inner()) =
+            Arc::new(State { files, build: build.clone(), errors: None, error_page: None });
+        let took = t0.elapsed();
+        if !self.quiet {
+            if report != self.warnings {
+                eprint!("{report}");
+                self.warnings = report;
+            }
+            let w = self.cache.last;
+            eprintln!(
+                "Built {} incident{}, {pages} files in {} ms (parse {} ms, archive {} ms, markdown {} ms, render {} ms; {} parsed, {} bodies, {} cards, {} pages kept{})",
+                built.incidents,
+                if built.incidents == 1 { "" } else { "s" },
+                took.as_millis(),
+                built.timings.parse.as_millis(),
+                built.timings.archive.as_millis(),
+                built.timings.markdown.as_millis(),
+                built.timings.render.as_millis(),
+                w.parsed,
+                w.bodies,
+                w.cards,
+                w.pages_skipped,
+                if w.full { ", full render" } else { "" }
+            );
+        }
+        self.hub.send(&Event::Reload(build));
+        Outcome { ok: true, took }
+    }
+
+    /// New commits: THE place where git history is reloaded. Today every
+    /// page is rendered again; Step 2's history (`git::History::load(root,
+    /// rev)`) is read again here, before the rebuild.
+    pub fn reload_history(&mut self) {
+        self.cache.invalidate();
+    }
+
+    /// Applies a batch of changed paths to the snapshot. Returns whether
+    /// anything the build reads changed (an editor saving identical bytes
+    /// does not count).
+    pub fn apply(&mut self, batch: &Batch) -> bool {
+        if batch.rescan {
+            return match Snapshot::from_dir(&self.root) {
+                Ok(s) => {
+                    self.snapshot = s;
+                    true
+                }
+                Err(e) => {
+                    eprintln!("error: reading {}: {e}", self.root.display());
+                    false
+                }
+            };
+        }
+        let mut changed = false;
+        for rel in &batch.paths {
+            changed |= self.refresh(rel);
+        }
+        changed
+    }
+
+    /// Reads one path (file or folder) again.
+    fn refresh(&mut self, rel: &str) -> bool {
+        let abs = self.root.join(rel);
+        let files = &mut self.snapshot.files;
+        let prefix = format!("{rel}/");
+        let before: Vec<String> =
+            files.range(prefix.clone()..).take_while(|(p, _)| p.starts_with(&prefix)).map(|(p, _)| p.clone()).collect();
+        let meta = std::fs::symlink_metadata(&abs);
+        let mut found: Vec<(String, PathBuf)> = Vec::new();
+        match &meta {
+            Ok(m) if m.is_dir() => {
+                for entry in walkdir::WalkDir::new(&abs)
+                    .follow_links(false)
+                    .into_iter()
+                    .filter_entry(|e| e.depth() == 0 || !is_ignored(e.file_name()))
+                {
+                    let Ok(entry) = entry else { continue };
+                    if let Ok(r) = entry.path().strip_prefix(&self.root) {
+                        let r: Vec<String> = r.components().map(|c| c.as_os_str().to_string_lossy().into_owned()).collect();
+                        found.push((r.join("/"), entry.path().to_path_buf()));
+                    }
+                }
+            }
+            Ok(_) => found.push((rel.to_string(), abs.clone())),
+            Err(_) => {}
+        }
+        let mut changed = false;
+        let mut seen = std::collections::HashSet::new();
+        for (path, abs) in found {
+            let Ok(m) = std::fs::symlink_metadata(&abs) else { continue };
+            if m.is_symlink() && !resolves_inside(&self.canonical_root, &abs) {
+                eprintln!("warning: {}: skipped: a symlink that points outside the archive", abs.display());
+                continue;
+            }
+            if !abs.is_file() {
+                continue;
+            }
+            let Ok(bytes) = std::fs::read(&abs) else { continue };
+            seen.insert(path.clone());
+            match files.get(&path) {
+                Some(old) if old.as_slice() == bytes.as_slice() => {}
+                _ => {
+                    files.insert(path, Arc::new(bytes));
+                    changed = true;
+                }
+            }
+        }
+        for p in before.into_iter().chain(std::iter::once(rel.to_string())) {
+            if !seen.contains(&p) && files.remove(&p).is_some() {
+                changed = true;
+            }
+        }
+        changed
+    }
+
+    /// Waits for changes and rebuilds until `stop` is set.
+    pub fn run(&mut self, rx: &Receiver<Batch>, watcher: &mut watch::Watcher, stop: &AtomicBool) {
+        while !stop.load(Ordering::SeqCst) {
+            let mut batch = match rx.recv_timeout(Duration::from_millis(200)) {
+                Ok(b) => b,
+                Err(RecvTimeoutError::Timeout) => continue,
+                Err(RecvTimeoutError::Disconnected) => return,
+            };
+            // A burst arrives as several batches: wait for a quiet spell.
+            let mut batches = 1;
+            while let Ok(more) = rx.recv_timeout(watch::quiet_for(&batch, batches)) {
+                batch.merge(more);
+                batches += 1;
+            }
+            for top in ["content", "theme"] {
+                if batch.paths.contains(top) {
+                    if let Err(e) = watcher.watch_if_dir(&self.root.join(top)) {
+                        eprintln!("warning: cannot watch {top}/: {e}");
+                    }
+                }
+            }
+            let content = self.apply(&batch);
+            if batch.history {
+                self.reload_history();
+            }
+            if content || batch.history || batch.rescan {
+                self.rebuild();
+            }
+        }
+    }
+}

@@ -1,0 +1,218 @@
+//! Watching the archive: `content/`, `theme/` and `rca-site.toml` for
+//! content, and `.git/HEAD`, `.git/packed-refs` and `.git/refs/**` for new
+//! commits. The output directory is never watched (only the root folder
+//! itself is, not recursively, to see `rca-site.toml` and new top-level
+//! folders).
+//!
+//! Events go through notify-debouncer-full with a short window, and the
+//! serve loop then waits for a short quiet spell ([`QUIET`]) before it
+//! rebuilds, so a burst — an editor's temp-file dance, a `git checkout`
+//! touching hundreds of files — becomes one rebuild.
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+use std::sync::mpsc::Sender;
+use std::time::Duration;
+
+use notify::event::{AccessKind, AccessMode, EventKind};
+use notify::{PollWatcher, RecommendedWatcher, RecursiveMode};
+use notify_debouncer_full::{new_debouncer_opt, DebounceEventResult, Debouncer, NoCache};
+
+use crate::config::CONFIG_FILE;
+use crate::source::is_ignored;
+
+/// The debouncer's window: events for one path within it are merged.
+pub const DEBOUNCE: Duration = Duration::from_millis(10);
+/// After a batch, the serve loop waits until no new batch came for this
+/// long, so that a long burst still gives one rebuild.
+pub const QUIET: Duration = Duration::from_millis(10);
+/// The quiet spell once a burst is seen — a second batch arrived, or one
+/// names more than [`BURST_PATHS`] paths (a checkout, a copy, a
+/// search-and-replace over many files): writers of many files pause
+/// between files, more so on a busy machine.
+pub const BURST_QUIET: Duration = Duration::from_millis(250);
+pub const BURST_PATHS: usize = 3;
+
+/// How long to wait for more changes before rebuilding `batch`, made of
+/// `batches` debounced batches so far.
+pub fn quiet_for(batch: &Batch, batches: usize) -> Duration {
+    if batches > 1 || batch.paths.len() > BURST_PATHS || batch.rescan {
+        BURST_QUIET
+    } else {
+        QUIET
+    }
+}
+/// How often `--poll` looks at every file. It compares contents, not only
+/// modification times, which notify's poller keeps in whole seconds (an
+/// edit within the second after the previous look would be missed).
+pub const POLL_INTERVAL: Duration = Duration::from_millis(500);
+
+/// What changed, as archive-relative `/` paths.
+#[derive(Debug, Default, Clone)]
+pub struct Batch {
+    /// `rca-site.toml`, or paths under `content/` or `theme/` (files or folders).
+    pub paths: BTreeSet<String>,
+    /// `.git/HEAD` or a ref moved: the history must be read again.
+    pub history: bool,
+    /// The watcher lost events: read the whole archive again.
+    pub rescan: bool,
+}
+
+impl Batch {
+    pub fn is_empty(&self) -> bool {
+        self.paths.is_empty() && !self.history && !self.rescan
+    }
+
+    pub fn merge(&mut self, other: Batch) {
+        self.paths.extend(other.paths);
+        self.history |= other.history;
+        self.rescan |= other.rescan;
+    }
+}
+
+/// A running watcher; dropping it stops watching.
+pub enum Watcher {
+    Native(Debouncer<RecommendedWatcher, NoCache>),
+    Poll(Debouncer<PollWatcher, NoCache>),
+}
+
+/// What the watcher watches under one archive root.
+pub struct Targets {
+    pub root: PathBuf,
+    pub git_dir: Option<PathBuf>,
+}
+
+impl Watcher {
+    /// Starts watching `targets`, sending each debounced batch to `tx`.
+    pub fn start(targets: &Targets, poll: bool, tx: Sender<Batch>) -> notify::Result<Watcher> {
+        let root = targets.root.clone();
+        let git = targets.git_dir.clone();
+        let handler = move |res: DebounceEventResult| {
+            let batch = match res {
+                Ok(events) => classify(&root, git.as_deref(), events.iter().map(|e| &e.event)),
+                Err(_) => Batch { rescan: true, ..Batch::default() },
+            };
+            if !batch.is_empty() {
+                let _ = tx.send(batch);
+            }
+        };
+        let mut w = if poll {
+            let config = notify::Config::default().with_poll_interval(POLL_INTERVAL).with_compare_contents(true);
+            Watcher::Poll(new_debouncer_opt(DEBOUNCE, Some(DEBOUNCE / 4), handler, NoCache, config)?)
+        } else {
+            Watcher::Native(new_debouncer_opt(DEBOUNCE, Some(DEBOUNCE / 4), handler, NoCache, notify::Config::default())?)
+        };
+        w.watch(&targets.root, RecursiveMode::NonRecursive)?;
+        for top in ["content", "theme"] {
+            w.watch_if_dir(&targets.root.join(top))?;
+        }
+        if let Some(git) = &targets.git_dir {
+            w.watch(git, RecursiveMode::NonRecursive)?;
+            w.watch_if_dir(&git.join("refs"))?;
+        }
+        Ok(w)
+    }
+
+    fn watch(&mut self, path: &Path, mode: RecursiveMode) -> notify::Result<()> {
+        match self {
+            Watcher::Native(d) => d.watch(path, mode),
+            Watcher::Poll(d) => d.watch(path, mode),
+        }
+    }
+
+    /// Watches a folder recursively if it exists (e.g. `content/` made after start).
+    pub fn watch_if_dir(&mut self, dir: &Path) -> notify::Result<()> {
+        if dir.is_dir() {
+            self.watch(dir, RecursiveMode::Recursive)?;
+        }
+        Ok(())
+    }
+}
+
+/// The git directory of an archive: `.git`, or where a `.git` file points
+/// (worktrees, submodules).
+pub fn git_dir(root: &Path) -> Option<PathBuf> {
+    let dot = root.join(".git");
+    if dot.is_dir() {
+        return Some(dot);
+    }
+    let text = std::fs::read_to_string(&dot).ok()?;
+    let target = text.strip_prefix("gitdir:")?.trim();
+    let path = root.join(target);
+    path.is_dir().then_some(path)
+}
+
+/// Sorts events into content paths and history changes; drops reads,
+/// editor leftovers and everything else under the root.
+pub fn classify<'a>(root: &Path, git: Option<&Path>, events: impl Iterator<Item = &'a notify::Event>) -> Batch {
+    let mut batch = Batch::default();
+    for ev in events {
+        if ev.need_rescan() {
+            batch.rescan = true;
+            continue;
+        }
+        let read_only = matches!(
+            ev.kind,
+            EventKind::Access(
+                AccessKind::Open(_) | AccessKind::Read | AccessKind::Close(AccessMode::Read | AccessMode::Execute | AccessMode::Any)
+            )
+        );
+        if read_only {
+            continue;
+        }
+        for path in &ev.paths {
+            if let Some(git) = git {
+                if let Ok(rel) = path.strip_prefix(git) {
+                    let first = rel.components().next().map(|c| c.as_os_str().to_string_lossy().into_owned());
+                    if matches!(first.as_deref(), Some("HEAD" | "packed-refs" | "refs")) {
+                        batch.history = true;
+                    }
+                    continue;
+                }
+            }
+            let Ok(rel) = path.strip_prefix(root) else { continue };
+            let parts: Vec<String> = rel.components().map(|c| c.as_os_str().to_string_lossy().into_owned()).collect();
+            let wanted = match parts.first().map(String::as_str) {
+                Some(CONFIG_FILE) => parts.len() == 1,
+                Some("content" | "theme") => true,
+                _ => false,
+            };
+            if wanted && !parts.iter().skip(1).any(|p| is_ignored(std::ffi::OsStr::new(p))) {
+                batch.paths.insert(parts.join("/"));
+            }
+        }
+    }
+    batch
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use notify::event::{CreateKind, ModifyKind};
+
+    fn ev(kind: EventKind, path: &str) -> notify::Event {
+        notify::Event::new(kind).add_path(PathBuf::from(path))
+    }
+
+    #[test]
+    fn sorts_content_history_and_noise() {
+        let root = Path::new("/a");
+        let git = Path::new("/a/.git");
+        let events = [
+            ev(EventKind::Modify(ModifyKind::Any), "/a/content/incidents/x.md"),
+            ev(EventKind::Create(CreateKind::File), "/a/content/incidents/.x.md.swp"),
+            ev(EventKind::Create(CreateKind::File), "/a/content/incidents/x.md~"),
+            ev(EventKind::Modify(ModifyKind::Any), "/a/rca-site.toml"),
+            ev(EventKind::Modify(ModifyKind::Any), "/a/public/index.html"),
+            ev(EventKind::Access(AccessKind::Open(AccessMode::Any)), "/a/theme/templates/base.html"),
+            ev(EventKind::Modify(ModifyKind::Any), "/a/.git/index"),
+        ];
+        let b = classify(root, Some(git), events.iter());
+        assert_eq!(b.paths.iter().map(String::as_str).collect::<Vec<_>>(), ["content/incidents/x.md", "rca-site.toml"]);
+        assert!(!b.history);
+        let b = classify(root, Some(git), [ev(EventKind::Modify(ModifyKind::Any), "/a/.git/refs/heads/main")].iter());
+        assert!(b.history && b.paths.is_empty());
+        let b = classify(root, Some(git), [ev(EventKind::Create(CreateKind::File), "/a/.git/HEAD")].iter());
+        assert!(b.history);
+    }
+}
