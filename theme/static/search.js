@@ -14,6 +14,8 @@
 
   var MAX_TOKEN = 40;
   var PAGE = 10;
+  var LONG_FACET = 12;       // facets with more values show only the first
+  var LONG_FACET_SHOWN = 8;  // ones until "Show all" is pressed
   var ALPHABET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz-_";
   var DIGIT = {};
   for (var i = 0; i < ALPHABET.length; i++) DIGIT[ALPHABET.charAt(i)] = i;
@@ -349,11 +351,16 @@
       var ul = el("ul", "search-facet-values");
       ul.setAttribute("role", "list");
       var sel = state.filters[f.key] || [];
-      var limit = expanded[f.key] ? f.values.length : 8;
-      f.values.forEach(function (v, vi) {
+      var long = f.values.length > LONG_FACET;
+      var limit = expanded[f.key] || !long ? f.values.length : LONG_FACET_SHOWN;
+      // Values that would give results come first, in their own order.
+      var order = f.values.map(function (v, vi) { return vi; });
+      if (counts) order.sort(function (a, b) { return (counts[f.key][b] > 0) - (counts[f.key][a] > 0) || a - b; });
+      order.forEach(function (vi, pos) {
+        var v = f.values[vi];
         var on = sel.indexOf(v[0]) >= 0;
         var c = counts ? counts[f.key][vi] : v[2];
-        if (vi >= limit && !on) return;
+        if (pos >= limit && !on) return;
         var li = el("li");
         var id = "facet-" + fi + "-" + vi;
         var box = el("input");
@@ -362,6 +369,7 @@
         box.name = f.key;
         box.value = v[0];
         box.checked = on;
+        box.defaultChecked = on;
         if (counts && c === 0 && !on) li.className = "search-facet-zero";
         box.addEventListener("change", function () {
           var cur = state.filters[f.key] || [];
@@ -376,7 +384,7 @@
         ul.appendChild(li);
       });
       fs.appendChild(ul);
-      if (f.values.length > 8) {
+      if (long) {
         var more = el("button", "search-facet-more", expanded[f.key] ? "Show fewer" : "Show all " + f.values.length);
         more.type = "button";
         more.id = "facet-more-" + fi;
