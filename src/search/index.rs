@@ -11,6 +11,7 @@
 //! without impacts.
 
 use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
 
 use rayon::prelude::*;
 use serde::Serialize;
@@ -112,6 +113,29 @@ pub struct Postings {
 
 const PARTS: usize = 64;
 
+/// FNV-1a: much faster than the default SipHash for millions of short
+/// words, and nothing here is exposed to untrusted keys chosen against it.
+struct Fnv(u64);
+
+impl Default for Fnv {
+    fn default() -> Fnv {
+        Fnv(0xcbf29ce484222325)
+    }
+}
+
+impl Hasher for Fnv {
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = (self.0 ^ b as u64).wrapping_mul(0x100000001b3);
+        }
+    }
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
+
+type FnvMap<K, V> = HashMap<K, V, BuildHasherDefault<Fnv>>;
+
 fn part_of(word: &str) -> usize {
     // FNV-1a: cheap and stable.
     let mut h: u32 = 0x811c9dc5;
@@ -121,80 +145,84 @@ fn part_of(word: &str) -> usize {
     h as usize % PARTS
 }
 
+/// One document's distinct words: their text back to back in `arena`,
+/// and per word `(offset, length, weighted term frequency)`, grouped by
+/// hash partition (`starts[p]..starts[p + 1]`).
+struct DocTerms {
+    arena: String,
+    terms: Vec<(u32, u32, f32)>,
+    starts: Vec<u32>,
+    len: f32,
+}
+
+fn doc_terms(fields: &[Field]) -> DocTerms {
+    // Every token into one buffer first, so the map can borrow from it.
+    let mut all = String::new();
+    let mut spans: Vec<(u32, u32, f32)> = Vec::new();
+    for f in fields {
+        for_each_token(f.text, |t| {
+            spans.push((all.len() as u32, t.len() as u32, f.weight));
+            all.push_str(t);
+        });
+    }
+    let len = spans.iter().map(|s| s.2).sum();
+    let mut tf: FnvMap<&str, f32> = FnvMap::default();
+    tf.reserve(spans.len() / 2);
+    for &(o, l, w) in &spans {
+        *tf.entry(&all[o as usize..(o + l) as usize]).or_insert(0.0) += w;
+    }
+    let mut keyed: Vec<(u8, &str, f32)> = tf.into_iter().map(|(w, f)| (part_of(w) as u8, w, f)).collect();
+    keyed.sort_unstable_by_key(|k| k.0);
+    let mut arena = String::with_capacity(keyed.iter().map(|k| k.1.len()).sum());
+    let mut terms = Vec::with_capacity(keyed.len());
+    let mut starts = vec![0u32; PARTS + 1];
+    for &(p, w, f) in &keyed {
+        starts[p as usize + 1] += 1;
+        terms.push((arena.len() as u32, w.len() as u32, f));
+        arena.push_str(w);
+    }
+    for p in 0..PARTS {
+        starts[p + 1] += starts[p];
+    }
+    DocTerms { arena, terms, starts, len }
+}
+
 /// Tokenises every document (in parallel) and computes each posting's
 /// BM25F impact: field-weighted term frequency, length-normalised.
 pub fn build_postings(docs: &[Vec<Field>]) -> Postings {
-    // Per document: weighted term frequencies, split into hash partitions
-    // so the merge below runs in parallel too.
-    let per_doc: Vec<(f32, Vec<Vec<(String, f32)>>)> = docs
-        .par_iter()
-        .map(|fields| {
-            let mut tf: HashMap<String, f32> = HashMap::new();
-            let mut len = 0f32;
-            for f in fields {
-                for_each_token(f.text, |t| {
-                    len += f.weight;
-                    match tf.get_mut(t) {
-                        Some(v) => *v += f.weight,
-                        None => {
-                            tf.insert(t.to_string(), f.weight);
-                        }
-                    }
-                });
-            }
-            let mut parts: Vec<Vec<(String, f32)>> = vec![Vec::new(); PARTS];
-            for (w, v) in tf {
-                parts[part_of(&w)].push((w, v));
-            }
-            (len, parts)
-        })
-        .collect();
+    let per_doc: Vec<DocTerms> = docs.par_iter().map(|f| doc_terms(f)).collect();
     let n = docs.len().max(1) as f32;
-    let avg_len = (per_doc.iter().map(|d| d.0).sum::<f32>() / n).max(1.0);
-    let lens: Vec<f32> = per_doc.iter().map(|d| d.0).collect();
-    let mut parts_by_doc: Vec<Vec<Vec<(String, f32)>>> = per_doc.into_iter().map(|d| d.1).collect();
-    // Transpose: partition → its documents' lists.
-    let mut by_part: Vec<Vec<(u32, Vec<(String, f32)>)>> = (0..PARTS).map(|_| Vec::with_capacity(docs.len())).collect();
-    for (d, parts) in parts_by_doc.iter_mut().enumerate() {
-        for (p, list) in parts.drain(..).enumerate() {
-            if !list.is_empty() {
-                by_part[p].push((d as u32, list));
-            }
-        }
-    }
-    let mut scored: Vec<(String, Vec<(u32, f32)>)> = by_part
+    let avg_len = (per_doc.iter().map(|d| d.len).sum::<f32>() / n).max(1.0);
+    // Impacts are scaled against the highest score BM25 can give (a word
+    // in one document only, saturated term frequency), so quantising needs
+    // no second pass.
+    let bound = (1.0 + (n - 1.0 + 0.5) / 1.5f32).ln().max(f32::MIN_POSITIVE) * (K1 + 1.0);
+    let per_doc = &per_doc;
+    let mut words: Vec<(String, Vec<(u32, u8)>)> = (0..PARTS)
         .into_par_iter()
-        .flat_map_iter(|docs_lists| {
-            let mut map: HashMap<String, Vec<(u32, f32)>> = HashMap::new();
-            for (d, list) in docs_lists {
-                for (w, tf) in list {
-                    map.entry(w).or_default().push((d, tf));
+        .flat_map_iter(|p| {
+            let mut map: FnvMap<&str, Vec<(u32, f32)>> = FnvMap::default();
+            for (d, doc) in per_doc.iter().enumerate() {
+                for &(o, l, f) in &doc.terms[doc.starts[p] as usize..doc.starts[p + 1] as usize] {
+                    map.entry(&doc.arena[o as usize..(o + l) as usize]).or_default().push((d as u32, f));
                 }
             }
-            map.into_iter().map(|(w, mut list)| {
+            map.into_iter().map(|(w, list)| {
                 let df = list.len() as f32;
                 let idf = (1.0 + (n - df + 0.5) / (df + 0.5)).ln();
-                for (d, tf) in list.iter_mut() {
-                    let norm = K1 * (1.0 - B + B * lens[*d as usize] / avg_len);
-                    *tf = idf * *tf * (K1 + 1.0) / (*tf + norm);
-                }
-                (w, list)
+                let list = list
+                    .into_iter()
+                    .map(|(d, tf)| {
+                        let norm = K1 * (1.0 - B + B * per_doc[d as usize].len / avg_len);
+                        let score = idf * tf * (K1 + 1.0) / (tf + norm);
+                        (d, ((score / bound * 63.0).round() as u8).clamp(1, 63))
+                    })
+                    .collect();
+                (w.to_string(), list)
             })
         })
         .collect();
-    let max = scored
-        .par_iter()
-        .flat_map_iter(|(_, l)| l.iter().map(|p| p.1))
-        .reduce(|| 0.0, f32::max)
-        .max(f32::MIN_POSITIVE);
-    scored.par_sort_unstable_by(|a, b| js_order(&a.0, &b.0));
-    let words = scored
-        .into_par_iter()
-        .map(|(w, list)| {
-            let list = list.into_iter().map(|(d, s)| (d, ((s / max * 63.0).round() as u8).clamp(1, 63))).collect();
-            (w, list)
-        })
-        .collect();
+    words.par_sort_unstable_by(|a, b| js_order(&a.0, &b.0));
     Postings { words }
 }
 

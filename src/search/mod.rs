@@ -30,7 +30,7 @@ use crate::render::{Bodies, OutputFile, Renderer};
 use index::{Facet, FacetValue, Field, ManifestFacet};
 
 /// Characters of body text kept in a fragment for excerpts.
-pub const FRAGMENT_TEXT: usize = 3000;
+pub const FRAGMENT_TEXT: usize = 6000;
 
 /// One searchable document.
 pub struct Doc {
@@ -360,56 +360,81 @@ struct SearchView {
 }
 
 /// The text of sanitised body HTML: tags dropped (block ends become
-/// spaces), `<script>`/`<style>` content skipped, entities decoded.
+/// spaces), `<script>`/`<style>` content skipped, entities decoded,
+/// whitespace squeezed.
 pub fn plain_text(html: &str) -> String {
     let mut out = String::with_capacity(html.len());
     let mut rest = html;
     while let Some(lt) = rest.find('<') {
         push_decoded(&mut out, &rest[..lt]);
-        let tag_end = match rest[lt..].find('>') {
-            Some(e) => lt + e + 1,
-            None => {
-                rest = "";
-                break;
-            }
+        let Some(len) = rest[lt..].find('>') else {
+            rest = "";
+            break;
         };
-        let raw = &rest[lt + 1..tag_end - 1];
+        let raw = &rest[lt + 1..lt + len];
+        rest = &rest[lt + len + 1..];
         let closing = raw.starts_with('/');
-        let tag = raw.trim_start_matches('/').to_ascii_lowercase();
-        let name: String = tag.chars().take_while(|c| c.is_ascii_alphanumeric()).collect();
-        rest = &rest[tag_end..];
-        if !closing && (name == "script" || name == "style") {
-            let close = format!("</{name}");
-            let lower = rest.to_ascii_lowercase();
-            rest = match lower.find(&close) {
-                Some(p) => &rest[p..],
-                None => "",
-            };
+        let name_start = raw.trim_start_matches('/');
+        let name = &name_start[..name_start.bytes().position(|b| !b.is_ascii_alphanumeric()).unwrap_or(name_start.len())];
+        let is = |n: &str| name.eq_ignore_ascii_case(n);
+        if !closing && (is("script") || is("style")) {
+            // Skip to the matching end tag.
+            let bytes = rest.as_bytes();
+            let mut at = None;
+            let mut i = 0;
+            while let Some(p) = rest[i..].find("</") {
+                let tag = &bytes[i + p + 2..];
+                if tag.len() >= name.len() && tag[..name.len()].eq_ignore_ascii_case(name.as_bytes()) {
+                    at = Some(i + p);
+                    break;
+                }
+                i += p + 2;
+            }
+            rest = at.map_or("", |a| &rest[a..]);
             continue;
         }
-        let inline = matches!(
-            name.as_str(),
-            "a" | "em" | "strong" | "code" | "del" | "s" | "b" | "i" | "span" | "sup" | "sub" | "mark" | "abbr" | "small"
-        );
-        if !inline && !out.ends_with(' ') {
-            out.push(' ');
+        let inline = ["a", "em", "strong", "code", "del", "s", "b", "i", "span", "sup", "sub", "mark", "abbr", "small"].iter().any(|n| is(n));
+        if !inline {
+            push_space(&mut out);
         }
     }
     push_decoded(&mut out, rest);
-    let mut squeezed = String::with_capacity(out.len());
-    for w in out.split_whitespace() {
-        if !squeezed.is_empty() {
-            squeezed.push(' ');
-        }
-        squeezed.push_str(w);
+    while out.ends_with(' ') {
+        out.pop();
     }
-    squeezed
+    out
+}
+
+fn push_space(out: &mut String) {
+    if !out.is_empty() && !out.ends_with(' ') {
+        out.push(' ');
+    }
+}
+
+/// Appends text with runs of whitespace as one space.
+fn push_text(out: &mut String, s: &str) {
+    let bytes = s.as_bytes();
+    let mut start = 0;
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i].is_ascii_whitespace() {
+            out.push_str(&s[start..i]);
+            while i < bytes.len() && bytes[i].is_ascii_whitespace() {
+                i += 1;
+            }
+            push_space(out);
+            start = i;
+        } else {
+            i += 1;
+        }
+    }
+    out.push_str(&s[start..]);
 }
 
 fn push_decoded(out: &mut String, s: &str) {
     let mut rest = s;
     while let Some(amp) = rest.find('&') {
-        out.push_str(&rest[..amp]);
+        push_text(out, &rest[..amp]);
         rest = &rest[amp..];
         let semi = rest[..rest.len().min(12)].find(';');
         let decoded = semi.and_then(|e| {
@@ -420,7 +445,7 @@ fn push_decoded(out: &mut String, s: &str) {
                 "gt" => Some('>'),
                 "quot" => Some('"'),
                 "apos" => Some('\''),
-                "nbsp" => Some(' '),
+                "nbsp" => Some('\u{a0}'),
                 _ => ent
                     .strip_prefix("#x")
                     .or_else(|| ent.strip_prefix("#X"))
@@ -432,7 +457,11 @@ fn push_decoded(out: &mut String, s: &str) {
         });
         match decoded {
             Some((c, len)) => {
-                out.push(c);
+                if c == '\u{a0}' {
+                    push_space(out);
+                } else {
+                    out.push(c);
+                }
                 rest = &rest[len..];
             }
             None => {
@@ -441,7 +470,7 @@ fn push_decoded(out: &mut String, s: &str) {
             }
         }
     }
-    out.push_str(rest);
+    push_text(out, rest);
 }
 
 #[cfg(test)]

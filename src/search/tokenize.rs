@@ -42,16 +42,22 @@ pub fn for_each_token(text: &str, mut emit: impl FnMut(&str)) {
         tok.clear();
         *chars = 0;
     };
-    for c in text.chars() {
-        if c.is_ascii() {
-            if c.is_ascii_alphanumeric() {
-                tok.push(c.to_ascii_lowercase());
+    let bytes = text.as_bytes();
+    let mut i = 0;
+    while i < bytes.len() {
+        let b = bytes[i];
+        if b.is_ascii() {
+            if b.is_ascii_alphanumeric() {
+                tok.push(b.to_ascii_lowercase() as char);
                 chars += 1;
             } else {
                 flush(&mut tok, &mut chars);
             }
+            i += 1;
             continue;
         }
+        let Some(c) = text[i..].chars().next() else { break };
+        i += c.len_utf8();
         fold_char(c, &mut |d| {
             if d.is_alphanumeric() {
                 tok.push(d);
