@@ -51,31 +51,30 @@ pub fn push_number(out: &mut String, mut n: u32) {
 
 /// Decodes a posting list (used by tests; the browser has its own).
 pub fn decode_postings(s: &str) -> Vec<(u32, u8)> {
-    let digits: Vec<u32> = s.bytes().map(|b| ALPHABET.iter().position(|&a| a == b).unwrap_or(0) as u32).collect();
-    let mut out = Vec::new();
-    let (mut i, mut prev) = (0usize, -1i64);
-    while i < digits.len() {
-        let (n, next) = read_number(&digits, i);
-        let doc = (prev + 1 + n as i64) as u32;
-        let impact = digits.get(next).copied().unwrap_or(0) as u8;
-        out.push((doc, impact));
-        prev = doc as i64;
-        i = next + 1;
-    }
-    out
+    decode(s, true)
 }
 
 /// Decodes a facet value's document list (tests).
 pub fn decode_docs(s: &str) -> Vec<u32> {
+    decode(s, false).into_iter().map(|p| p.0).collect()
+}
+
+fn decode(s: &str, impacts: bool) -> Vec<(u32, u8)> {
     let digits: Vec<u32> = s.bytes().map(|b| ALPHABET.iter().position(|&a| a == b).unwrap_or(0) as u32).collect();
     let mut out = Vec::new();
     let (mut i, mut prev) = (0usize, -1i64);
     while i < digits.len() {
         let (n, next) = read_number(&digits, i);
         let doc = (prev + 1 + n as i64) as u32;
-        out.push(doc);
-        prev = doc as i64;
         i = next;
+        let impact = if impacts {
+            i += 1;
+            digits.get(next).copied().unwrap_or(0) as u8
+        } else {
+            0
+        };
+        out.push((doc, impact));
+        prev = doc as i64;
     }
     out
 }

@@ -393,6 +393,11 @@ pub fn plain_text(html: &str) -> String {
             rest = at.map_or("", |a| &rest[a..]);
             continue;
         }
+        if !closing && is("a") && raw.contains("class=\"anchor\"") {
+            // A heading's "¶" permalink (markdown.rs) is not text.
+            rest = rest.find("</a>").map_or("", |p| &rest[p + 4..]);
+            continue;
+        }
         let inline = ["a", "em", "strong", "code", "del", "s", "b", "i", "span", "sup", "sub", "mark", "abbr", "small"].iter().any(|n| is(n));
         if !inline {
             push_space(&mut out);
@@ -479,7 +484,7 @@ mod tests {
 
     #[test]
     fn plain_text_drops_tags_and_decodes_entities() {
-        let html = "<h2 id=\"x\">Root <em>cause</em></h2><p>A &amp; B &lt;3 caf&#233; &#x41;</p><script>evil()</script><pre><code>x=1</code></pre>";
+        let html = "<h2 id=\"x\">Root <em>cause</em> <a class=\"anchor\" href=\"#x\" aria-label=\"Link\">¶</a></h2><p>A &amp; B &lt;3 caf&#233; &#x41;</p><script>evil()</script><pre><code>x=1</code></pre>";
         assert_eq!(plain_text(html), "Root cause A & B <3 café A x=1");
         assert_eq!(plain_text("<p>unterminated <b"), "unterminated");
     }
