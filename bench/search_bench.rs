@@ -95,6 +95,29 @@ fn time_index_alone(snapshot: &Snapshot, runs: usize) {
         causes: archive.cause_docs.iter().map(|(s, c)| (s.clone(), md(&c.body, &c.source_path, c.body_line))).collect(),
         ..Bodies::default()
     };
+    {
+        // Phases, once, for orientation.
+        use rca_site::search::{documents, index};
+        let t = Instant::now();
+        let docs = documents(&archive, &bodies);
+        let t_docs = t.elapsed();
+        let fields: Vec<Vec<index::Field>> = docs
+            .iter()
+            .map(|d| vec![index::Field { text: &d.title, weight: 4.0 }, index::Field { text: &d.summary, weight: 2.0 }, index::Field { text: &d.text, weight: 1.0 }])
+            .collect();
+        let t = Instant::now();
+        let postings = index::build_postings(&fields);
+        let t_post = t.elapsed();
+        let t = Instant::now();
+        let shards = index::shards(&postings);
+        println!(
+            "phases: documents {t_docs:?}, postings {t_post:?} ({} words, {} postings), shards {:?} ({} shards)",
+            postings.words.len(),
+            postings.words.iter().map(|w| w.1.len()).sum::<usize>(),
+            t.elapsed(),
+            shards.len()
+        );
+    }
     let rss_before = peak_rss_kb();
     let (mut walls, mut cpus) = (Vec::new(), Vec::new());
     for _ in 0..runs {

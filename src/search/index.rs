@@ -16,7 +16,7 @@ use std::hash::{BuildHasherDefault, Hasher};
 use rayon::prelude::*;
 use serde::Serialize;
 
-use super::tokenize::{for_each_token, js_order};
+use super::tokenize::{js_order, tokens, Tok};
 
 /// 64 characters that need no escaping in JSON or URLs.
 pub const ALPHABET: &[u8; 64] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz-_";
@@ -144,52 +144,77 @@ fn part_of(word: &str) -> usize {
     h as usize % PARTS
 }
 
-/// One document's distinct words: their text back to back in `arena`,
-/// and per word `(offset, length, weighted term frequency)`, grouped by
-/// hash partition (`starts[p]..starts[p + 1]`).
-struct DocTerms {
+/// One document's distinct words with their weighted term frequency,
+/// grouped by hash partition (`starts[p]..starts[p + 1]`). A word is a
+/// slice of the document's own text, or of `arena` when it was folded.
+struct DocTerms<'a> {
     arena: String,
-    terms: Vec<(u32, u32, f32)>,
+    terms: Vec<(Word<'a>, f32)>,
     starts: Vec<u32>,
     len: f32,
 }
 
-fn doc_terms(fields: &[Field]) -> DocTerms {
-    // Every token into one buffer first, so the map can borrow from it.
-    let mut all = String::new();
-    let mut spans: Vec<(u32, u32, f32)> = Vec::new();
+#[derive(Clone, Copy)]
+enum Word<'a> {
+    Text(&'a str),
+    Arena(u32, u32),
+}
+
+impl<'a> DocTerms<'a> {
+    fn word(&self, w: Word<'a>) -> &str {
+        match w {
+            Word::Text(s) => s,
+            Word::Arena(o, l) => &self.arena[o as usize..(o + l) as usize],
+        }
+    }
+}
+
+fn doc_terms<'a>(fields: &[Field<'a>]) -> DocTerms<'a> {
+    let mut text_tf: FnvMap<&'a str, f32> = FnvMap::default();
+    let mut folded_tf: FnvMap<String, f32> = FnvMap::default();
+    let mut len = 0f32;
     for f in fields {
-        for_each_token(f.text, |t| {
-            spans.push((all.len() as u32, t.len() as u32, f.weight));
-            all.push_str(t);
+        let w = f.weight;
+        tokens(f.text, |t| {
+            len += w;
+            match t {
+                Tok::Text(s) => *text_tf.entry(s).or_insert(0.0) += w,
+                Tok::Folded(s) => match folded_tf.get_mut(s) {
+                    Some(v) => *v += w,
+                    None => {
+                        folded_tf.insert(s.to_string(), w);
+                    }
+                },
+            }
         });
     }
-    let len = spans.iter().map(|s| s.2).sum();
-    let mut tf: FnvMap<&str, f32> = FnvMap::default();
-    tf.reserve(spans.len() / 2);
-    for &(o, l, w) in &spans {
-        *tf.entry(&all[o as usize..(o + l) as usize]).or_insert(0.0) += w;
+    let mut arena = String::new();
+    let mut keyed: Vec<(u8, Word<'a>, f32)> = Vec::with_capacity(text_tf.len() + folded_tf.len());
+    for (s, f) in folded_tf {
+        // The same word may be both (e.g. "Outage" and "outage").
+        if let Some(v) = text_tf.get_mut(s.as_str()) {
+            *v += f;
+            continue;
+        }
+        keyed.push((part_of(&s) as u8, Word::Arena(arena.len() as u32, s.len() as u32), f));
+        arena.push_str(&s);
     }
-    let mut keyed: Vec<(u8, &str, f32)> = tf.into_iter().map(|(w, f)| (part_of(w) as u8, w, f)).collect();
+    keyed.extend(text_tf.into_iter().map(|(s, f)| (part_of(s) as u8, Word::Text(s), f)));
     keyed.sort_unstable_by_key(|k| k.0);
-    let mut arena = String::with_capacity(keyed.iter().map(|k| k.1.len()).sum());
-    let mut terms = Vec::with_capacity(keyed.len());
     let mut starts = vec![0u32; PARTS + 1];
-    for &(p, w, f) in &keyed {
-        starts[p as usize + 1] += 1;
-        terms.push((arena.len() as u32, w.len() as u32, f));
-        arena.push_str(w);
+    for k in &keyed {
+        starts[k.0 as usize + 1] += 1;
     }
     for p in 0..PARTS {
         starts[p + 1] += starts[p];
     }
-    DocTerms { arena, terms, starts, len }
+    DocTerms { arena, terms: keyed.into_iter().map(|k| (k.1, k.2)).collect(), starts, len }
 }
 
 /// Tokenises every document (in parallel) and computes each posting's
 /// BM25F impact: field-weighted term frequency, length-normalised.
-pub fn build_postings(docs: &[Vec<Field>]) -> Postings {
-    let per_doc: Vec<DocTerms> = docs.par_iter().map(|f| doc_terms(f)).collect();
+pub fn build_postings<'a>(docs: &[Vec<Field<'a>>]) -> Postings {
+    let per_doc: Vec<DocTerms<'a>> = docs.par_iter().map(|f| doc_terms(f)).collect();
     let n = docs.len().max(1) as f32;
     let avg_len = (per_doc.iter().map(|d| d.len).sum::<f32>() / n).max(1.0);
     // Impacts are scaled against the highest score BM25 can give (a word
@@ -202,8 +227,8 @@ pub fn build_postings(docs: &[Vec<Field>]) -> Postings {
         .flat_map_iter(|p| {
             let mut map: FnvMap<&str, Vec<(u32, f32)>> = FnvMap::default();
             for (d, doc) in per_doc.iter().enumerate() {
-                for &(o, l, f) in &doc.terms[doc.starts[p] as usize..doc.starts[p + 1] as usize] {
-                    map.entry(&doc.arena[o as usize..(o + l) as usize]).or_default().push((d as u32, f));
+                for &(w, f) in &doc.terms[doc.starts[p] as usize..doc.starts[p + 1] as usize] {
+                    map.entry(doc.word(w)).or_default().push((d as u32, f));
                 }
             }
             map.into_iter().map(|(w, list)| {

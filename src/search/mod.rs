@@ -30,7 +30,7 @@ use crate::render::{Bodies, OutputFile, Renderer};
 use index::{Facet, FacetValue, Field, ManifestFacet};
 
 /// Characters of body text kept in a fragment for excerpts.
-pub const FRAGMENT_TEXT: usize = 6000;
+pub const FRAGMENT_TEXT: usize = 4000;
 
 /// One searchable document.
 pub struct Doc {
@@ -416,24 +416,10 @@ fn push_space(out: &mut String) {
     }
 }
 
-/// Appends text with runs of whitespace as one space.
+/// Appends text; line breaks stay (the tokenizer and the excerpt code
+/// split on any white space).
 fn push_text(out: &mut String, s: &str) {
-    let bytes = s.as_bytes();
-    let mut start = 0;
-    let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i].is_ascii_whitespace() {
-            out.push_str(&s[start..i]);
-            while i < bytes.len() && bytes[i].is_ascii_whitespace() {
-                i += 1;
-            }
-            push_space(out);
-            start = i;
-        } else {
-            i += 1;
-        }
-    }
-    out.push_str(&s[start..]);
+    out.push_str(s);
 }
 
 fn push_decoded(out: &mut String, s: &str) {

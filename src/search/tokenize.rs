@@ -31,43 +31,89 @@ fn fold_char(c: char, f: &mut impl FnMut(char)) {
     }
 }
 
+/// A token: a slice of the text itself (lowercase ASCII, the common case,
+/// no copy) or folded into a buffer.
+pub enum Tok<'a, 'b> {
+    Text(&'a str),
+    Folded(&'b str),
+}
+
 /// Calls `emit` with each token of `text`, in order.
 pub fn for_each_token(text: &str, mut emit: impl FnMut(&str)) {
-    let mut tok = String::with_capacity(32);
-    let mut chars = 0usize;
-    let mut flush = |tok: &mut String, chars: &mut usize| {
-        if !tok.is_empty() && *chars <= MAX_TOKEN {
-            emit(tok);
-        }
-        tok.clear();
-        *chars = 0;
-    };
+    tokens(text, |t| match t {
+        Tok::Text(s) | Tok::Folded(s) => emit(s),
+    })
+}
+
+/// Calls `emit` with each token of `text`, in order, borrowing from the
+/// text where the token needs no folding.
+pub fn tokens<'a>(text: &'a str, mut emit: impl FnMut(Tok<'a, '_>)) {
     let bytes = text.as_bytes();
+    let n = bytes.len();
+    let mut tok = String::with_capacity(32);
     let mut i = 0;
-    while i < bytes.len() {
-        let b = bytes[i];
-        if b.is_ascii() {
-            if b.is_ascii_alphanumeric() {
-                tok.push(b.to_ascii_lowercase() as char);
-                chars += 1;
-            } else {
-                flush(&mut tok, &mut chars);
-            }
+    while i < n {
+        if bytes[i].is_ascii() && !bytes[i].is_ascii_alphanumeric() {
             i += 1;
             continue;
         }
-        let Some(c) = text[i..].chars().next() else { break };
-        i += c.len_utf8();
-        fold_char(c, &mut |d| {
-            if d.is_alphanumeric() {
-                tok.push(d);
-                chars += 1;
-            } else {
-                flush(&mut tok, &mut chars);
+        // An ASCII run first: most tokens are nothing else.
+        let start = i;
+        let mut upper = false;
+        while i < n && bytes[i].is_ascii_alphanumeric() {
+            upper |= bytes[i].is_ascii_uppercase();
+            i += 1;
+        }
+        if i == n || bytes[i].is_ascii() {
+            if i - start <= MAX_TOKEN {
+                if upper {
+                    tok.clear();
+                    tok.push_str(&text[start..i]);
+                    tok.make_ascii_lowercase();
+                    emit(Tok::Folded(&tok));
+                } else {
+                    emit(Tok::Text(&text[start..i]));
+                }
             }
-        });
+            continue;
+        }
+        // Non-ASCII inside the token: fold character by character until
+        // ASCII punctuation or space ends it.
+        tok.clear();
+        tok.push_str(&text[start..i]);
+        tok.make_ascii_lowercase();
+        let mut chars = i - start;
+        let mut flush = |tok: &mut String, chars: &mut usize| {
+            if !tok.is_empty() && *chars <= MAX_TOKEN {
+                emit(Tok::Folded(tok));
+            }
+            tok.clear();
+            *chars = 0;
+        };
+        while i < n {
+            let b = bytes[i];
+            if b.is_ascii() {
+                if !b.is_ascii_alphanumeric() {
+                    break;
+                }
+                tok.push(b.to_ascii_lowercase() as char);
+                chars += 1;
+                i += 1;
+                continue;
+            }
+            let Some(c) = text[i..].chars().next() else { break };
+            i += c.len_utf8();
+            fold_char(c, &mut |d| {
+                if d.is_alphanumeric() {
+                    tok.push(d);
+                    chars += 1;
+                } else {
+                    flush(&mut tok, &mut chars);
+                }
+            });
+        }
+        flush(&mut tok, &mut chars);
     }
-    flush(&mut tok, &mut chars);
 }
 
 /// The tokens of `text`, in order (duplicates kept).
