@@ -9,8 +9,9 @@
 //! `theme/static/search.js` fetches on load: the manifest, the shards of
 //! the query's words (the last one also as a prefix), every facet file and
 //! the fragments of the first page of results, and sums their sizes, raw
-//! and gzip-compressed (`gzip -6`, as static hosts serve JSON). `--out`
-//! also writes the search files there.
+//! and gzip-compressed (`gzip -6`, as static hosts serve JSON); also
+//! without the facet files, which the page fetches after showing results
+//! when no filter is set. `--out` also writes the search files there.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::io::Write;
@@ -217,8 +218,8 @@ fn main() {
     let mut gz = |p: &str| *gz_cache.entry(p.to_string()).or_insert_with(|| gzip_len(&files[p]));
     let shard_of = |w: &str| shard_firsts.partition_point(|f| f.as_str() <= w).saturating_sub(1);
     println!("first query (manifest + shards + facet files + {PAGE} fragments; search.js and the page not counted):");
-    println!("| query | results | shards | raw bytes | gzip bytes |");
-    println!("| --- | --- | --- | --- | --- |");
+    println!("| query | results | shards | raw bytes | gzip bytes | before results show (no facet files): raw / gzip |");
+    println!("| --- | --- | --- | --- | --- | --- |");
     for q in &queries {
         let mut terms: Vec<String> = Vec::new();
         for t in tokenize(q) {
@@ -273,7 +274,10 @@ fn main() {
         }
         let raw: usize = fetched.iter().map(|p| files[p].len()).sum();
         let zipped: usize = fetched.iter().map(|p| gz(p)).sum();
-        println!("| {q} | {} | {shard_count} | {raw} | {zipped} |", ranked.len());
+        let early: Vec<&String> = fetched.iter().filter(|p| !p.contains("/facet-")).collect();
+        let early_raw: usize = early.iter().map(|p| files[p.as_str()].len()).sum();
+        let early_gz: usize = early.iter().map(|p| gz(p)).sum();
+        println!("| {q} | {} | {shard_count} | {raw} | {zipped} | {early_raw} / {early_gz} |", ranked.len());
     }
     let js = files.get("search.js").map_or(0, |b| b.len());
     println!("search.js: {js} bytes raw, {} gzip", files.get("search.js").map_or(0, |b| gzip_len(b)));

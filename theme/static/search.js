@@ -181,8 +181,10 @@
     }
     statusEl.textContent = "Searching…";
     var lookups = terms.map(function (t, n) { return lookup(t, typing && n === terms.length - 1); });
-    var facetLoads = manifest.facets.map(facetDocs);
-    return Promise.all([Promise.all(lookups), Promise.all(facetLoads)]).then(function (got) {
+    // Facet files are needed first only to filter; otherwise the results
+    // are shown as soon as the words' shards are in, and the counts follow.
+    var facetsLoaded = Promise.all(manifest.facets.map(facetDocs));
+    return Promise.all([Promise.all(lookups), filtering ? facetsLoaded : null]).then(function (got) {
       if (id !== runId) return;
       var hits = got[0];
       matched = new Set();
@@ -223,24 +225,27 @@
       scores.forEach(function (v, d) { if (passes(d, null)) ids.push(d); });
       if (state.sort === "newest") ids.sort(function (a, b) { return a - b; });
       else ids.sort(function (a, b) { return scores.get(b) - scores.get(a) || a - b; });
-      // Counts: for each facet, the matches allowed by the other facets.
-      var counts = {};
-      manifest.facets.forEach(function (f) {
-        var base = [];
-        scores.forEach(function (v, d) { if (d < manifest.incidents && passes(d, f.key)) base.push(d); });
-        counts[f.key] = f.sets.map(function (set) {
-          var c = 0;
-          for (var j = 0; j < base.length; j++) if (set.has(base[j])) c++;
-          return c;
-        });
-      });
       results = ids;
       shown = 0;
       list.replaceChildren();
-      renderFacets(counts);
       var n = ids.length;
       statusEl.textContent = n ? n + " result" + (n === 1 ? "" : "s") + (state.q ? " for “" + state.q.trim() + "”" : "") : "No results" + (state.q ? " for “" + state.q.trim() + "”" : "") + (filtering ? " with these filters." : ".");
-      return showMore();
+      // Counts: for each facet, the matches allowed by the other facets.
+      var counted = facetsLoaded.then(function () {
+        if (id !== runId) return;
+        var counts = {};
+        manifest.facets.forEach(function (f) {
+          var base = [];
+          scores.forEach(function (v, d) { if (d < manifest.incidents && passes(d, f.key)) base.push(d); });
+          counts[f.key] = f.sets.map(function (set) {
+            var c = 0;
+            for (var j = 0; j < base.length; j++) if (set.has(base[j])) c++;
+            return c;
+          });
+        });
+        renderFacets(counts);
+      });
+      return Promise.all([showMore(), counted]);
     }).catch(function (e) {
       if (id !== runId) return;
       statusEl.textContent = "Search failed to load its index (" + e.message + ").";
