@@ -435,6 +435,7 @@
   });
 
   fetchJson(manifestUrl).then(function (m) {
+    if (m.version !== 1) throw new Error("index format " + m.version + ", this script reads format 1");
     manifest = m;
     readUrl();
     input.value = state.q;
