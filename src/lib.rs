@@ -23,6 +23,7 @@ pub mod parse;
 pub mod related;
 pub mod render;
 pub mod serve;
+pub mod search;
 pub mod site;
 pub mod slugs;
 pub mod stats;

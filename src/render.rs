@@ -426,7 +426,7 @@ impl<'a> Renderer<'a> {
         }
     }
 
-    fn page(&self, template: &str, out: &str, title: &str, description: &str, section: &str, mut ctx: Context) -> Result<OutputFile, tera::Error> {
+    pub fn page(&self, template: &str, out: &str, title: &str, description: &str, section: &str, mut ctx: Context) -> Result<OutputFile, tera::Error> {
         let path = if out == "index.html" {
             "/".to_string()
         } else if let Some(dir) = out.strip_suffix("/index.html") {

@@ -39,6 +39,8 @@ pub struct Timings {
     pub archive: Duration,
     pub markdown: Duration,
     pub render: Duration,
+    /// Search index and page (part of `render`).
+    pub search: Duration,
 }
 
 /// The result of running the pipeline.
@@ -173,6 +175,9 @@ pub fn build_site_cached(snapshot: &Snapshot, opts: &BuildOptions, sink: &dyn Si
             diags.error("", Pos::UNKNOWN, format!("writing {path}: {e}"));
         }
     }
+    let t_search = Instant::now();
+    paths.extend(crate::search::write(&archive, &bodies, &renderer, sink, &mut diags));
+    timings.search = t_search.elapsed();
     check_collisions(&archive, &paths, &mut diags);
     timings.render = t3.elapsed();
 

@@ -1,0 +1,445 @@
+//! The index files: postings chunked by word range into shards, one
+//! fragment per document, one filter file per facet and a manifest.
+//!
+//! Encoding (read by `theme/static/search.js`): numbers are written as
+//! little-endian groups of 5 bits, one character of [`ALPHABET`] each;
+//! characters 32–63 mean "more groups follow", 0–31 end the number. A
+//! posting list is, per document in increasing id order, the gap to the
+//! previous id (minus one; the first is the id itself) followed by one
+//! character holding the impact (1–63, the document's precomputed BM25
+//! score for the word, scaled). A facet value's document list is the same
+//! without impacts.
+
+use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
+
+use rayon::prelude::*;
+use serde::Serialize;
+
+use super::tokenize::{js_order, tokens, Tok};
+
+/// 64 characters that need no escaping in JSON or URLs.
+pub const ALPHABET: &[u8; 64] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz-_";
+
+/// A shard is closed once it holds this many bytes of postings.
+pub const SHARD_BYTES: usize = 20 * 1024;
+
+/// BM25 parameters.
+const K1: f32 = 1.2;
+const B: f32 = 0.75;
+
+/// A weighted piece of a document's text.
+pub struct Field<'a> {
+    pub text: &'a str,
+    pub weight: f32,
+}
+
+/// Field weights: title and causes count above the body.
+pub const W_TITLE: f32 = 4.0;
+pub const W_CAUSES: f32 = 3.0;
+pub const W_TERMS: f32 = 2.0;
+pub const W_SUMMARY: f32 = 2.0;
+pub const W_BODY: f32 = 1.0;
+
+pub fn push_number(out: &mut String, mut n: u32) {
+    while n >= 32 {
+        out.push(ALPHABET[32 + (n & 31) as usize] as char);
+        n >>= 5;
+    }
+    out.push(ALPHABET[n as usize] as char);
+}
+
+/// Decodes a posting list (used by tests; the browser has its own).
+pub fn decode_postings(s: &str) -> Vec<(u32, u8)> {
+    decode(s, true)
+}
+
+/// Decodes a facet value's document list (tests).
+pub fn decode_docs(s: &str) -> Vec<u32> {
+    decode(s, false).into_iter().map(|p| p.0).collect()
+}
+
+fn decode(s: &str, impacts: bool) -> Vec<(u32, u8)> {
+    let digits: Vec<u32> = s.bytes().map(|b| ALPHABET.iter().position(|&a| a == b).unwrap_or(0) as u32).collect();
+    let mut out = Vec::new();
+    let (mut i, mut prev) = (0usize, -1i64);
+    while i < digits.len() {
+        let (n, next) = read_number(&digits, i);
+        let doc = (prev + 1 + n as i64) as u32;
+        i = next;
+        let impact = if impacts {
+            i += 1;
+            digits.get(next).copied().unwrap_or(0) as u8
+        } else {
+            0
+        };
+        out.push((doc, impact));
+        prev = doc as i64;
+    }
+    out
+}
+
+fn read_number(digits: &[u32], mut i: usize) -> (u32, usize) {
+    let (mut n, mut shift) = (0u32, 0u32);
+    while let Some(&d) = digits.get(i) {
+        i += 1;
+        if d >= 32 {
+            n |= (d - 32) << shift;
+            shift += 5;
+        } else {
+            n |= d << shift;
+            break;
+        }
+    }
+    (n, i)
+}
+
+/// Encodes increasing document ids as gaps.
+pub fn encode_docs(docs: &[u32]) -> String {
+    let mut out = String::with_capacity(docs.len() * 2);
+    let mut prev = -1i64;
+    for &d in docs {
+        push_number(&mut out, (d as i64 - prev - 1) as u32);
+        prev = d as i64;
+    }
+    out
+}
+
+/// Word → postings (document id, impact), words in JavaScript order.
+pub struct Postings {
+    pub words: Vec<(String, Vec<(u32, u8)>)>,
+}
+
+const PARTS: usize = 64;
+
+/// FNV-1a on 8-byte words: much faster than the default SipHash for
+/// millions of short words; nothing here hashes keys chosen against it
+/// (an archive's author could only slow their own build).
+struct Fnv(u64);
+
+impl Default for Fnv {
+    fn default() -> Fnv {
+        Fnv(0xcbf29ce484222325)
+    }
+}
+
+impl Hasher for Fnv {
+    fn write(&mut self, bytes: &[u8]) {
+        // Eight bytes at a time: words are short, so this is one or two steps.
+        let mut chunks = bytes.chunks_exact(8);
+        for c in &mut chunks {
+            let mut w = [0u8; 8];
+            w.copy_from_slice(c);
+            self.0 = (self.0 ^ u64::from_le_bytes(w)).wrapping_mul(0x100000001b3).rotate_left(29);
+        }
+        let rest = chunks.remainder();
+        if !rest.is_empty() {
+            let mut w = [0u8; 8];
+            w[..rest.len()].copy_from_slice(rest);
+            self.0 = (self.0 ^ u64::from_le_bytes(w)).wrapping_mul(0x100000001b3).rotate_left(29);
+        }
+    }
+    fn write_u8(&mut self, b: u8) {
+        self.0 = (self.0 ^ b as u64).wrapping_mul(0x100000001b3);
+    }
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
+
+type FnvMap<K, V> = HashMap<K, V, BuildHasherDefault<Fnv>>;
+
+fn part_of(word: &str) -> usize {
+    // FNV-1a: cheap and stable.
+    let mut h: u32 = 0x811c9dc5;
+    for b in word.bytes() {
+        h = (h ^ b as u32).wrapping_mul(0x01000193);
+    }
+    h as usize % PARTS
+}
+
+/// One document's distinct words with their weighted term frequency,
+/// grouped by hash partition (`starts[p]..starts[p + 1]`). A word is a
+/// slice of the document's own text, or of `arena` when it was folded.
+struct DocTerms<'a> {
+    arena: String,
+    terms: Vec<(Word<'a>, f32)>,
+    starts: Vec<u32>,
+    len: f32,
+}
+
+#[derive(Clone, Copy)]
+enum Word<'a> {
+    Text(&'a str),
+    Arena(u32, u32),
+}
+
+impl<'a> DocTerms<'a> {
+    fn word(&self, w: Word<'a>) -> &str {
+        match w {
+            Word::Text(s) => s,
+            Word::Arena(o, l) => &self.arena[o as usize..(o + l) as usize],
+        }
+    }
+}
+
+fn doc_terms<'a>(fields: &[Field<'a>]) -> DocTerms<'a> {
+    let bytes: usize = fields.iter().map(|f| f.text.len()).sum();
+    let mut text_tf: FnvMap<&'a str, f32> = FnvMap::default();
+    // About one distinct word per 16 bytes of text: no rehashing for most.
+    text_tf.reserve((bytes / 16).min(8192));
+    let mut folded_tf: FnvMap<String, f32> = FnvMap::default();
+    let mut len = 0f32;
+    for f in fields {
+        let w = f.weight;
+        tokens(f.text, |t| {
+            len += w;
+            match t {
+                Tok::Text(s) => *text_tf.entry(s).or_insert(0.0) += w,
+                Tok::Folded(s) => match folded_tf.get_mut(s) {
+                    Some(v) => *v += w,
+                    None => {
+                        folded_tf.insert(s.to_string(), w);
+                    }
+                },
+            }
+        });
+    }
+    let mut arena = String::new();
+    let mut keyed: Vec<(u8, Word<'a>, f32)> = Vec::with_capacity(text_tf.len() + folded_tf.len());
+    for (s, f) in folded_tf {
+        // The same word may be both (e.g. "Outage" and "outage").
+        if let Some(v) = text_tf.get_mut(s.as_str()) {
+            *v += f;
+            continue;
+        }
+        keyed.push((part_of(&s) as u8, Word::Arena(arena.len() as u32, s.len() as u32), f));
+        arena.push_str(&s);
+    }
+    keyed.extend(text_tf.into_iter().map(|(s, f)| (part_of(s) as u8, Word::Text(s), f)));
+    keyed.sort_unstable_by_key(|k| k.0);
+    let mut starts = vec![0u32; PARTS + 1];
+    for k in &keyed {
+        starts[k.0 as usize + 1] += 1;
+    }
+    for p in 0..PARTS {
+        starts[p + 1] += starts[p];
+    }
+    DocTerms { arena, terms: keyed.into_iter().map(|k| (k.1, k.2)).collect(), starts, len }
+}
+
+/// Tokenises every document (in parallel) and computes each posting's
+/// BM25F impact: field-weighted term frequency, length-normalised.
+pub fn build_postings<'a>(docs: &[Vec<Field<'a>>]) -> Postings {
+    let per_doc: Vec<DocTerms<'a>> = docs.par_iter().map(|f| doc_terms(f)).collect();
+    let n = docs.len().max(1) as f32;
+    let avg_len = (per_doc.iter().map(|d| d.len).sum::<f32>() / n).max(1.0);
+    // Impacts are scaled against the highest score BM25 can give (a word
+    // in one document only, saturated term frequency), so quantising needs
+    // no second pass.
+    let bound = (1.0 + (n - 1.0 + 0.5) / 1.5f32).ln().max(f32::MIN_POSITIVE) * (K1 + 1.0);
+    let per_doc = &per_doc;
+    let mut words: Vec<(String, Vec<(u32, u8)>)> = (0..PARTS)
+        .into_par_iter()
+        .flat_map_iter(|p| {
+            let mut map: FnvMap<&str, Vec<(u32, f32)>> = FnvMap::default();
+            for (d, doc) in per_doc.iter().enumerate() {
+                for &(w, f) in &doc.terms[doc.starts[p] as usize..doc.starts[p + 1] as usize] {
+                    map.entry(doc.word(w)).or_default().push((d as u32, f));
+                }
+            }
+            map.into_iter().map(|(w, list)| {
+                let df = list.len() as f32;
+                let idf = (1.0 + (n - df + 0.5) / (df + 0.5)).ln();
+                let list = list
+                    .into_iter()
+                    .map(|(d, tf)| {
+                        let norm = K1 * (1.0 - B + B * per_doc[d as usize].len / avg_len);
+                        let score = idf * tf * (K1 + 1.0) / (tf + norm);
+                        (d, ((score / bound * 63.0).round() as u8).clamp(1, 63))
+                    })
+                    .collect();
+                (w.to_string(), list)
+            })
+        })
+        .collect();
+    words.par_sort_unstable_by(|a, b| js_order(&a.0, &b.0));
+    Postings { words }
+}
+
+/// Encodes one posting list.
+pub fn encode_postings(list: &[(u32, u8)]) -> String {
+    let mut out = String::with_capacity(list.len() * 2);
+    let mut prev = -1i64;
+    for &(d, impact) in list {
+        push_number(&mut out, (d as i64 - prev - 1) as u32);
+        out.push(ALPHABET[impact as usize] as char);
+        prev = d as i64;
+    }
+    out
+}
+
+/// One shard: its first word and its JSON (`{"word": "postings", …}`).
+pub struct Shard {
+    pub first: String,
+    pub json: String,
+}
+
+/// Cuts the sorted words into shards of about [`SHARD_BYTES`]; a word
+/// never spans two shards.
+pub fn shards(postings: &Postings) -> Vec<Shard> {
+    let encoded: Vec<String> = postings.words.par_iter().map(|(_, l)| encode_postings(l)).collect();
+    let mut out = Vec::new();
+    let mut start = 0usize;
+    let mut size = 0usize;
+    let close = |from: usize, to: usize, out: &mut Vec<Shard>| {
+        let mut json = String::with_capacity(SHARD_BYTES + 256);
+        json.push('{');
+        for i in from..to {
+            if i > from {
+                json.push(',');
+            }
+            json.push_str(&serde_json::to_string(&postings.words[i].0).unwrap_or_default());
+            json.push_str(":\"");
+            json.push_str(&encoded[i]);
+            json.push('"');
+        }
+        json.push('}');
+        out.push(Shard {
+            first: postings.words[from].0.clone(),
+            json,
+        });
+    };
+    for (i, e) in encoded.iter().enumerate() {
+        size += e.len() + postings.words[i].0.len() + 4;
+        if size >= SHARD_BYTES {
+            close(start, i + 1, &mut out);
+            start = i + 1;
+            size = 0;
+        }
+    }
+    if start < encoded.len() {
+        close(start, encoded.len(), &mut out);
+    }
+    out
+}
+
+/// One facet value: the URL parameter value, its display name and the
+/// documents that have it (increasing ids).
+#[derive(Debug, Clone)]
+pub struct FacetValue {
+    pub slug: String,
+    pub name: String,
+    pub docs: Vec<u32>,
+}
+
+/// A facet (severity, service, …) and its values in display order.
+#[derive(Debug, Clone)]
+pub struct Facet {
+    pub key: &'static str,
+    pub label: &'static str,
+    pub values: Vec<FacetValue>,
+}
+
+#[derive(Serialize)]
+pub struct ManifestFacet<'a> {
+    pub key: &'a str,
+    pub label: &'a str,
+    pub file: String,
+    /// `[slug, name, count]` per value, over the whole archive.
+    pub values: Vec<(&'a str, &'a str, usize)>,
+}
+
+/// The facet's filter file: one encoded document list per value, in the
+/// manifest's value order.
+pub fn facet_file(f: &Facet) -> String {
+    let lists: Vec<String> = f.values.iter().map(|v| encode_docs(&v.docs)).collect();
+    serde_json::to_string(&lists).unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numbers_round_trip() {
+        let list = vec![(0, 5), (1, 63), (2, 1), (40, 7), (100_000, 2)];
+        assert_eq!(decode_postings(&encode_postings(&list)), list);
+        let docs = vec![3, 4, 31, 32, 33, 1000, 1_000_000];
+        assert_eq!(decode_docs(&encode_docs(&docs)), docs);
+        assert_eq!(encode_docs(&[0, 1, 2]), "000");
+    }
+
+    #[test]
+    fn ranks_title_above_body_and_rare_above_common() {
+        let docs = vec![
+            vec![
+                Field {
+                    text: "Redis outage",
+                    weight: W_TITLE,
+                },
+                Field {
+                    text: "the cache was slow",
+                    weight: W_BODY,
+                },
+            ],
+            vec![
+                Field {
+                    text: "Slow deploys",
+                    weight: W_TITLE,
+                },
+                Field {
+                    text: "redis was mentioned once among many other words here",
+                    weight: W_BODY,
+                },
+            ],
+            vec![
+                Field {
+                    text: "Other",
+                    weight: W_TITLE,
+                },
+                Field {
+                    text: "the the the",
+                    weight: W_BODY,
+                },
+            ],
+        ];
+        let p = build_postings(&docs);
+        let get = |w: &str| p.words.iter().find(|(x, _)| x == w).map(|(_, l)| l.clone()).unwrap();
+        let redis = get("redis");
+        assert_eq!(redis.iter().map(|p| p.0).collect::<Vec<_>>(), [0, 1]);
+        assert!(redis[0].1 > redis[1].1, "title match must outrank body match: {redis:?}");
+        let the = get("the");
+        assert_eq!(the[0].0, 0);
+        assert!(the[0].1 < redis[0].1, "a body word must rank below a title word of the same rarity");
+        // Sorted in JavaScript order, every word once.
+        assert!(p.words.windows(2).all(|w| js_order(&w[0].0, &w[1].0).is_lt()));
+    }
+
+    #[test]
+    fn shards_cover_every_word_once_in_order() {
+        let docs: Vec<Vec<Field>> = (0..300)
+            .map(|_| {
+                vec![Field {
+                    text: "alpha beta gamma delta epsilon zeta eta theta iota kappa lambda",
+                    weight: 1.0,
+                }]
+            })
+            .collect();
+        let mut p = build_postings(&docs);
+        for i in 0..2000 {
+            p.words.push((format!("w{i:05}"), vec![(0, 1)]));
+        }
+        p.words.sort_by(|a, b| js_order(&a.0, &b.0));
+        let s = shards(&p);
+        assert!(s.len() > 1);
+        let mut seen = Vec::new();
+        for shard in &s {
+            let m: serde_json::Map<String, serde_json::Value> = serde_json::from_str(&shard.json).unwrap();
+            assert_eq!(m.keys().min().unwrap(), &shard.first);
+            seen.extend(m.keys().cloned());
+        }
+        assert_eq!(seen.len(), p.words.len());
+        assert!(s.windows(2).all(|w| w[0].first < w[1].first));
+    }
+}

@@ -1,0 +1,485 @@
+//! Search: a static, sharded full-text index with facets, built from the
+//! archive's visible incidents and its cause pages, read by
+//! `theme/static/search.js` on `/search/`.
+//!
+//! Design (after Pagefind): postings are chunked by word range into small
+//! shard files that the browser fetches only for the words of a query;
+//! every result has its own small fragment file, fetched when shown; each
+//! facet has one filter file; a small manifest ties them together. All of
+//! it lives in `search/<hash>/`, the hash taken over the contents, so a
+//! cache never mixes two builds. Ranking is BM25F with title and causes
+//! weighted above the body, computed at build time (one impact per
+//! posting), so the browser only adds numbers.
+//!
+//! Only what the archive shows is indexed: `Archive::incidents` holds no
+//! left-out incident, bodies are the rendered ones (links to left-out
+//! incidents already neutralised), and causes are those of visible
+//! incidents.
+
+pub mod index;
+pub mod tokenize;
+
+use rayon::prelude::*;
+use serde::Serialize;
+
+use crate::archive::{Archive, Taxonomy};
+use crate::dates;
+use crate::diagnostics::{Diagnostics, Pos};
+use crate::output::Sink;
+use crate::render::{Bodies, OutputFile, Renderer};
+use index::{Facet, FacetValue, Field, ManifestFacet};
+
+/// Characters of body text kept in a fragment for excerpts.
+pub const FRAGMENT_TEXT: usize = 4000;
+
+/// One searchable document.
+pub struct Doc {
+    pub url: String,
+    pub title: String,
+    pub kind: &'static str,
+    pub date: Option<jiff::civil::Date>,
+    pub severity: Option<(String, usize)>,
+    /// `(name, url)` of each service.
+    pub services: Vec<(String, String)>,
+    pub summary: String,
+    /// Weighted search fields other than title and summary.
+    pub causes: String,
+    pub terms: String,
+    pub text: String,
+}
+
+/// The index files, before they get their hashed folder.
+pub struct IndexFiles {
+    /// Paths relative to the index folder → contents.
+    pub files: Vec<(String, Vec<u8>)>,
+    pub hash: String,
+}
+
+/// Collects the documents: visible incidents (archive order, newest
+/// first), then the cause pages.
+pub fn documents(archive: &Archive, bodies: &Bodies) -> Vec<Doc> {
+    let base = archive.base();
+    let mut docs: Vec<Doc> = archive
+        .incidents
+        .par_iter()
+        .enumerate()
+        .map(|(n, i)| {
+            let name = |tax, t: &crate::model::Term| archive.term_name(tax, &t.slug).unwrap_or(&t.name).to_string();
+            let causes: Vec<String> = i.causes.iter().map(|t| name(Taxonomy::Causes, t)).collect();
+            let services: Vec<(String, String)> = i
+                .services
+                .iter()
+                .map(|t| (name(Taxonomy::Services, t), format!("{base}/services/{}/", t.slug)))
+                .collect();
+            let tags: Vec<String> = i.tags.iter().map(|t| name(Taxonomy::Tags, t)).collect();
+            let mut terms = services.iter().map(|s| s.0.as_str()).collect::<Vec<_>>().join(" ");
+            terms.push(' ');
+            terms.push_str(&tags.join(" "));
+            terms.push(' ');
+            terms.push_str(&i.id);
+            Doc {
+                url: format!("{base}{}", i.url_path()),
+                title: i.title.clone(),
+                kind: "incident",
+                date: Some(i.date),
+                severity: i.severity.clone(),
+                services,
+                summary: i.summary.clone(),
+                causes: causes.join(" "),
+                terms,
+                text: bodies.incidents.get(n).map(|r| plain_text(&r.html)).unwrap_or_default(),
+            }
+        })
+        .collect();
+    for c in &archive.causes {
+        let doc = archive.cause_docs.get(&c.slug);
+        let aliases = doc
+            .map(|d| d.aliases.iter().map(|a| a.name.as_str()).collect::<Vec<_>>().join(" "))
+            .unwrap_or_default();
+        docs.push(Doc {
+            url: format!("{base}/causes/{}/", c.slug),
+            title: c.name.clone(),
+            kind: "cause",
+            date: None,
+            severity: None,
+            services: Vec::new(),
+            summary: format!(
+                "Contributing cause of {} incident{}.",
+                c.incidents.len(),
+                if c.incidents.len() == 1 { "" } else { "s" }
+            ),
+            causes: aliases,
+            terms: c.slug.replace('-', " "),
+            text: bodies.causes.get(&c.slug).map(|r| plain_text(&r.html)).unwrap_or_default(),
+        });
+    }
+    docs
+}
+
+/// The facets over the visible incidents (cause pages have none).
+pub fn facets(archive: &Archive) -> Vec<Facet> {
+    let mut out = Vec::new();
+    let sev: Vec<FacetValue> = archive
+        .config
+        .severities
+        .iter()
+        .map(|s| FacetValue {
+            slug: s.clone(),
+            name: s.clone(),
+            docs: archive
+                .incidents
+                .iter()
+                .enumerate()
+                .filter(|(_, i)| i.severity.as_ref().is_some_and(|(x, _)| x == s))
+                .map(|(n, _)| n as u32)
+                .collect(),
+        })
+        .filter(|v| !v.docs.is_empty())
+        .collect();
+    out.push(Facet {
+        key: "severity",
+        label: "Severity",
+        values: sev,
+    });
+    for (key, label, tax) in [
+        ("service", "Service", Taxonomy::Services),
+        ("cause", "Cause", Taxonomy::Causes),
+        ("tag", "Tag", Taxonomy::Tags),
+    ] {
+        let values = archive
+            .taxonomy(tax)
+            .iter()
+            .map(|t| FacetValue {
+                slug: t.slug.clone(),
+                name: t.name.clone(),
+                docs: sorted(t.incidents.iter().map(|&n| n as u32).collect()),
+            })
+            .collect();
+        out.push(Facet { key, label, values });
+    }
+    let mut years: Vec<FacetValue> = Vec::new();
+    for (n, i) in archive.incidents.iter().enumerate() {
+        let y = i.date.year().to_string();
+        match years.iter_mut().find(|v| v.slug == y) {
+            Some(v) => v.docs.push(n as u32),
+            None => years.push(FacetValue {
+                slug: y.clone(),
+                name: y,
+                docs: vec![n as u32],
+            }),
+        }
+    }
+    years.sort_by(|a, b| b.slug.cmp(&a.slug));
+    out.push(Facet {
+        key: "year",
+        label: "Year",
+        values: years,
+    });
+    out
+}
+
+fn sorted(mut v: Vec<u32>) -> Vec<u32> {
+    v.sort_unstable();
+    v.dedup();
+    v
+}
+
+#[derive(Serialize)]
+struct Fragment<'a> {
+    url: &'a str,
+    title: &'a str,
+    kind: &'a str,
+    date: Option<String>,
+    date_human: Option<String>,
+    severity: Option<&'a str>,
+    severity_rank: Option<usize>,
+    severity_url: Option<String>,
+    services: &'a [(String, String)],
+    summary: &'a str,
+    text: &'a str,
+}
+
+#[derive(Serialize)]
+struct Manifest<'a> {
+    version: u32,
+    docs: usize,
+    incidents: usize,
+    /// First word of each shard; shard `n` is `s/<n>.json`.
+    shards: Vec<&'a str>,
+    facets: Vec<ManifestFacet<'a>>,
+    max_token: usize,
+}
+
+/// Builds every index file in memory.
+pub fn build_index(archive: &Archive, bodies: &Bodies) -> IndexFiles {
+    let docs = documents(archive, bodies);
+    let facets = facets(archive);
+    let fields: Vec<Vec<Field>> = docs
+        .iter()
+        .map(|d| {
+            vec![
+                Field {
+                    text: &d.title,
+                    weight: index::W_TITLE,
+                },
+                Field {
+                    text: &d.causes,
+                    weight: index::W_CAUSES,
+                },
+                Field {
+                    text: &d.terms,
+                    weight: index::W_TERMS,
+                },
+                Field {
+                    text: &d.summary,
+                    weight: index::W_SUMMARY,
+                },
+                Field {
+                    text: &d.text,
+                    weight: index::W_BODY,
+                },
+            ]
+        })
+        .collect();
+    let postings = index::build_postings(&fields);
+    let base = archive.base();
+    let shards = index::shards(&postings);
+
+    let mut files: Vec<(String, Vec<u8>)> = docs
+        .par_iter()
+        .enumerate()
+        .map(|(n, d)| {
+            let text = match d.text.char_indices().nth(FRAGMENT_TEXT) {
+                Some((cut, _)) => &d.text[..cut],
+                None => &d.text,
+            };
+            let f = Fragment {
+                url: &d.url,
+                title: &d.title,
+                kind: d.kind,
+                date: d.date.map(dates::iso_date),
+                date_human: d.date.map(dates::human_date),
+                severity: d.severity.as_ref().map(|s| s.0.as_str()),
+                severity_rank: d.severity.as_ref().map(|s| s.1),
+                severity_url: d.severity.as_ref().map(|s| format!("{base}/severity/{}/", crate::slugs::slugify(&s.0))),
+                services: &d.services,
+                summary: &d.summary,
+                text,
+            };
+            (format!("f/{n}.json"), serde_json::to_vec(&f).unwrap_or_default())
+        })
+        .collect();
+    for f in &facets {
+        files.push((format!("facet-{}.json", f.key), index::facet_file(f).into_bytes()));
+    }
+    let manifest = Manifest {
+        version: 1,
+        docs: docs.len(),
+        incidents: archive.incidents.len(),
+        shards: shards.iter().map(|s| s.first.as_str()).collect(),
+        facets: facets
+            .iter()
+            .map(|f| ManifestFacet {
+                key: f.key,
+                label: f.label,
+                file: format!("facet-{}.json", f.key),
+                values: f.values.iter().map(|v| (v.slug.as_str(), v.name.as_str(), v.docs.len())).collect(),
+            })
+            .collect(),
+        max_token: tokenize::MAX_TOKEN,
+    };
+    files.push(("manifest.json".to_string(), serde_json::to_vec(&manifest).unwrap_or_default()));
+    files.extend(shards.into_iter().enumerate().map(|(n, s)| (format!("s/{n}.json"), s.json.into_bytes())));
+
+    let hash = files
+        .par_iter()
+        .map(|(p, b)| fnv(fnv(0xcbf29ce484222325, p.as_bytes()), b))
+        .collect::<Vec<u64>>()
+        .iter()
+        .fold(0xcbf29ce484222325u64, |h, x| fnv(h, &x.to_le_bytes()));
+    IndexFiles {
+        files,
+        hash: format!("{:012x}", hash >> 16),
+    }
+}
+
+/// FNV-1a over 8-byte words (then the tail byte by byte): a content hash
+/// for cache-busting names, not for security.
+fn fnv(mut h: u64, bytes: &[u8]) -> u64 {
+    let mut words = bytes.chunks_exact(8);
+    for w in &mut words {
+        let mut x = [0u8; 8];
+        x.copy_from_slice(w);
+        h = (h ^ u64::from_le_bytes(x)).wrapping_mul(0x100000001b3);
+    }
+    for &b in words.remainder() {
+        h = (h ^ b as u64).wrapping_mul(0x100000001b3);
+    }
+    h
+}
+
+/// Builds the index, writes it and the `/search/` page into `sink`, and
+/// returns the paths written.
+pub fn write(archive: &Archive, bodies: &Bodies, renderer: &Renderer, sink: &dyn Sink, diags: &mut Diagnostics) -> Vec<String> {
+    let index = build_index(archive, bodies);
+    let dir = format!("search/{}", index.hash);
+    let base = archive.base();
+    let mut ctx = tera::Context::new();
+    ctx.insert(
+        "search",
+        &SearchView {
+            manifest: format!("{base}/{dir}/manifest.json"),
+            script: format!("{base}/search.js"),
+            documents: archive.incidents.len(),
+        },
+    );
+    let page = renderer.page(
+        "search.html",
+        "search/index.html",
+        "Search",
+        "Search every published incident and cause, with facets.",
+        "search",
+        ctx,
+    );
+    let mut out: Vec<OutputFile> = index.files.into_iter().map(|(p, b)| OutputFile::new(format!("{dir}/{p}"), b)).collect();
+    match page {
+        Ok(f) => out.push(f),
+        Err(e) => diags.error("theme/templates/search.html", Pos::UNKNOWN, format!("template: {e}")),
+    }
+    let paths: Vec<String> = out.iter().map(|f| f.path.clone()).collect();
+    let errors: Vec<String> = out
+        .into_par_iter()
+        .filter_map(|f| {
+            let path = f.path.clone();
+            sink.put(f).err().map(|e| format!("writing {path}: {e}"))
+        })
+        .collect();
+    for e in errors {
+        diags.error("", Pos::UNKNOWN, e);
+    }
+    paths
+}
+
+#[derive(Serialize)]
+struct SearchView {
+    manifest: String,
+    script: String,
+    documents: usize,
+}
+
+/// The text of sanitised body HTML: tags dropped (block ends become
+/// spaces), `<script>`/`<style>` content skipped, entities decoded,
+/// whitespace squeezed.
+pub fn plain_text(html: &str) -> String {
+    let mut out = String::with_capacity(html.len());
+    let mut rest = html;
+    while let Some(lt) = rest.find('<') {
+        push_decoded(&mut out, &rest[..lt]);
+        let Some(len) = rest[lt..].find('>') else {
+            rest = "";
+            break;
+        };
+        let raw = &rest[lt + 1..lt + len];
+        rest = &rest[lt + len + 1..];
+        let closing = raw.starts_with('/');
+        let name_start = raw.trim_start_matches('/');
+        let name = &name_start[..name_start.bytes().position(|b| !b.is_ascii_alphanumeric()).unwrap_or(name_start.len())];
+        let is = |n: &str| name.eq_ignore_ascii_case(n);
+        if !closing && (is("script") || is("style")) {
+            // Skip to the matching end tag.
+            let bytes = rest.as_bytes();
+            let mut at = None;
+            let mut i = 0;
+            while let Some(p) = rest[i..].find("</") {
+                let tag = &bytes[i + p + 2..];
+                if tag.len() >= name.len() && tag[..name.len()].eq_ignore_ascii_case(name.as_bytes()) {
+                    at = Some(i + p);
+                    break;
+                }
+                i += p + 2;
+            }
+            rest = at.map_or("", |a| &rest[a..]);
+            continue;
+        }
+        if !closing && is("a") && raw.contains("class=\"anchor\"") {
+            // A heading's "¶" permalink (markdown.rs) is not text.
+            rest = rest.find("</a>").map_or("", |p| &rest[p + 4..]);
+            continue;
+        }
+        let inline = ["a", "em", "strong", "code", "del", "s", "b", "i", "span", "sup", "sub", "mark", "abbr", "small"].iter().any(|n| is(n));
+        if !inline {
+            push_space(&mut out);
+        }
+    }
+    push_decoded(&mut out, rest);
+    while out.ends_with(' ') {
+        out.pop();
+    }
+    out
+}
+
+fn push_space(out: &mut String) {
+    if !out.is_empty() && !out.ends_with(' ') {
+        out.push(' ');
+    }
+}
+
+/// Appends text; line breaks stay (the tokenizer and the excerpt code
+/// split on any white space).
+fn push_text(out: &mut String, s: &str) {
+    out.push_str(s);
+}
+
+fn push_decoded(out: &mut String, s: &str) {
+    let mut rest = s;
+    while let Some(amp) = rest.find('&') {
+        push_text(out, &rest[..amp]);
+        rest = &rest[amp..];
+        let semi = rest[..rest.len().min(12)].find(';');
+        let decoded = semi.and_then(|e| {
+            let ent = &rest[1..e];
+            let c = match ent {
+                "amp" => Some('&'),
+                "lt" => Some('<'),
+                "gt" => Some('>'),
+                "quot" => Some('"'),
+                "apos" => Some('\''),
+                "nbsp" => Some('\u{a0}'),
+                _ => ent
+                    .strip_prefix("#x")
+                    .or_else(|| ent.strip_prefix("#X"))
+                    .and_then(|h| u32::from_str_radix(h, 16).ok())
+                    .or_else(|| ent.strip_prefix('#').and_then(|d| d.parse().ok()))
+                    .and_then(char::from_u32),
+            };
+            c.map(|c| (c, e + 1))
+        });
+        match decoded {
+            Some((c, len)) => {
+                if c == '\u{a0}' {
+                    push_space(out);
+                } else {
+                    out.push(c);
+                }
+                rest = &rest[len..];
+            }
+            None => {
+                out.push('&');
+                rest = &rest[1..];
+            }
+        }
+    }
+    push_text(out, rest);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn plain_text_drops_tags_and_decodes_entities() {
+        let html = "<h2 id=\"x\">Root <em>cause</em> <a class=\"anchor\" href=\"#x\" aria-label=\"Link\">¶</a></h2><p>A &amp; B &lt;3 caf&#233; &#x41;</p><script>evil()</script><pre><code>x=1</code></pre>";
+        assert_eq!(plain_text(html), "Root cause A & B <3 café A x=1");
+        assert_eq!(plain_text("<p>unterminated <b"), "unterminated");
+    }
+}
