@@ -13,6 +13,7 @@ pub mod config;
 pub mod dates;
 pub mod diagnostics;
 pub mod feeds;
+pub mod git;
 pub mod markdown;
 pub mod model;
 pub mod output;

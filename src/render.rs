@@ -184,6 +184,9 @@ struct IncidentView<'a> {
     related: Vec<Value>,
     source_path: &'a str,
     source_url: Option<String>,
+    /// Published, last revised, revisions (git history).
+    #[serde(flatten)]
+    git: crate::git::HistoryView,
 }
 
 #[derive(Serialize)]
@@ -446,6 +449,7 @@ impl<'a> Renderer<'a> {
             related: a.related(n).iter().map(|&m| self.card_values[m].clone()).collect(),
             source_path: &i.source_path,
             source_url: a.config.repo_url.as_ref().map(|r| format!("{r}/blob/HEAD/{}", i.source_path)),
+            git: crate::git::HistoryView::new(&i.history, &a.config),
         };
         let mut ctx = Context::new();
         ctx.insert("incident", &view);
@@ -498,9 +502,12 @@ impl<'a> Renderer<'a> {
             title: &'b str,
             body_html: &'b str,
             toc: &'b [TocEntry],
+            #[serde(flatten)]
+            git: crate::git::HistoryView,
         }
+        let git = crate::git::HistoryView::new(&p.history, &self.archive.config);
         let mut ctx = Context::new();
-        ctx.insert("content", &Content { title: &p.title, body_html: &body.html, toc: &body.toc });
+        ctx.insert("content", &Content { title: &p.title, body_html: &body.html, toc: &body.toc, git });
         self.page("page.html", &format!("{}/index.html", p.id), &p.title, &p.description, "page", ctx)
     }
 }

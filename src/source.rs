@@ -70,3 +70,16 @@ fn is_ignored(name: &std::ffi::OsStr) -> bool {
     let name = name.to_string_lossy();
     name.starts_with('.') || name.starts_with('#') || name.ends_with('~') || name.ends_with(".swp") || name.ends_with(".tmp")
 }
+
+impl Snapshot {
+    /// A snapshot from files read elsewhere (a commit's tree for
+    /// `build --rev`), keeping only what [`Snapshot::from_dir`] would read.
+    pub fn from_files(files: impl IntoIterator<Item = (String, Vec<u8>)>) -> Snapshot {
+        let keep = |path: &str| {
+            let mut parts = path.split('/');
+            let top = parts.next().unwrap_or("");
+            (path == CONFIG_FILE || top == "content" || top == "theme") && !parts.any(|p| is_ignored(std::ffi::OsStr::new(p)))
+        };
+        Snapshot { files: files.into_iter().filter(|(p, _)| keep(p)).map(|(p, b)| (p, Arc::new(b))).collect() }
+    }
+}
