@@ -72,8 +72,52 @@ impl Files {
     }
 }
 
+/// Trees read for the last two diffs. Walking newest first, a commit's
+/// trees are the "old" side of the previous diff: keeping them saves
+/// inflating every changed tree twice.
+struct TreeCache<'r> {
+    objects: &'r gix::OdbHandle,
+    trees: std::cell::RefCell<HashMap<ObjectId, (u64, Vec<u8>)>>,
+    generation: std::cell::Cell<u64>,
+}
+
+impl TreeCache<'_> {
+    /// Starts the next diff, forgetting trees not used by the previous one.
+    fn next_generation(&self) {
+        let g = self.generation.get() + 1;
+        self.generation.set(g);
+        self.trees.borrow_mut().retain(|_, (used, _)| *used + 1 >= g);
+    }
+}
+
+impl gix::objs::Find for TreeCache<'_> {
+    fn try_find<'a>(&self, id: &gix::oid, buffer: &'a mut Vec<u8>) -> gix::Result<Option<gix::objs::Data<'a>>> {
+        let g = self.generation.get();
+        if let Some((used, data)) = self.trees.borrow_mut().get_mut(id) {
+            *used = g;
+            buffer.clear();
+            buffer.extend_from_slice(data);
+            return Ok(Some(gix::objs::Data { kind: gix::object::Kind::Tree, object_hash: id.kind(), data: buffer }));
+        }
+        let found = self.objects.try_find(id, buffer)?;
+        if let Some(d) = &found {
+            if d.kind == gix::object::Kind::Tree {
+                self.trees.borrow_mut().insert(id.to_owned(), (g, d.data.to_vec()));
+            }
+        }
+        Ok(found)
+    }
+}
+
+impl gix::objs::FindHeader for TreeCache<'_> {
+    fn try_header(&self, id: &gix::oid) -> gix::Result<Option<gix::objs::Header>> {
+        self.objects.try_header(id)
+    }
+}
+
 struct Differ<'r> {
     repo: &'r gix::Repository,
+    trees: TreeCache<'r>,
     cache: gix::diff::blob::Platform,
     state: gix::diff::tree::State,
     rewrites: Option<Rewrites>,
@@ -97,15 +141,16 @@ impl Differ<'_> {
 
     fn diff_with(&mut self, old: Option<ObjectId>, new: Option<ObjectId>, rewrites: Option<Rewrites>) -> Result<Vec<Change>, GitError> {
         let kind = self.repo.object_hash();
-        load_tree(self.repo, old, &mut self.old_buf)?;
-        load_tree(self.repo, new, &mut self.new_buf)?;
+        self.trees.next_generation();
+        load_tree(&self.trees, old, &mut self.old_buf)?;
+        load_tree(&self.trees, new, &mut self.new_buf)?;
         let mut out = Vec::new();
         let result = gix::diff::tree_with_rewrites(
             TreeRefIter::from_bytes(&self.old_buf, kind),
             TreeRefIter::from_bytes(&self.new_buf, kind),
             &mut self.cache,
             &mut self.state,
-            &self.repo.objects,
+            &self.trees,
             |change| {
                 if let Some(c) = convert(change) {
                     out.push(c);
@@ -135,11 +180,11 @@ fn convert(change: ChangeRef<'_>) -> Option<Change> {
     }
 }
 
-fn load_tree(repo: &gix::Repository, id: Option<ObjectId>, buf: &mut Vec<u8>) -> Result<(), GitError> {
+fn load_tree(trees: &TreeCache<'_>, id: Option<ObjectId>, buf: &mut Vec<u8>) -> Result<(), GitError> {
     buf.clear();
     if let Some(id) = id {
         use gix::prelude::FindExt;
-        repo.objects.find_tree_iter(&id, buf).map_err(|e| read_error(&format!("reading tree {id}"), e))?;
+        trees.find_tree_iter(&id, buf).map_err(|e| read_error(&format!("reading tree {id}"), e))?;
     }
     Ok(())
 }
@@ -179,90 +224,56 @@ fn is_partial(repo: &gix::Repository) -> bool {
         .any(|name| config.boolean(format!("remote.{name}.promisor").as_str()).unwrap_or(false))
 }
 
+/// A commit whose `content/` tree differs from every parent's.
+struct Step {
+    id: ObjectId,
+    own: Option<ObjectId>,
+    /// Content trees of the parents present (none: a root commit, or the
+    /// boundary of a shallow clone).
+    parents: Vec<Option<ObjectId>>,
+}
+
+/// What one step changed, and the commit's details when it changed files.
+type StepResult = Result<(Vec<Change>, Option<Revision>), GitError>;
+
 pub(super) fn walk(repo: Repo, tip: ObjectId) -> Result<History, GitError> {
-    let Repo { mut repo, prefix } = repo;
-    repo.object_cache_size_if_unset(32 * 1024 * 1024);
+    let Repo { repo, prefix } = repo;
     let shallow = repo.is_shallow().unwrap_or(false);
     let partial = is_partial(&repo);
-    let mailmap = repo.open_mailmap();
     let content_path = {
         let mut p = prefix;
         p.push("content".to_string());
         p
     };
+    let (steps, commits) = content_steps(&repo, tip, &content_path, shallow)?;
+    let content_commits = steps.len();
 
-    let cache = repo.diff_resource_cache_for_tree_diff().map_err(|e| read_error("preparing diffs", e))?;
-    let mut differ = Differ {
-        repo: &repo,
-        cache,
-        state: Default::default(),
-        rewrites: Some(Rewrites { percentage: if partial { None } else { Some(0.5) }, ..Rewrites::default() }),
-        old_buf: Vec::new(),
-        new_buf: Vec::new(),
-    };
+    // Diffing is most of the work and each step stands alone: split the
+    // steps into one contiguous run per thread (neighbouring commits share
+    // trees, which the per-thread caches exploit).
+    let sync = repo.clone().into_sync();
+    let threads = rayon::current_num_threads().clamp(1, 8);
+    let chunk = steps.len().div_ceil(threads).max(1);
+    let results: Vec<StepResult> = std::thread::scope(|scope| {
+        let handles: Vec<_> = steps
+            .chunks(chunk)
+            .map(|run| {
+                let sync = &sync;
+                scope.spawn(move || diff_steps(sync.to_thread_local(), run, partial))
+            })
+            .collect();
+        handles
+            .into_iter()
+            .flat_map(|h| h.join().unwrap_or_else(|_| vec![Err(GitError::Read("git: a history thread panicked".into()))]))
+            .collect()
+    });
 
-    let walk = repo
-        .rev_walk([tip])
-        .sorting(Sorting::ByCommitTime(CommitTimeOrder::NewestFirst))
-        .all()
-        .map_err(|e| read_error("walking the history", e))?;
-
-    // Commit → its content/ tree, for commits seen as parents but not yet visited.
-    let mut content_trees: HashMap<ObjectId, Option<ObjectId>> = HashMap::new();
-    let mut buf = Vec::new();
     let mut revisions: Vec<Arc<Revision>> = Vec::new();
     let mut files = Files::default();
-    let (mut commits, mut content_commits) = (0, 0);
-
-    for info in walk {
-        let info = info.map_err(|e| read_error("walking the history", e))?;
-        commits += 1;
-        let own = match content_trees.remove(&info.id) {
-            Some(t) => t,
-            None => subtree(&repo, info.id, &content_path, &mut buf)?,
-        };
-        let mut parents: Vec<Option<ObjectId>> = Vec::with_capacity(info.parent_ids.len());
-        for p in info.parent_ids.iter() {
-            if let Some(t) = content_trees.get(p) {
-                parents.push(*t);
-                continue;
-            }
-            match subtree(&repo, *p, &content_path, &mut buf) {
-                Ok(t) => {
-                    content_trees.insert(*p, t);
-                    parents.push(t);
-                }
-                // Beyond a shallow clone's boundary: the commit acts as a root.
-                Err(_) if shallow => {}
-                Err(e) => return Err(e),
-            }
-        }
-        if parents.contains(&own) || (parents.is_empty() && own.is_none()) {
-            continue;
-        }
-        content_commits += 1;
-
-        let changes = match parents.as_slice() {
-            [] => differ.diff(None, own)?,
-            [p] => differ.diff(*p, own)?,
-            [first, rest @ ..] => {
-                // A merge changed a file only if the file differs from
-                // every parent (as `git log -- file` sees it).
-                let mut changes = differ.diff(*first, own)?;
-                for p in rest {
-                    let other: std::collections::HashSet<String> =
-                        differ.diff(*p, own)?.iter().map(|c| c.path().to_string()).collect();
-                    changes.retain(|c| other.contains(c.path()));
-                }
-                changes
-            }
-        };
-        if changes.is_empty() {
-            continue;
-        }
-
+    for result in results {
+        let (changes, revision) = result?;
+        let Some(revision) = revision else { continue };
         let rev = revisions.len();
-        let mut used = false;
         let mut touched: Vec<usize> = Vec::new();
         for change in changes {
             match change {
@@ -285,6 +296,7 @@ pub(super) fn walk(repo: Repo, tip: ObjectId) -> Result<History, GitError> {
                 }
             }
         }
+        let mut used = false;
         for k in touched {
             let acc = &mut files.accs[k];
             if acc.revisions.last() != Some(&rev) {
@@ -293,9 +305,10 @@ pub(super) fn walk(repo: Repo, tip: ObjectId) -> Result<History, GitError> {
             }
         }
         if used {
-            revisions.push(Arc::new(revision(&repo, &mailmap, info.id)?));
+            revisions.push(Arc::new(revision));
         }
     }
+    abbreviate(&mut revisions);
 
     let files = files
         .current
@@ -315,6 +328,170 @@ pub(super) fn walk(repo: Repo, tip: ObjectId) -> Result<History, GitError> {
     Ok(History { tip: tip.to_string(), files, shallow, partial, commits, content_commits })
 }
 
+/// Walks the commits newest first and keeps those whose `content/` tree
+/// differs from every parent's. Returns them and the number of commits walked.
+fn content_steps(repo: &gix::Repository, tip: ObjectId, content_path: &[String], shallow: bool) -> Result<(Vec<Step>, usize), GitError> {
+    let walk = repo
+        .rev_walk([tip])
+        .sorting(Sorting::ByCommitTime(CommitTimeOrder::NewestFirst))
+        .all()
+        .map_err(|e| read_error("walking the history", e))?;
+    // Commit → its content/ tree, for commits seen as parents but not yet visited.
+    let mut content_trees: HashMap<ObjectId, Option<ObjectId>> = HashMap::new();
+    let mut buf = Vec::new();
+    let mut steps = Vec::new();
+    let mut commits = 0;
+    for info in walk {
+        let info = info.map_err(|e| read_error("walking the history", e))?;
+        commits += 1;
+        let own = match content_trees.remove(&info.id) {
+            Some(t) => t,
+            None => subtree(repo, info.id, content_path, &mut buf)?,
+        };
+        let mut parents: Vec<Option<ObjectId>> = Vec::with_capacity(info.parent_ids.len());
+        for p in info.parent_ids.iter() {
+            if let Some(t) = content_trees.get(p) {
+                parents.push(*t);
+                continue;
+            }
+            match subtree(repo, *p, content_path, &mut buf) {
+                Ok(t) => {
+                    content_trees.insert(*p, t);
+                    parents.push(t);
+                }
+                // Beyond a shallow clone's boundary: the commit acts as a root.
+                Err(_) if shallow => {}
+                Err(e) => return Err(e),
+            }
+        }
+        if parents.contains(&own) || (parents.is_empty() && own.is_none()) {
+            continue;
+        }
+        steps.push(Step { id: info.id, own, parents });
+    }
+    Ok((steps, commits))
+}
+
+/// The changes of a run of steps, with one diff resource cache and one
+/// tree cache for the whole run.
+fn diff_steps(mut repo: gix::Repository, steps: &[Step], partial: bool) -> Vec<StepResult> {
+    repo.object_cache_size(None);
+    let mailmap = repo.open_mailmap();
+    let cache = match repo.diff_resource_cache_for_tree_diff() {
+        Ok(c) => c,
+        Err(e) => return vec![Err(read_error("preparing diffs", e))],
+    };
+    let mut differ = Differ {
+        repo: &repo,
+        trees: TreeCache { objects: &repo.objects, trees: Default::default(), generation: Default::default() },
+        cache,
+        state: Default::default(),
+        rewrites: Some(Rewrites { percentage: if partial { None } else { Some(0.5) }, ..Rewrites::default() }),
+        old_buf: Vec::new(),
+        new_buf: Vec::new(),
+    };
+    let reverse = deltas_point_back(&repo, steps);
+    let order: Vec<&Step> = if reverse { steps.iter().rev().collect() } else { steps.iter().collect() };
+    let mut out: Vec<StepResult> = order
+        .into_iter()
+        .map(|step| {
+            let changes = match step.parents.as_slice() {
+                [] => differ.diff(None, step.own)?,
+                [p] => differ.diff(*p, step.own)?,
+                [first, rest @ ..] => {
+                    // A merge changed a file only if the file differs from
+                    // every parent (as `git log -- file` sees it).
+                    let mut changes = differ.diff(*first, step.own)?;
+                    for p in rest {
+                        let other: std::collections::HashSet<String> =
+                            differ.diff(*p, step.own)?.iter().map(|c| c.path().to_string()).collect();
+                        changes.retain(|c| other.contains(c.path()));
+                    }
+                    changes
+                }
+            };
+            let revision = if changes.is_empty() { None } else { Some(revision(&repo, &mailmap, step.id)?) };
+            Ok((changes, revision))
+        })
+        .collect();
+    if reverse {
+        out.reverse();
+    }
+    out
+}
+
+/// Whether newer trees are stored as deltas of older ones (as `git
+/// fast-import` and received pushes leave them; `git gc` usually does the
+/// opposite). gix's pack cache keeps only the objects asked for, so reading
+/// a delta chain against its direction inflates the whole chain on every
+/// read: read the trees oldest first then. Decided from the delta depths
+/// of the trees two neighbouring commits changed, sampled along the history.
+fn deltas_point_back(repo: &gix::Repository, steps: &[Step]) -> bool {
+    let depth = |id: ObjectId| match repo.try_find_header(id) {
+        Ok(Some(gix::odb::find::Header::Packed(o))) => Some(o.num_deltas),
+        _ => None,
+    };
+    let (mut newer_deeper, mut older_deeper) = (0, 0);
+    let stride = (steps.len() / 64).max(1);
+    for i in (0..steps.len().saturating_sub(1)).step_by(stride) {
+        let (Some(newer), Some(older)) = (steps[i].own, steps[i + 1].own) else { continue };
+        for (n, o) in changed_path(repo, newer, older) {
+            match (depth(n), depth(o)) {
+                (Some(n), Some(o)) if n == o + 1 => newer_deeper += 1,
+                (Some(n), Some(o)) if o == n + 1 => older_deeper += 1,
+                _ => {}
+            }
+        }
+    }
+    newer_deeper > older_deeper
+}
+
+/// The pairs of differing trees from `a` and `b` down along the first
+/// sub-folder that changed.
+fn changed_path(repo: &gix::Repository, mut a: ObjectId, mut b: ObjectId) -> Vec<(ObjectId, ObjectId)> {
+    use gix::prelude::FindExt;
+    let mut pairs = vec![(a, b)];
+    let (mut buf_a, mut buf_b) = (Vec::new(), Vec::new());
+    for _ in 0..8 {
+        let (Ok(ta), Ok(tb)) = (repo.objects.find_tree_iter(&a, &mut buf_a), repo.objects.find_tree_iter(&b, &mut buf_b)) else {
+            break;
+        };
+        let subtrees = |t: gix::objs::TreeRefIter<'_>| -> Vec<(Vec<u8>, ObjectId)> {
+            t.filter_map(Result::ok).filter(|e| e.mode.is_tree()).map(|e| (e.filename.to_vec(), e.oid.to_owned())).collect()
+        };
+        let (sa, sb) = (subtrees(ta), subtrees(tb));
+        let Some((na, nb)) = sa.iter().find_map(|(name, ia)| sb.iter().find(|(n, ib)| n == name && ib != ia).map(|(_, ib)| (*ia, *ib)))
+        else {
+            break;
+        };
+        pairs.push((na, nb));
+        (a, b) = (na, nb);
+    }
+    pairs
+}
+
+/// Short ids: 7 characters, more where two of the listed commits would
+/// otherwise share one.
+fn abbreviate(revisions: &mut [Arc<Revision>]) {
+    let mut ids: Vec<&str> = revisions.iter().map(|r| r.id.as_str()).collect();
+    ids.sort_unstable();
+    let mut len: HashMap<String, usize> = HashMap::new();
+    for pair in ids.windows(2) {
+        let common = pair[0].bytes().zip(pair[1].bytes()).take_while(|(a, b)| a == b).count();
+        for id in pair {
+            let l = len.entry(id.to_string()).or_insert(7);
+            *l = (*l).max(common + 1);
+        }
+    }
+    for r in revisions.iter_mut() {
+        if let Some(&l) = len.get(&r.id) {
+            if l > r.short_id.len() {
+                Arc::make_mut(r).short_id = r.id[..l.min(r.id.len())].to_string();
+            }
+        }
+    }
+}
+
 fn revision(repo: &gix::Repository, mailmap: &gix::mailmap::Snapshot, id: ObjectId) -> Result<Revision, GitError> {
     let commit = repo.find_commit(id).map_err(|e| read_error(&format!("reading commit {id}"), e))?;
     let author = commit.author().map_err(|e| read_error(&format!("reading commit {id}"), e))?;
@@ -325,10 +502,9 @@ fn revision(repo: &gix::Repository, mailmap: &gix::mailmap::Snapshot, id: Object
     };
     let message = commit.message_raw_sloppy();
     let subject = message.to_string().lines().find(|l| !l.trim().is_empty()).unwrap_or("").trim().to_string();
-    let short = commit.id().shorten_or_id().to_string();
     Ok(Revision {
         id: id.to_string(),
-        short_id: if short.len() < 7 { id.to_hex_with_len(7).to_string() } else { short },
+        short_id: id.to_hex_with_len(7).to_string(),
         date: Timestamp::from_second(seconds).unwrap_or(Timestamp::UNIX_EPOCH),
         subject,
         author: name,
