@@ -14,8 +14,6 @@ use gix::diff::tree::recorder::Location;
 use gix::diff::tree_with_rewrites::{ChangeRef, Options};
 use gix::diff::Rewrites;
 use gix::objs::TreeRefIter;
-use gix::revision::walk::Sorting;
-use gix::traverse::commit::simple::CommitTimeOrder;
 use gix::ObjectId;
 use jiff::Timestamp;
 
@@ -189,12 +187,11 @@ fn load_tree(trees: &TreeCache<'_>, id: Option<ObjectId>, buf: &mut Vec<u8>) -> 
     Ok(())
 }
 
-/// The id of the tree at `path` (e.g. `["content"]`) in a commit; `None`
-/// when the commit has no such folder.
-fn subtree(repo: &gix::Repository, commit: ObjectId, path: &[String], buf: &mut Vec<u8>) -> Result<Option<ObjectId>, GitError> {
+/// The id of the tree at `path` (e.g. `["content"]`) under the tree
+/// `root`; `None` when there is no such folder.
+fn subtree_of_tree(repo: &gix::Repository, root: ObjectId, path: &[String], buf: &mut Vec<u8>) -> Result<Option<ObjectId>, GitError> {
     use gix::prelude::FindExt;
-    let mut commit_iter = repo.objects.find_commit_iter(&commit, buf).map_err(|e| read_error(&format!("reading commit {commit}"), e))?;
-    let mut id = commit_iter.tree_id().map_err(|e| read_error(&format!("reading commit {commit}"), e))?;
+    let mut id = root;
     for name in path {
         let tree = repo.objects.find_tree_iter(&id, buf).map_err(|e| read_error(&format!("reading tree {id}"), e))?;
         let mut found = None;
@@ -211,6 +208,49 @@ fn subtree(repo: &gix::Repository, commit: ObjectId, path: &[String], buf: &mut 
         }
     }
     Ok(Some(id))
+}
+
+/// A commit as the walk needs it.
+struct CommitNode {
+    tree: ObjectId,
+    parents: Vec<ObjectId>,
+}
+
+/// Every commit reachable from `tip`, newest first by committer date
+/// (parents always after their children), each read once.
+fn walk_commits(repo: &gix::Repository, tip: ObjectId, shallow: bool) -> Result<Vec<(ObjectId, CommitNode)>, GitError> {
+    use gix::prelude::FindExt;
+    let mut buf = Vec::new();
+    let mut read = |id: ObjectId| -> Result<(i64, CommitNode), GitError> {
+        let data = repo.objects.find_commit(&id, &mut buf).map_err(|e| read_error(&format!("reading commit {id}"), e))?;
+        let time = data.committer().map(|c| c.seconds()).unwrap_or(0);
+        Ok((time, CommitNode { tree: data.tree(), parents: data.parents().collect() }))
+    };
+    let mut pending: std::collections::BinaryHeap<(i64, ObjectId)> = std::collections::BinaryHeap::new();
+    let mut found: HashMap<ObjectId, CommitNode> = HashMap::new();
+    let (time, node) = read(tip)?;
+    found.insert(tip, node);
+    pending.push((time, tip));
+    let mut order: Vec<ObjectId> = Vec::new();
+    while let Some((_, id)) = pending.pop() {
+        order.push(id);
+        let parents = found[&id].parents.clone();
+        for p in parents {
+            if found.contains_key(&p) {
+                continue;
+            }
+            match read(p) {
+                Ok((time, node)) => {
+                    found.insert(p, node);
+                    pending.push((time, p));
+                }
+                // Beyond a shallow clone's boundary.
+                Err(_) if shallow => {}
+                Err(e) => return Err(e),
+            }
+        }
+    }
+    Ok(order.into_iter().filter_map(|id| found.remove(&id).map(|n| (id, n))).collect())
 }
 
 /// Partial clones mark their promisor remote in the configuration.
@@ -252,8 +292,7 @@ pub(super) fn walk(repo: Repo, tip: ObjectId) -> Result<History, GitError> {
     // steps into one contiguous run per thread (neighbouring commits share
     // trees, which the per-thread caches exploit).
     let sync = repo.clone().into_sync();
-    let threads = rayon::current_num_threads().clamp(1, 8);
-    let chunk = steps.len().div_ceil(threads).max(1);
+    let chunk = steps.len().div_ceil(threads()).max(1);
     let results: Vec<StepResult> = std::thread::scope(|scope| {
         let handles: Vec<_> = steps
             .chunks(chunk)
@@ -331,45 +370,50 @@ pub(super) fn walk(repo: Repo, tip: ObjectId) -> Result<History, GitError> {
 /// Walks the commits newest first and keeps those whose `content/` tree
 /// differs from every parent's. Returns them and the number of commits walked.
 fn content_steps(repo: &gix::Repository, tip: ObjectId, content_path: &[String], shallow: bool) -> Result<(Vec<Step>, usize), GitError> {
-    let walk = repo
-        .rev_walk([tip])
-        .sorting(Sorting::ByCommitTime(CommitTimeOrder::NewestFirst))
-        .all()
-        .map_err(|e| read_error("walking the history", e))?;
-    // Commit → its content/ tree, for commits seen as parents but not yet visited.
-    let mut content_trees: HashMap<ObjectId, Option<ObjectId>> = HashMap::new();
-    let mut buf = Vec::new();
+    let commits = walk_commits(repo, tip, shallow)?;
+
+    // Each commit's content/ tree, looked up in parallel runs.
+    let sync = repo.clone().into_sync();
+    let chunk = commits.len().div_ceil(threads()).max(1);
+    let trees: Vec<Result<Option<ObjectId>, GitError>> = std::thread::scope(|scope| {
+        let handles: Vec<_> = commits
+            .chunks(chunk)
+            .map(|run| {
+                let sync = &sync;
+                scope.spawn(move || {
+                    let repo = sync.to_thread_local();
+                    let mut buf = Vec::new();
+                    run.iter().map(|(_, c)| subtree_of_tree(&repo, c.tree, content_path, &mut buf)).collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .flat_map(|h| h.join().unwrap_or_else(|_| vec![Err(GitError::Read("git: a history thread panicked".into()))]))
+            .collect()
+    });
+    let mut content_tree: HashMap<ObjectId, Option<ObjectId>> = HashMap::with_capacity(commits.len());
+    for ((id, _), tree) in commits.iter().zip(trees) {
+        content_tree.insert(*id, tree?);
+    }
+
     let mut steps = Vec::new();
-    let mut commits = 0;
-    for info in walk {
-        let info = info.map_err(|e| read_error("walking the history", e))?;
-        commits += 1;
-        let own = match content_trees.remove(&info.id) {
-            Some(t) => t,
-            None => subtree(repo, info.id, content_path, &mut buf)?,
-        };
-        let mut parents: Vec<Option<ObjectId>> = Vec::with_capacity(info.parent_ids.len());
-        for p in info.parent_ids.iter() {
-            if let Some(t) = content_trees.get(p) {
-                parents.push(*t);
-                continue;
-            }
-            match subtree(repo, *p, content_path, &mut buf) {
-                Ok(t) => {
-                    content_trees.insert(*p, t);
-                    parents.push(t);
-                }
-                // Beyond a shallow clone's boundary: the commit acts as a root.
-                Err(_) if shallow => {}
-                Err(e) => return Err(e),
-            }
-        }
+    for (id, commit) in &commits {
+        let own = content_tree[id];
+        // Parents beyond a shallow clone's boundary were not walked: the
+        // commit then acts as a root.
+        let parents: Vec<Option<ObjectId>> = commit.parents.iter().filter_map(|p| content_tree.get(p).copied()).collect();
         if parents.contains(&own) || (parents.is_empty() && own.is_none()) {
             continue;
         }
-        steps.push(Step { id: info.id, own, parents });
+        steps.push(Step { id: *id, own, parents });
     }
-    Ok((steps, commits))
+    Ok((steps, commits.len()))
+}
+
+/// Threads for the parallel parts of the walk.
+fn threads() -> usize {
+    rayon::current_num_threads().clamp(1, 8)
 }
 
 /// The changes of a run of steps, with one diff resource cache and one
