@@ -12,6 +12,7 @@ use std::sync::Arc;
 
 use gix::diff::tree::recorder::Location;
 use gix::diff::tree_with_rewrites::{ChangeRef, Options};
+use gix::bstr::ByteSlice;
 use gix::diff::Rewrites;
 use gix::objs::TreeRefIter;
 use gix::ObjectId;
@@ -214,17 +215,20 @@ fn subtree_of_tree(repo: &gix::Repository, root: ObjectId, path: &[String], buf:
 struct CommitNode {
     tree: ObjectId,
     parents: Vec<ObjectId>,
+    revision: Revision,
 }
 
 /// Every commit reachable from `tip`, newest first by committer date
 /// (parents always after their children), each read once.
 fn walk_commits(repo: &gix::Repository, tip: ObjectId, shallow: bool) -> Result<Vec<(ObjectId, CommitNode)>, GitError> {
     use gix::prelude::FindExt;
+    let mailmap = repo.open_mailmap();
     let mut buf = Vec::new();
     let mut read = |id: ObjectId| -> Result<(i64, CommitNode), GitError> {
         let data = repo.objects.find_commit(&id, &mut buf).map_err(|e| read_error(&format!("reading commit {id}"), e))?;
         let time = data.committer().map(|c| c.seconds()).unwrap_or(0);
-        Ok((time, CommitNode { tree: data.tree(), parents: data.parents().collect() }))
+        let revision = revision(&mailmap, id, &data)?;
+        Ok((time, CommitNode { tree: data.tree(), parents: data.parents().collect(), revision }))
     };
     let mut pending: std::collections::BinaryHeap<(i64, ObjectId)> = std::collections::BinaryHeap::new();
     let mut found: HashMap<ObjectId, CommitNode> = HashMap::new();
@@ -266,7 +270,7 @@ fn is_partial(repo: &gix::Repository) -> bool {
 
 /// A commit whose `content/` tree differs from every parent's.
 struct Step {
-    id: ObjectId,
+    revision: Revision,
     own: Option<ObjectId>,
     /// Content trees of the parents present (none: a root commit, or the
     /// boundary of a shallow clone).
@@ -406,7 +410,7 @@ fn content_steps(repo: &gix::Repository, tip: ObjectId, content_path: &[String],
         if parents.contains(&own) || (parents.is_empty() && own.is_none()) {
             continue;
         }
-        steps.push(Step { id: *id, own, parents });
+        steps.push(Step { revision: commit.revision.clone(), own, parents });
     }
     Ok((steps, commits.len()))
 }
@@ -420,7 +424,6 @@ fn threads() -> usize {
 /// tree cache for the whole run.
 fn diff_steps(mut repo: gix::Repository, steps: &[Step], partial: bool) -> Vec<StepResult> {
     repo.object_cache_size(None);
-    let mailmap = repo.open_mailmap();
     let cache = match repo.diff_resource_cache_for_tree_diff() {
         Ok(c) => c,
         Err(e) => return vec![Err(read_error("preparing diffs", e))],
@@ -454,7 +457,7 @@ fn diff_steps(mut repo: gix::Repository, steps: &[Step], partial: bool) -> Vec<S
                     changes
                 }
             };
-            let revision = if changes.is_empty() { None } else { Some(revision(&repo, &mailmap, step.id)?) };
+            let revision = if changes.is_empty() { None } else { Some(step.revision.clone()) };
             Ok((changes, revision))
         })
         .collect();
@@ -536,16 +539,14 @@ fn abbreviate(revisions: &mut [Arc<Revision>]) {
     }
 }
 
-fn revision(repo: &gix::Repository, mailmap: &gix::mailmap::Snapshot, id: ObjectId) -> Result<Revision, GitError> {
-    let commit = repo.find_commit(id).map_err(|e| read_error(&format!("reading commit {id}"), e))?;
+fn revision(mailmap: &gix::mailmap::Snapshot, id: ObjectId, commit: &gix::objs::CommitRef<'_>) -> Result<Revision, GitError> {
     let author = commit.author().map_err(|e| read_error(&format!("reading commit {id}"), e))?;
     let seconds = author.seconds();
     let name = match mailmap.try_resolve(author) {
         Some(sig) => sig.name.to_string(),
         None => author.trim().name.to_string(),
     };
-    let message = commit.message_raw_sloppy();
-    let subject = message.to_string().lines().find(|l| !l.trim().is_empty()).unwrap_or("").trim().to_string();
+    let subject = commit.message.lines().find(|l| !l.trim().is_empty()).map(|l| l.trim().to_str_lossy().into_owned()).unwrap_or_default();
     Ok(Revision {
         id: id.to_string(),
         short_id: id.to_hex_with_len(7).to_string(),
