@@ -60,7 +60,11 @@ const BODY: &str = "## What happened\n\nThe primary database ran out of connecti
 /// - c8 2021-05-01 Alice: rename cache-miss.md → cache-misses.md with an edit (similar)
 fn make_repo(dir: &Path) {
     git(dir, "2021-03-01 10:00:00 +0000", &["init", "-q", "-b", "main"]);
-    write(dir, "rca-site.toml", "title = \"Archive v1\"\nbase_url = \"https://example.org\"\nrepo_url = \"https://git.example.org/acme/incidents\"\n");
+    write(
+        dir,
+        "rca-site.toml",
+        "title = \"Archive v1\"\nbase_url = \"https://example.org\"\nrepo_url = \"https://git.example.org/acme/incidents\"\n",
+    );
     write(dir, "content/incidents/2021/db-outage.md", &incident("Database outage", "2021-02-10", BODY));
     write(dir, "content/incidents/2021/cache-miss.md", &incident("Cache miss storm", "2021-02-20", BODY));
     write(dir, "content/pages/about.md", "---\ntitle: About\n---\nAbout this archive.\n");
@@ -73,15 +77,27 @@ fn make_repo(dir: &Path) {
     git(dir, "2021-03-05 12:00:00 +0000", &["tag", "v1"]);
 
     git(dir, "2021-04-01 09:00:00 +0000", &["mv", "content/incidents/2021/db-outage.md", "content/incidents/2021/database-outage.md"]);
-    write(dir, "rca-site.toml", "title = \"Archive v2\"\nbase_url = \"https://example.org\"\nrepo_url = \"https://git.example.org/acme/incidents\"\n");
+    write(
+        dir,
+        "rca-site.toml",
+        "title = \"Archive v2\"\nbase_url = \"https://example.org\"\nrepo_url = \"https://git.example.org/acme/incidents\"\n",
+    );
     git(dir, "2021-04-01 09:00:00 +0000", &["rm", "-q", "theme/static/marker-v1.txt"]);
     git(dir, "2021-04-01 09:00:00 +0000", &["commit", "-q", "-am", "Rename db-outage to database-outage"]);
 
-    write(dir, "content/incidents/2021/database-outage.md", &incident("Database outage", "2021-02-10", &format!("{BODY}\nFixed a typo.\n\nAdded lessons.\n")));
+    write(
+        dir,
+        "content/incidents/2021/database-outage.md",
+        &incident("Database outage", "2021-02-10", &format!("{BODY}\nFixed a typo.\n\nAdded lessons.\n")),
+    );
     git(dir, "2021-04-03 09:00:00 +0000", &["commit", "-q", "-am", "Add lessons to database outage"]);
 
     git(dir, "2021-04-10 09:00:00 +0000", &["checkout", "-q", "-b", "side"]);
-    write(dir, "content/incidents/2021/cache-miss.md", &incident("Cache miss storm", "2021-02-20", &format!("{BODY}\nSide branch timeline.\n")));
+    write(
+        dir,
+        "content/incidents/2021/cache-miss.md",
+        &incident("Cache miss storm", "2021-02-20", &format!("{BODY}\nSide branch timeline.\n")),
+    );
     git_as(dir, "2021-04-10 09:00:00 +0000", BOB, &["commit", "-q", "-am", "Add timeline to cache miss"]);
     git(dir, "2021-04-12 09:00:00 +0000", &["checkout", "-q", "main"]);
     write(dir, "content/incidents/2021/new-one.md", &incident("New one", "2021-04-11", BODY));
@@ -90,7 +106,11 @@ fn make_repo(dir: &Path) {
     git(dir, "2021-04-15 09:00:00 +0000", &["merge", "-q", "--no-ff", "side", "-m", "Merge branch side"]);
 
     git(dir, "2021-05-01 09:00:00 +0000", &["mv", "content/incidents/2021/cache-miss.md", "content/incidents/2021/cache-misses.md"]);
-    write(dir, "content/incidents/2021/cache-misses.md", &incident("Cache miss storm", "2021-02-20", &format!("{BODY}\nSide branch timeline.\n\nRenamed.\n")));
+    write(
+        dir,
+        "content/incidents/2021/cache-misses.md",
+        &incident("Cache miss storm", "2021-02-20", &format!("{BODY}\nSide branch timeline.\n\nRenamed.\n")),
+    );
     git(dir, "2021-05-01 09:00:00 +0000", &["commit", "-q", "-am", "Rename cache-miss to cache-misses"]);
 }
 
@@ -205,10 +225,18 @@ fn a_rename_never_shadows_a_page_or_reveals_a_left_out_incident() {
     // A new incident takes the old id: it wins, no redirect.
     write(&root, "content/incidents/2021/db-outage.md", &incident("Another db outage", "2021-04-20", BODY));
     // A draft renamed: its old id must not appear anywhere.
-    write(&root, "content/incidents/2021/secret-old-name.md", "---\ntitle: Draft\ndate: 2021-04-20\nstatus: draft\n---\nLEAKCANARY-GIT-DRAFT\n");
+    write(
+        &root,
+        "content/incidents/2021/secret-old-name.md",
+        "---\ntitle: Draft\ndate: 2021-04-20\nstatus: draft\n---\nLEAKCANARY-GIT-DRAFT\n",
+    );
     git(&root, "2021-06-01 09:00:00 +0000", &["add", "-A"]);
     git(&root, "2021-06-01 09:00:00 +0000", &["commit", "-q", "-m", "Add two"]);
-    git(&root, "2021-06-02 09:00:00 +0000", &["mv", "content/incidents/2021/secret-old-name.md", "content/incidents/2021/secret-new-name.md"]);
+    git(
+        &root,
+        "2021-06-02 09:00:00 +0000",
+        &["mv", "content/incidents/2021/secret-old-name.md", "content/incidents/2021/secret-new-name.md"],
+    );
     git(&root, "2021-06-02 09:00:00 +0000", &["commit", "-q", "-m", "Rename the draft"]);
     let b = ok(build_at(tmp, root, &[]));
     let redirects = b.file("_redirects");

@@ -156,9 +156,10 @@ impl Repo {
     pub fn commit_id(&self, rev: Option<&str>) -> Result<Option<gix::ObjectId>, GitError> {
         match rev {
             Some(rev) => {
-                let id = self.repo.rev_parse_single(rev).map_err(|e| {
-                    GitError::BadRev(format!("--rev {rev:?}: no such branch, tag or commit in the repository ({e})"))
-                })?;
+                let id = self
+                    .repo
+                    .rev_parse_single(rev)
+                    .map_err(|e| GitError::BadRev(format!("--rev {rev:?}: no such branch, tag or commit in the repository ({e})")))?;
                 let commit = id
                     .object()
                     .map_err(|e| read_error(rev, e))?

@@ -15,10 +15,7 @@ pub fn snapshot_at(root: &Path, rev: &str) -> Result<Snapshot, GitError> {
     };
     let commit = repo.commit_id(Some(rev))?.ok_or_else(|| GitError::BadRev(format!("--rev {rev:?}: no such commit")))?;
     let r = &repo.repo;
-    let tree = r
-        .find_commit(commit)
-        .and_then(|c| c.tree())
-        .map_err(|e| read_error(&format!("reading the tree of {rev}"), e))?;
+    let tree = r.find_commit(commit).and_then(|c| c.tree()).map_err(|e| read_error(&format!("reading the tree of {rev}"), e))?;
     let mut files: Vec<(String, Vec<u8>)> = Vec::new();
     for top in [crate::config::CONFIG_FILE, "content", "theme"] {
         let path = repo.path_in_repo(top).join("/");

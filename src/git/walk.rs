@@ -10,9 +10,9 @@ use std::collections::HashMap;
 use std::ops::ControlFlow;
 use std::sync::Arc;
 
+use gix::bstr::ByteSlice;
 use gix::diff::tree::recorder::Location;
 use gix::diff::tree_with_rewrites::{ChangeRef, Options};
-use gix::bstr::ByteSlice;
 use gix::diff::Rewrites;
 use gix::objs::TreeRefIter;
 use gix::ObjectId;
@@ -170,11 +170,9 @@ fn convert(change: ChangeRef<'_>) -> Option<Change> {
         ChangeRef::Addition { location, entry_mode, .. } if !entry_mode.is_tree() => Some(Change::Added(s(location))),
         ChangeRef::Deletion { location, entry_mode, .. } if !entry_mode.is_tree() => Some(Change::Deleted(s(location))),
         ChangeRef::Modification { location, entry_mode, .. } if !entry_mode.is_tree() => Some(Change::Modified(s(location))),
-        ChangeRef::Rewrite { source_location, location, entry_mode, copy, .. } if !entry_mode.is_tree() => Some(if copy {
-            Change::Added(s(location))
-        } else {
-            Change::Renamed { from: s(source_location), to: s(location) }
-        }),
+        ChangeRef::Rewrite { source_location, location, entry_mode, copy, .. } if !entry_mode.is_tree() => {
+            Some(if copy { Change::Added(s(location)) } else { Change::Renamed { from: s(source_location), to: s(location) } })
+        }
         _ => None,
     }
 }
@@ -263,9 +261,7 @@ fn is_partial(repo: &gix::Repository) -> bool {
     if config.string("extensions.partialClone").is_some() {
         return true;
     }
-    repo.remote_names()
-        .iter()
-        .any(|name| config.boolean(format!("remote.{name}.promisor").as_str()).unwrap_or(false))
+    repo.remote_names().iter().any(|name| config.boolean(format!("remote.{name}.promisor").as_str()).unwrap_or(false))
 }
 
 /// A commit whose `content/` tree differs from every parent's.
@@ -292,24 +288,8 @@ pub(super) fn walk(repo: Repo, tip: ObjectId) -> Result<History, GitError> {
     let (steps, commits) = content_steps(&repo, tip, &content_path, shallow)?;
     let content_commits = steps.len();
 
-    // Diffing is most of the work and each step stands alone: split the
-    // steps into one contiguous run per thread (neighbouring commits share
-    // trees, which the per-thread caches exploit).
-    let sync = repo.clone().into_sync();
-    let chunk = steps.len().div_ceil(threads()).max(1);
-    let results: Vec<StepResult> = std::thread::scope(|scope| {
-        let handles: Vec<_> = steps
-            .chunks(chunk)
-            .map(|run| {
-                let sync = &sync;
-                scope.spawn(move || diff_steps(sync.to_thread_local(), run, partial))
-            })
-            .collect();
-        handles
-            .into_iter()
-            .flat_map(|h| h.join().unwrap_or_else(|_| vec![Err(GitError::Read("git: a history thread panicked".into()))]))
-            .collect()
-    });
+    // Diffing is most of the work and each step stands alone.
+    let results: Vec<StepResult> = in_runs(&repo, &steps, |repo, run| diff_steps(repo, run, partial));
 
     let mut revisions: Vec<Arc<Revision>> = Vec::new();
     let mut files = Files::default();
@@ -359,12 +339,8 @@ pub(super) fn walk(repo: Repo, tip: ObjectId) -> Result<History, GitError> {
         .zip(files.accs)
         .filter_map(|(path, acc)| {
             let revs: Vec<Arc<Revision>> = acc.revisions.iter().map(|&r| revisions[r].clone()).collect();
-            let history = FileHistory {
-                created: revs.last()?.date,
-                updated: revs.first()?.date,
-                revisions: revs,
-                former_paths: acc.former_paths,
-            };
+            let history =
+                FileHistory { created: revs.last()?.date, updated: revs.first()?.date, revisions: revs, former_paths: acc.former_paths };
             Some((format!("content/{path}"), Arc::new(history)))
         })
         .collect();
@@ -377,24 +353,9 @@ fn content_steps(repo: &gix::Repository, tip: ObjectId, content_path: &[String],
     let commits = walk_commits(repo, tip, shallow)?;
 
     // Each commit's content/ tree, looked up in parallel runs.
-    let sync = repo.clone().into_sync();
-    let chunk = commits.len().div_ceil(threads()).max(1);
-    let trees: Vec<Result<Option<ObjectId>, GitError>> = std::thread::scope(|scope| {
-        let handles: Vec<_> = commits
-            .chunks(chunk)
-            .map(|run| {
-                let sync = &sync;
-                scope.spawn(move || {
-                    let repo = sync.to_thread_local();
-                    let mut buf = Vec::new();
-                    run.iter().map(|(_, c)| subtree_of_tree(&repo, c.tree, content_path, &mut buf)).collect::<Vec<_>>()
-                })
-            })
-            .collect();
-        handles
-            .into_iter()
-            .flat_map(|h| h.join().unwrap_or_else(|_| vec![Err(GitError::Read("git: a history thread panicked".into()))]))
-            .collect()
+    let trees: Vec<Result<Option<ObjectId>, GitError>> = in_runs(repo, &commits, |repo, run| {
+        let mut buf = Vec::new();
+        run.iter().map(|(_, c)| subtree_of_tree(&repo, c.tree, content_path, &mut buf)).collect()
     });
     let mut content_tree: HashMap<ObjectId, Option<ObjectId>> = HashMap::with_capacity(commits.len());
     for ((id, _), tree) in commits.iter().zip(trees) {
@@ -415,9 +376,23 @@ fn content_steps(repo: &gix::Repository, tip: ObjectId, content_path: &[String],
     Ok((steps, commits.len()))
 }
 
-/// Threads for the parallel parts of the walk.
-fn threads() -> usize {
-    rayon::current_num_threads().clamp(1, 8)
+/// Runs `f` over `items` split into one contiguous run per thread (runs
+/// keep neighbouring commits, which share trees, together), each thread
+/// with its own handle on the repository; results in the items' order.
+fn in_runs<T: Sync, R: Send>(
+    repo: &gix::Repository,
+    items: &[T],
+    f: impl Fn(gix::Repository, &[T]) -> Vec<Result<R, GitError>> + Sync,
+) -> Vec<Result<R, GitError>> {
+    let sync = repo.clone().into_sync();
+    let chunk = items.len().div_ceil(rayon::current_num_threads().clamp(1, 8)).max(1);
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = items.chunks(chunk).map(|run| scope.spawn(|| f(sync.to_thread_local(), run))).collect();
+        handles
+            .into_iter()
+            .flat_map(|h| h.join().unwrap_or_else(|_| vec![Err(GitError::Read("git: a history thread panicked".into()))]))
+            .collect()
+    })
 }
 
 /// The changes of a run of steps, with one diff resource cache and one
