@@ -8,6 +8,7 @@
 //! repository's refs move. [`snapshot_at`] reads a commit's tree for
 //! `build --rev`.
 
+mod quick;
 mod tree;
 mod view;
 mod walk;

@@ -18,6 +18,7 @@ use gix::objs::TreeRefIter;
 use gix::ObjectId;
 use jiff::Timestamp;
 
+use super::quick;
 use super::{read_error, FileHistory, GitError, History, Repo, Revision};
 
 /// A file-level change inside `content/`, paths relative to `content/`.
@@ -127,6 +128,9 @@ struct Differ<'r> {
 impl Differ<'_> {
     /// Changes from `old` to `new` (`None`: an empty tree).
     fn diff(&mut self, old: Option<ObjectId>, new: Option<ObjectId>) -> Result<Vec<Change>, GitError> {
+        if let Some(changes) = self.quick(old, new) {
+            return Ok(changes);
+        }
         match self.diff_with(old, new, self.rewrites) {
             Ok(changes) => Ok(changes),
             // Similarity needs blob contents; a partial clone may lack
@@ -136,6 +140,22 @@ impl Differ<'_> {
             }
             Err(e) => Err(e),
         }
+    }
+
+    /// The changes when no rename is possible (nothing both added and
+    /// deleted), without gix's full tree diff; `None` otherwise.
+    fn quick(&mut self, old: Option<ObjectId>, new: Option<ObjectId>) -> Option<Vec<Change>> {
+        self.trees.next_generation();
+        load_tree(&self.trees, old, &mut self.old_buf).ok()?;
+        load_tree(&self.trees, new, &mut self.new_buf).ok()?;
+        let mut q = quick::Quick::default();
+        quick::diff(&self.trees, &self.old_buf, &self.new_buf, "", self.repo.object_hash().len_in_bytes(), &mut q)?;
+        if !q.added.is_empty() && !q.deleted.is_empty() && self.rewrites.is_some() {
+            return None;
+        }
+        let added = q.added.into_iter().map(Change::Added);
+        let deleted = q.deleted.into_iter().map(Change::Deleted);
+        Some(q.modified.into_iter().map(Change::Modified).chain(added).chain(deleted).collect())
     }
 
     fn diff_with(&mut self, old: Option<ObjectId>, new: Option<ObjectId>, rewrites: Option<Rewrites>) -> Result<Vec<Change>, GitError> {
