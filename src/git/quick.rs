@@ -39,25 +39,27 @@ fn memchr(byte: u8, haystack: &[u8]) -> Option<usize> {
     haystack.find_byte(byte)
 }
 
-/// Length of the common start of `a` and `b`, compared in blocks.
+/// Length of the common start of `a` and `b`, compared in shrinking blocks.
 fn common_prefix(a: &[u8], b: &[u8]) -> usize {
-    const BLOCK: usize = 64;
     let n = a.len().min(b.len());
     let mut i = 0;
-    while i + BLOCK <= n && a[i..i + BLOCK] == b[i..i + BLOCK] {
-        i += BLOCK;
+    for block in [4096, 256, 16] {
+        while i + block <= n && a[i..i + block] == b[i..i + block] {
+            i += block;
+        }
     }
     i + a[i..n].iter().zip(&b[i..n]).take_while(|(x, y)| x == y).count()
 }
 
-/// Length of the common end of `a` and `b`, compared in blocks.
+/// Length of the common end of `a` and `b`, compared in shrinking blocks.
 fn common_suffix(a: &[u8], b: &[u8]) -> usize {
-    const BLOCK: usize = 64;
     let n = a.len().min(b.len());
     let (la, lb) = (a.len(), b.len());
     let mut i = 0;
-    while i + BLOCK <= n && a[la - i - BLOCK..la - i] == b[lb - i - BLOCK..lb - i] {
-        i += BLOCK;
+    for block in [4096, 256, 16] {
+        while i + block <= n && a[la - i - block..la - i] == b[lb - i - block..lb - i] {
+            i += block;
+        }
     }
     i + a[..la - i].iter().rev().zip(b[..lb - i].iter().rev()).take_while(|(x, y)| x == y).count()
 }
@@ -238,6 +240,25 @@ mod tests {
         let mut same = Quick::default();
         diff(&NoObjects, &old, &old, "", 20, &mut same).unwrap();
         assert!(same.added.is_empty() && same.deleted.is_empty() && same.modified.is_empty());
+    }
+
+    #[test]
+    fn common_start_and_end_are_exact_at_any_length() {
+        for len in [0usize, 1, 15, 16, 17, 300, 5000] {
+            let a: Vec<u8> = (0..len).map(|i| (i % 251) as u8).collect();
+            for cut in [0, len / 3, len.saturating_sub(1)] {
+                let mut b = a.clone();
+                if len > 0 {
+                    b[cut] ^= 0xff;
+                    assert_eq!(common_prefix(&a, &b), cut);
+                    assert_eq!(common_suffix(&a, &b), len - cut - 1);
+                } else {
+                    assert_eq!(common_prefix(&a, &b), 0);
+                }
+            }
+            assert_eq!(common_prefix(&a, &a), len);
+            assert_eq!(common_suffix(&a, &a), len);
+        }
     }
 
     #[test]
