@@ -104,7 +104,7 @@ pub fn build_site(snapshot: &Snapshot, opts: &BuildOptions, sink: &dyn Sink) -> 
     let th = Instant::now();
     let (mut incidents, mut causes, mut pages) = (incidents, causes, pages);
     let history = crate::git::history_stage(opts.history.as_ref(), &mut diags);
-    crate::git::attach(history.as_deref(), &mut incidents, &mut causes, &mut pages);
+    crate::git::attach(history.as_deref(), opts.include, &mut incidents, &mut causes, &mut pages);
     timings.history = th.elapsed();
 
     let t1 = Instant::now();

@@ -231,7 +231,10 @@ fn a_rename_never_shadows_a_page_or_reveals_a_left_out_incident() {
         "---\ntitle: Draft\ndate: 2021-04-20\nstatus: draft\n---\nLEAKCANARY-GIT-DRAFT\n",
     );
     git(&root, "2021-06-01 09:00:00 +0000", &["add", "-A"]);
-    git(&root, "2021-06-01 09:00:00 +0000", &["commit", "-q", "-m", "Add two"]);
+    git(&root, "2021-06-01 09:00:00 +0000", &["commit", "-q", "-m", "Add another db outage and LEAKCANARY-GIT-SUBJECT"]);
+    // A later commit names the draft's id in its subject.
+    write(&root, "content/incidents/2021/new-one.md", &incident("New one", "2021-04-11", "Edited."));
+    git(&root, "2021-06-03 09:00:00 +0000", &["commit", "-q", "-am", "Move lessons to secret-new-name"]);
     git(
         &root,
         "2021-06-02 09:00:00 +0000",
@@ -246,6 +249,10 @@ fn a_rename_never_shadows_a_page_or_reveals_a_left_out_incident() {
     site.nowhere("secret-old-name");
     site.nowhere("secret-new-name");
     site.nowhere("LEAKCANARY-GIT-DRAFT");
+    site.nowhere("LEAKCANARY-GIT-SUBJECT");
+    // The commits keep their dates; their subjects are withheld.
+    assert!(b.page("/incidents/db-outage/").contains("(subject not shown)"));
+    assert_eq!(subjects(&b.page("/incidents/new-one/")), ["(subject not shown)", "Add new one"]);
 }
 
 #[test]

@@ -13,14 +13,14 @@ mod tree;
 mod view;
 mod walk;
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use jiff::Timestamp;
 
 use crate::diagnostics::{Diagnostics, Pos};
-use crate::model::{CauseDoc, Incident, Page};
+use crate::model::{CauseDoc, Incident, Include, Page};
 use crate::slugs::slugify;
 
 pub use tree::snapshot_at;
@@ -258,18 +258,51 @@ pub fn history_stage(source: Option<&HistorySource>, diags: &mut Diagnostics) ->
 /// id changed through a rename its former ids (for redirects). Former ids
 /// that any current incident uses, visible or not, are dropped: a redirect
 /// must never shadow a page or reveal a left-out incident's id.
-pub fn attach(history: Option<&History>, incidents: &mut [Incident], causes: &mut [CauseDoc], pages: &mut [Page]) {
+///
+/// A commit that also changed a left-out incident, or whose subject names
+/// one, keeps its date but not its subject: commit subjects are free text
+/// ("Add the draft about …").
+pub fn attach(history: Option<&History>, include: Include, incidents: &mut [Incident], causes: &mut [CauseDoc], pages: &mut [Page]) {
     let Some(history) = history else { return };
-    for c in causes.iter_mut() {
-        c.history = history.get(&c.source_path);
-    }
-    for p in pages.iter_mut() {
-        p.history = history.get(&p.source_path);
-    }
     for i in incidents.iter_mut() {
         i.history = history.get(&i.source_path);
     }
-    let current: std::collections::HashSet<String> = incidents.iter().map(|i| i.id.clone()).collect();
+    let hidden: Vec<&Incident> = incidents.iter().filter(|i| !i.is_visible(&include)).collect();
+    let hidden_ids: HashSet<&str> = hidden.iter().map(|i| i.id.as_str()).collect();
+    let shared: HashSet<&str> =
+        hidden.iter().filter_map(|i| i.history.history()).flat_map(|h| h.revisions.iter().map(|r| r.id.as_str())).collect();
+    let withhold = |r: &Revision| {
+        shared.contains(r.id.as_str())
+            || r.subject
+                .split(|c: char| !(c.is_alphanumeric() || c == '-' || c == '_'))
+                .any(|w| hidden_ids.contains(w.to_lowercase().as_str()))
+    };
+    let redacted = |t: Tracked| -> Tracked {
+        match &t {
+            Tracked::Committed(h) if h.revisions.iter().any(|r| withhold(r)) => {
+                let mut h = FileHistory::clone(h);
+                for r in h.revisions.iter_mut().filter(|r| withhold(r)) {
+                    *r = Arc::new(Revision { subject: WITHHELD.to_string(), ..Revision::clone(r) });
+                }
+                Tracked::Committed(Arc::new(h))
+            }
+            _ => t,
+        }
+    };
+    let visible: Vec<Tracked> =
+        incidents.iter().map(|i| if i.is_visible(&include) { redacted(i.history.clone()) } else { i.history.clone() }).collect();
+    let causes_h: Vec<Tracked> = causes.iter().map(|c| redacted(history.get(&c.source_path))).collect();
+    let pages_h: Vec<Tracked> = pages.iter().map(|p| redacted(history.get(&p.source_path))).collect();
+    for (i, t) in incidents.iter_mut().zip(visible) {
+        i.history = t;
+    }
+    for (c, t) in causes.iter_mut().zip(causes_h) {
+        c.history = t;
+    }
+    for (p, t) in pages.iter_mut().zip(pages_h) {
+        p.history = t;
+    }
+    let current: HashSet<String> = incidents.iter().map(|i| i.id.clone()).collect();
     let mut claimed: HashMap<String, usize> = HashMap::new();
     let mut former: Vec<Vec<String>> = vec![Vec::new(); incidents.len()];
     for (n, i) in incidents.iter().enumerate() {
@@ -296,6 +329,9 @@ pub fn attach(history: Option<&History>, incidents: &mut [Incident], causes: &mu
         i.former_ids = ids.into_iter().filter(|id| claimed.get(id) == Some(&1)).collect();
     }
 }
+
+/// The subject shown for a commit that also changed a left-out incident.
+pub const WITHHELD: &str = "(subject not shown)";
 
 fn stem(path: &str) -> &str {
     let name = path.rsplit('/').next().unwrap_or(path);
