@@ -448,7 +448,11 @@ impl<'a> Renderer<'a> {
             action_items,
             related: a.related(n).iter().map(|&m| self.card_values[m].clone()).collect(),
             source_path: &i.source_path,
-            source_url: a.config.repo_url.as_ref().map(|r| format!("{r}/blob/HEAD/{}", i.source_path)),
+            // The file's last commit (not HEAD): right for `--rev` builds too.
+            source_url: a.config.repo_url.as_ref().map(|r| {
+                let at = i.history.history().and_then(|h| h.revisions.first()).map_or("HEAD", |rev| rev.id.as_str());
+                format!("{r}/blob/{at}/{}", i.source_path)
+            }),
             git: crate::git::HistoryView::new(&i.history, &a.config),
         };
         let mut ctx = Context::new();

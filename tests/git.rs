@@ -175,8 +175,10 @@ fn history_follows_edits_and_renames_and_ignores_merges() {
     );
     assert!(page.contains("Published <time datetime=\"2021-03-01T10:00:00Z\">1 Mar 2021</time>"), "{page}");
     assert!(page.contains("Last revised <time datetime=\"2021-04-03T09:00:00Z\">3 Apr 2021</time>"));
-    // Commit links use repo_url and the full id.
+    // Commit links use repo_url and the full id; "View source" the file's last commit.
     assert!(page.contains("href=\"https://git.example.org/acme/incidents/commit/"));
+    let last = git(&b.root, "2021-06-01 09:00:00 +0000", &["log", "-1", "--format=%H", "--", "content/incidents/2021/database-outage.md"]);
+    assert!(page.contains(&format!("https://git.example.org/acme/incidents/blob/{}/content/incidents/2021/database-outage.md", last.trim())));
 
     // The merge touched no file by itself: the side-branch edit and the
     // similar rename are the file's revisions, the merge is not.
