@@ -118,6 +118,8 @@ fn incidents(n: usize, seed: u64) -> Vec<Incident> {
                 detection: None,
                 action_items: Vec::new(),
                 aliases: Vec::new(),
+                history: Default::default(),
+                former_ids: Vec::new(),
                 body: String::new(),
                 body_line: 1,
             }

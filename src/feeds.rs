@@ -44,7 +44,7 @@ pub(crate) fn xml_escape(s: &str) -> String {
 
 /// `/feed.xml`: the newest incidents as an Atom feed.
 pub fn atom(a: &Archive, build: jiff::Timestamp) -> OutputFile {
-    let updated = a.incidents.first().map(|i| dates::day_start(i.date)).unwrap_or(build);
+    let updated = a.incidents.iter().take(FEED_SIZE).map(revised).max().unwrap_or(build);
     let mut x = String::new();
     x.push_str("<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<feed xmlns=\"http://www.w3.org/2005/Atom\">\n");
     x.push_str(&format!("  <title>{}</title>\n", xml_escape(&a.config.title)));
@@ -56,12 +56,13 @@ pub fn atom(a: &Archive, build: jiff::Timestamp) -> OutputFile {
     x.push_str("  <generator>rca-site</generator>\n");
     for i in a.incidents.iter().take(FEED_SIZE) {
         let url = absolute(a, &i.url_path());
-        let published = dates::rfc3339(dates::day_start(i.date));
+        let published = dates::rfc3339(published(i));
+        let revised = dates::rfc3339(revised(i));
         x.push_str("  <entry>\n");
         x.push_str(&format!("    <title>{}</title>\n", xml_escape(&entry_title(i))));
         x.push_str(&format!("    <link href=\"{}\"/>\n", xml_escape(&url)));
         x.push_str(&format!("    <id>{}</id>\n", xml_escape(&url)));
-        x.push_str(&format!("    <published>{published}</published>\n    <updated>{published}</updated>\n"));
+        x.push_str(&format!("    <published>{published}</published>\n    <updated>{revised}</updated>\n"));
         x.push_str(&format!("    <author><name>{}</name></author>\n", xml_escape(&a.config.title)));
         for t in i.services.iter().chain(&i.tags) {
             x.push_str(&format!("    <category term=\"{}\"/>\n", xml_escape(&t.slug)));
@@ -75,6 +76,20 @@ pub fn atom(a: &Archive, build: jiff::Timestamp) -> OutputFile {
     OutputFile::new("feed.xml", x)
 }
 
+/// When the incident was first committed; its front-matter date without git history.
+fn published(i: &Incident) -> jiff::Timestamp {
+    i.history.history().map_or_else(|| dates::day_start(i.date), |h| h.created)
+}
+
+/// When the incident was last changed; its front-matter date without git history.
+fn revised(i: &Incident) -> jiff::Timestamp {
+    i.history.history().map_or_else(|| dates::day_start(i.date), |h| h.updated)
+}
+
+fn utc_day(ts: jiff::Timestamp) -> String {
+    dates::iso_date(ts.to_zoned(jiff::tz::TimeZone::UTC).date())
+}
+
 fn entry_title(i: &Incident) -> String {
     match &i.severity {
         Some((s, _)) => format!("[{s}] {}", i.title),
@@ -84,8 +99,11 @@ fn entry_title(i: &Incident) -> String {
 
 /// `/sitemap.xml`: every page of the site.
 pub fn sitemap(a: &Archive, pages: &[String]) -> OutputFile {
-    let lastmod: std::collections::HashMap<String, String> =
-        a.incidents.iter().map(|i| (format!("incidents/{}/index.html", i.id), dates::iso_date(i.date))).collect();
+    let mut lastmod: std::collections::HashMap<String, String> =
+        a.incidents.iter().map(|i| (format!("incidents/{}/index.html", i.id), utc_day(revised(i)))).collect();
+    let page_dates = a.pages.iter().filter_map(|p| Some((format!("{}/index.html", p.id), p.history.history()?.updated)));
+    let cause_dates = a.cause_docs.values().filter_map(|c| Some((format!("causes/{}/index.html", c.slug), c.history.history()?.updated)));
+    lastmod.extend(page_dates.chain(cause_dates).map(|(path, ts)| (path, utc_day(ts))));
     let mut x = String::from("<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">\n");
     let mut paths: Vec<&str> = pages
         .iter()
@@ -150,6 +168,10 @@ struct JsonIncident<'a> {
     trigger: Option<&'a str>,
     detection: Option<&'a str>,
     action_items: Vec<JsonAction<'a>>,
+    /// RFC 3339: first commit of the file (front-matter date without git).
+    published: String,
+    /// RFC 3339: last commit that changed the file (front-matter date without git).
+    updated: String,
 }
 
 #[derive(Serialize)]
@@ -209,6 +231,8 @@ pub fn json(a: &Archive, build: jiff::Timestamp) -> OutputFile {
                         link: it.link.as_deref(),
                     })
                     .collect(),
+                published: dates::rfc3339(published(i)),
+                updated: dates::rfc3339(revised(i)),
             }
         })
         .collect();
@@ -233,6 +257,16 @@ pub fn redirects(a: &Archive) -> Vec<OutputFile> {
     for i in &a.incidents {
         for alias in &i.aliases {
             pairs.push((alias.clone(), i.url_path()));
+        }
+    }
+    // Ids lost to renames redirect too, unless an alias already claims the path.
+    let aliased: std::collections::HashSet<String> = pairs.iter().map(|(from, _)| from.clone()).collect();
+    for i in &a.incidents {
+        for old in &i.former_ids {
+            let from = format!("/incidents/{old}/");
+            if !aliased.contains(&from) {
+                pairs.push((from, i.url_path()));
+            }
         }
     }
     pairs.sort();

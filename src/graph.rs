@@ -250,6 +250,7 @@ mod tests {
                     source_path: format!("content/causes/{slug}.md"),
                     title: slug.to_string(),
                     aliases: Vec::new(),
+                    history: Default::default(),
                     body: String::new(),
                     body_line: 1,
                 };

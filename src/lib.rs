@@ -16,6 +16,7 @@ pub mod dates;
 pub mod diagnostics;
 pub mod feeds;
 pub mod graph;
+pub mod git;
 pub mod markdown;
 pub mod model;
 pub mod output;

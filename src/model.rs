@@ -223,6 +223,10 @@ pub struct Incident {
     pub action_items: Vec<ActionItem>,
     /// Old URL paths that must redirect here.
     pub aliases: Vec<String>,
+    /// Git history of the file (set by the history stage).
+    pub history: crate::git::Tracked,
+    /// Ids the incident had before its file was renamed; they redirect here.
+    pub former_ids: Vec<String>,
     /// Markdown body and the file line it starts on.
     pub body: String,
     pub body_line: usize,
@@ -256,6 +260,8 @@ pub struct CauseDoc {
     pub aliases: Vec<Term>,
     pub body: String,
     pub body_line: usize,
+    /// Git history of the file (set by the history stage).
+    pub history: crate::git::Tracked,
 }
 
 /// `content/pages/<id>.md` (or `content/_index.md` with id "").
@@ -269,4 +275,6 @@ pub struct Page {
     pub nav_title: Option<String>,
     pub body: String,
     pub body_line: usize,
+    /// Git history of the file (set by the history stage).
+    pub history: crate::git::Tracked,
 }

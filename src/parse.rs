@@ -419,6 +419,8 @@ pub fn parse_incident(path: &str, bytes: &[u8], config: &Config) -> Result<Incid
         aliases,
         body: c.split.body.to_string(),
         body_line: c.split.body_line,
+        history: Default::default(),
+        former_ids: Vec::new(),
     })
 }
 
@@ -505,6 +507,7 @@ pub fn parse_cause(path: &str, bytes: &[u8]) -> Result<CauseDoc, Vec<Diagnostic>
             aliases,
             body: split.body.to_string(),
             body_line: split.body_line,
+            history: Default::default(),
         }),
         _ => Err(c.diags),
     }
@@ -535,6 +538,7 @@ pub fn parse_page(path: &str, bytes: &[u8], id: &str) -> Result<Page, Vec<Diagno
             nav_title: Checker::text(raw.nav_title),
             body: split.body.to_string(),
             body_line: split.body_line,
+            history: Default::default(),
         }),
         _ => Err(c.diags),
     }

@@ -219,6 +219,8 @@ pub(crate) mod tests {
             detection: None,
             action_items: Vec::new(),
             aliases: Vec::new(),
+            history: Default::default(),
+            former_ids: Vec::new(),
             body: String::new(),
             body_line: 1,
         }

@@ -189,6 +189,9 @@ struct IncidentView<'a> {
     timeline: crate::timeline::Timeline,
     source_path: &'a str,
     source_url: Option<String>,
+    /// Published, last revised, revisions (git history).
+    #[serde(flatten)]
+    git: crate::git::HistoryView,
 }
 
 #[derive(Serialize)]
@@ -576,7 +579,12 @@ impl<'a> Renderer<'a> {
             suggested: xlinks::suggestion_views(self, n),
             timeline: crate::timeline::of_incident(i),
             source_path: &i.source_path,
-            source_url: a.config.repo_url.as_ref().map(|r| format!("{r}/blob/HEAD/{}", i.source_path)),
+            // The file's last commit (not HEAD): right for `--rev` builds too.
+            source_url: a.config.repo_url.as_ref().map(|r| {
+                let at = i.history.history().and_then(|h| h.revisions.first()).map_or("HEAD", |rev| rev.id.as_str());
+                format!("{r}/blob/{at}/{}", i.source_path)
+            }),
+            git: crate::git::HistoryView::new(&i.history, &a.config),
         };
         let mut ctx = Context::new();
         ctx.insert("incident", &view);
@@ -632,9 +640,12 @@ impl<'a> Renderer<'a> {
             title: &'b str,
             body_html: &'b str,
             toc: &'b [TocEntry],
+            #[serde(flatten)]
+            git: crate::git::HistoryView,
         }
+        let git = crate::git::HistoryView::new(&p.history, &self.archive.config);
         let mut ctx = Context::new();
-        ctx.insert("content", &Content { title: &p.title, body_html: &body.html, toc: &body.toc });
+        ctx.insert("content", &Content { title: &p.title, body_html: &body.html, toc: &body.toc, git });
         self.page("page.html", &format!("{}/index.html", p.id), &p.title, &p.description, "page", ctx)
     }
 }

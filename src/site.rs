@@ -30,11 +30,15 @@ pub struct BuildOptions {
     pub base_url: Option<String>,
     /// The date "overdue" is measured against; today when unset.
     pub build_date: Option<Date>,
+    /// Where git history comes from; `None`: no history (front-matter dates).
+    pub history: Option<crate::git::HistorySource>,
 }
 
 /// Time spent per stage, for progress output and benchmarks.
 #[derive(Debug, Clone, Default)]
 pub struct Timings {
+    /// Reading the git history (one walk for the whole archive).
+    pub history: Duration,
     pub parse: Duration,
     pub archive: Duration,
     pub markdown: Duration,
@@ -106,6 +110,12 @@ pub fn build_site_cached(snapshot: &Snapshot, opts: &BuildOptions, sink: &dyn Si
         .get("content/_index.md")
         .and_then(|b| parse::collect(parse::parse_page("content/_index.md", b, ""), &mut diags));
     timings.parse = t0.elapsed();
+
+    let th = Instant::now();
+    let (mut incidents, mut causes, mut pages) = (incidents, causes, pages);
+    let history = crate::git::history_stage(opts.history.as_ref(), &mut diags);
+    crate::git::attach(history.as_deref(), opts.include, &mut incidents, &mut causes, &mut pages);
+    timings.history = th.elapsed();
 
     let t1 = Instant::now();
     let archive = cache.archive(config, opts.include, incidents, causes, pages, home, &mut diags);

@@ -82,3 +82,16 @@ pub fn is_ignored(name: &std::ffi::OsStr) -> bool {
 pub fn resolves_inside(canonical_root: &Path, path: &Path) -> bool {
     path.canonicalize().is_ok_and(|p| p.starts_with(canonical_root))
 }
+
+impl Snapshot {
+    /// A snapshot from files read elsewhere (a commit's tree for
+    /// `build --rev`), keeping only what [`Snapshot::from_dir`] would read.
+    pub fn from_files(files: impl IntoIterator<Item = (String, Vec<u8>)>) -> Snapshot {
+        let keep = |path: &str| {
+            let mut parts = path.split('/');
+            let top = parts.next().unwrap_or("");
+            (path == CONFIG_FILE || top == "content" || top == "theme") && !parts.any(|p| is_ignored(std::ffi::OsStr::new(p)))
+        };
+        Snapshot { files: files.into_iter().filter(|(p, _)| keep(p)).map(|(p, b)| (p, Arc::new(b))).collect() }
+    }
+}

@@ -7,6 +7,7 @@ use clap::Args;
 
 use super::{root_dir, EXIT_CONTENT, EXIT_USAGE};
 use crate::diagnostics::{format_report, Format};
+use crate::git::{GitError, HistorySource};
 use crate::model::Include;
 use crate::output::Staging;
 use crate::site::{build_site, BuildOptions};
@@ -33,6 +34,10 @@ pub struct BuildArgs {
     /// today, UTC). Hidden: for reproducible builds and tests.
     #[arg(long, value_name = "YYYY-MM-DD", hide = true, value_parser = parse_build_date)]
     pub build_date: Option<jiff::civil::Date>,
+    /// Build from this commit's tree (a branch, tag or commit) instead of
+    /// the working tree; history is taken up to that commit.
+    #[arg(long, value_name = "REV")]
+    pub rev: Option<String>,
 }
 
 fn parse_build_date(s: &str) -> Result<jiff::civil::Date, String> {
@@ -46,12 +51,24 @@ pub fn run(args: BuildArgs, quiet: bool) -> i32 {
         Err(code) => return code,
     };
     let read_start = Instant::now();
-    let snapshot = match Snapshot::from_dir(&root) {
-        Ok(s) => s,
-        Err(e) => {
-            eprintln!("error: reading {}: {e}", root.display());
-            return EXIT_USAGE;
-        }
+    let snapshot = match &args.rev {
+        None => match Snapshot::from_dir(&root) {
+            Ok(s) => s,
+            Err(e) => {
+                eprintln!("error: reading {}: {e}", root.display());
+                return EXIT_USAGE;
+            }
+        },
+        Some(rev) => match crate::git::snapshot_at(&root, rev) {
+            Ok(s) => s,
+            Err(e) => {
+                eprintln!("error: {e}");
+                return match e {
+                    GitError::BadRev(_) | GitError::NotARepository(_) => EXIT_USAGE,
+                    GitError::Read(_) => EXIT_CONTENT,
+                };
+            }
+        },
     };
     let read_time = read_start.elapsed();
     let out = args.out.unwrap_or_else(|| root.join(config_output(&snapshot)));
@@ -70,6 +87,7 @@ pub fn run(args: BuildArgs, quiet: bool) -> i32 {
         include: Include { drafts: args.drafts, internal: args.internal },
         base_url: args.base_url,
         build_date: args.build_date,
+        history: Some(HistorySource::Repository { root: root.clone(), rev: args.rev.clone() }),
     };
     let built = build_site(&snapshot, &opts, &staging);
     eprint!("{}", format_report(&built.diagnostics, Format::Text));
@@ -87,7 +105,7 @@ pub fn run(args: BuildArgs, quiet: bool) -> i32 {
     if !quiet {
         let t = &built.timings;
         eprintln!(
-            "Built {} incident{} ({} left out), {} pages → {} in {} ms (read {} ms, parse {} ms, markdown {} ms, render+write {} ms, swap {} ms)",
+            "Built {} incident{} ({} left out), {} pages → {} in {} ms (read {} ms, history {} ms, parse {} ms, markdown {} ms, render+write {} ms, swap {} ms)",
             built.incidents,
             if built.incidents == 1 { "" } else { "s" },
             built.left_out,
@@ -95,6 +113,7 @@ pub fn run(args: BuildArgs, quiet: bool) -> i32 {
             out.display(),
             started.elapsed().as_millis(),
             read_time.as_millis(),
+            t.history.as_millis(),
             t.parse.as_millis(),
             t.markdown.as_millis(),
             t.render.as_millis(),

@@ -54,8 +54,9 @@ pub struct Outcome {
 }
 
 impl Session {
-    pub fn new(root: &Path, opts: BuildOptions, quiet: bool) -> std::io::Result<Session> {
+    pub fn new(root: &Path, mut opts: BuildOptions, quiet: bool) -> std::io::Result<Session> {
         let snapshot = Snapshot::from_dir(root)?;
+        opts.history = Some(load_history(root));
         let started = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_nanos());
         let state = State { files: HashMap::default(), build: format!("{started:x}-0"), errors: None, error_page: Some(Vec::new()) };
         Ok(Session {
@@ -138,10 +139,10 @@ impl Session {
         Outcome { ok: true, took }
     }
 
-    /// New commits: THE place where git history is reloaded. Today every
-    /// page is rendered again; Step 2's history (`git::History::load(root,
-    /// rev)`) is read again here, before the rebuild.
+    /// New commits: the git history is read again (one walk), and every
+    /// page is rendered again, since dates and revision lists may change.
     pub fn reload_history(&mut self) {
+        self.opts.history = Some(load_history(&self.root));
         self.cache.invalidate();
     }
 
@@ -251,6 +252,18 @@ impl Session {
             if content || batch.history || batch.rescan {
                 self.rebuild();
             }
+        }
+    }
+}
+
+/// Reads the archive's git history once, for every rebuild until the
+/// refs move (the build itself would walk it again each time).
+fn load_history(root: &Path) -> crate::git::HistorySource {
+    match crate::git::History::load(root, None) {
+        Ok(h) => crate::git::HistorySource::Loaded(h.map(Arc::new)),
+        Err(e) => {
+            eprintln!("warning: {e}; pages show front-matter dates only");
+            crate::git::HistorySource::Loaded(None)
         }
     }
 }
