@@ -541,9 +541,18 @@ fn new_commits_refresh_the_history() {
     let srv = Server::start(&root, &[]);
     let events = srv.events();
     events.next("hello");
-    git(&["-c", "user.name=T", "-c", "user.email=t@example.com", "commit", "-q", "--allow-empty", "-m", "second"]);
+    let page = "/incidents/forums-v2-staging-outage/";
+    // The first commit also added the example's draft and internal incidents, so its subject is withheld.
+    assert!(srv.get(page).body.contains("(subject not shown)"), "the first commit is in the revision list");
+    assert!(!srv.get(page).body.contains("Revise the forums postmortem"));
+    // An edit is rebuilt as an uncommitted change; committing it moves the refs.
+    edit(&root, FORUMS, |t| t + "\nA later addition.\n");
+    events.next("reload");
+    git(&["-c", "user.name=T", "-c", "user.email=t@example.com", "commit", "-q", "-am", "Revise the forums postmortem"]);
     events.next("reload");
     srv.wait_log("a second full render", |log| log.lines().filter(|l| l.contains("full render")).count() >= 2);
+    let body = srv.get(page).body;
+    assert!(body.contains("Revise the forums postmortem"), "the new commit is in the revision list after the refs moved");
 }
 
 #[test]
