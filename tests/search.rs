@@ -266,33 +266,12 @@ fn search_page_says_what_to_do_without_javascript() {
 
 // ------------------------------------------------------------ browser tests
 
-fn chromium() -> Option<PathBuf> {
-    if std::env::var("RCA_SKIP_BROWSER").as_deref() == Ok("1") {
-        eprintln!("RCA_SKIP_BROWSER=1: skipping the headless Chromium test");
-        return None;
-    }
-    for c in ["/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/bin/google-chrome"] {
-        if Path::new(c).exists() {
-            return Some(PathBuf::from(c));
-        }
-    }
-    panic!("chromium is not installed (apt-get install chromium; .ci/run does it); set RCA_SKIP_BROWSER=1 to skip browser tests");
-}
-
 /// Loads `url` in headless Chromium and returns the DOM after scripts ran.
 fn dump_dom(chrome: &Path, url: &str) -> String {
     let profile = TempDir::new("chromium-profile");
     let out = Command::new(chrome)
+        .args(CHROMIUM_FLAGS)
         .args([
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
-            "--no-first-run",
-            "--disable-quic",
-            "--disable-dev-shm-usage",
             &format!("--user-data-dir={}", profile.path().display()),
             "--virtual-time-budget=10000",
             "--dump-dom",

@@ -11,7 +11,7 @@ use std::sync::mpsc::{channel, Receiver};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use common::{copy_tree, fixtures, rca, stderr, TempDir};
+use common::{chromium, copy_tree, fixtures, rca, stderr, TempDir, CHROMIUM_FLAGS};
 
 const START_TIMEOUT: Duration = Duration::from_secs(60);
 const EVENT_TIMEOUT: Duration = Duration::from_secs(20);
@@ -701,25 +701,11 @@ impl Browser {
     /// `None` (with a message) when RCA_SKIP_BROWSER=1; otherwise a missing
     /// chromium fails the test.
     fn open(url: &str) -> Option<Browser> {
-        if std::env::var("RCA_SKIP_BROWSER").as_deref() == Ok("1") {
-            eprintln!("skipping the browser test: RCA_SKIP_BROWSER=1");
-            return None;
-        }
-        let bin = std::env::var("CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into());
-        assert!(Path::new(&bin).exists(), "{bin} not found: install chromium (or set RCA_SKIP_BROWSER=1 to skip)");
+        let bin = chromium()?;
         let profile = TempDir::new("chromium");
         let child = Command::new(&bin)
-            .args([
-                "--headless",
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-                "--no-first-run",
-                "--disable-quic",
-                "--remote-debugging-port=0",
-            ])
+            .args(CHROMIUM_FLAGS)
+            .arg("--remote-debugging-port=0")
             .arg(format!("--user-data-dir={}", profile.path().display()))
             .arg(url)
             .stdout(Stdio::null())

@@ -124,3 +124,37 @@ impl Site {
         }
     }
 }
+
+/// Headless Chromium for the browser tests: `None` (with a message) when
+/// RCA_SKIP_BROWSER=1; a missing chromium fails the test (CI installs it).
+#[allow(dead_code)]
+pub fn chromium() -> Option<PathBuf> {
+    if std::env::var("RCA_SKIP_BROWSER").as_deref() == Ok("1") {
+        eprintln!("RCA_SKIP_BROWSER=1: skipping the headless Chromium test");
+        return None;
+    }
+    if let Ok(c) = std::env::var("CHROMIUM") {
+        return Some(PathBuf::from(c));
+    }
+    for c in ["/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/bin/google-chrome"] {
+        if Path::new(c).exists() {
+            return Some(PathBuf::from(c));
+        }
+    }
+    panic!("chromium is not installed (apt-get install chromium; .ci/run does it); set RCA_SKIP_BROWSER=1 to skip browser tests");
+}
+
+/// Flags for a quiet headless Chromium on a machine without internet
+/// (without the background-networking ones it keeps trying to reach Google).
+#[allow(dead_code)]
+pub const CHROMIUM_FLAGS: &[&str] = &[
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+    "--disable-dev-shm-usage",
+];
