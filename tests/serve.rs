@@ -806,3 +806,38 @@ fn polling_sees_changes_too() {
     events.next("reload");
     assert!(srv.get("/incidents/forums-v2-staging-outage/").body.contains("POLLED Forums v2"));
 }
+
+/// The search index is served from memory too, and follows edits: a word
+/// added to an incident is in one of the new index's shards.
+#[test]
+fn search_works_in_serve_and_follows_edits() {
+    let (_tmp, root) = example();
+    let srv = Server::start(&root, &[]);
+    let events = srv.events();
+    events.next("hello");
+    let shards_text = || -> String {
+        let page = srv.get("/search/");
+        assert_eq!(page.status, 200);
+        let at = page.body.find("data-index=\"").expect("search page names its index") + "data-index=\"".len();
+        let manifest_url = &page.body[at..at + page.body[at..].find('"').unwrap()];
+        let manifest = srv.get(manifest_url);
+        assert_eq!(manifest.status, 200, "{manifest_url}");
+        let json: serde_json::Value = serde_json::from_str(&manifest.body).unwrap();
+        let dir = manifest_url.trim_end_matches("manifest.json");
+        let count = json["shards"].as_array().unwrap().len();
+        assert!(count > 0);
+        (0..count)
+            .map(|n| {
+                let shard = srv.get(&format!("{dir}s/{n}.json"));
+                assert_eq!(shard.status, 200);
+                shard.body
+            })
+            .collect()
+    };
+    assert!(shards_text().contains("monitoring"));
+    assert!(!shards_text().contains("zyxwvutq"));
+    edit(&root, FORUMS, |t| t + "\nThe zyxwvutq probe caught it.\n");
+    events.next("reload");
+    srv.wait_log("the rebuild", |log| log.lines().filter(|l| l.starts_with("Built")).count() >= 2);
+    assert!(shards_text().contains("zyxwvutq"), "the edited incident's new word is indexed");
+}
