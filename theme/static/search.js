@@ -75,6 +75,8 @@
   var list = root.querySelector(".search-list");
   var moreBtn = root.querySelector(".search-more");
   var sortInputs = root.querySelectorAll('input[name="sort"]');
+  var filterBox = root.querySelector(".search-filters");
+  var filterCount = root.querySelector(".search-filter-count");
   layout.hidden = false;
 
   var cache = new Map();
@@ -295,7 +297,14 @@
       if (sum > best) { best = sum; bestAt = Math.max(0, i - size + 1); }
     }
     if (best <= 0) return null;
-    var start = Math.max(0, bestAt - 3);
+    // Centre the window on its matched words, so that a match at its edge
+    // is not cut off (and has some words of context on both sides).
+    var first = -1, last = -1;
+    for (var j = bestAt; j < Math.min(words.length, bestAt + size); j++) {
+      if (hit[j]) { if (first < 0) first = j; last = j; }
+    }
+    var start = Math.floor((first + last) / 2) - Math.floor(size / 2);
+    start = Math.max(0, Math.min(start, first, words.length - size));
     var out = words.slice(start, start + size).join(" ");
     return (start > 0 ? "… " : "") + out + (start + size < words.length ? " …" : "");
   }
@@ -400,6 +409,10 @@
       facetBox.appendChild(fs);
     });
     clearBtn.hidden = !hasFilters();
+    if (filterCount) {
+      var active = Object.keys(state.filters).reduce(function (n, k) { return n + state.filters[k].length; }, 0);
+      filterCount.textContent = active ? "(" + active + " on)" : "";
+    }
     if (focused) {
       var again = document.getElementById(focused);
       if (again) again.focus();
@@ -438,6 +451,9 @@
     if (m.version !== 1) throw new Error("index format " + m.version + ", this script reads format 1");
     manifest = m;
     readUrl();
+    // On a narrow screen the filters would push the results a screen down:
+    // fold them unless the address already sets some.
+    if (filterBox && !hasFilters() && window.matchMedia && window.matchMedia("(max-width: 760px)").matches) filterBox.open = false;
     input.value = state.q;
     sortInputs.forEach(function (r) { r.checked = r.value === state.sort; });
     root.setAttribute("data-ready", "");
