@@ -105,7 +105,7 @@ pub fn run(args: BuildArgs, quiet: bool) -> i32 {
     if !quiet {
         let t = &built.timings;
         eprintln!(
-            "Built {} incident{} ({} left out), {} pages → {} in {} ms (read {} ms, history {} ms, parse {} ms, markdown {} ms, render+write {} ms, swap {} ms)",
+            "Built {} incident{} ({} left out), {} pages → {} in {} ms (read {} ms, history {} ms, parse {} ms, markdown {} ms, render+write {} ms, search {} ms, swap {} ms)",
             built.incidents,
             if built.incidents == 1 { "" } else { "s" },
             built.left_out,
@@ -116,7 +116,8 @@ pub fn run(args: BuildArgs, quiet: bool) -> i32 {
             t.history.as_millis(),
             t.parse.as_millis(),
             t.markdown.as_millis(),
-            t.render.as_millis(),
+            t.render.saturating_sub(t.search).as_millis(),
+            t.search.as_millis(),
             swap_start.elapsed().as_millis()
         );
     }
