@@ -246,16 +246,44 @@ pub trait Skip: Sync {
 #[derive(Default)]
 pub struct CardCache {
     kept: std::collections::HashMap<String, (Card, Value)>,
+    /// What the previous render built from the whole archive; see [`CardCache::forget_shared`].
+    shared: Option<Shared>,
+    /// Each kept card's mini line (`incident_mini`), by id, while `shared` is not kept.
+    minis: std::collections::HashMap<String, Value>,
+}
+
+/// The cross-links and the action-item board of the previous render, and
+/// its build date (overdue items): reused while the archive is (serve).
+struct Shared {
+    xlinks: xlinks::Crosslinks,
+    board: BoardData,
+    build_date: Date,
+    /// Incident ids, parallel to the minis in `xlinks`.
+    ids: Vec<String>,
 }
 
 impl CardCache {
     /// Drops the card of one incident, so it is built again.
     pub fn forget(&mut self, id: &str) {
+        self.forget_shared();
         self.kept.remove(id);
+        self.minis.remove(id);
     }
 
     pub fn clear(&mut self) {
         self.kept.clear();
+        self.shared = None;
+        self.minis.clear();
+    }
+
+    /// Drops the cross-links and action-item board kept with the cards
+    /// (each incident's mini line stays with its card). serve keeps them
+    /// only while the archive is reused as it was, since only the
+    /// backlinks (from the bodies) can change then.
+    pub fn forget_shared(&mut self) {
+        if let Some(s) = self.shared.take() {
+            self.minis = s.ids.into_iter().zip(s.xlinks.into_minis()).collect();
+        }
     }
 
     pub fn contains(&self, id: &str) -> bool {
@@ -275,6 +303,12 @@ impl<'a> Renderer<'a> {
     pub fn reusing(archive: &'a Archive, tera: &'a Tera, bodies: &'a Bodies, build_date: Date, reuse: &mut CardCache) -> Result<Self, tera::Error> {
         let base = archive.base();
         let kept: Vec<Option<(Card, Value)>> = archive.incidents.iter().map(|i| reuse.kept.remove(&i.id)).collect();
+        let same = kept.iter().all(Option::is_some) && reuse.shared.as_ref().is_some_and(|s| s.build_date == build_date && s.ids.len() == kept.len());
+        if !same {
+            reuse.forget_shared();
+        }
+        let shared = reuse.shared.take();
+        let mut minis = std::mem::take(&mut reuse.minis);
         reuse.clear();
         let (mut cards, kept): (Vec<Card>, Vec<Option<Value>>) = archive
             .incidents
@@ -316,8 +350,17 @@ impl<'a> Renderer<'a> {
         globals.insert("site", &site);
         globals.insert("base", &base);
         globals.insert("drafts_shown", &(archive.include.drafts || archive.include.internal));
-        let xlinks = xlinks::Crosslinks::new(archive, tera, &bodies.incidents, &cards)?;
-        let board = BoardData::new(archive, tera, build_date, &base)?;
+        let (xlinks, board) = match shared {
+            // The same archive: only the backlinks may differ (serve, body edits).
+            Some(Shared { mut xlinks, board, .. }) => {
+                xlinks.graph.backlinks = crate::graph::backlinks(archive, &bodies.incidents);
+                (xlinks, board)
+            }
+            None => {
+                let kept_minis = archive.incidents.iter().map(|i| minis.remove(&i.id)).collect();
+                (xlinks::Crosslinks::new(archive, tera, &bodies.incidents, &cards, kept_minis)?, BoardData::new(archive, tera, build_date, &base)?)
+            }
+        };
         Ok(Renderer { archive, tera, bodies, build_date, base, cards, card_values, globals, xlinks, board, skip: None })
     }
 
@@ -336,6 +379,9 @@ impl<'a> Renderer<'a> {
     /// Hands the cards over for the next rebuild.
     pub fn keep_cards(self, into: &mut CardCache) {
         into.kept = self.archive.incidents.iter().map(|i| i.id.clone()).zip(self.cards.into_iter().zip(self.card_values)).collect();
+        let ids = self.archive.incidents.iter().map(|i| i.id.clone()).collect();
+        into.shared = Some(Shared { xlinks: self.xlinks, board: self.board, build_date: self.build_date, ids });
+        into.minis.clear();
     }
 
     fn page_key<'s>(&'s self, job: &Job) -> Option<PageKey<'s>> {

@@ -25,10 +25,15 @@ struct Mini<'a> {
 
 impl Crosslinks {
     /// Fails when the theme's `incident_mini` component cannot render.
-    pub(super) fn new(archive: &Archive, tera: &Tera, bodies: &[Rendered], cards: &[Card]) -> Result<Crosslinks, tera::Error> {
+    /// `kept[n]`, when set, is the mini line of `cards[n]` from the last render.
+    pub(super) fn new(archive: &Archive, tera: &Tera, bodies: &[Rendered], cards: &[Card], kept: Vec<Option<Value>>) -> Result<Crosslinks, tera::Error> {
         let minis = cards
             .par_iter()
-            .map(|c| {
+            .zip(kept)
+            .map(|(c, kept)| {
+                if let Some(v) = kept {
+                    return Ok(v);
+                }
                 let mut mini = Mini {
                     id: &c.id,
                     url: &c.url,
@@ -47,6 +52,10 @@ impl Crosslinks {
             })
             .collect::<Result<_, tera::Error>>()?;
         Ok(Crosslinks { graph: Graph::build(archive, bodies), minis })
+    }
+
+    pub(super) fn into_minis(self) -> Vec<Value> {
+        self.minis
     }
 }
 
