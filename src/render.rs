@@ -250,6 +250,8 @@ pub struct CardCache {
     shared: Option<Shared>,
     /// Each kept card's mini line (`incident_mini`), by id, while `shared` is not kept.
     minis: std::collections::HashMap<String, Value>,
+    /// The last board, while `shared` is not kept: its rows are reused for unchanged items.
+    board: Option<BoardData>,
 }
 
 /// The cross-links and the action-item board of the previous render, and
@@ -274,6 +276,7 @@ impl CardCache {
         self.kept.clear();
         self.shared = None;
         self.minis.clear();
+        self.board = None;
     }
 
     /// Drops the cross-links and action-item board kept with the cards
@@ -283,6 +286,7 @@ impl CardCache {
     pub fn forget_shared(&mut self) {
         if let Some(s) = self.shared.take() {
             self.minis = s.ids.into_iter().zip(s.xlinks.into_minis()).collect();
+            self.board = Some(s.board);
         }
     }
 
@@ -309,6 +313,7 @@ impl<'a> Renderer<'a> {
         }
         let shared = reuse.shared.take();
         let mut minis = std::mem::take(&mut reuse.minis);
+        let old_board = reuse.board.take();
         reuse.clear();
         let (mut cards, kept): (Vec<Card>, Vec<Option<Value>>) = archive
             .incidents
@@ -358,7 +363,7 @@ impl<'a> Renderer<'a> {
             }
             None => {
                 let kept_minis = archive.incidents.iter().map(|i| minis.remove(&i.id)).collect();
-                (xlinks::Crosslinks::new(archive, tera, &bodies.incidents, &cards, kept_minis)?, BoardData::new(archive, tera, build_date, &base)?)
+                (xlinks::Crosslinks::new(archive, tera, &bodies.incidents, &cards, kept_minis)?, BoardData::new(archive, tera, build_date, &base, old_board)?)
             }
         };
         Ok(Renderer { archive, tera, bodies, build_date, base, cards, card_values, globals, xlinks, board, skip: None })
@@ -382,6 +387,7 @@ impl<'a> Renderer<'a> {
         let ids = self.archive.incidents.iter().map(|i| i.id.clone()).collect();
         into.shared = Some(Shared { xlinks: self.xlinks, board: self.board, build_date: self.build_date, ids });
         into.minis.clear();
+        into.board = None;
     }
 
     fn page_key<'s>(&'s self, job: &Job) -> Option<PageKey<'s>> {
@@ -807,19 +813,40 @@ mod xlinks;
 struct BoardData {
     board: crate::actions::Board,
     values: Vec<Value>,
+    /// Each item as its row is rendered from (JSON, `row_html` empty), parallel to `values`.
+    keys: Vec<String>,
 }
 
 impl BoardData {
-    fn new(a: &Archive, tera: &Tera, build_date: Date, base: &str) -> Result<Self, tera::Error> {
+    /// `kept`: the previous board (serve); the row and value of an item
+    /// that is exactly as before are taken from it.
+    fn new(a: &Archive, tera: &Tera, build_date: Date, base: &str, kept: Option<BoardData>) -> Result<Self, tera::Error> {
         let mut board = crate::actions::Board::build(a, build_date, base);
-        board.items.par_iter_mut().try_for_each(|it| -> Result<(), tera::Error> {
-            let mut ctx = Context::new();
-            ctx.insert("a", &*it);
-            it.row_html = tera.render_component("action_row", &ctx, None, true)?;
-            Ok(())
-        })?;
-        let values = board.items.par_iter().map(Value::from_serializable).collect();
-        Ok(BoardData { board, values })
+        let keys: Vec<String> = board.items.par_iter().map(|it| serde_json::to_string(it).unwrap_or_default()).collect();
+        let mut old: std::collections::HashMap<String, (String, Value)> = match kept {
+            Some(k) => {
+                let rows = k.board.items.into_iter().map(|it| it.row_html);
+                k.keys.into_iter().zip(rows.zip(k.values)).collect()
+            }
+            None => std::collections::HashMap::new(),
+        };
+        let reused: Vec<Option<(String, Value)>> = keys.iter().map(|k| old.remove(k)).collect();
+        let values = board
+            .items
+            .par_iter_mut()
+            .zip(reused)
+            .map(|(it, reused)| -> Result<Value, tera::Error> {
+                if let Some((row, value)) = reused {
+                    it.row_html = row;
+                    return Ok(value);
+                }
+                let mut ctx = Context::new();
+                ctx.insert("a", &*it);
+                it.row_html = tera.render_component("action_row", &ctx, None, true)?;
+                Ok(Value::from_serializable(&*it))
+            })
+            .collect::<Result<Vec<Value>, tera::Error>>()?;
+        Ok(BoardData { board, values, keys })
     }
 
     /// Every board page: all items, each owner, each status and "overdue".

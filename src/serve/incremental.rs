@@ -32,6 +32,15 @@
 //!   included (the cache holds incidents with their causes folded by the
 //!   cause files' aliases); `theme/static/`: no page.
 //!
+//! What is kept with the cards ([`CardCache`]): each incident's mini line
+//! (the `incident_mini` of cross-link lists), dropped with its card; and,
+//! while the archive is reused (body edits only), the cross-link graph and
+//! the action-item board, of which only the backlinks are computed again.
+//!
+//! The search index is built last, after serve has published the pages
+//! and reloaded the tabs ([`Cache::before_search`]): until it is out, the
+//! previous index and its `/search/` page are served together.
+//!
 //! Pages without a key (anything added to `Renderer::render_all` later) and
 //! outputs not wrapped in [`Cache::listing`] are made on every rebuild. A
 //! page that shows more of other incidents than their cards, related lists
@@ -514,11 +523,17 @@ impl Cache {
             self.cards.clear();
         }
         let tokens = identity_tokens(&self.old, archive, &changed);
+        // Scanning every body for the tokens is the longest part: in parallel.
+        let stale: Vec<bool> = archive
+            .incidents
+            .par_iter()
+            .map(|i| changed.contains(&i.source_path) || tokens.iter().any(|t| i.body.contains(t.as_str())))
+            .collect();
         let reused: Vec<Option<Rendered>> = archive
             .incidents
             .iter()
-            .map(|i| {
-                let stale = changed.contains(&i.source_path) || tokens.iter().any(|t| i.body.contains(t.as_str()));
+            .zip(stale)
+            .map(|(i, stale)| {
                 if stale {
                     None
                 } else {
