@@ -16,6 +16,20 @@ use std::path::{Path, PathBuf};
 use std::sync::mpsc::{channel, Receiver};
 use std::time::{Duration, Instant};
 
+/// Waits until the server has used no more than 10 ms of CPU in 250 ms.
+fn settle(pid: &str) {
+    let end = Instant::now() + Duration::from_secs(60);
+    let mut last = cpu_ms(pid);
+    while Instant::now() < end {
+        std::thread::sleep(Duration::from_millis(250));
+        let now = cpu_ms(pid);
+        if now - last <= 10.0 {
+            return;
+        }
+        last = now;
+    }
+}
+
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let arg = |name: &str| args.iter().position(|a| a == name).and_then(|i| args.get(i + 1)).cloned();
@@ -37,8 +51,12 @@ fn main() {
         let front = run % 2 == 1;
         let edited =
             if front { text.replacen("title: \"", &format!("title: \"E{run} "), 1) } else { format!("{text}\nEdited paragraph {run}.\n") };
-        // Let the server settle from the previous run.
+        // Let the server settle from the previous run (it may still be
+        // building the search index after the reload).
         std::thread::sleep(Duration::from_millis(400));
+        if let Some(p) = pid.as_deref() {
+            settle(p);
+        }
         let cpu0 = pid.as_deref().map(cpu_ms);
         let t0 = Instant::now();
         std::fs::write(&file, edited).expect("write incident");

@@ -70,7 +70,7 @@ pub struct CauseHistory<'a> {
     pub later: &'a [usize],
 }
 
-fn backlinks(archive: &Archive, bodies: &[Rendered]) -> Vec<Vec<usize>> {
+pub fn backlinks(archive: &Archive, bodies: &[Rendered]) -> Vec<Vec<usize>> {
     let mut back: Vec<Vec<usize>> = vec![Vec::new(); archive.incidents.len()];
     for (from, body) in bodies.iter().enumerate() {
         for id in &body.links {

@@ -246,16 +246,48 @@ pub trait Skip: Sync {
 #[derive(Default)]
 pub struct CardCache {
     kept: std::collections::HashMap<String, (Card, Value)>,
+    /// What the previous render built from the whole archive; see [`CardCache::forget_shared`].
+    shared: Option<Shared>,
+    /// Each kept card's mini line (`incident_mini`), by id, while `shared` is not kept.
+    minis: std::collections::HashMap<String, Value>,
+    /// The last board, while `shared` is not kept: its rows are reused for unchanged items.
+    board: Option<BoardData>,
+}
+
+/// The cross-links and the action-item board of the previous render, and
+/// its build date (overdue items): reused while the archive is (serve).
+struct Shared {
+    xlinks: xlinks::Crosslinks,
+    board: BoardData,
+    build_date: Date,
+    /// Incident ids, parallel to the minis in `xlinks`.
+    ids: Vec<String>,
 }
 
 impl CardCache {
     /// Drops the card of one incident, so it is built again.
     pub fn forget(&mut self, id: &str) {
+        self.forget_shared();
         self.kept.remove(id);
+        self.minis.remove(id);
     }
 
     pub fn clear(&mut self) {
         self.kept.clear();
+        self.shared = None;
+        self.minis.clear();
+        self.board = None;
+    }
+
+    /// Drops the cross-links and action-item board kept with the cards
+    /// (each incident's mini line stays with its card). serve keeps them
+    /// only while the archive is reused as it was, since only the
+    /// backlinks (from the bodies) can change then.
+    pub fn forget_shared(&mut self) {
+        if let Some(s) = self.shared.take() {
+            self.minis = s.ids.into_iter().zip(s.xlinks.into_minis()).collect();
+            self.board = Some(s.board);
+        }
     }
 
     pub fn contains(&self, id: &str) -> bool {
@@ -275,6 +307,13 @@ impl<'a> Renderer<'a> {
     pub fn reusing(archive: &'a Archive, tera: &'a Tera, bodies: &'a Bodies, build_date: Date, reuse: &mut CardCache) -> Result<Self, tera::Error> {
         let base = archive.base();
         let kept: Vec<Option<(Card, Value)>> = archive.incidents.iter().map(|i| reuse.kept.remove(&i.id)).collect();
+        let same = kept.iter().all(Option::is_some) && reuse.shared.as_ref().is_some_and(|s| s.build_date == build_date && s.ids.len() == kept.len());
+        if !same {
+            reuse.forget_shared();
+        }
+        let shared = reuse.shared.take();
+        let mut minis = std::mem::take(&mut reuse.minis);
+        let old_board = reuse.board.take();
         reuse.clear();
         let (mut cards, kept): (Vec<Card>, Vec<Option<Value>>) = archive
             .incidents
@@ -316,8 +355,17 @@ impl<'a> Renderer<'a> {
         globals.insert("site", &site);
         globals.insert("base", &base);
         globals.insert("drafts_shown", &(archive.include.drafts || archive.include.internal));
-        let xlinks = xlinks::Crosslinks::new(archive, tera, &bodies.incidents, &cards)?;
-        let board = BoardData::new(archive, tera, build_date, &base)?;
+        let (xlinks, board) = match shared {
+            // The same archive: only the backlinks may differ (serve, body edits).
+            Some(Shared { mut xlinks, board, .. }) => {
+                xlinks.graph.backlinks = crate::graph::backlinks(archive, &bodies.incidents);
+                (xlinks, board)
+            }
+            None => {
+                let kept_minis = archive.incidents.iter().map(|i| minis.remove(&i.id)).collect();
+                (xlinks::Crosslinks::new(archive, tera, &bodies.incidents, &cards, kept_minis)?, BoardData::new(archive, tera, build_date, &base, old_board)?)
+            }
+        };
         Ok(Renderer { archive, tera, bodies, build_date, base, cards, card_values, globals, xlinks, board, skip: None })
     }
 
@@ -336,6 +384,10 @@ impl<'a> Renderer<'a> {
     /// Hands the cards over for the next rebuild.
     pub fn keep_cards(self, into: &mut CardCache) {
         into.kept = self.archive.incidents.iter().map(|i| i.id.clone()).zip(self.cards.into_iter().zip(self.card_values)).collect();
+        let ids = self.archive.incidents.iter().map(|i| i.id.clone()).collect();
+        into.shared = Some(Shared { xlinks: self.xlinks, board: self.board, build_date: self.build_date, ids });
+        into.minis.clear();
+        into.board = None;
     }
 
     fn page_key<'s>(&'s self, job: &Job) -> Option<PageKey<'s>> {
@@ -761,19 +813,40 @@ mod xlinks;
 struct BoardData {
     board: crate::actions::Board,
     values: Vec<Value>,
+    /// Each item as its row is rendered from (JSON, `row_html` empty), parallel to `values`.
+    keys: Vec<String>,
 }
 
 impl BoardData {
-    fn new(a: &Archive, tera: &Tera, build_date: Date, base: &str) -> Result<Self, tera::Error> {
+    /// `kept`: the previous board (serve); the row and value of an item
+    /// that is exactly as before are taken from it.
+    fn new(a: &Archive, tera: &Tera, build_date: Date, base: &str, kept: Option<BoardData>) -> Result<Self, tera::Error> {
         let mut board = crate::actions::Board::build(a, build_date, base);
-        board.items.par_iter_mut().try_for_each(|it| -> Result<(), tera::Error> {
-            let mut ctx = Context::new();
-            ctx.insert("a", &*it);
-            it.row_html = tera.render_component("action_row", &ctx, None, true)?;
-            Ok(())
-        })?;
-        let values = board.items.par_iter().map(Value::from_serializable).collect();
-        Ok(BoardData { board, values })
+        let keys: Vec<String> = board.items.par_iter().map(|it| serde_json::to_string(it).unwrap_or_default()).collect();
+        let mut old: std::collections::HashMap<String, (String, Value)> = match kept {
+            Some(k) => {
+                let rows = k.board.items.into_iter().map(|it| it.row_html);
+                k.keys.into_iter().zip(rows.zip(k.values)).collect()
+            }
+            None => std::collections::HashMap::new(),
+        };
+        let reused: Vec<Option<(String, Value)>> = keys.iter().map(|k| old.remove(k)).collect();
+        let values = board
+            .items
+            .par_iter_mut()
+            .zip(reused)
+            .map(|(it, reused)| -> Result<Value, tera::Error> {
+                if let Some((row, value)) = reused {
+                    it.row_html = row;
+                    return Ok(value);
+                }
+                let mut ctx = Context::new();
+                ctx.insert("a", &*it);
+                it.row_html = tera.render_component("action_row", &ctx, None, true)?;
+                Ok(Value::from_serializable(&*it))
+            })
+            .collect::<Result<Vec<Value>, tera::Error>>()?;
+        Ok(BoardData { board, values, keys })
     }
 
     /// Every board page: all items, each owner, each status and "overdue".

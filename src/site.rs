@@ -185,6 +185,7 @@ pub fn build_site_cached(snapshot: &Snapshot, opts: &BuildOptions, sink: &dyn Si
             diags.error("", Pos::UNKNOWN, format!("writing {path}: {e}"));
         }
     }
+    cache.pages_ready(&paths, plan.as_ref(), &diags);
     let t_search = Instant::now();
     paths.extend(crate::search::write(&archive, &bodies, &renderer, sink, &mut diags));
     timings.search = t_search.elapsed();

@@ -25,10 +25,15 @@ struct Mini<'a> {
 
 impl Crosslinks {
     /// Fails when the theme's `incident_mini` component cannot render.
-    pub(super) fn new(archive: &Archive, tera: &Tera, bodies: &[Rendered], cards: &[Card]) -> Result<Crosslinks, tera::Error> {
+    /// `kept[n]`, when set, is the mini line of `cards[n]` from the last render.
+    pub(super) fn new(archive: &Archive, tera: &Tera, bodies: &[Rendered], cards: &[Card], kept: Vec<Option<Value>>) -> Result<Crosslinks, tera::Error> {
         let minis = cards
             .par_iter()
-            .map(|c| {
+            .zip(kept)
+            .map(|(c, kept)| {
+                if let Some(v) = kept {
+                    return Ok(v);
+                }
                 let mut mini = Mini {
                     id: &c.id,
                     url: &c.url,
@@ -47,6 +52,10 @@ impl Crosslinks {
             })
             .collect::<Result<_, tera::Error>>()?;
         Ok(Crosslinks { graph: Graph::build(archive, bodies), minis })
+    }
+
+    pub(super) fn into_minis(self) -> Vec<Value> {
+        self.minis
     }
 }
 
@@ -239,12 +248,45 @@ impl std::io::Write for HashWriter<'_> {
 /// (backlinks, "has this happened before?", similar incidents). serve
 /// compares it between rebuilds to find the incident pages a front-matter
 /// edit elsewhere changed.
+///
+/// An incident shown in a list counts by the fields its mini line is made
+/// of, not by its template value: the same value built twice serializes
+/// its keys in hash-map order, which would make every page look changed.
 pub(super) fn fingerprints(r: &Renderer) -> Vec<u64> {
+    let mini: Vec<u64> = r
+        .cards
+        .par_iter()
+        .map(|c| {
+            let mut h = std::collections::hash_map::DefaultHasher::new();
+            let _ = serde_json::to_writer(HashWriter(&mut h), &(&c.id, &c.url, &c.title, &c.date, &c.date_human, &c.severity));
+            std::hash::Hasher::finish(&h)
+        })
+        .collect();
+    let minis = |idx: &[usize]| -> Vec<u64> { idx.iter().map(|&m| mini[m]).collect() };
     (0..r.archive.incidents.len())
         .into_par_iter()
         .map(|n| {
             let mut h = std::collections::hash_map::DefaultHasher::new();
-            let views = (minis(r, &r.xlinks.graph.backlinks[n]), history_views(r, n), suggestion_views(r, n));
+            let history: Vec<_> = r
+                .xlinks
+                .graph
+                .cause_history(r.archive, n)
+                .into_iter()
+                .map(|c| {
+                    let earlier = minis(&c.earlier[..c.earlier.len().min(HISTORY_LIMIT)]);
+                    let later = minis(&c.later[c.later.len().saturating_sub(HISTORY_LIMIT)..]);
+                    (r.term_view(Taxonomy::Causes, c.term), earlier, later, c.earlier.len(), c.later.len())
+                })
+                .collect();
+            let suggestions: Vec<_> = r.xlinks.graph.related[n]
+                .iter()
+                .map(|s| {
+                    let reasons: Vec<(&str, Vec<TermView>)> =
+                        s.shared.iter().map(|(tax, slugs)| (tax.key(), slugs.iter().map(|slug| slug_view(r, *tax, slug)).collect())).collect();
+                    (mini[s.incident], s.score, s.why(), reasons)
+                })
+                .collect();
+            let views = (minis(&r.xlinks.graph.backlinks[n]), history, suggestions);
             // Serializing into a hasher cannot fail.
             let _ = serde_json::to_writer(HashWriter(&mut h), &views);
             std::hash::Hasher::finish(&h)

@@ -32,6 +32,15 @@
 //!   included (the cache holds incidents with their causes folded by the
 //!   cause files' aliases); `theme/static/`: no page.
 //!
+//! What is kept with the cards ([`CardCache`]): each incident's mini line
+//! (the `incident_mini` of cross-link lists), dropped with its card; and,
+//! while the archive is reused (body edits only), the cross-link graph and
+//! the action-item board, of which only the backlinks are computed again.
+//!
+//! The search index is built last, after serve has published the pages
+//! and reloaded the tabs ([`Cache::before_search`]): until it is out, the
+//! previous index and its `/search/` page are served together.
+//!
 //! Pages without a key (anything added to `Renderer::render_all` later) and
 //! outputs not wrapped in [`Cache::listing`] are made on every rebuild. A
 //! page that shows more of other incidents than their cards, related lists
@@ -142,7 +151,14 @@ pub struct Cache {
     crosslinks: HashMap<String, u64>,
     /// Incidents (indexes into this build's archive) whose bodies this build renders.
     fresh_bodies: Vec<usize>,
+    /// serve: publishes the pages before the search index is built (see
+    /// [`Cache::pages_ready`]); called with the paths carried over.
+    pub before_search: Option<BeforeSearch>,
 }
+
+/// What serve does once a build's pages are ready: publish them and
+/// reload the tabs, while the search index is still being built.
+pub type BeforeSearch = Box<dyn FnMut(&[String]) + Send>;
 
 /// How much work the last build did.
 #[derive(Debug, Clone, Copy, Default)]
@@ -500,15 +516,24 @@ impl Cache {
         let changed = std::mem::take(&mut self.changed);
         let everything = self.everything;
         self.fresh_bodies.clear();
+        if !self.reused_archive {
+            self.cards.forget_shared();
+        }
         if changed.iter().any(|p| p.starts_with("theme/templates/") || p.starts_with("content/causes/")) {
             self.cards.clear();
         }
         let tokens = identity_tokens(&self.old, archive, &changed);
+        // Scanning every body for the tokens is the longest part: in parallel.
+        let stale: Vec<bool> = archive
+            .incidents
+            .par_iter()
+            .map(|i| changed.contains(&i.source_path) || tokens.iter().any(|t| i.body.contains(t.as_str())))
+            .collect();
         let reused: Vec<Option<Rendered>> = archive
             .incidents
             .iter()
-            .map(|i| {
-                let stale = changed.contains(&i.source_path) || tokens.iter().any(|t| i.body.contains(t.as_str()));
+            .zip(stale)
+            .map(|(i, stale)| {
                 if stale {
                     None
                 } else {
@@ -639,6 +664,27 @@ impl Cache {
             }
         }
         self.crosslinks = fresh;
+    }
+
+    /// The pages, feeds and assets of this build are in the sink; only
+    /// the search index and its page are left. serve publishes them now
+    /// ([`Cache::before_search`]), so a reload does not wait for the index
+    /// (the longest stage); the index and `/search/` follow together, and
+    /// until then the previous index and its page stay, consistent with
+    /// each other. Not when the build has failed so far, or when two
+    /// outputs share a path (the build reports it after the index).
+    pub fn pages_ready(&mut self, paths: &[String], plan: Option<&Plan>, diags: &Diagnostics) {
+        let Some(publish) = self.before_search.as_mut() else { return };
+        if diags.has_errors() {
+            return;
+        }
+        let mut seen: HashSet<&str> = HashSet::default();
+        seen.reserve(paths.len() + 1);
+        if !paths.iter().map(String::as_str).chain(["search/index.html"]).all(|p| seen.insert(p)) {
+            return;
+        }
+        let carried = plan.map(|p| p.carried.lock().unwrap_or_else(|e| e.into_inner()).clone()).unwrap_or_default();
+        publish(&carried);
     }
 
     /// Keeps the renderer's cards for the next build (not for `build`).

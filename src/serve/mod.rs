@@ -14,7 +14,7 @@ pub mod watch;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{Receiver, RecvTimeoutError};
-use std::sync::{Arc, RwLock};
+use std::sync::{Arc, Mutex, RwLock};
 use std::time::{Duration, Instant};
 
 use crate::diagnostics::{format_report, Format};
@@ -44,6 +44,25 @@ pub struct Session {
     warnings: String,
     /// The day of the last build: overdue action items are counted against it.
     day: Option<jiff::civil::Date>,
+}
+
+/// A build whose pages were published before its search index.
+struct Early {
+    /// From the start of the rebuild to the reload event.
+    reloaded: Duration,
+    /// Paths of the previous index (and its page) served until the new one is ready.
+    kept_search: Vec<String>,
+}
+
+/// A build's new files, and the files of `old` it left as they were.
+fn merged(new: std::collections::HashMap<String, Vec<u8>>, carried: &[String], old: &HashMap<String, Arc<Vec<u8>>>) -> HashMap<String, Arc<Vec<u8>>> {
+    let mut files: HashMap<String, Arc<Vec<u8>>> = new.into_iter().map(|(p, b)| (p, Arc::new(b))).collect();
+    for path in carried {
+        if let Some(b) = old.get(path) {
+            files.entry(path.clone()).or_insert_with(|| b.clone());
+        }
+    }
+    files
 }
 
 /// What one rebuild did.
@@ -85,8 +104,15 @@ impl Session {
             self.cache.invalidate();
         }
         self.day = Some(today);
-        let sink = Memory::default();
-        let built = build_site_cached(&self.snapshot, &self.opts, &sink, &mut self.cache);
+        let sink = Arc::new(Memory::default());
+        let early: Arc<Mutex<Option<Early>>> = Arc::default();
+        self.cache.before_search = Some(self.publish_early(sink.clone(), early.clone(), t0));
+        let built = build_site_cached(&self.snapshot, &self.opts, &*sink, &mut self.cache);
+        self.cache.before_search = None;
+        let early = early.lock().unwrap_or_else(|e| e.into_inner()).take();
+        if early.is_some() {
+            self.builds += 1;
+        }
         let report = format_report(&built.diagnostics, Format::Text);
         let old = self.state.read().unwrap_or_else(|e| e.into_inner()).clone();
         if built.diagnostics.has_errors() {
@@ -101,14 +127,21 @@ impl Session {
             self.hub.send(&Event::Errors(json));
             return Outcome { ok: false, took: t0.elapsed() };
         }
-        let mut files: HashMap<String, Arc<Vec<u8>>> = sink.take().into_iter().map(|(p, b)| (p, Arc::new(b))).collect();
-        for path in self.cache.carried_over() {
-            if let Some(b) = old.files.get(path) {
-                files.entry(path.clone()).or_insert_with(|| b.clone());
+        let (files, build) = match &early {
+            // The pages are out: swap the previous index for the new one.
+            Some(e) => {
+                let mut files = old.files.clone();
+                for p in &e.kept_search {
+                    files.remove(p);
+                }
+                files.extend(sink.take().into_iter().map(|(p, b)| (p, Arc::new(b))));
+                (files, old.build.clone())
             }
-        }
-        self.builds += 1;
-        let build = format!("{:x}-{}", self.started, self.builds);
+            None => {
+                self.builds += 1;
+                (merged(sink.take(), self.cache.carried_over(), &old.files), format!("{:x}-{}", self.started, self.builds))
+            }
+        };
         let pages = files.len();
         *self.state.write().unwrap_or_else(|e| e.into_inner()) =
             Arc::new(State { files, build: build.clone(), errors: None, error_page: None });
@@ -120,14 +153,16 @@ impl Session {
             }
             let w = self.cache.last;
             eprintln!(
-                "Built {} incident{}, {pages} files in {} ms (parse {} ms, archive {} ms, markdown {} ms, render {} ms; {} parsed, {} bodies, {} cards, {} pages kept{})",
+                "Built {} incident{}, {pages} files in {} ms ({}parse {} ms, archive {} ms, markdown {} ms, render {} ms, search {} ms; {} parsed, {} bodies, {} cards, {} pages kept{})",
                 built.incidents,
                 if built.incidents == 1 { "" } else { "s" },
                 took.as_millis(),
+                early.as_ref().map_or(String::new(), |e| format!("pages reloaded after {} ms; ", e.reloaded.as_millis())),
                 built.timings.parse.as_millis(),
                 built.timings.archive.as_millis(),
                 built.timings.markdown.as_millis(),
                 built.timings.render.as_millis(),
+                built.timings.search.as_millis(),
                 w.parsed,
                 w.bodies,
                 w.cards,
@@ -135,8 +170,34 @@ impl Session {
                 if w.full { ", full render" } else { "" }
             );
         }
-        self.hub.send(&Event::Reload(build));
+        if early.is_none() {
+            self.hub.send(&Event::Reload(build));
+        }
         Outcome { ok: true, took }
+    }
+
+    /// The hook that publishes a build's pages before its search index
+    /// ([`Cache::pages_ready`]): the new pages, the pages carried over,
+    /// and the previous index with its `/search/` page until the new
+    /// ones replace them. Then the tabs reload.
+    fn publish_early(&self, sink: Arc<Memory>, early: Arc<Mutex<Option<Early>>>, t0: Instant) -> incremental::BeforeSearch {
+        let (state, hub) = (self.state.clone(), self.hub.clone());
+        let build = format!("{:x}-{}", self.started, self.builds + 1);
+        Box::new(move |carried: &[String]| {
+            let old = state.read().unwrap_or_else(|e| e.into_inner()).clone();
+            let mut files = merged(sink.take(), carried, &old.files);
+            let mut kept_search = Vec::new();
+            for (p, b) in old.files.iter().filter(|(p, _)| p.starts_with("search/")) {
+                if !files.contains_key(p) {
+                    files.insert(p.clone(), b.clone());
+                    kept_search.push(p.clone());
+                }
+            }
+            *state.write().unwrap_or_else(|e| e.into_inner()) =
+                Arc::new(State { files, build: build.clone(), errors: None, error_page: None });
+            hub.send(&Event::Reload(build.clone()));
+            *early.lock().unwrap_or_else(|e| e.into_inner()) = Some(Early { reloaded: t0.elapsed(), kept_search });
+        })
     }
 
     /// New commits: the git history is read again (one walk), and every
