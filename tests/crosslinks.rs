@@ -186,8 +186,9 @@ fn automatic_related_incidents_are_scored_ranked_and_explained() {
     let c_at = similar.find("/incidents/c/").expect("c suggested");
     let b_at = similar.find("/incidents/b/").expect("b suggested");
     assert!(c_at < b_at, "ties go to the newer incident");
-    assert!(similar.contains("Shares causes: no-monitoring; services: billing; tags: dns"), "{similar}");
-    assert!(similar.contains("Shares causes: no-monitoring, manual-deploy-steps"), "{similar}");
+    // Reasons name the terms as readers know them: the cause file's title, else the spelling used.
+    assert!(similar.contains("Shares causes: No monitoring; services: billing; tags: dns"), "{similar}");
+    assert!(similar.contains("Shares causes: No monitoring, manual-deploy-steps"), "{similar}");
     // d shares a cause (score 3) but is explicitly related: listed there only.
     assert!(!similar.contains("/incidents/d/"));
     assert!(!similar.contains("/incidents/a/"), "never the incident itself");
@@ -206,7 +207,7 @@ fn related_weights_and_threshold_come_from_the_config() {
     let similar = section(&site.page("/incidents/a/"), "similar-title").to_string();
     // c: cause 1 + service 5 = 6; b: 2 causes = 2 < 5.
     assert!(similar.contains("/incidents/c/") && !similar.contains("/incidents/b/"), "{similar}");
-    assert!(similar.contains("Shares causes: no-monitoring; services: billing<"), "tags weigh nothing: {similar}");
+    assert!(similar.contains("Shares causes: No monitoring; services: billing<"), "tags weigh nothing: {similar}");
     // e and b share api (5): e is b's only suggestion, max = 1.
     let b = site.page("/incidents/b/");
     assert_eq!(section(&b, "similar-title").matches("<li>").count(), 1);

@@ -109,15 +109,18 @@ pub(super) struct SuggestionView {
 pub(super) fn suggestion_views(r: &Renderer, n: usize) -> Vec<SuggestionView> {
     r.xlinks.graph.related[n]
         .iter()
-        .map(|s| SuggestionView {
-            incident: r.xlinks.minis[s.incident].clone(),
-            score: s.score,
-            why: s.why(),
-            reasons: s
+        .map(|s| {
+            let reasons: Vec<ReasonView> = s
                 .shared
                 .iter()
                 .map(|(tax, slugs)| ReasonView { taxonomy: tax.key(), terms: slugs.iter().map(|slug| slug_view(r, *tax, slug)).collect() })
-                .collect(),
+                .collect();
+            // Readers see the terms' names ("Missing monitoring"), not their slugs.
+            let parts: Vec<String> = reasons
+                .iter()
+                .map(|g| format!("{}: {}", g.taxonomy, g.terms.iter().map(|t| t.name.as_str()).collect::<Vec<_>>().join(", ")))
+                .collect();
+            SuggestionView { incident: r.xlinks.minis[s.incident].clone(), score: s.score, why: format!("Shares {}", parts.join("; ")), reasons }
         })
         .collect()
 }
