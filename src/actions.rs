@@ -88,11 +88,8 @@ impl Board {
         let mut items: Vec<BoardItem> = Vec::new();
         for i in &a.incidents {
             for it in &i.action_items {
-                let overdue = is_overdue(it.status, it.due, today);
-                let overdue_days = match it.due {
-                    Some(due) if overdue => dates::days_between(due, today),
-                    _ => 0,
-                };
+                let overdue_days = overdue_days(it.status, it.due, today);
+                let overdue = overdue_days > 0;
                 let pending = it.status.is_pending();
                 let owner_slug = owner_slug(it.owner.as_deref());
                 items.push(BoardItem {
@@ -196,6 +193,15 @@ fn owner_slug(owner: Option<&str>) -> String {
     match owner.map(slugify) {
         Some(s) if !s.is_empty() => s,
         _ => slugify(UNASSIGNED),
+    }
+}
+
+/// Days an item is overdue on `today` (0 when it is not): the board and
+/// the incident pages count alike.
+pub fn overdue_days(status: ActionStatus, due: Option<Date>, today: Date) -> i64 {
+    match due {
+        Some(due) if is_overdue(status, Some(due), today) => dates::days_between(due, today),
+        _ => 0,
     }
 }
 

@@ -166,6 +166,7 @@ struct ActionView<'a> {
     due: Option<String>,
     overdue: bool,
     overdue_days: i64,
+    overdue_by: Option<String>,
     link: Option<&'a str>,
 }
 
@@ -788,10 +789,7 @@ fn card(a: &Archive, base: &str, i: &Incident) -> Card {
 }
 
 fn action_view(it: &ActionItem, today: Date) -> ActionView<'_> {
-    let overdue_days = match it.due {
-        Some(due) if it.status.is_pending() && due < today => dates::days_between(due, today),
-        _ => 0,
-    };
+    let overdue_days = crate::actions::overdue_days(it.status, it.due, today);
     ActionView {
         title: &it.title,
         owner: it.owner.as_deref(),
@@ -801,6 +799,7 @@ fn action_view(it: &ActionItem, today: Date) -> ActionView<'_> {
         due: it.due.map(dates::iso_date),
         overdue: overdue_days > 0,
         overdue_days,
+        overdue_by: (overdue_days > 0).then(|| crate::actions::overdue_words(overdue_days)),
         link: it.link.as_deref(),
     }
 }
