@@ -53,7 +53,17 @@ pub struct Suggestion {
 impl Suggestion {
     /// "shares causes: no-monitoring, manual-deploy-steps; services: billing"
     pub fn why(&self) -> String {
-        let parts: Vec<String> = self.shared.iter().map(|(tax, slugs)| format!("{}: {}", tax.key(), slugs.join(", "))).collect();
+        self.why_named(|_, slug| slug)
+    }
+
+    /// [`Suggestion::why`] with each term as `name` gives it (pages use the
+    /// terms' names: a cause file's title, else the spelling used).
+    pub fn why_named<'s>(&'s self, name: impl Fn(Taxonomy, &'s str) -> &'s str) -> String {
+        let parts: Vec<String> = self
+            .shared
+            .iter()
+            .map(|(tax, slugs)| format!("{}: {}", tax.key(), slugs.iter().map(|slug| name(*tax, slug)).collect::<Vec<_>>().join(", ")))
+            .collect();
         format!("shares {}", parts.join("; "))
     }
 }

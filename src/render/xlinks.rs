@@ -110,18 +110,20 @@ pub(super) fn suggestion_views(r: &Renderer, n: usize) -> Vec<SuggestionView> {
     r.xlinks.graph.related[n]
         .iter()
         .map(|s| {
-            let reasons: Vec<ReasonView> = s
-                .shared
-                .iter()
-                .map(|(tax, slugs)| ReasonView { taxonomy: tax.key(), terms: slugs.iter().map(|slug| slug_view(r, *tax, slug)).collect() })
-                .collect();
             // Readers see the terms' names ("Missing monitoring"), not their slugs.
-            let parts: Vec<String> = reasons
-                .iter()
-                .map(|g| format!("{}: {}", g.taxonomy, g.terms.iter().map(|t| t.name.as_str()).collect::<Vec<_>>().join(", ")))
-                .collect();
-            SuggestionView { incident: r.xlinks.minis[s.incident].clone(), score: s.score, why: format!("Shares {}", parts.join("; ")), reasons }
+            let mut why = s.why_named(|tax, slug| r.archive.term_name(tax, slug).unwrap_or(slug));
+            if let Some(first) = why.get_mut(..1) {
+                first.make_ascii_uppercase();
+            }
+            SuggestionView { incident: r.xlinks.minis[s.incident].clone(), score: s.score, why, reasons: reason_views(r, s) }
         })
+        .collect()
+}
+
+fn reason_views(r: &Renderer, s: &crate::related::Suggestion) -> Vec<ReasonView> {
+    s.shared
+        .iter()
+        .map(|(tax, slugs)| ReasonView { taxonomy: tax.key(), terms: slugs.iter().map(|slug| slug_view(r, *tax, slug)).collect() })
         .collect()
 }
 
@@ -283,11 +285,8 @@ pub(super) fn fingerprints(r: &Renderer) -> Vec<u64> {
                 .collect();
             let suggestions: Vec<_> = r.xlinks.graph.related[n]
                 .iter()
-                .map(|s| {
-                    let reasons: Vec<(&str, Vec<TermView>)> =
-                        s.shared.iter().map(|(tax, slugs)| (tax.key(), slugs.iter().map(|slug| slug_view(r, *tax, slug)).collect())).collect();
-                    (mini[s.incident], s.score, s.why(), reasons)
-                })
+                // The reasons carry the slugs and names the `why` text is made of.
+                .map(|s| (mini[s.incident], s.score, reason_views(r, s)))
                 .collect();
             let views = (minis(&r.xlinks.graph.backlinks[n]), history, suggestions);
             // Serializing into a hasher cannot fail.
