@@ -103,25 +103,12 @@ fn incidents(n: usize, seed: u64) -> Vec<Incident> {
                 source_path: format!("content/incidents/inc-{k}.md"),
                 title: format!("Incident {k}"),
                 date: first.checked_add(jiff::Span::new().days(rng.below(6000) as i64)).unwrap_or(first),
-                summary: String::new(),
-                severity: None,
-                status: Status::Published,
-                visibility: Visibility::Public,
-                kind: None,
                 services: terms("service", services.distinct(&mut rng, s)),
                 tags: terms("tag", tags.distinct(&mut rng, t)),
                 causes: terms("cause", causes.distinct(&mut rng, c)),
                 related,
-                timestamps: Timestamps::default(),
-                impact: None,
-                trigger: None,
-                detection: None,
-                action_items: Vec::new(),
-                aliases: Vec::new(),
-                history: Default::default(),
-                former_ids: Vec::new(),
-                body: String::new(),
                 body_line: 1,
+                ..Incident::default()
             }
         })
         .collect()

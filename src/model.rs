@@ -8,11 +8,12 @@ use serde::Serialize;
 use crate::diagnostics::Pos;
 
 /// Publication status of an incident.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Status {
     Draft,
     Review,
+    #[default]
     Published,
 }
 
@@ -30,9 +31,10 @@ impl Status {
 }
 
 /// Who may read an incident.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Visibility {
+    #[default]
     Public,
     Internal,
 }
@@ -198,8 +200,10 @@ impl Timestamps {
     }
 }
 
-/// One postmortem, parsed and validated.
-#[derive(Debug, Clone)]
+/// One postmortem, parsed and validated. `Default` (status published,
+/// visibility public, as SPEC defaults them) is for building incidents in
+/// tests and benchmarks.
+#[derive(Debug, Clone, Default)]
 pub struct Incident {
     pub id: String,
     /// Path relative to the archive root, `/`-separated.

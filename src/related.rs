@@ -202,7 +202,7 @@ fn suggestion(index: &Index, n: usize, m: usize, score: u32) -> Suggestion {
 pub(crate) mod tests {
     use super::*;
     use crate::diagnostics::Pos;
-    use crate::model::{Status, Term, Timestamps, Visibility};
+    use crate::model::Term;
 
     fn terms(names: &[&str]) -> Vec<Term> {
         names.iter().map(|n| Term { name: n.to_string(), slug: n.to_string(), pos: Pos::START }).collect()
@@ -214,25 +214,11 @@ pub(crate) mod tests {
             source_path: format!("content/incidents/{id}.md"),
             title: id.into(),
             date: jiff::civil::date(2024, 1, 1),
-            summary: String::new(),
-            severity: None,
-            status: Status::Published,
-            visibility: Visibility::Public,
-            kind: None,
             services: terms(services),
             tags: terms(tags),
             causes: terms(causes),
-            related: Vec::new(),
-            timestamps: Timestamps::default(),
-            impact: None,
-            trigger: None,
-            detection: None,
-            action_items: Vec::new(),
-            aliases: Vec::new(),
-            history: Default::default(),
-            former_ids: Vec::new(),
-            body: String::new(),
             body_line: 1,
+            ..Incident::default()
         }
     }
 
