@@ -48,7 +48,7 @@ ensure_archive() {
     local n=$1 dir=/dev/shm/rca-bench-$1 stamp=/dev/shm/rca-bench-$1.stamp
     local commits=$((n * commits_percent / 100))
     local want
-    want="incidents=$n seed=$seed git_commits=$commits generator=$(sha256sum "$repo/examples/gen_archive.rs" | cut -c1-16)"
+    want="incidents=$n seed=$seed git_commits=$commits generator=$(cat "$repo/examples/gen_archive.rs" "$repo/examples/synth/random.rs" | sha256sum | cut -c1-16)"
     if [ -d "$dir" ] && [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ]; then
         log "reusing $dir"
         return

@@ -24,88 +24,32 @@ use rca_site::markdown::Rendered;
 use rca_site::model::*;
 use rca_site::related;
 
-/// xorshift64*: small, fast and reproducible.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
-    }
-
-    fn unit(&mut self) -> f64 {
-        (self.next() >> 11) as f64 / (1u64 << 53) as f64
-    }
-
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n as u64) as usize
-    }
-
-    /// 1 + an index drawn with these relative weights (percent).
-    fn count(&mut self, weights: &[usize]) -> usize {
-        let mut r = self.below(100);
-        for (i, &w) in weights.iter().enumerate() {
-            if r < w {
-                return i + 1;
-            }
-            r -= w;
-        }
-        weights.len()
-    }
-}
-
-struct Zipf(Vec<f64>);
-
-impl Zipf {
-    fn new(n: usize, s: f64) -> Zipf {
-        let mut acc = 0.0;
-        let mut cdf: Vec<f64> = (0..n)
-            .map(|k| {
-                acc += 1.0 / ((k + 1) as f64).powf(s);
-                acc
-            })
-            .collect();
-        cdf.iter_mut().for_each(|c| *c /= acc);
-        Zipf(cdf)
-    }
-
-    fn distinct(&self, rng: &mut Rng, count: usize) -> Vec<usize> {
-        let mut out = Vec::with_capacity(count);
-        while out.len() < count {
-            let u = rng.unit();
-            let k = self.0.partition_point(|&c| c < u).min(self.0.len() - 1);
-            if !out.contains(&k) {
-                out.push(k);
-            }
-        }
-        out
-    }
-}
+#[path = "synth/random.rs"]
+mod random;
+use random::{Rng, Zipf};
 
 fn terms(prefix: &str, ranks: Vec<usize>) -> Vec<Term> {
     ranks.into_iter().map(|k| Term { name: format!("{prefix}-{k}"), slug: format!("{prefix}-{k}"), pos: Pos::START }).collect()
 }
 
 fn incidents(n: usize, seed: u64) -> Vec<Incident> {
-    let mut rng = Rng(seed | 1);
+    let mut rng = Rng::new(seed);
     let (causes, services, tags) = (Zipf::new(150, 0.9), Zipf::new(60, 0.8), Zipf::new(80, 0.9));
     let first = jiff::civil::date(2010, 1, 1);
     (0..n)
         .map(|k| {
-            let c = rng.count(&[45, 35, 20]);
-            let s = rng.count(&[50, 35, 15]);
-            let t = rng.count(&[30, 35, 25, 10]);
+            let c = 1 + rng.weighted(&[45, 35, 20]);
+            let s = 1 + rng.weighted(&[50, 35, 15]);
+            let t = 1 + rng.weighted(&[30, 35, 25, 10]);
             let related = if rng.below(4) == 0 { vec![IdRef { id: format!("inc-{}", rng.below(n)), pos: Pos::START }] } else { Vec::new() };
             Incident {
                 id: format!("inc-{k}"),
                 source_path: format!("content/incidents/inc-{k}.md"),
                 title: format!("Incident {k}"),
                 date: first.checked_add(jiff::Span::new().days(rng.below(6000) as i64)).unwrap_or(first),
-                services: terms("service", services.distinct(&mut rng, s)),
-                tags: terms("tag", tags.distinct(&mut rng, t)),
-                causes: terms("cause", causes.distinct(&mut rng, c)),
+                services: terms("service", services.sample_distinct(&mut rng, s)),
+                tags: terms("tag", tags.sample_distinct(&mut rng, t)),
+                causes: terms("cause", causes.sample_distinct(&mut rng, c)),
                 related,
                 body_line: 1,
                 ..Incident::default()
@@ -158,7 +102,7 @@ fn main() {
             None,
             &mut diags,
         );
-        let mut rng = Rng(0xB0D1E5);
+        let mut rng = Rng::new(0xB0D1E5);
         let bodies: Vec<Rendered> = (0..n)
             .map(|_| Rendered { links: (0..1 + rng.below(2)).map(|_| format!("inc-{}", rng.below(n))).collect(), ..Rendered::default() })
             .collect();
