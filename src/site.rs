@@ -152,7 +152,7 @@ pub fn build_site_cached(snapshot: &Snapshot, opts: &BuildOptions, sink: &dyn Si
 
     let t3 = Instant::now();
     let build_date = opts.build_date.unwrap_or_else(dates::today);
-    let plan = cache.plan_pages(&archive, &bodies);
+    let mut plan = cache.plan_pages(&archive, &bodies);
     let renderer = match Renderer::reusing(&archive, &tera, &bodies, build_date, &mut cache.cards) {
         Ok(r) => r,
         Err(e) => {
@@ -163,7 +163,6 @@ pub fn build_site_cached(snapshot: &Snapshot, opts: &BuildOptions, sink: &dyn Si
             return built;
         }
     };
-    let mut plan = plan;
     cache.mark_crosslinks(&archive, &renderer, plan.as_mut());
     let renderer = renderer.skipping(plan.as_ref().map(|p| p as &dyn crate::render::Skip));
     let mut paths = renderer.render_all(&theme, sink, &mut diags);
