@@ -321,8 +321,12 @@ impl Staging {
             Err(e) if !exchange_unsupported(&e) => return Err(e),
             Err(_) => {}
         }
-        // Fallback: two renames, with a moment (between them) without an
-        // output folder.
+        self.swap_by_renames()
+    }
+
+    /// Where folders cannot be exchanged: two renames, with a moment
+    /// (between them) without an output folder.
+    fn swap_by_renames(&self) -> io::Result<()> {
         if self.old.exists() {
             remove_tree(&self.old)?;
         }
@@ -448,6 +452,44 @@ mod tests {
         assert!(!out.join("b.html").exists());
         let leftovers: Vec<_> = std::fs::read_dir(&tmp).unwrap().filter_map(Result::ok).map(|e| e.file_name()).collect();
         assert_eq!(leftovers.len(), 1, "{leftovers:?}");
+        std::fs::remove_dir_all(&tmp).unwrap();
+    }
+
+    #[test]
+    fn the_fallback_swap_replaces_the_output_too() {
+        let tmp = std::env::temp_dir().join(format!("rca-output-fallback-{}", std::process::id()));
+        let out = tmp.join("public");
+        write_site(&out, &[OutputFile::new("index.html", "1")]).unwrap();
+        let staging = Staging::new(&out).unwrap();
+        staging.put(OutputFile::new("index.html", "2")).unwrap();
+        staging.swap_by_renames().unwrap();
+        assert_eq!(std::fs::read_to_string(out.join("index.html")).unwrap(), "2");
+        assert!(!staging.old.exists() && !staging.dir.exists());
+        std::fs::remove_dir_all(&tmp).unwrap();
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn resolve_follows_links_like_realpath() {
+        use std::os::unix::fs::symlink;
+        let tmp = std::env::temp_dir().join(format!("rca-output-resolve-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&tmp);
+        std::fs::create_dir_all(tmp.join("a/b")).unwrap();
+        let tmp = tmp.canonicalize().unwrap();
+        symlink(tmp.join("a/b"), tmp.join("l")).unwrap();
+        symlink("a/b/../b", tmp.join("rel")).unwrap();
+        symlink(tmp.join("nowhere/yet"), tmp.join("dangling")).unwrap();
+        assert_eq!(resolve(&tmp.join("l")).unwrap(), tmp.join("a/b"));
+        // `..` after a link goes up from the link's target, as the kernel does.
+        assert_eq!(resolve(&tmp.join("l/..")).unwrap(), tmp.join("a"));
+        assert_eq!(resolve(&tmp.join("rel/./x")).unwrap(), tmp.join("a/b/x"));
+        assert_eq!(resolve(&tmp.join("dangling")).unwrap(), tmp.join("nowhere/yet"));
+        symlink(tmp.join("loop2"), tmp.join("loop1")).unwrap();
+        symlink(tmp.join("loop1"), tmp.join("loop2")).unwrap();
+        assert!(resolve(&tmp.join("loop1")).is_err());
+        // Removing a link to a tree removes the link only.
+        remove_tree(&tmp.join("l")).unwrap();
+        assert!(tmp.join("a/b").is_dir());
         std::fs::remove_dir_all(&tmp).unwrap();
     }
 }
