@@ -319,6 +319,32 @@ fn staging_folders_of_a_killed_build_are_removed_by_the_next() {
     assert!(left.is_empty(), "left behind: {left:?}");
 }
 
+/// Files put into an empty output folder while the site is being built
+/// make it foreign: the build then refuses to replace it.
+#[test]
+fn an_output_that_becomes_foreign_during_the_build_is_not_replaced() {
+    let tmp = TempDir::new("late-foreign");
+    let out = tmp.path().join("site");
+    std::fs::create_dir(&out).unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_rca-site"))
+        .args(["build", "-q", "--root", env!("CARGO_MANIFEST_DIR"), "--out", out.to_str().unwrap()])
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // The staging folder appears once the output was approved.
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while !std::fs::read_dir(tmp.path()).unwrap().any(|e| e.unwrap().file_name().to_string_lossy().starts_with(".site.rca-new-")) {
+        assert!(Instant::now() < deadline, "no staging folder appeared");
+        std::thread::sleep(Duration::from_millis(1));
+    }
+    std::fs::write(out.join("report.pdf"), "someone else's").unwrap();
+    let o = child.wait_with_output().unwrap();
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    assert!(stderr(&o).contains("changed during the build"), "{}", stderr(&o));
+    assert_eq!(std::fs::read_to_string(out.join("report.pdf")).unwrap(), "someone else's");
+    assert!(!out.join("index.html").exists());
+}
+
 /// A reader polling public/index.html during repeated builds never finds
 /// it missing.
 #[test]

@@ -105,6 +105,20 @@ pub fn run(args: BuildArgs, quiet: bool) -> i32 {
         eprintln!("error: build failed with {n} error{}; the previous output was left untouched", if n == 1 { "" } else { "s" });
         return EXIT_CONTENT;
     }
+    // The output may have changed while the site was built (files put into
+    // an empty folder, a link pointed elsewhere): decide again just before
+    // replacing it.
+    match crate::output::output_dir(&root, &out, args.force) {
+        Ok(now) if now.real == real => {}
+        Ok(now) => {
+            eprintln!("error: {} now leads to {} instead of {}; the site was not written", out.display(), now.real.display(), real.display());
+            return EXIT_CONTENT;
+        }
+        Err(refusal) => {
+            eprintln!("error: {} {refusal}; it changed during the build, and the site was not written", out.display());
+            return EXIT_CONTENT;
+        }
+    }
     let swap_start = Instant::now();
     let about = format!(
         "version = \"{}\"\nincidents = {}\npages = {}\ndrafts = {}\ninternal = {}\n",
