@@ -108,15 +108,23 @@ impl Config {
                 );
             }
         }
-        if !self.base_url.is_empty() && !(self.base_url.starts_with("http://") || self.base_url.starts_with("https://")) {
+        let at_value = |key: &str| value_pos(text, key).unwrap_or_else(|| pos_of(key));
+        if !self.base_url.is_empty() && !is_http_url(&self.base_url) {
             diags.error(
                 CONFIG_FILE,
-                pos_of("base_url"),
+                at_value("base_url"),
                 format!("base_url {:?} must be an absolute http(s) URL, e.g. \"https://incidents.example.com\"", self.base_url),
             );
         }
+        if let Some(repo) = self.repo_url.as_deref().filter(|r| !is_http_url(r)) {
+            diags.error(
+                CONFIG_FILE,
+                at_value("repo_url"),
+                format!("repo_url {repo:?} must be an absolute http(s) URL, e.g. \"https://github.com/example/incidents\""),
+            );
+        }
         if self.output.trim().is_empty() {
-            diags.error(CONFIG_FILE, pos_of("output"), "output must name a directory, e.g. \"public\"");
+            diags.error(CONFIG_FILE, at_value("output"), "output must name a directory, e.g. \"public\"");
         }
     }
 
@@ -140,6 +148,24 @@ impl Config {
     }
 }
 
+/// An absolute `http://` or `https://` URL with a host and no whitespace
+/// or control characters: anything else (`javascript:`, `//host`, a
+/// relative path) must never become a link on every page.
+fn is_http_url(url: &str) -> bool {
+    let lower = url.to_ascii_lowercase();
+    let Some(rest) = lower.strip_prefix("https://").or_else(|| lower.strip_prefix("http://")) else { return false };
+    let host = rest.split(['/', '?', '#']).next().unwrap_or("");
+    !host.is_empty() && !url.chars().any(|c| c.is_whitespace() || c.is_control() || matches!(c, '"' | '<' | '>' | '\\' | '`'))
+}
+
+/// Where the value of the top-level `key` starts in `rca-site.toml`, for
+/// errors about a value (not its key, not 1:1).
+pub fn value_pos(text: &str, key: &str) -> Option<Pos> {
+    let table = toml::de::DeTable::parse(text).ok()?;
+    let value = table.get_ref().iter().find(|(k, _)| k.get_ref().as_ref() == key)?.1;
+    Some(Pos::of_offset(text, value.span().start))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -158,6 +184,25 @@ mod tests {
         Config::parse("title = \"x\"\ntitel = \"y\"\n", &mut d);
         let s = d.sorted()[0].to_string();
         assert!(s.starts_with("rca-site.toml:2:1: unknown field `titel`"), "{s}");
+    }
+
+    #[test]
+    fn urls_must_be_http_with_the_error_at_the_value() {
+        let mut d = Diagnostics::new();
+        Config::parse("title = \"x\"\nrepo_url   =  \"javascript:alert(1)\"\nbase_url = \"ftp://x\"\n", &mut d);
+        let all: Vec<String> = d.sorted().iter().map(|x| x.to_string()).collect();
+        assert!(all[0].starts_with("rca-site.toml:2:15: repo_url \"javascript:alert(1)\" must be an absolute http(s) URL"), "{all:?}");
+        assert!(all[1].starts_with("rca-site.toml:3:12: base_url \"ftp://x\""), "{all:?}");
+        for bad in ["//evil.example", "https://", "https://a b", "http:/x", "/relative", "data:text/html,x"] {
+            let mut d = Diagnostics::new();
+            Config::parse(&format!("repo_url = {bad:?}\n"), &mut d);
+            assert!(d.has_errors(), "{bad}");
+        }
+        for good in ["https://github.com/example/incidents", "HTTP://git.example:8080/x/", ""] {
+            let mut d = Diagnostics::new();
+            Config::parse(&format!("repo_url = {good:?}\n"), &mut d);
+            assert!(d.is_empty(), "{good}");
+        }
     }
 
     #[test]

@@ -9,7 +9,7 @@ use super::{root_dir, EXIT_CONTENT, EXIT_USAGE};
 use crate::diagnostics::{format_report, Format};
 use crate::git::{GitError, HistorySource};
 use crate::model::Include;
-use crate::output::Staging;
+use crate::output::{Refusal, Staging};
 use crate::site::{build_site, BuildOptions};
 use crate::source::Snapshot;
 
@@ -34,6 +34,11 @@ pub struct BuildArgs {
     /// today, UTC). Hidden: for reproducible builds and tests.
     #[arg(long, value_name = "YYYY-MM-DD", hide = true, value_parser = parse_build_date)]
     pub build_date: Option<jiff::civil::Date>,
+    /// Replace the output folder even if rca-site did not write it (it has
+    /// files and no .rca-site marker). The archive, folders that contain
+    /// it, and content/, theme/ and .git/ are refused all the same.
+    #[arg(long)]
+    pub force: bool,
     /// Build from this commit's tree (a branch, tag or commit) instead of
     /// the working tree; history is taken up to that commit.
     #[arg(long, value_name = "REV")]
@@ -71,18 +76,21 @@ pub fn run(args: BuildArgs, quiet: bool) -> i32 {
         },
     };
     let read_time = read_start.elapsed();
-    let out = args.out.unwrap_or_else(|| root.join(config_output(&snapshot)));
-    if let Err(msg) = check_output_dir(&root, &out) {
-        eprintln!("error: {msg}");
-        return EXIT_USAGE;
-    }
-    let staging = match Staging::new(&out) {
+    let (out, real) = match output_dir(&root, &snapshot, args.out.as_deref(), args.force) {
+        Ok(o) => o,
+        Err(code) => return code,
+    };
+    let staging = match Staging::new(&real) {
         Ok(s) => s,
         Err(e) => {
-            eprintln!("error: cannot write next to {}: {e}", out.display());
+            eprintln!("error: cannot write next to {}: {e}", real.display());
             return EXIT_CONTENT;
         }
     };
+    if staging.stale_removed > 0 && !quiet {
+        let n = staging.stale_removed;
+        eprintln!("Removed {n} staging folder{} left next to {} by an interrupted build", if n == 1 { "" } else { "s" }, real.display());
+    }
     let opts = BuildOptions {
         include: Include { drafts: args.drafts, internal: args.internal },
         base_url: args.base_url,
@@ -97,8 +105,30 @@ pub fn run(args: BuildArgs, quiet: bool) -> i32 {
         eprintln!("error: build failed with {n} error{}; the previous output was left untouched", if n == 1 { "" } else { "s" });
         return EXIT_CONTENT;
     }
+    // The output may have changed while the site was built (files put into
+    // an empty folder, a link pointed elsewhere): decide again just before
+    // replacing it.
+    match crate::output::output_dir(&root, &out, args.force) {
+        Ok(now) if now.real == real => {}
+        Ok(now) => {
+            eprintln!("error: {} now leads to {} instead of {}; the site was not written", out.display(), now.real.display(), real.display());
+            return EXIT_CONTENT;
+        }
+        Err(refusal) => {
+            eprintln!("error: {} {refusal}; it changed during the build, and the site was not written", out.display());
+            return EXIT_CONTENT;
+        }
+    }
     let swap_start = Instant::now();
-    if let Err(e) = staging.commit() {
+    let about = format!(
+        "version = \"{}\"\nincidents = {}\npages = {}\ndrafts = {}\ninternal = {}\n",
+        env!("CARGO_PKG_VERSION"),
+        built.incidents,
+        built.pages,
+        args.drafts,
+        args.internal
+    );
+    if let Err(e) = staging.commit_with(&about) {
         eprintln!("error: replacing {}: {e}; the previous output was left untouched", out.display());
         return EXIT_CONTENT;
     }
@@ -124,32 +154,39 @@ pub fn run(args: BuildArgs, quiet: bool) -> i32 {
     0
 }
 
-fn config_output(snapshot: &Snapshot) -> String {
-    let mut d = crate::diagnostics::Diagnostics::new();
-    snapshot
-        .get(crate::config::CONFIG_FILE)
-        .and_then(|b| std::str::from_utf8(b).ok())
-        .map(|t| crate::config::Config::parse(t, &mut d).output)
-        .unwrap_or_else(|| "public".into())
-}
-
-/// The output directory is replaced wholesale: refuse anything that would
-/// swallow the archive itself.
-fn check_output_dir(root: &Path, out: &Path) -> Result<(), String> {
-    let root = root.canonicalize().map_err(|e| format!("{}: {e}", root.display()))?;
-    let abs = if out.is_absolute() { out.to_path_buf() } else { std::env::current_dir().map_err(|e| e.to_string())?.join(out) };
-    let parent = abs.parent().and_then(|p| p.canonicalize().ok());
-    let resolved = match (parent, abs.file_name()) {
-        (Some(p), Some(n)) => p.join(n),
-        _ => abs.clone(),
-    };
-    if resolved.parent().is_none() || root.starts_with(&resolved) {
-        return Err(format!("--out {} would replace the archive itself; choose a directory inside it, e.g. public", out.display()));
+/// The output folder (as given, for messages) and the real folder to
+/// replace, or the exit code after saying why it may not be replaced. An
+/// unsafe `--out` is a usage error; an unsafe `output` in rca-site.toml is
+/// reported at its value, like any other error in the archive.
+fn output_dir(root: &Path, snapshot: &Snapshot, flag: Option<&Path>, force: bool) -> Result<(PathBuf, PathBuf), i32> {
+    if let Some(out) = flag {
+        return match crate::output::output_dir(root, out, force) {
+            Ok(o) => Ok((out.to_path_buf(), o.real)),
+            Err(refusal) => {
+                eprintln!("error: --out {} {refusal}", out.display());
+                Err(if matches!(refusal, Refusal::Protected(_)) { EXIT_USAGE } else { EXIT_CONTENT })
+            }
+        };
     }
-    for protected in ["content", "theme", ".git"] {
-        if resolved.starts_with(root.join(protected)) {
-            return Err(format!("--out {} is inside {protected}/; choose another directory, e.g. public", out.display()));
+    let text = snapshot.get(crate::config::CONFIG_FILE).and_then(|b| std::str::from_utf8(b).ok());
+    let mut d = crate::diagnostics::Diagnostics::new();
+    let output = text.map(|t| crate::config::Config::parse(t, &mut d).output).unwrap_or_else(|| "public".into());
+    let out = root.join(&output);
+    match crate::output::output_dir(root, &out, force) {
+        Ok(o) => Ok((out, o.real)),
+        Err(refusal) => {
+            eprintln!("{}", output_diagnostic(text, &output, &refusal));
+            Err(EXIT_CONTENT)
         }
     }
-    Ok(())
+}
+
+/// An unsafe `output`, as an error at its value in rca-site.toml (or, when
+/// the default is used, naming the folder).
+pub(super) fn output_diagnostic(config: Option<&str>, output: &str, refusal: &Refusal) -> crate::diagnostics::Diagnostic {
+    use crate::diagnostics::{Diagnostic, Pos};
+    match config.and_then(|t| crate::config::value_pos(t, "output")) {
+        Some(pos) => Diagnostic::error(crate::config::CONFIG_FILE, pos, format!("output {output:?} {refusal}")),
+        None => Diagnostic::error(output, Pos::UNKNOWN, format!("(the default output folder) {refusal}")),
+    }
 }

@@ -8,7 +8,7 @@ use std::path::PathBuf;
 use clap::{Args, ValueEnum};
 
 use super::{root_dir, EXIT_CONTENT, EXIT_USAGE};
-use crate::diagnostics::{format_report, Format};
+use crate::diagnostics::{format_report, Diagnostics, Format};
 use crate::model::Include;
 use crate::site::{build_site, BuildOptions};
 use crate::source::Snapshot;
@@ -43,7 +43,14 @@ pub fn run(args: CheckArgs, quiet: bool) -> i32 {
         }
     };
     let opts = BuildOptions { include: Include { drafts: true, internal: true }, ..BuildOptions::default() };
-    let built = build_site(&snapshot, &opts, &crate::output::Discard);
+    let mut built = build_site(&snapshot, &opts, &crate::output::Discard);
+    // The output folder `build` would replace: an unsafe one is an error
+    // here as it is there.
+    let config = snapshot.get(crate::config::CONFIG_FILE).and_then(|b| std::str::from_utf8(b).ok());
+    let output = config.map(|t| crate::config::Config::parse(t, &mut Diagnostics::new()).output).unwrap_or_else(|| "public".into());
+    if let Err(refusal) = crate::output::output_dir(&root, &root.join(&output), false) {
+        built.diagnostics.push(super::build::output_diagnostic(config, &output, &refusal));
+    }
     let format = match args.format {
         FormatArg::Text => Format::Text,
         FormatArg::Github => Format::Github,

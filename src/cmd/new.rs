@@ -39,6 +39,10 @@ pub fn run(args: NewArgs, _quiet: bool) -> i32 {
         return EXIT_CONTENT;
     }
     let title = args.title.trim();
+    if let Some(c) = title.chars().find(|c| c.is_control()) {
+        eprintln!("error: the title {title:?} contains the control character {c:?}; a title is one line of text");
+        return EXIT_USAGE;
+    }
     let slug = slugify(title);
     if slug.is_empty() {
         eprintln!("error: the title {title:?} has no letters or digits to make a file name from");

@@ -73,6 +73,7 @@ pub fn run(args: ServeArgs, quiet: bool) -> i32 {
     };
     session.rebuild();
 
+    http::no_delay(&listener);
     let server = match tiny_http::Server::from_listener(listener, None) {
         Ok(s) => Arc::new(s),
         Err(e) => {

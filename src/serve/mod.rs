@@ -123,7 +123,12 @@ impl Session {
             *self.state.write().unwrap_or_else(|e| e.into_inner()) = Arc::new(next);
             eprint!("{report}");
             let n = built.diagnostics.error_count();
-            eprintln!("error: {n} error{}; still serving the last good site", if n == 1 { "" } else { "s" });
+            let serving = if old.error_page.is_some() {
+                "there is no last good site yet: every page shows the errors until they are fixed"
+            } else {
+                "still serving the last good site"
+            };
+            eprintln!("error: {n} error{}; {serving}", if n == 1 { "" } else { "s" });
             self.hub.send(&Event::Errors(json));
             return Outcome { ok: false, took: t0.elapsed() };
         }
