@@ -321,6 +321,59 @@ fn never_serves_anything_outside_the_site() {
     assert!(stderr(&o).contains("theme/static/leak.txt: skipped: a symlink that points outside the archive"), "{}", stderr(&o));
 }
 
+/// A symlinked folder pointing outside the archive is skipped at start,
+/// and stays skipped however serve hears of it: a change inside its target,
+/// the link re-pointed, a new link made while serving.
+#[test]
+fn a_symlink_out_of_the_archive_stays_unread_while_serving() {
+    let (tmp, root) = example();
+    let outside = tmp.path().join("outside");
+    std::fs::create_dir_all(&outside).unwrap();
+    std::fs::write(outside.join("secret.txt"), "SECRET-OUT-1").unwrap();
+    std::fs::write(outside.join("leak.md"), "---\ntitle: LEAKCANARY-OUT-TITLE\ndate: 2024-01-01\n---\nLEAKCANARY-OUT-BODY\n").unwrap();
+    std::fs::create_dir_all(root.join("theme/static")).unwrap();
+    std::os::unix::fs::symlink(&outside, root.join("theme/static/outlink")).unwrap();
+    std::os::unix::fs::symlink(&outside, root.join("content/incidents/outlink")).unwrap();
+    let srv = Server::start(&root, &[]);
+    let events = srv.events();
+    events.next("hello");
+    srv.wait_log("the skipped links", |log| {
+        log.contains("theme/static/outlink: skipped: a symlink that points outside the archive")
+            && log.contains("content/incidents/outlink: skipped: a symlink that points outside the archive")
+    });
+    assert_eq!(srv.get("/outlink/secret.txt").status, 404);
+
+    // The target changes, a file is added to it, the link is re-pointed,
+    // and a new link to it is made while serving.
+    std::fs::write(outside.join("secret.txt"), "SECRET-OUT-2").unwrap();
+    std::fs::write(outside.join("new.txt"), "SECRET-OUT-3").unwrap();
+    std::fs::write(outside.join("leak.md"), "---\ntitle: LEAKCANARY-OUT-TITLE2\ndate: 2024-01-01\n---\nLEAKCANARY-OUT-BODY\n").unwrap();
+    let other = tmp.path().join("other");
+    std::fs::create_dir_all(&other).unwrap();
+    std::fs::write(other.join("secret.txt"), "SECRET-OUT-4").unwrap();
+    std::fs::remove_file(root.join("theme/static/outlink")).unwrap();
+    std::os::unix::fs::symlink(&other, root.join("theme/static/outlink")).unwrap();
+    std::os::unix::fs::symlink(&outside, root.join("theme/static/later")).unwrap();
+    std::os::unix::fs::symlink(outside.join("secret.txt"), root.join("theme/static/later.txt")).unwrap();
+    srv.wait_log("the new links refused", |log| {
+        log.contains("theme/static/later: skipped: a symlink that points outside")
+            && log.contains("theme/static/later.txt: skipped: a symlink that points outside")
+    });
+    // An edit inside the archive: after its rebuild, nothing from outside is served.
+    edit(&root, FORUMS, |t| t + "\nA later addition.\n");
+    events.next("reload");
+    for path in ["/outlink/secret.txt", "/outlink/new.txt", "/later/secret.txt", "/later.txt", "/incidents/leak/"] {
+        let r = srv.get(path);
+        assert_eq!(r.status, 404, "{path}: {r:?}");
+        assert!(!r.body.contains("SECRET-OUT") && !r.body.contains("LEAKCANARY-OUT"), "{path}");
+    }
+    for path in ["/incidents/", "/search/", "/incidents.json"] {
+        let body = srv.get(path).body;
+        assert!(!body.contains("LEAKCANARY-OUT"), "{path}");
+    }
+    assert!(srv.get("/incidents/forums-v2-staging-outage/").body.contains("A later addition."));
+}
+
 #[test]
 fn an_edit_reloads_a_broken_edit_shows_errors_and_keeps_the_last_good_site() {
     let (_tmp, root) = example();

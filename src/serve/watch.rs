@@ -96,11 +96,16 @@ impl Watcher {
                 let _ = tx.send(batch);
             }
         };
+        // Symlinks are not followed: a link out of the archive (even to `/`)
+        // must not make serve watch, let alone read, what is behind it. Every
+        // path an event names is still checked again when it is read
+        // ([`crate::source::ArchiveRoot`]).
+        let config = notify::Config::default().with_follow_symlinks(false);
         let mut w = if poll {
-            let config = notify::Config::default().with_poll_interval(POLL_INTERVAL).with_compare_contents(true);
+            let config = config.with_poll_interval(POLL_INTERVAL).with_compare_contents(true);
             Watcher::Poll(new_debouncer_opt(DEBOUNCE, Some(DEBOUNCE / 4), handler, NoCache, config)?)
         } else {
-            Watcher::Native(new_debouncer_opt(DEBOUNCE, Some(DEBOUNCE / 4), handler, NoCache, notify::Config::default())?)
+            Watcher::Native(new_debouncer_opt(DEBOUNCE, Some(DEBOUNCE / 4), handler, NoCache, config)?)
         };
         w.watch(&targets.root, RecursiveMode::NonRecursive)?;
         for top in ["content", "theme"] {
