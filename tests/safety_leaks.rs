@@ -143,3 +143,188 @@ fn symlinks_out_of_the_archive_are_refused_and_inside_ones_followed() {
         nowhere(&out3, "LEAKCANARY-OUTSIDE");
     }
 }
+
+/// An archive with an email typed in every field and body, each with its
+/// own local part (`m-<field>`) on the host `leakhost.example`.
+fn email_archive(root: &Path, show_emails: bool) {
+    write(
+        root,
+        "rca-site.toml",
+        &format!("title = \"Masking\"\nbase_url = \"https://incidents.example.org\"\nshow_emails = {show_emails}\n"),
+    );
+    write(
+        root,
+        "content/incidents/2024/mail-outage.md",
+        r#"---
+title: "Mail from m-title@leakhost.example bounced"
+date: 2024-03-01
+summary: "Reported by m-summary@leakhost.example, see <m-sumauto@leakhost.example> or [her](mailto:m-summailto@leakhost.example)"
+severity: SEV2
+services: [m-service@leakhost.example, mail]
+tags: [m-tag@leakhost.example, smtp]
+causes: [m-cause@leakhost.example, no-monitoring]
+impact: "Users like m-impact@leakhost.example got nothing"
+trigger: "A rule for M-Trigger@LeakHost.Example"
+detection: "m-detection@leakhost.example noticed"
+started: 2024-03-01T09:00:00Z
+resolved: 2024-03-01T12:00:00Z
+aliases: [/old/m-alias@leakhost.example/]
+action_items:
+  - title: "Tell [Jane](mailto:m-aititle@leakhost.example) about m-aititle2@leakhost.example"
+    owner: m-owner@leakhost.example
+    status: open
+    due: 2024-04-01
+    link: https://tracker.example.org/?reporter=m-ailink@leakhost.example
+  - title: Second
+    owner: "Jane Doe <m-owner2@leakhost.example>"
+    status: done
+---
+Body by m-body@leakhost.example, autolink <m-autolink@leakhost.example>, <mailto:m-mailauto@leakhost.example>,
+[mail me](mailto:m-mailto@leakhost.example) and [a ref][r].
+
+## Timeline
+
+- 2024-03-01 09:00 m-timeline@leakhost.example reported it
+- 2024-03-01 12:00 fixed
+
+| Who | Role |
+| --- | --- |
+| m-table@leakhost.example | on call |
+
+`m-code@leakhost.example` and a page: <https://tracker.example.org/u/m-urlauto@leakhost.example>
+
+```
+From: m-block@leakhost.example
+```
+
+Raw: <a href="mailto:m-html@leakhost.example">m-htmltext@leakhost.example</a>
+
+[r]: mailto:m-ref@leakhost.example
+"#,
+    );
+    write(
+        root,
+        "content/incidents/2024/second.md",
+        "---\ntitle: Second incident\ndate: 2024-03-05\nseverity: SEV3\ncauses: [no-monitoring]\nsummary: Quiet.\n---\nNothing to see (but [[mail-outage]]).\n",
+    );
+    write(
+        root,
+        "content/causes/no-monitoring.md",
+        "---\ntitle: \"No monitoring (ask m-causetitle@leakhost.example)\"\naliases: [m-causealias@leakhost.example]\n---\nWrite to m-causebody@leakhost.example.\n",
+    );
+    write(
+        root,
+        "content/pages/about.md",
+        "---\ntitle: \"About m-pagetitle@leakhost.example\"\ndescription: \"By m-pagedesc@leakhost.example\"\nnav_title: \"m-pagenav@leakhost.example\"\n---\nContact <m-pagebody@leakhost.example>.\n",
+    );
+    write(
+        root,
+        "content/_index.md",
+        "---\ntitle: \"Home of m-hometitle@leakhost.example\"\ndescription: \"m-homedesc@leakhost.example\"\n---\nAsk [us](mailto:m-homebody@leakhost.example) or m-hometext@leakhost.example.\n",
+    );
+}
+
+/// Every `@`-shaped string (`[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+\.[A-Za-z0-9.-]+`) in `text`.
+fn addresses(text: &str) -> Vec<String> {
+    let b = text.as_bytes();
+    let local = |c: u8| c.is_ascii_alphanumeric() || b"._%+-".contains(&c);
+    let label = |c: u8| c.is_ascii_alphanumeric() || c == b'-';
+    let mut found = Vec::new();
+    for (at, _) in text.match_indices('@') {
+        let mut s = at;
+        while s > 0 && local(b[s - 1]) {
+            s -= 1;
+        }
+        let mut e = at + 1;
+        while e < b.len() && label(b[e]) {
+            e += 1;
+        }
+        if s == at || e == at + 1 || e + 1 >= b.len() || b[e] != b'.' || !(b[e + 1].is_ascii_alphanumeric() || b".-".contains(&b[e + 1])) {
+            continue;
+        }
+        e += 1;
+        while e < b.len() && (label(b[e]) || b[e] == b'.') {
+            e += 1;
+        }
+        found.push(text[s..e].to_string());
+    }
+    found
+}
+
+/// Every output file as text, with JSON decoded (every string and key,
+/// the search shards and fragments included) and HTML's `&#64;` read as `@`.
+fn readable_outputs(out: &Path) -> Vec<(String, String)> {
+    fn strings(v: &serde_json::Value, into: &mut String) {
+        match v {
+            serde_json::Value::String(s) => {
+                into.push_str(s);
+                into.push('\n');
+            }
+            serde_json::Value::Array(a) => a.iter().for_each(|v| strings(v, into)),
+            serde_json::Value::Object(o) => {
+                for (k, v) in o {
+                    into.push_str(k);
+                    into.push('\n');
+                    strings(v, into);
+                }
+            }
+            _ => {}
+        }
+    }
+    outputs(out)
+        .into_iter()
+        .map(|(path, mut text)| {
+            if path.ends_with(".json") {
+                let v: serde_json::Value = serde_json::from_str(&text).unwrap_or_else(|e| panic!("{path}: {e}"));
+                strings(&v, &mut text);
+            }
+            let text = text.replace("&#64;", "@").replace("&#x40;", "@").replace("%40", "@");
+            (path, text)
+        })
+        .collect()
+}
+
+#[test]
+fn emails_typed_anywhere_are_masked_in_every_output() {
+    let tmp = TempDir::new("mask");
+    let root = tmp.path().join("archive");
+    email_archive(&root, false);
+    let out = tmp.path().join("public");
+    let o = build(&root, &out, &["--build-date", "2024-05-01"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let files = readable_outputs(&out);
+    assert!(files.iter().any(|(p, _)| p.starts_with("search/") && p.contains("/s/")), "the search shards are checked");
+    for (path, text) in &files {
+        assert!(!path.contains("leakhost"), "an address became the path {path}");
+        let found = addresses(text);
+        assert!(found.is_empty(), "{path} has {found:?}");
+        assert!(!text.to_lowercase().contains("leakhost"), "{path} has a piece of an address");
+        assert!(!text.contains("mailto:"), "{path} has a mailto: link");
+    }
+    let page = std::fs::read_to_string(out.join("incidents/mail-outage/index.html")).unwrap();
+    assert!(page.contains("Mail from [email] bounced"), "{page}");
+    // A mailto link keeps its text, without the link.
+    assert!(page.contains("mail me"), "{page}");
+    // Owners are shown by their name or their address's local part, and
+    // their board pages are named after that.
+    assert!(out.join("action-items/owner/m-owner/index.html").exists());
+    assert!(out.join("action-items/owner/jane-doe/index.html").exists());
+    let board = std::fs::read_to_string(out.join("action-items/index.html")).unwrap();
+    assert!(board.contains("m-owner") && board.contains("Jane Doe"), "{board}");
+}
+
+#[test]
+fn show_emails_true_publishes_them() {
+    let tmp = TempDir::new("mask-show");
+    let root = tmp.path().join("archive");
+    email_archive(&root, true);
+    let out = tmp.path().join("public");
+    let o = build(&root, &out, &["--build-date", "2024-05-01"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let all: String = readable_outputs(&out).into_iter().map(|(_, t)| t).collect();
+    for field in ["title", "summary", "impact", "detection", "body", "timeline", "table", "code", "block", "causebody", "pagebody", "hometext", "htmltext"] {
+        assert!(all.contains(&format!("m-{field}@leakhost.example")), "m-{field}");
+    }
+    assert!(all.contains("mailto:m-mailto@leakhost.example"));
+    assert!(out.join("action-items/owner/m-owner-leakhost-example/index.html").exists());
+}
