@@ -81,6 +81,27 @@ fn nothing_under_git_is_published_through_a_symlink() {
     let o = rca(&["check", "--root", root.to_str().unwrap()]);
     assert!(o.status.success(), "{}", stderr(&o));
     assert!(stderr(&o).contains("theme/static/gitconfig.txt: skipped"), "{}", stderr(&o));
+
+    // Committed, the links are symlinks in the tree: `--rev` skips them.
+    let git_as = |args: &[&str]| {
+        let o = Command::new("git")
+            .arg("-C")
+            .arg(&root)
+            .args(["-c", "user.name=T", "-c", "user.email=t@example.com"])
+            .args(args)
+            .env("GIT_CONFIG_GLOBAL", "/dev/null")
+            .output()
+            .unwrap();
+        assert!(o.status.success(), "git {args:?}: {}", String::from_utf8_lossy(&o.stderr));
+    };
+    git_as(&["add", "-A"]);
+    git_as(&["commit", "-q", "-m", "links"]);
+    let out = tmp.path().join("public-rev");
+    let o = build(&root, &out, &["--rev", "HEAD"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    nowhere(&out, "GITTOKEN-5521");
+    nowhere(&out, "repositoryformatversion");
+    assert!(out.join("incidents/inside/index.html").exists());
 }
 
 /// Links out of the archive, as files or folders, anywhere (including
