@@ -229,3 +229,41 @@ impl Snapshot {
         Snapshot { files: files.into_iter().filter(|(p, _)| keep(p)).map(|(p, b)| (p, Arc::new(b))).collect() }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::os::unix::fs::symlink;
+
+    /// A path named by a watch event may lead through a linked folder: the
+    /// link is found and named, whichever file below it changed.
+    #[test]
+    fn a_path_through_a_link_out_is_refused_naming_the_link() {
+        let base = std::env::temp_dir().join(format!("rca-source-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&base);
+        let root = base.join("archive");
+        std::fs::create_dir_all(root.join("theme/static")).unwrap();
+        std::fs::create_dir_all(root.join(".git")).unwrap();
+        std::fs::create_dir_all(base.join("outside/deep")).unwrap();
+        std::fs::write(base.join("outside/deep/secret.txt"), "x").unwrap();
+        std::fs::write(root.join(".git/config"), "x").unwrap();
+        std::fs::write(root.join("theme/static/ok.txt"), "x").unwrap();
+        symlink(base.join("outside"), root.join("theme/static/outlink")).unwrap();
+        symlink("../../.git", root.join("theme/static/git")).unwrap();
+        symlink("ok.txt", root.join("theme/static/alias.txt")).unwrap();
+        let archive = ArchiveRoot::new(&root).unwrap();
+
+        let mut refused = Vec::new();
+        let found = archive.files_under("theme/static/outlink/deep/secret.txt", &mut refused).unwrap();
+        assert!(found.is_empty());
+        assert_eq!(refused.iter().map(|r| (r.link.as_str(), r.reason)).collect::<Vec<_>>(), [("theme/static/outlink", Reason::Outside)]);
+        assert_eq!(archive.admit("theme/static/git/config").unwrap_err().reason, Reason::Hidden);
+        assert!(archive.admit("theme/static/missing/x.txt").is_ok());
+
+        let mut refused = Vec::new();
+        let found = archive.files_under("theme", &mut refused).unwrap();
+        assert_eq!(found, ["theme/static/alias.txt", "theme/static/ok.txt"]);
+        assert_eq!(refused.len(), 2, "{refused:?}");
+        let _ = std::fs::remove_dir_all(&base);
+    }
+}
