@@ -22,6 +22,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::ops::Range;
 
 use pulldown_cmark::{Event, LinkType, Parser, Tag, TagEnd};
+use rayon::prelude::*;
 
 use crate::config::Config;
 use crate::model::{ActionItem, CauseDoc, Incident, Page, Term};
@@ -39,7 +40,7 @@ pub fn documents(config: &Config, incidents: &mut [Incident], causes: &mut [Caus
         return;
     }
     let m = Masker;
-    incidents.mask(&m);
+    incidents.par_iter_mut().for_each(|i| i.mask(&m));
     causes.mask(&m);
     pages.mask(&m);
     if let Some(home) = home {
@@ -54,7 +55,10 @@ pub struct Masker;
 
 impl Masker {
     /// A short field (a title, a summary, a tag): plain text or inline
-    /// Markdown, masked as such.
+    /// Markdown, masked as such. The mask is written unescaped, as plain
+    /// text shows it; once short fields are rendered as inline Markdown,
+    /// `markdown(text, true)` escapes it where Markdown could read it as a
+    /// link or a definition (`jane@corp.example: paged`).
     pub fn field(&self, text: &mut String) {
         if let Cow::Owned(masked) = markdown(text, false) {
             *text = masked;
@@ -278,6 +282,53 @@ pub fn markdown(source: &str, escape: bool) -> Cow<'_, str> {
     }
     let placeholder = if escape { MASKED_MD } else { MASKED };
     // First the links go, so that their addresses vanish with them.
+    let unlinked = if links_to_an_address(source) { unlink(source, placeholder) } else { source.to_string() };
+
+    // Then every address left. Written plainly, `[email]` is text wherever
+    // it stands, unless the Markdown around it could make it a link, an
+    // image or a link definition: only then are the places that read
+    // escapes told apart from those that do not (code, raw HTML).
+    let found = emails(&unlinked);
+    if found.is_empty() {
+        return Cow::Owned(unlinked);
+    }
+    let risky = |r: &Range<usize>| unlinked[..r.start].ends_with(['[', '!']) || unlinked[r.end..].starts_with(['(', '[', ':']);
+    let defines_email = || unlinked.match_indices('[').any(|(i, _)| unlinked.as_bytes()[i..].get(..7).is_some_and(|w| w.eq_ignore_ascii_case(b"[email]")));
+    if !escape || !(found.iter().any(risky) || defines_email()) {
+        return Cow::Owned(replace(&unlinked, &found, |_| MASKED).into_owned());
+    }
+    let mut literal: Vec<Range<usize>> = Vec::new();
+    let mut in_code = false;
+    for (event, range) in Parser::new_ext(&unlinked, crate::markdown::options()).into_offset_iter() {
+        match event {
+            Event::Start(Tag::CodeBlock(_)) => {
+                in_code = true;
+                literal.push(range);
+            }
+            Event::End(TagEnd::CodeBlock) => in_code = false,
+            Event::Text(_) if in_code => literal.push(range),
+            Event::Code(_) | Event::Html(_) | Event::InlineHtml(_) => literal.push(range),
+            Event::Start(Tag::Link { link_type: LinkType::Autolink, .. }) => literal.push(range),
+            _ => {}
+        }
+    }
+    let is_literal = |r: &Range<usize>| literal.iter().any(|l| l.start <= r.start && r.end <= l.end);
+    Cow::Owned(replace(&unlinked, &found, |r| if is_literal(r) { MASKED } else { MASKED_MD }).into_owned())
+}
+
+/// Whether an address in `source` could be a link's: right after `<`
+/// (an autolink) or `mailto:` (a link, a link definition, raw HTML).
+fn links_to_an_address(source: &str) -> bool {
+    emails(source).iter().any(|r| {
+        let before = &source.as_bytes()[..r.start];
+        before.ends_with(b"<") || (before.len() >= 7 && before[before.len() - 7..].eq_ignore_ascii_case(b"mailto:"))
+    })
+}
+
+/// `source` without its links to addresses: a `mailto:` link keeps its
+/// text, an address autolink becomes `placeholder`, an `href="mailto:…"`
+/// in raw HTML goes.
+fn unlink(source: &str, placeholder: &str) -> String {
     let mut edits: Vec<(Range<usize>, String)> = Vec::new();
     let mut mailto: Option<(Range<usize>, Option<Range<usize>>)> = None;
     for (event, range) in Parser::new_ext(source, crate::markdown::options()).into_offset_iter() {
@@ -326,31 +377,7 @@ pub fn markdown(source: &str, escape: bool) -> Cow<'_, str> {
         at = r.end;
     }
     unlinked.push_str(&source[at..]);
-
-    // Then every address left, escaped only where Markdown reads escapes.
-    let found = emails(&unlinked);
-    if found.is_empty() {
-        return Cow::Owned(unlinked);
-    }
-    let mut literal: Vec<Range<usize>> = Vec::new();
-    if escape {
-        let mut in_code = false;
-        for (event, range) in Parser::new_ext(&unlinked, crate::markdown::options()).into_offset_iter() {
-            match event {
-                Event::Start(Tag::CodeBlock(_)) => {
-                    in_code = true;
-                    literal.push(range);
-                }
-                Event::End(TagEnd::CodeBlock) => in_code = false,
-                Event::Text(_) if in_code => literal.push(range),
-                Event::Code(_) | Event::Html(_) | Event::InlineHtml(_) => literal.push(range),
-                Event::Start(Tag::Link { link_type: LinkType::Autolink, .. }) => literal.push(range),
-                _ => {}
-            }
-        }
-    }
-    let is_literal = |r: &Range<usize>| literal.iter().any(|l| l.start <= r.start && r.end <= l.end);
-    Cow::Owned(replace(&unlinked, &found, |r| if is_literal(r) { MASKED } else { placeholder }).into_owned())
+    unlinked
 }
 
 fn is_mailto(url: &str) -> bool {
@@ -417,16 +444,45 @@ mod tests {
         assert_eq!(md("Ask <jane@corp.example> now"), "Ask \\[email\\] now");
         assert_eq!(md("Ask <mailto:jane@corp.example>"), "Ask \\[email\\]");
         assert_eq!(md("Ask [Jane *D*](mailto:jane@corp.example \"t\") now"), "Ask Jane *D* now");
-        assert_eq!(md("Ask [jane@corp.example](MAILTO:jane@corp.example)"), "Ask \\[email\\]");
-        assert_eq!(md("Ask [Jane][j]\n\n[j]: mailto:jane@corp.example\n"), "Ask Jane\n\n[j]: mailto:\\[email\\]\n");
-        assert_eq!(md("See [x](https://a.example/?u=jane@corp.example)"), "See [x](https://a.example/?u=\\[email\\])");
+        assert_eq!(md("Ask [jane@corp.example](MAILTO:jane@corp.example)"), "Ask [email]");
+        assert_eq!(md("Ask [Jane][j]\n\n[j]: mailto:jane@corp.example\n"), "Ask Jane\n\n[j]: mailto:[email]\n");
+        assert_eq!(md("See [x](https://a.example/?u=jane@corp.example)"), "See [x](https://a.example/?u=[email])");
         assert_eq!(md("Run `mail jane@corp.example`"), "Run `mail [email]`");
         assert_eq!(md("```\nto: jane@corp.example\n```\n"), "```\nto: [email]\n```\n");
         assert_eq!(md("Hi <a href=\"mailto:jane@corp.example\">Jane</a>"), "Hi <a>Jane</a>");
         assert_eq!(md("<p>\n<a class=x HREF='mailto:j@corp.example'>j@corp.example</a>\n</p>\n"), "<p>\n<a class=x>[email]</a>\n</p>\n");
-        assert_eq!(md("| who |\n|---|\n| jane@corp.example |\n"), "| who |\n|---|\n| \\[email\\] |\n");
+        assert_eq!(md("| who |\n|---|\n| jane@corp.example |\n"), "| who |\n|---|\n| [email] |\n");
         assert_eq!(markdown("Owner jane@corp.example, [Jane](mailto:j@corp.example)", false), "Owner [email], Jane");
         assert!(matches!(markdown("@team and a@b", true), Cow::Borrowed(_)));
+        // Where `[email]` could become a link, a definition or a wikilink,
+        // it is escaped (but not in code).
+        assert_eq!(md("- jane@corp.example: on call `x@corp.example`\n"), "- \\[email\\]: on call `[email]`\n");
+        assert_eq!(md("[jane@corp.example](https://a.example) [[b@corp.example]]"), "[\\[email\\]](https://a.example) [[\\[email\\]]]");
+        assert_eq!(md("Mail j@corp.example\n\n[email]: https://a.example\n"), "Mail \\[email\\]\n\n[email]: https://a.example\n");
+    }
+
+    /// Masked bodies render the mask as text: never a link, a definition
+    /// that swallows a line, or a wikilink error.
+    #[test]
+    fn masked_bodies_render_the_mask_as_text() {
+        use crate::markdown::{render, NoLinks, Source};
+        for body in [
+            "- jane@corp.example: on call\n",
+            "Ask [jane@corp.example](https://a.example/) or [x@corp.example]\n",
+            "Mail j@corp.example\n\n[email]: https://a.example\n",
+            "Ask <jane@corp.example> or [her](mailto:jane@corp.example).\n",
+            "| who |\n|---|\n| jane@corp.example |\n",
+        ] {
+            let masked = md(body);
+            let r = render(&masked, &Source { path: "content/x.md", body_line: 1 }, &NoLinks, false);
+            assert!(r.diagnostics.is_empty(), "{body:?}: {:?}", r.diagnostics);
+            let text: String = r.html.split('<').map(|t| t.split_once('>').map_or(t, |(_, rest)| rest)).collect();
+            assert!(text.contains("[email]"), "{body:?} -> {masked:?} -> {}", r.html);
+            assert!(!r.html.contains("mailto:"), "{}", r.html);
+            assert!(!r.html.contains("@corp"), "{}", r.html);
+        }
+        let r = render(&md("- jane@corp.example: on call\n"), &Source { path: "x.md", body_line: 1 }, &NoLinks, false);
+        assert!(r.html.contains("[email]: on call"), "{}", r.html);
     }
 
     /// Every combination of three awkward pieces: no panic, no address

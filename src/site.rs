@@ -115,9 +115,11 @@ pub fn build_site_cached(snapshot: &Snapshot, opts: &BuildOptions, sink: &dyn Si
     let (mut incidents, mut causes, mut pages) = (incidents, causes, pages);
     let history = crate::git::history_stage(opts.history.as_ref(), &mut diags);
     crate::git::attach(history.as_deref(), opts.include, &mut incidents, &mut causes, &mut pages);
-    // After attach, which matches commit subjects against the titles as typed.
-    crate::mask::documents(&config, &mut incidents, &mut causes, &mut pages, home.as_mut());
     timings.history = th.elapsed();
+    // After attach, which matches commit subjects against the titles as typed.
+    let tm = Instant::now();
+    crate::mask::documents(&config, &mut incidents, &mut causes, &mut pages, home.as_mut());
+    timings.parse += tm.elapsed();
 
     let t1 = Instant::now();
     let archive = cache.archive(config, opts.include, incidents, causes, pages, home, &mut diags);
