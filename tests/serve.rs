@@ -382,6 +382,28 @@ fn a_symlink_out_of_the_archive_stays_unread_while_serving() {
     assert!(srv.get("/incidents/forums-v2-staging-outage/").body.contains("Another addition."));
 }
 
+/// `theme/` itself a link out of the archive: neither read nor watched.
+#[test]
+fn a_theme_folder_linked_out_of_the_archive_is_neither_read_nor_watched() {
+    let (tmp, root) = example();
+    let outside = tmp.path().join("outside-theme");
+    std::fs::create_dir_all(outside.join("static")).unwrap();
+    std::fs::write(outside.join("static/secret.txt"), "SECRET-THEME-1").unwrap();
+    let _ = std::fs::remove_dir_all(root.join("theme"));
+    std::os::unix::fs::symlink(&outside, root.join("theme")).unwrap();
+    let srv = Server::start(&root, &[]);
+    let events = srv.events();
+    events.next("hello");
+    srv.wait_log("the skipped theme link", |log| log.contains("theme: skipped: a symlink that points outside the archive"));
+    std::fs::write(outside.join("static/secret.txt"), "SECRET-THEME-2").unwrap();
+    std::thread::sleep(Duration::from_millis(600));
+    edit(&root, FORUMS, |t| t + "\nA later addition.\n");
+    events.next("reload");
+    let r = srv.get("/secret.txt");
+    assert_eq!(r.status, 404, "{r:?}");
+    assert!(srv.get("/style.css").status == 200, "the built-in theme is used");
+}
+
 #[test]
 fn an_edit_reloads_a_broken_edit_shows_errors_and_keeps_the_last_good_site() {
     let (_tmp, root) = example();

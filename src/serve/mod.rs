@@ -281,7 +281,7 @@ impl Session {
             }
             for top in ["content", "theme"] {
                 if batch.paths.contains(top) {
-                    if let Err(e) = watcher.watch_if_dir(&self.root.join(top)) {
+                    if let Err(e) = watcher.watch_top(&self.root, top) {
                         eprintln!("warning: cannot watch {top}/: {e}");
                     }
                 }

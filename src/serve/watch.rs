@@ -109,7 +109,7 @@ impl Watcher {
         };
         w.watch(&targets.root, RecursiveMode::NonRecursive)?;
         for top in ["content", "theme"] {
-            w.watch_if_dir(&targets.root.join(top))?;
+            w.watch_top(&targets.root, top)?;
         }
         if let Some(git) = &targets.git_dir {
             w.watch(git, RecursiveMode::NonRecursive)?;
@@ -125,7 +125,17 @@ impl Watcher {
         }
     }
 
-    /// Watches a folder recursively if it exists (e.g. `content/` made after start).
+    /// Watches `content/` or `theme/` (e.g. made after start), unless it is
+    /// a symlink the archive may not follow: `theme -> /` must not make
+    /// serve watch the whole disk.
+    pub fn watch_top(&mut self, root: &Path, top: &str) -> notify::Result<()> {
+        match crate::source::ArchiveRoot::new(root).map(|a| a.admit(top)) {
+            Ok(Ok(())) => self.watch_if_dir(&root.join(top)),
+            _ => Ok(()),
+        }
+    }
+
+    /// Watches a folder recursively if it exists.
     pub fn watch_if_dir(&mut self, dir: &Path) -> notify::Result<()> {
         if dir.is_dir() {
             self.watch(dir, RecursiveMode::Recursive)?;
