@@ -23,6 +23,8 @@ pub struct Config {
     pub severities: Vec<String>,
     pub output: String,
     pub show_authors: bool,
+    /// Emails typed in incidents, causes and pages are masked unless true.
+    pub show_emails: bool,
     pub unsafe_html: bool,
     pub severity_descriptions: BTreeMap<String, String>,
     pub related: RelatedConfig,
@@ -55,6 +57,7 @@ impl Default for Config {
             severities: ["SEV1", "SEV2", "SEV3", "SEV4"].map(String::from).to_vec(),
             output: "public".into(),
             show_authors: false,
+            show_emails: false,
             unsafe_html: false,
             severity_descriptions: BTreeMap::new(),
             related: RelatedConfig::default(),

@@ -18,6 +18,7 @@ pub mod feeds;
 pub mod graph;
 pub mod git;
 pub mod markdown;
+pub mod mask;
 pub mod model;
 pub mod output;
 pub mod parse;

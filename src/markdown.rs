@@ -79,7 +79,7 @@ pub struct Rendered {
 /// revealing neither its id nor its title.
 pub const HIDDEN_INCIDENT_TEXT: &str = "a non-public incident";
 
-fn options() -> Options {
+pub(crate) fn options() -> Options {
     Options::ENABLE_TABLES
         | Options::ENABLE_STRIKETHROUGH
         | Options::ENABLE_TASKLISTS

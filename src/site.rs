@@ -106,7 +106,7 @@ pub fn build_site_cached(snapshot: &Snapshot, opts: &BuildOptions, sink: &dyn Si
             parse::collect(parse::parse_page(p, b, &id), &mut diags)
         })
         .collect();
-    let home = snapshot
+    let mut home = snapshot
         .get("content/_index.md")
         .and_then(|b| parse::collect(parse::parse_page("content/_index.md", b, ""), &mut diags));
     timings.parse = t0.elapsed();
@@ -116,6 +116,10 @@ pub fn build_site_cached(snapshot: &Snapshot, opts: &BuildOptions, sink: &dyn Si
     let history = crate::git::history_stage(opts.history.as_ref(), &mut diags);
     crate::git::attach(history.as_deref(), opts.include, &mut incidents, &mut causes, &mut pages);
     timings.history = th.elapsed();
+    // After attach, which matches commit subjects against the titles as typed.
+    let tm = Instant::now();
+    crate::mask::documents(&config, &mut incidents, &mut causes, &mut pages, home.as_mut());
+    timings.parse += tm.elapsed();
 
     let t1 = Instant::now();
     let archive = cache.archive(config, opts.include, incidents, causes, pages, home, &mut diags);

@@ -4,9 +4,14 @@
 //! Every later stage sees only a [`Snapshot`] — paths relative to the
 //! archive root, `/`-separated — so building a commit's tree or the working
 //! tree is the same pipeline.
+//!
+//! What may be read is decided in one place, [`ArchiveRoot`]: content and
+//! assets come only from inside the archive and never from `.git/` (or any
+//! other hidden file), through a symlink or otherwise. `build`, `check` and
+//! `serve` (at start and on every watch event) all read through it.
 
 use std::collections::BTreeMap;
-use std::path::Path;
+use std::path::{Component, Path, PathBuf};
 use std::sync::Arc;
 
 use rayon::prelude::*;
@@ -23,33 +28,17 @@ pub struct Snapshot {
 impl Snapshot {
     /// Reads the working tree under `root`. Hidden files and editor
     /// leftovers (`.#x`, `x~`, `.x.swp`) are skipped; symlinks are followed
-    /// only inside the archive.
+    /// only where [`ArchiveRoot::check_link`] allows, and each one refused is
+    /// reported on stderr as a warning naming the link.
     pub fn from_dir(root: &Path) -> std::io::Result<Snapshot> {
+        let archive = ArchiveRoot::new(root)?;
         let mut paths: Vec<String> = Vec::new();
-        let canonical_root = root.canonicalize()?;
-        if root.join(CONFIG_FILE).is_file() {
-            paths.push(CONFIG_FILE.to_string());
+        let mut refused = Vec::new();
+        for top in [CONFIG_FILE, "content", "theme"] {
+            paths.extend(archive.files_under(top, &mut refused)?);
         }
-        for top in ["content", "theme"] {
-            let dir = root.join(top);
-            if !dir.is_dir() {
-                continue;
-            }
-            let walker = walkdir::WalkDir::new(&dir).follow_links(false).sort_by_file_name();
-            for entry in walker.into_iter().filter_entry(|e| e.depth() == 0 || !is_ignored(e.file_name())) {
-                let entry = entry.map_err(std::io::Error::other)?;
-                if entry.path_is_symlink() && !resolves_inside(&canonical_root, entry.path()) {
-                    eprintln!("warning: {}: skipped: a symlink that points outside the archive", entry.path().display());
-                    continue;
-                }
-                if !(entry.file_type().is_file() || (entry.path_is_symlink() && entry.path().is_file())) {
-                    continue;
-                }
-                if let Ok(rel) = entry.path().strip_prefix(root) {
-                    let rel: Vec<String> = rel.components().map(|c| c.as_os_str().to_string_lossy().into_owned()).collect();
-                    paths.push(rel.join("/"));
-                }
-            }
+        for r in &refused {
+            eprintln!("warning: {r}");
         }
         let files: std::io::Result<Vec<(String, Arc<Vec<u8>>)>> = paths
             .into_par_iter()
@@ -76,11 +65,156 @@ pub fn is_ignored(name: &std::ffi::OsStr) -> bool {
     name.starts_with('.') || name.starts_with('#') || name.ends_with('~') || name.ends_with(".swp") || name.ends_with(".tmp")
 }
 
-/// Whether `path` (a symlink, or a path through one) resolves to a file
-/// inside the archive: a link out of it (`theme/static/x -> /etc/passwd`)
-/// must never be published or served.
-pub fn resolves_inside(canonical_root: &Path, path: &Path) -> bool {
-    path.canonicalize().is_ok_and(|p| p.starts_with(canonical_root))
+/// The archive root, resolved once, that every path read is checked against.
+#[derive(Debug, Clone)]
+pub struct ArchiveRoot {
+    root: PathBuf,
+    canonical: PathBuf,
+}
+
+/// A symlink that was not followed, and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Refused {
+    /// The link, relative to the archive root (`theme/static/outlink`).
+    pub link: String,
+    /// Where it resolves to.
+    pub target: PathBuf,
+    pub reason: Reason,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Reason {
+    /// The target is outside the archive root.
+    Outside,
+    /// The target is in `.git/` (or another hidden file or folder, which
+    /// the archive's own files never are).
+    Hidden,
+    /// Following it would walk a folder inside itself.
+    Loop,
+}
+
+impl std::fmt::Display for Refused {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let target = self.target.display();
+        match self.reason {
+            Reason::Outside => write!(
+                f,
+                "{}: skipped: a symlink that points outside the archive (to {target}); content and assets are read only from inside it",
+                self.link
+            ),
+            Reason::Hidden => write!(
+                f,
+                "{}: skipped: a symlink that points into .git/ or another hidden path (to {target}), which is never published",
+                self.link
+            ),
+            Reason::Loop => write!(f, "{}: skipped: a symlink that points to a folder it is in (to {target})", self.link),
+        }
+    }
+}
+
+impl ArchiveRoot {
+    pub fn new(root: &Path) -> std::io::Result<ArchiveRoot> {
+        Ok(ArchiveRoot { root: root.to_path_buf(), canonical: root.canonicalize()? })
+    }
+
+    /// The rule, for one symlink at `rel`: it may be followed only if it
+    /// resolves inside the archive root, and not into `.git/` or any other
+    /// hidden path the walk itself would skip (`.env`, `.ssh/`). A dangling
+    /// link gives `Ok(None)`: there is nothing to read.
+    pub fn check_link(&self, rel: &str) -> Result<Option<PathBuf>, Refused> {
+        let Ok(target) = self.root.join(rel).canonicalize() else { return Ok(None) };
+        let refuse = |reason| Refused { link: rel.to_string(), target: target.clone(), reason };
+        let Ok(inside) = target.strip_prefix(&self.canonical) else { return Err(refuse(Reason::Outside)) };
+        if inside.components().any(|c| matches!(c, Component::Normal(n) if is_ignored(n))) {
+            return Err(refuse(Reason::Hidden));
+        }
+        // A link to a folder it is in (`content/all -> ..`) would read the
+        // archive again under its own name, output folder included.
+        let parent = self.root.join(rel).parent().and_then(|p| p.canonicalize().ok());
+        if target.is_dir() && parent.is_some_and(|p| p.starts_with(&target)) {
+            return Err(refuse(Reason::Loop));
+        }
+        Ok(Some(target))
+    }
+
+    /// Checks every symlink on the way from the root to `rel` (a path from
+    /// a watch event may pass through a linked folder). `Ok` also when the
+    /// path does not exist.
+    pub fn admit(&self, rel: &str) -> Result<(), Refused> {
+        let mut prefix = String::new();
+        for part in rel.split('/') {
+            if !prefix.is_empty() {
+                prefix.push('/');
+            }
+            prefix.push_str(part);
+            match std::fs::symlink_metadata(self.root.join(&prefix)) {
+                Ok(m) if m.file_type().is_symlink() => {
+                    self.check_link(&prefix)?;
+                }
+                Ok(_) => {}
+                Err(_) => return Ok(()),
+            }
+        }
+        Ok(())
+    }
+
+    /// The readable files at `rel` (a file, or every file in a folder),
+    /// as archive-relative `/` paths, sorted. Symlinks are followed where
+    /// [`ArchiveRoot::check_link`] allows; the others are added to
+    /// `refused` and skipped, as are hidden files and editor leftovers.
+    pub fn files_under(&self, rel: &str, refused: &mut Vec<Refused>) -> std::io::Result<Vec<String>> {
+        if let Err(r) = self.admit(rel) {
+            refused.push(r);
+            return Ok(Vec::new());
+        }
+        let start = self.root.join(rel);
+        if !start.exists() {
+            return Ok(Vec::new());
+        }
+        let mut found = Vec::new();
+        let relative = |p: &Path| -> Option<String> {
+            let r = p.strip_prefix(&self.root).ok()?;
+            Some(r.components().map(|c| c.as_os_str().to_string_lossy().into_owned()).collect::<Vec<_>>().join("/"))
+        };
+        let mut walker = walkdir::WalkDir::new(&start).follow_links(true).sort_by_file_name().into_iter();
+        while let Some(entry) = walker.next() {
+            let entry = match entry {
+                Ok(e) => e,
+                Err(e) => {
+                    let path = e.path().map(Path::to_path_buf);
+                    let rel = path.as_deref().and_then(relative).unwrap_or_default();
+                    let ignored = path.as_deref().and_then(Path::file_name).is_some_and(is_ignored);
+                    if let Some(ancestor) = e.loop_ancestor() {
+                        refused.push(Refused { link: rel, target: ancestor.to_path_buf(), reason: Reason::Loop });
+                    } else if !(ignored || e.io_error().is_some_and(|io| io.kind() == std::io::ErrorKind::NotFound)) {
+                        // A dangling link or an editor's lock link is nothing to read.
+                        return Err(std::io::Error::other(e));
+                    }
+                    continue;
+                }
+            };
+            if entry.depth() > 0 && is_ignored(entry.file_name()) {
+                if entry.file_type().is_dir() {
+                    walker.skip_current_dir();
+                }
+                continue;
+            }
+            let Some(rel) = relative(entry.path()) else { continue };
+            if entry.depth() > 0 && entry.path_is_symlink() {
+                if let Err(r) = self.check_link(&rel) {
+                    refused.push(r);
+                    if entry.file_type().is_dir() {
+                        walker.skip_current_dir();
+                    }
+                    continue;
+                }
+            }
+            if entry.file_type().is_file() {
+                found.push(rel);
+            }
+        }
+        Ok(found)
+    }
 }
 
 impl Snapshot {
@@ -93,5 +227,43 @@ impl Snapshot {
             (path == CONFIG_FILE || top == "content" || top == "theme") && !parts.any(|p| is_ignored(std::ffi::OsStr::new(p)))
         };
         Snapshot { files: files.into_iter().filter(|(p, _)| keep(p)).map(|(p, b)| (p, Arc::new(b))).collect() }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::os::unix::fs::symlink;
+
+    /// A path named by a watch event may lead through a linked folder: the
+    /// link is found and named, whichever file below it changed.
+    #[test]
+    fn a_path_through_a_link_out_is_refused_naming_the_link() {
+        let base = std::env::temp_dir().join(format!("rca-source-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&base);
+        let root = base.join("archive");
+        std::fs::create_dir_all(root.join("theme/static")).unwrap();
+        std::fs::create_dir_all(root.join(".git")).unwrap();
+        std::fs::create_dir_all(base.join("outside/deep")).unwrap();
+        std::fs::write(base.join("outside/deep/secret.txt"), "x").unwrap();
+        std::fs::write(root.join(".git/config"), "x").unwrap();
+        std::fs::write(root.join("theme/static/ok.txt"), "x").unwrap();
+        symlink(base.join("outside"), root.join("theme/static/outlink")).unwrap();
+        symlink("../../.git", root.join("theme/static/git")).unwrap();
+        symlink("ok.txt", root.join("theme/static/alias.txt")).unwrap();
+        let archive = ArchiveRoot::new(&root).unwrap();
+
+        let mut refused = Vec::new();
+        let found = archive.files_under("theme/static/outlink/deep/secret.txt", &mut refused).unwrap();
+        assert!(found.is_empty());
+        assert_eq!(refused.iter().map(|r| (r.link.as_str(), r.reason)).collect::<Vec<_>>(), [("theme/static/outlink", Reason::Outside)]);
+        assert_eq!(archive.admit("theme/static/git/config").unwrap_err().reason, Reason::Hidden);
+        assert!(archive.admit("theme/static/missing/x.txt").is_ok());
+
+        let mut refused = Vec::new();
+        let found = archive.files_under("theme", &mut refused).unwrap();
+        assert_eq!(found, ["theme/static/alias.txt", "theme/static/ok.txt"]);
+        assert_eq!(refused.len(), 2, "{refused:?}");
+        let _ = std::fs::remove_dir_all(&base);
     }
 }

@@ -233,7 +233,7 @@ fn a_rename_never_shadows_a_page_or_reveals_a_left_out_incident() {
         "---\ntitle: Draft\ndate: 2021-04-20\nstatus: draft\n---\nLEAKCANARY-GIT-DRAFT\n",
     );
     git(&root, "2021-06-01 09:00:00 +0000", &["add", "-A"]);
-    git(&root, "2021-06-01 09:00:00 +0000", &["commit", "-q", "-m", "Add another db outage and LEAKCANARY-GIT-SUBJECT"]);
+    git(&root, "2021-06-01 09:00:00 +0000", &["commit", "-q", "-m", "Add another db outage and secret-old-name.md LEAKCANARY-GIT-SUBJECT"]);
     // A later commit names the draft's id in its subject.
     write(&root, "content/incidents/2021/new-one.md", &incident("New one", "2021-04-11", "Edited."));
     git(&root, "2021-06-03 09:00:00 +0000", &["commit", "-q", "-am", "Move lessons to secret-new-name"]);
@@ -255,6 +255,76 @@ fn a_rename_never_shadows_a_page_or_reveals_a_left_out_incident() {
     // The commits keep their dates; their subjects are withheld.
     assert!(b.page("/incidents/db-outage/").contains("(subject not shown)"));
     assert_eq!(subjects(&b.page("/incidents/new-one/")), ["(subject not shown)", "Add new one"]);
+}
+
+/// A subject is withheld when it names a left-out incident by its id, a
+/// former id, its file stem or file name (now or before a rename) or its
+/// title, in any case; and only then: a bulk commit that also touched
+/// drafts keeps its subject.
+#[test]
+fn a_subject_is_withheld_only_when_it_names_a_left_out_incident() {
+    let tmp = TempDir::new("subjects");
+    let root = tmp.path().join("archive");
+    std::fs::create_dir_all(&root).unwrap();
+    git(&root, "2022-01-01 09:00:00 +0000", &["init", "-q", "-b", "main"]);
+    write(&root, "rca-site.toml", "title = \"Subjects\"\n");
+    let public = "content/incidents/public-one.md";
+    let touch = |n: usize| incident("Public one", "2022-01-01", &format!("{BODY}\nRevision {n}.\n"));
+    write(&root, public, &touch(0));
+    // A bulk import: 240 files, drafts among them.
+    for n in 0..240 {
+        let status = if n % 3 == 0 { "draft" } else { "published" };
+        write(
+            &root,
+            &format!("content/incidents/bulk/bulk-{n:03}.md"),
+            &format!("---\ntitle: \"Bulk {n}\"\ndate: 2022-01-01\nstatus: {status}\n---\nBody.\n"),
+        );
+    }
+    git(&root, "2022-01-02 09:00:00 +0000", &["add", "-A"]);
+    git(&root, "2022-01-02 09:00:00 +0000", &["commit", "-q", "-m", "Bulk import of 240 postmortems"]);
+    // The draft under its first name, then renamed.
+    write(
+        &root,
+        "content/incidents/Payroll Outage Old.md",
+        "---\ntitle: \"The Payroll Incident of March\"\ndate: 2022-03-01\nstatus: draft\n---\nLEAKCANARY-SUBJECT-BODY\n",
+    );
+    git(&root, "2022-01-03 09:00:00 +0000", &["add", "-A"]);
+    git(&root, "2022-01-03 09:00:00 +0000", &["commit", "-q", "-m", "Start a postmortem"]);
+    git(&root, "2022-01-04 09:00:00 +0000", &["mv", "content/incidents/Payroll Outage Old.md", "content/incidents/2022-03-01 payroll.md"]);
+    git(&root, "2022-01-04 09:00:00 +0000", &["commit", "-q", "-m", "Rename a postmortem"]);
+    let subjects_naming_it = [
+        "Mention payroll-outage-old (former id)",
+        "Edit PAYROLL OUTAGE OLD.md, the old file name",
+        "Edit 2022-03-01 Payroll, its file stem",
+        "Fix \"2022-03-01 payroll.md\"",
+        "Rework 2022-03-01-payroll further",
+        "Review the payroll incident of march",
+    ];
+    for (n, subject) in subjects_naming_it.iter().enumerate() {
+        write(&root, public, &touch(n + 1));
+        git(&root, &format!("2022-02-{:02} 09:00:00 +0000", n + 1), &["commit", "-q", "-am", subject]);
+    }
+    // A commit that touches the draft and the public one but names neither.
+    write(&root, public, &touch(99));
+    write(
+        &root,
+        "content/incidents/2022-03-01 payroll.md",
+        "---\ntitle: \"The Payroll Incident of March\"\ndate: 2022-03-01\nstatus: draft\n---\nLEAKCANARY-SUBJECT-BODY edited\n",
+    );
+    git(&root, "2022-02-20 09:00:00 +0000", &["commit", "-q", "-am", "Tidy up wording"]);
+
+    let b = ok(build_at(tmp, root, &[]));
+    let page = b.page("/incidents/public-one/");
+    let withheld = vec!["(subject not shown)"; subjects_naming_it.len()];
+    let mut expected = vec!["Tidy up wording"];
+    expected.extend(withheld);
+    expected.push("Bulk import of 240 postmortems");
+    assert_eq!(subjects(&page), expected, "{page}");
+    assert_eq!(subjects(&b.page("/incidents/bulk-001/")), ["Bulk import of 240 postmortems"]);
+    let site = b.site();
+    for canary in ["payroll", "Payroll", "PAYROLL", "LEAKCANARY-SUBJECT"] {
+        site.nowhere(canary);
+    }
 }
 
 #[test]

@@ -321,6 +321,89 @@ fn never_serves_anything_outside_the_site() {
     assert!(stderr(&o).contains("theme/static/leak.txt: skipped: a symlink that points outside the archive"), "{}", stderr(&o));
 }
 
+/// A symlinked folder pointing outside the archive is skipped at start,
+/// and stays skipped however serve hears of it: a change inside its target,
+/// the link re-pointed, a new link made while serving.
+#[test]
+fn a_symlink_out_of_the_archive_stays_unread_while_serving() {
+    let (tmp, root) = example();
+    let outside = tmp.path().join("outside");
+    std::fs::create_dir_all(&outside).unwrap();
+    std::fs::write(outside.join("secret.txt"), "SECRET-OUT-1").unwrap();
+    std::fs::write(outside.join("leak.md"), "---\ntitle: LEAKCANARY-OUT-TITLE\ndate: 2024-01-01\n---\nLEAKCANARY-OUT-BODY\n").unwrap();
+    std::fs::create_dir_all(root.join("theme/static")).unwrap();
+    std::os::unix::fs::symlink(&outside, root.join("theme/static/outlink")).unwrap();
+    std::os::unix::fs::symlink(&outside, root.join("content/incidents/outlink")).unwrap();
+    let srv = Server::start(&root, &[]);
+    let events = srv.events();
+    events.next("hello");
+    srv.wait_log("the skipped links", |log| {
+        log.contains("theme/static/outlink: skipped: a symlink that points outside the archive")
+            && log.contains("content/incidents/outlink: skipped: a symlink that points outside the archive")
+    });
+    assert_eq!(srv.get("/outlink/secret.txt").status, 404);
+
+    let unread = |paths: &[&str]| {
+        for path in paths {
+            let r = srv.get(path);
+            assert_eq!(r.status, 404, "{path}: {r:?}");
+            assert!(!r.body.contains("SECRET-OUT") && !r.body.contains("LEAKCANARY-OUT"), "{path}");
+        }
+        for path in ["/incidents/", "/search/", "/incidents.json"] {
+            assert!(!srv.get(path).body.contains("LEAKCANARY-OUT"), "{path}");
+        }
+    };
+
+    // The target changes and a file is added to it; then an edit inside
+    // the archive, and after its rebuild nothing from outside is served.
+    std::fs::write(outside.join("secret.txt"), "SECRET-OUT-2").unwrap();
+    std::fs::write(outside.join("new.txt"), "SECRET-OUT-3").unwrap();
+    std::fs::write(outside.join("leak.md"), "---\ntitle: LEAKCANARY-OUT-TITLE2\ndate: 2024-01-01\n---\nLEAKCANARY-OUT-BODY\n").unwrap();
+    std::thread::sleep(Duration::from_millis(600));
+    edit(&root, FORUMS, |t| t + "\nA later addition.\n");
+    events.next("reload");
+    unread(&["/outlink/secret.txt", "/outlink/new.txt", "/incidents/leak/"]);
+
+    // The link is re-pointed, and new links to it are made while serving.
+    let other = tmp.path().join("other");
+    std::fs::create_dir_all(&other).unwrap();
+    std::fs::write(other.join("secret.txt"), "SECRET-OUT-4").unwrap();
+    std::fs::remove_file(root.join("theme/static/outlink")).unwrap();
+    std::os::unix::fs::symlink(&other, root.join("theme/static/outlink")).unwrap();
+    std::os::unix::fs::symlink(&outside, root.join("theme/static/later")).unwrap();
+    std::os::unix::fs::symlink(outside.join("secret.txt"), root.join("theme/static/later.txt")).unwrap();
+    srv.wait_log("the new links refused", |log| {
+        log.contains("theme/static/later: skipped: a symlink that points outside")
+            && log.contains("theme/static/later.txt: skipped: a symlink that points outside")
+    });
+    edit(&root, FORUMS, |t| t + "\nAnother addition.\n");
+    events.next("reload");
+    unread(&["/outlink/secret.txt", "/outlink/new.txt", "/later/secret.txt", "/later.txt", "/incidents/leak/"]);
+    assert!(srv.get("/incidents/forums-v2-staging-outage/").body.contains("Another addition."));
+}
+
+/// `theme/` itself a link out of the archive: neither read nor watched.
+#[test]
+fn a_theme_folder_linked_out_of_the_archive_is_neither_read_nor_watched() {
+    let (tmp, root) = example();
+    let outside = tmp.path().join("outside-theme");
+    std::fs::create_dir_all(outside.join("static")).unwrap();
+    std::fs::write(outside.join("static/secret.txt"), "SECRET-THEME-1").unwrap();
+    let _ = std::fs::remove_dir_all(root.join("theme"));
+    std::os::unix::fs::symlink(&outside, root.join("theme")).unwrap();
+    let srv = Server::start(&root, &[]);
+    let events = srv.events();
+    events.next("hello");
+    srv.wait_log("the skipped theme link", |log| log.contains("theme: skipped: a symlink that points outside the archive"));
+    std::fs::write(outside.join("static/secret.txt"), "SECRET-THEME-2").unwrap();
+    std::thread::sleep(Duration::from_millis(600));
+    edit(&root, FORUMS, |t| t + "\nA later addition.\n");
+    events.next("reload");
+    let r = srv.get("/secret.txt");
+    assert_eq!(r.status, 404, "{r:?}");
+    assert!(srv.get("/style.css").status == 200, "the built-in theme is used");
+}
+
 #[test]
 fn an_edit_reloads_a_broken_edit_shows_errors_and_keeps_the_last_good_site() {
     let (_tmp, root) = example();
@@ -557,8 +640,8 @@ fn new_commits_refresh_the_history() {
     let events = srv.events();
     events.next("hello");
     let page = "/incidents/forums-v2-staging-outage/";
-    // The first commit also added the example's draft and internal incidents, so its subject is withheld.
-    assert!(srv.get(page).body.contains("(subject not shown)"), "the first commit is in the revision list");
+    // The first commit also added the example's draft and internal incidents, but its subject names none.
+    assert!(srv.get(page).body.contains("<span class=\"history-subject\">first<"), "the first commit is in the revision list");
     assert!(!srv.get(page).body.contains("Revise the forums postmortem"));
     // An edit is rebuilt as an uncommitted change; committing it moves the refs.
     edit(&root, FORUMS, |t| t + "\nA later addition.\n");

@@ -259,24 +259,16 @@ pub fn history_stage(source: Option<&HistorySource>, diags: &mut Diagnostics) ->
 /// that any current incident uses, visible or not, are dropped: a redirect
 /// must never shadow a page or reveal a left-out incident's id.
 ///
-/// A commit that also changed a left-out incident, or whose subject names
-/// one, keeps its date but not its subject: commit subjects are free text
+/// A commit whose subject names a left-out incident ([`view::LeftOutNames`])
+/// keeps its date but not its subject: commit subjects are free text
 /// ("Add the draft about …").
 pub fn attach(history: Option<&History>, include: Include, incidents: &mut [Incident], causes: &mut [CauseDoc], pages: &mut [Page]) {
     let Some(history) = history else { return };
     for i in incidents.iter_mut() {
         i.history = history.get(&i.source_path);
     }
-    let hidden: Vec<&Incident> = incidents.iter().filter(|i| !i.is_visible(&include)).collect();
-    let hidden_ids: HashSet<&str> = hidden.iter().map(|i| i.id.as_str()).collect();
-    let shared: HashSet<&str> =
-        hidden.iter().filter_map(|i| i.history.history()).flat_map(|h| h.revisions.iter().map(|r| r.id.as_str())).collect();
-    let withhold = |r: &Revision| {
-        shared.contains(r.id.as_str())
-            || r.subject
-                .split(|c: char| !(c.is_alphanumeric() || c == '-' || c == '_'))
-                .any(|w| hidden_ids.contains(w.to_lowercase().as_str()))
-    };
+    let left_out = view::LeftOutNames::new(incidents.iter().filter(|i| !i.is_visible(&include)));
+    let withhold = |r: &Revision| left_out.named_in(&r.id, &r.subject);
     let redacted = |t: Tracked| -> Tracked {
         match &t {
             Tracked::Committed(h) if h.revisions.iter().any(|r| withhold(r)) => {
@@ -330,7 +322,7 @@ pub fn attach(history: Option<&History>, include: Include, incidents: &mut [Inci
     }
 }
 
-/// The subject shown for a commit that also changed a left-out incident.
+/// The subject shown for a commit whose subject names a left-out incident.
 pub const WITHHELD: &str = "(subject not shown)";
 
 fn stem(path: &str) -> &str {

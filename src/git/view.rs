@@ -8,6 +8,7 @@ use serde::Serialize;
 use super::Tracked;
 use crate::config::Config;
 use crate::dates;
+use crate::model::Incident;
 
 /// A date as templates print it.
 #[derive(Debug, Clone, Serialize)]
@@ -122,6 +123,84 @@ pub fn without_emails(text: &str) -> String {
         .join(" ")
 }
 
+/// The names by which a commit subject could reveal a left-out incident:
+/// its id, its file's stem and name (now and before every rename, and the
+/// ids those gave it) and its title, compared case-insensitively as whole
+/// words. A subject that names one is withheld; any other is shown, even
+/// when the commit also changed a left-out file (a bulk import that touched
+/// 240 files, drafts among them, keeps its subject).
+#[derive(Debug, Default)]
+pub struct LeftOutNames {
+    names: Vec<String>,
+    /// Commit id → whether its subject names one (a commit is listed on
+    /// every page it changed).
+    seen: std::cell::RefCell<std::collections::HashMap<String, bool>>,
+}
+
+impl LeftOutNames {
+    pub fn new<'a>(left_out: impl IntoIterator<Item = &'a Incident>) -> LeftOutNames {
+        let mut names: Vec<String> = Vec::new();
+        let mut add = |name: &str| {
+            let name = normalised(name);
+            if !name.is_empty() && !names.contains(&name) {
+                names.push(name);
+            }
+        };
+        for i in left_out {
+            add(&i.id);
+            add(&i.title);
+            add(&i.title.replace(['`', '*', '_'], ""));
+            for id in &i.former_ids {
+                add(id);
+            }
+            let former = i.history.history().map(|h| h.former_paths.as_slice()).unwrap_or_default();
+            for path in std::iter::once(&i.source_path).chain(former) {
+                let name = path.rsplit('/').next().unwrap_or(path);
+                let stem = name.strip_suffix(".md").unwrap_or(name);
+                add(name);
+                add(stem);
+                add(&crate::slugs::slugify(stem));
+            }
+        }
+        LeftOutNames { names, seen: Default::default() }
+    }
+
+    /// Whether the subject of commit `id` names a left-out incident.
+    pub fn named_in(&self, id: &str, subject: &str) -> bool {
+        if self.names.is_empty() {
+            return false;
+        }
+        if let Some(&named) = self.seen.borrow().get(id) {
+            return named;
+        }
+        let subject = normalised(subject);
+        let named = self.names.iter().any(|n| contains_words(&subject, n));
+        self.seen.borrow_mut().insert(id.to_string(), named);
+        named
+    }
+}
+
+/// Lower case, runs of white space as one space.
+fn normalised(text: &str) -> String {
+    text.split_whitespace().collect::<Vec<_>>().join(" ").to_lowercase()
+}
+
+/// Whether `needle` occurs in `hay` with no letter, digit, `-` or `_`
+/// right before or after it (`db-outage` is not named by `db-outage-2`).
+fn contains_words(hay: &str, needle: &str) -> bool {
+    let word = |c: char| c.is_alphanumeric() || c == '-' || c == '_';
+    let mut from = 0;
+    while let Some(k) = hay[from..].find(needle) {
+        let start = from + k;
+        let end = start + needle.len();
+        if !hay[..start].chars().next_back().is_some_and(word) && !hay[end..].chars().next().is_some_and(word) {
+            return true;
+        }
+        from = start + hay[start..].chars().next().map_or(1, char::len_utf8);
+    }
+    false
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -132,5 +211,32 @@ mod tests {
         assert_eq!(without_emails("Fix @mention handling"), "Fix @mention handling");
         assert_eq!(public_name("jo@example.com"), None);
         assert_eq!(public_name("  Jo Doe "), Some("Jo Doe".to_string()));
+    }
+
+    #[test]
+    fn a_subject_is_withheld_only_when_it_names_a_left_out_incident() {
+        let draft = Incident {
+            id: "2024-03-01-payroll-outage".into(),
+            source_path: "content/incidents/2024-03-01 Payroll outage.md".into(),
+            title: "The `payroll` outage".into(),
+            ..Incident::default()
+        };
+        let names = LeftOutNames::new([&draft]);
+        for (n, subject) in [
+            "Draft 2024-03-01-PAYROLL-OUTAGE",
+            "Add 2024-03-01 payroll   outage",
+            "Edit \"2024-03-01 Payroll outage.md\"",
+            "Write up the Payroll Outage",
+            "the payroll outage: lessons",
+        ]
+        .iter()
+        .enumerate()
+        {
+            assert!(names.named_in(&n.to_string(), subject), "{subject}");
+        }
+        for (n, subject) in ["Bulk import of 240 postmortems", "2024-03-01-payroll-outage-2 added", "payroll outages"].iter().enumerate() {
+            assert!(!names.named_in(&format!("x{n}"), subject), "{subject}");
+        }
+        assert!(!LeftOutNames::new([]).named_in("a", "anything"));
     }
 }

@@ -20,7 +20,7 @@ use std::time::{Duration, Instant};
 use crate::diagnostics::{format_report, Format};
 use crate::output::Memory;
 use crate::site::{build_site_cached, BuildOptions};
-use crate::source::{is_ignored, resolves_inside, Snapshot};
+use crate::source::{ArchiveRoot, Snapshot};
 
 use self::http::{Shared, State};
 use self::incremental::{Cache, HashMap};
@@ -30,7 +30,7 @@ use self::watch::Batch;
 /// The archive being served and everything kept between rebuilds.
 pub struct Session {
     pub root: PathBuf,
-    canonical_root: PathBuf,
+    archive_root: ArchiveRoot,
     pub opts: BuildOptions,
     pub quiet: bool,
     snapshot: Snapshot,
@@ -80,7 +80,7 @@ impl Session {
         let state = State { files: HashMap::default(), build: format!("{started:x}-0"), errors: None, error_page: Some(Vec::new()) };
         Ok(Session {
             root: root.to_path_buf(),
-            canonical_root: root.canonicalize()?,
+            archive_root: ArchiveRoot::new(root)?,
             opts,
             quiet,
             snapshot,
@@ -235,44 +235,24 @@ impl Session {
         changed
     }
 
-    /// Reads one path (file or folder) again.
+    /// Reads one path (file or folder) again, through the same rule as the
+    /// first read ([`ArchiveRoot::files_under`]): a path that leads through a
+    /// symlink out of the archive or into `.git/` is never read, however
+    /// the event that named it came about.
     fn refresh(&mut self, rel: &str) -> bool {
-        let abs = self.root.join(rel);
         let files = &mut self.snapshot.files;
         let prefix = format!("{rel}/");
         let before: Vec<String> =
             files.range(prefix.clone()..).take_while(|(p, _)| p.starts_with(&prefix)).map(|(p, _)| p.clone()).collect();
-        let meta = std::fs::symlink_metadata(&abs);
-        let mut found: Vec<(String, PathBuf)> = Vec::new();
-        match &meta {
-            Ok(m) if m.is_dir() => {
-                for entry in walkdir::WalkDir::new(&abs)
-                    .follow_links(false)
-                    .into_iter()
-                    .filter_entry(|e| e.depth() == 0 || !is_ignored(e.file_name()))
-                {
-                    let Ok(entry) = entry else { continue };
-                    if let Ok(r) = entry.path().strip_prefix(&self.root) {
-                        let r: Vec<String> = r.components().map(|c| c.as_os_str().to_string_lossy().into_owned()).collect();
-                        found.push((r.join("/"), entry.path().to_path_buf()));
-                    }
-                }
-            }
-            Ok(_) => found.push((rel.to_string(), abs.clone())),
-            Err(_) => {}
+        let mut refused = Vec::new();
+        let found = self.archive_root.files_under(rel, &mut refused).unwrap_or_default();
+        for r in &refused {
+            eprintln!("warning: {r}");
         }
         let mut changed = false;
         let mut seen = std::collections::HashSet::new();
-        for (path, abs) in found {
-            let Ok(m) = std::fs::symlink_metadata(&abs) else { continue };
-            if m.is_symlink() && !resolves_inside(&self.canonical_root, &abs) {
-                eprintln!("warning: {}: skipped: a symlink that points outside the archive", abs.display());
-                continue;
-            }
-            if !abs.is_file() {
-                continue;
-            }
-            let Ok(bytes) = std::fs::read(&abs) else { continue };
+        for path in found {
+            let Ok(bytes) = std::fs::read(self.root.join(&path)) else { continue };
             seen.insert(path.clone());
             match files.get(&path) {
                 Some(old) if old.as_slice() == bytes.as_slice() => {}
@@ -306,7 +286,7 @@ impl Session {
             }
             for top in ["content", "theme"] {
                 if batch.paths.contains(top) {
-                    if let Err(e) = watcher.watch_if_dir(&self.root.join(top)) {
+                    if let Err(e) = watcher.watch_top(&self.root, top) {
                         eprintln!("warning: cannot watch {top}/: {e}");
                     }
                 }

@@ -96,15 +96,20 @@ impl Watcher {
                 let _ = tx.send(batch);
             }
         };
+        // Symlinks are not followed: a link out of the archive (even to `/`)
+        // must not make serve watch, let alone read, what is behind it. Every
+        // path an event names is still checked again when it is read
+        // ([`crate::source::ArchiveRoot`]).
+        let config = notify::Config::default().with_follow_symlinks(false);
         let mut w = if poll {
-            let config = notify::Config::default().with_poll_interval(POLL_INTERVAL).with_compare_contents(true);
+            let config = config.with_poll_interval(POLL_INTERVAL).with_compare_contents(true);
             Watcher::Poll(new_debouncer_opt(DEBOUNCE, Some(DEBOUNCE / 4), handler, NoCache, config)?)
         } else {
-            Watcher::Native(new_debouncer_opt(DEBOUNCE, Some(DEBOUNCE / 4), handler, NoCache, notify::Config::default())?)
+            Watcher::Native(new_debouncer_opt(DEBOUNCE, Some(DEBOUNCE / 4), handler, NoCache, config)?)
         };
         w.watch(&targets.root, RecursiveMode::NonRecursive)?;
         for top in ["content", "theme"] {
-            w.watch_if_dir(&targets.root.join(top))?;
+            w.watch_top(&targets.root, top)?;
         }
         if let Some(git) = &targets.git_dir {
             w.watch(git, RecursiveMode::NonRecursive)?;
@@ -120,7 +125,17 @@ impl Watcher {
         }
     }
 
-    /// Watches a folder recursively if it exists (e.g. `content/` made after start).
+    /// Watches `content/` or `theme/` (e.g. made after start), unless it is
+    /// a symlink the archive may not follow: `theme -> /` must not make
+    /// serve watch the whole disk.
+    pub fn watch_top(&mut self, root: &Path, top: &str) -> notify::Result<()> {
+        match crate::source::ArchiveRoot::new(root).map(|a| a.admit(top)) {
+            Ok(Ok(())) => self.watch_if_dir(&root.join(top)),
+            _ => Ok(()),
+        }
+    }
+
+    /// Watches a folder recursively if it exists.
     pub fn watch_if_dir(&mut self, dir: &Path) -> notify::Result<()> {
         if dir.is_dir() {
             self.watch(dir, RecursiveMode::Recursive)?;
