@@ -109,6 +109,9 @@ pub fn render(markdown: &str, src: &Source, links: &dyn LinkResolver, unsafe_htm
     let mut open_links: Vec<(bool, bool)> = Vec::new();
     let mut positions = Positions::new(markdown, src.body_line);
     let mut pos_of = |offset: usize| positions.of(offset);
+    // Anchors: the open heading's index in `events`, the ids given so far.
+    let mut heading: Option<usize> = None;
+    let mut ids = UniqueIds::default();
     let dir = src.path.rsplit_once('/').map_or("", |(d, _)| d);
 
     for (event, range) in Parser::new_ext(markdown, options()).into_offset_iter() {
@@ -120,6 +123,12 @@ pub fn render(markdown: &str, src: &Source, links: &dyn LinkResolver, unsafe_htm
                 }
             }
             _ if inside_replaced => {}
+            Event::End(TagEnd::Heading(level)) => {
+                if let Some(start) = heading.take() {
+                    finish_heading(&mut events, start, level, &mut ids, &mut out.toc);
+                }
+                events.push(event);
+            }
             Event::Start(Tag::Heading { level, id, classes, attrs }) => {
                 let source = markdown.get(range.clone()).unwrap_or("");
                 // The `{…}` block, for positions: on the heading's first line
@@ -144,6 +153,7 @@ pub fn render(markdown: &str, src: &Source, links: &dyn LinkResolver, unsafe_htm
                         "heading classes and attributes are not written; only an id ({#id}) is kept",
                     ));
                 }
+                heading = Some(events.len());
                 events.push(Event::Start(Tag::Heading { level, id, classes: Vec::new(), attrs: Vec::new() }));
             }
             Event::Start(Tag::Link { link_type: LinkType::WikiLink { has_pothole }, dest_url, title, id }) => {
@@ -213,8 +223,9 @@ pub fn render(markdown: &str, src: &Source, links: &dyn LinkResolver, unsafe_htm
         }
     }
 
-    let (events, toc) = add_heading_anchors(events);
-    out.toc = toc;
+    if out.toc.iter().filter(|t| t.level == 2).count() < 3 {
+        out.toc.clear();
+    }
 
     let mut html = String::with_capacity(markdown.len() * 3 / 2);
     pulldown_cmark::html::push_html(&mut html, events.into_iter());
@@ -322,59 +333,35 @@ pub fn is_safe_url(url: &str) -> bool {
     }
 }
 
-/// Gives every heading a stable id (its text slugified, made unique; an
-/// explicit `{#id}` wins), appends a "¶" anchor link, and returns the TOC.
-/// One pass over the events.
-fn add_heading_anchors(events: Vec<Event>) -> (Vec<Event>, Vec<TocEntry>) {
-    let mut ids = UniqueIds::default();
-    let mut toc = Vec::new();
-    let mut out: Vec<Event> = Vec::with_capacity(events.len() + events.len() / 16);
-    // The open heading: its index in `out` and its text so far.
-    let mut open: Option<(usize, String)> = None;
-    for event in events {
-        match event {
-            Event::Start(Tag::Heading { .. }) => {
-                open = Some((out.len(), String::new()));
-                out.push(event);
-            }
-            Event::Text(ref t) | Event::Code(ref t) if open.is_some() => {
-                if let Some((_, text)) = open.as_mut() {
-                    text.push_str(t);
-                }
-                out.push(event);
-            }
-            Event::End(TagEnd::Heading(level)) if open.is_some() => {
-                let Some((start, text)) = open.take() else { continue };
-                let mut anchor = String::new();
-                if let Some(Event::Start(Tag::Heading { id, .. })) = out.get_mut(start) {
-                    let base = match id.as_ref() {
-                        Some(explicit) => explicit.to_string(),
-                        None => match slugify(&text) {
-                            s if s.is_empty() => "section".to_string(),
-                            s => s,
-                        },
-                    };
-                    anchor = ids.claim(base);
-                    *id = Some(anchor.clone().into());
-                }
-                let mut link = String::with_capacity(anchor.len() + 80);
-                link.push_str(" <a class=\"anchor\" href=\"#");
-                push_escaped(&mut link, &anchor);
-                link.push_str("\" aria-label=\"Link to this section\">¶</a>");
-                out.push(Event::InlineHtml(link.into()));
-                if matches!(level, HeadingLevel::H2 | HeadingLevel::H3) {
-                    toc.push(TocEntry { level: level as u8, id: anchor, title: text.trim().to_string() });
-                }
-                out.push(event);
-            }
-            e => out.push(e),
+/// Ends the heading whose start tag is `events[start]`: gives it a stable
+/// id (its text slugified, made unique; an explicit `{#id}` wins), appends
+/// a "¶" anchor link, and adds levels 2 and 3 to the table of contents.
+/// Costs the heading's own events only, so all headings cost one pass.
+fn finish_heading(events: &mut Vec<Event>, start: usize, level: HeadingLevel, ids: &mut UniqueIds, toc: &mut Vec<TocEntry>) {
+    let mut text = String::new();
+    for e in events.get(start + 1..).unwrap_or_default() {
+        if let Event::Text(t) | Event::Code(t) = e {
+            text.push_str(t);
         }
     }
-    let sections = toc.iter().filter(|t| t.level == 2).count();
-    if sections < 3 {
-        toc.clear();
+    let Some(Event::Start(Tag::Heading { id, .. })) = events.get_mut(start) else { return };
+    let base = match id.as_ref() {
+        Some(explicit) => explicit.to_string(),
+        None => match slugify(&text) {
+            s if s.is_empty() => "section".to_string(),
+            s => s,
+        },
+    };
+    let anchor = ids.claim(base);
+    *id = Some(anchor.clone().into());
+    let mut link = String::with_capacity(anchor.len() + 80);
+    link.push_str(" <a class=\"anchor\" href=\"#");
+    push_escaped(&mut link, &anchor);
+    link.push_str("\" aria-label=\"Link to this section\">¶</a>");
+    events.push(Event::InlineHtml(link.into()));
+    if matches!(level, HeadingLevel::H2 | HeadingLevel::H3) {
+        toc.push(TocEntry { level: level as u8, id: anchor, title: text.trim().to_string() });
     }
-    (out, toc)
 }
 
 /// Makes ids unique the way readers expect (`summary`, `summary-1`,
@@ -689,12 +676,12 @@ mod tests {
 
     #[test]
     fn anchors_escape_whatever_id_they_are_given() {
-        let events = vec![
+        let mut events = vec![
             Event::Start(Tag::Heading { level: HeadingLevel::H2, id: Some("a\"b<c>&'".into()), classes: vec![], attrs: vec![] }),
             Event::Text("T".into()),
-            Event::End(TagEnd::Heading(HeadingLevel::H2)),
         ];
-        let (events, _) = add_heading_anchors(events);
+        let mut toc = Vec::new();
+        finish_heading(&mut events, 0, HeadingLevel::H2, &mut UniqueIds::default(), &mut toc);
         let Event::InlineHtml(link) = &events[2] else { panic!("{events:?}") };
         assert_eq!(link.as_ref(), " <a class=\"anchor\" href=\"#a&quot;b&lt;c&gt;&amp;&apos;\" aria-label=\"Link to this section\">¶</a>");
     }
