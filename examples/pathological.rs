@@ -23,26 +23,15 @@ use rca_site::output::Discard;
 use rca_site::site::{build_site, BuildOptions};
 use rca_site::source::Snapshot;
 
-/// CPU time of this process so far (user + system, Linux only; zero
-/// elsewhere): on a machine shared with other work, wall time says more
-/// about the neighbours than about the build.
-fn cpu_time() -> Duration {
-    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
-    // Fields after the command name, which is in parentheses.
-    let fields: Vec<&str> = stat.rsplit_once(')').map_or("", |(_, r)| r).split_whitespace().collect();
-    let ticks: u64 = fields.get(11..13).map_or(0, |f| f.iter().filter_map(|t| t.parse::<u64>().ok()).sum());
-    Duration::from_millis(ticks * 10)
-}
-
 fn time_build(case: &str, bytes: usize) -> (Duration, usize) {
     let body = pathological::body(case, bytes);
     let snapshot = Snapshot::from_files(pathological::archive(&body));
     let started = Instant::now();
-    let cpu = cpu_time();
+    let cpu = pathological::cpu_time();
     let built = build_site(&snapshot, &BuildOptions::default(), &Discard);
     let took = started.elapsed();
     if std::env::var_os("PATHOLOGICAL_CPU").is_some() {
-        eprintln!("  {case} {bytes}: wall {took:?}, cpu {:?}", cpu_time() - cpu);
+        eprintln!("  {case} {bytes}: wall {took:?}, cpu {:?}", pathological::cpu_time() - cpu);
     }
     if built.diagnostics.has_errors() {
         eprintln!("{case}: {} error(s)", built.diagnostics.error_count());
