@@ -122,7 +122,7 @@ pub fn body(case: &str, bytes: usize) -> String {
             while until(&s) {
                 s.push_str("*a _b **c __d ***e ");
                 n += 1;
-                if n % 2000 == 0 {
+                if n.is_multiple_of(2000) {
                     s.push_str("\n\n");
                 }
             }
@@ -132,7 +132,7 @@ pub fn body(case: &str, bytes: usize) -> String {
             while until(&s) {
                 s.push_str("[a [b](c [d]( ");
                 n += 1;
-                if n % 2000 == 0 {
+                if n.is_multiple_of(2000) {
                     s.push_str("\n\n");
                 }
             }
@@ -142,7 +142,7 @@ pub fn body(case: &str, bytes: usize) -> String {
             while until(&s) {
                 s.push_str("Q&A: réécriture &amp; &#x65E5; &bogus; &#99999999; 日本 ");
                 n += 1;
-                if n % 500 == 0 {
+                if n.is_multiple_of(500) {
                     s.push_str("\n\n");
                 }
             }
