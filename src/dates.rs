@@ -43,7 +43,8 @@ fn offset_of(text: &str) -> Option<jiff::tz::Offset> {
     if text.ends_with('Z') || text.ends_with('z') {
         return Some(jiff::tz::Offset::UTC);
     }
-    let tail = &text[text.len().saturating_sub(6)..];
+    // `get`: six bytes back may fall inside a character (then no offset).
+    let tail = text.get(text.len().saturating_sub(6)..)?;
     let sign = match tail.as_bytes().first()? {
         b'+' => 1,
         b'-' => -1,

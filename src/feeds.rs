@@ -25,22 +25,9 @@ fn absolute(a: &Archive, path: &str) -> String {
     }
 }
 
-pub(crate) fn xml_escape(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&apos;"),
-            // Characters XML 1.0 cannot carry at all.
-            c if (c as u32) < 0x20 && !matches!(c, '\t' | '\n' | '\r') => {}
-            c => out.push(c),
-        }
-    }
-    out
-}
+/// The one escaping helper ([`crate::escape::escape`]), by the name the
+/// feeds, charts and serve's error page use.
+pub(crate) use crate::escape::escape as xml_escape;
 
 /// `/feed.xml`: the newest incidents as an Atom feed.
 pub fn atom(a: &Archive, build: jiff::Timestamp) -> OutputFile {

@@ -14,6 +14,7 @@ pub mod cmd;
 pub mod config;
 pub mod dates;
 pub mod diagnostics;
+pub mod escape;
 pub mod feeds;
 pub mod graph;
 pub mod git;

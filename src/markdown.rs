@@ -2,19 +2,26 @@
 //! lists and footnotes; stable heading anchors and a table of contents;
 //! cross-links to other incidents; and sanitising of raw HTML.
 //!
-//! Sanitising with ammonia re-parses the HTML, which costs several times the
-//! Markdown rendering itself, so it runs only on bodies that contain raw
-//! HTML. Bodies without raw HTML are made safe in the event stream: Markdown
-//! cannot produce a tag or attribute of its own, so only link and image
-//! URLs need checking.
+//! Every body goes through one sanitising step (ammonia) unless the archive
+//! sets `unsafe_html = true`: what Markdown itself makes (heading ids,
+//! footnote labels, link titles) is escaped by the renderer, but one pass
+//! over the finished HTML is the only check that does not depend on every
+//! path having been thought of. Explicit heading ids are held to a safe
+//! slug before that, with an error at their position.
+//!
+//! Every step is linear in the body: anchors are added in one pass, ids
+//! made unique with a counter per base, positions found from a cursor, and
+//! HTML nested deeper than [`MAX_DEPTH`] is flattened before the sanitiser
+//! (whose HTML parser slows down with the depth of open elements).
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::sync::OnceLock;
 
 use pulldown_cmark::{CowStr, Event, HeadingLevel, LinkType, Options, Parser, Tag, TagEnd};
 use serde::Serialize;
 
 use crate::diagnostics::{Diagnostic, Pos};
+use crate::escape::push_escaped;
 use crate::slugs::slugify;
 
 /// One entry of an incident's table of contents.
@@ -88,17 +95,23 @@ pub(crate) fn options() -> Options {
         | Options::ENABLE_WIKILINKS
 }
 
+/// Elements nested deeper than this (raw HTML or Markdown lists and
+/// quotes) lose their tags, keeping their text; the body gets a warning.
+/// No real postmortem comes near it; without it, 100,000 nested `<div>`s
+/// make the sanitiser's parser quadratic.
+pub const MAX_DEPTH: usize = 256;
+
 /// Renders a Markdown body to HTML.
 pub fn render(markdown: &str, src: &Source, links: &dyn LinkResolver, unsafe_html: bool) -> Rendered {
     let mut out = Rendered::default();
     let mut events: Vec<Event> = Vec::with_capacity(markdown.len() / 8);
-    let mut has_raw_html = false;
     // For each open link: (drop its Start/End tags, drop its inner content).
     let mut open_links: Vec<(bool, bool)> = Vec::new();
-    let pos_of = |offset: usize| {
-        let p = Pos::of_offset(markdown, offset);
-        Pos::new(p.line + src.body_line - 1, p.column)
-    };
+    let mut positions = Positions::new(markdown, src.body_line);
+    let mut pos_of = |offset: usize| positions.of(offset);
+    // Anchors: the open heading's index in `events`, the ids given so far.
+    let mut heading: Option<usize> = None;
+    let mut ids = UniqueIds::default();
     let dir = src.path.rsplit_once('/').map_or("", |(d, _)| d);
 
     for (event, range) in Parser::new_ext(markdown, options()).into_offset_iter() {
@@ -110,9 +123,38 @@ pub fn render(markdown: &str, src: &Source, links: &dyn LinkResolver, unsafe_htm
                 }
             }
             _ if inside_replaced => {}
-            Event::Html(_) | Event::InlineHtml(_) => {
-                has_raw_html = true;
+            Event::End(TagEnd::Heading(level)) => {
+                if let Some(start) = heading.take() {
+                    finish_heading(&mut events, start, level, &mut ids, &mut out.toc);
+                }
                 events.push(event);
+            }
+            Event::Start(Tag::Heading { level, id, classes, attrs }) => {
+                let source = markdown.get(range.clone()).unwrap_or("");
+                // The `{…}` block, for positions: on the heading's first line
+                // (ATX) or its text line (setext).
+                let block = source.rfind('{').map_or(range.start, |i| range.start + i);
+                let id = match id {
+                    Some(id) if !is_safe_id(&id) => {
+                        let at = source.rfind("{#").map_or(range.start, |i| range.start + i);
+                        out.diagnostics.push(Diagnostic::error(
+                            src.path,
+                            pos_of(at),
+                            format!("heading id {:?} may contain only letters, digits, - and _; expected e.g. {{#{}}}", id.as_ref(), slugify(&id)),
+                        ));
+                        None
+                    }
+                    id => id,
+                };
+                if !classes.is_empty() || !attrs.is_empty() {
+                    out.diagnostics.push(Diagnostic::warning(
+                        src.path,
+                        pos_of(block),
+                        "heading classes and attributes are not written; only an id ({#id}) is kept",
+                    ));
+                }
+                heading = Some(events.len());
+                events.push(Event::Start(Tag::Heading { level, id, classes: Vec::new(), attrs: Vec::new() }));
             }
             Event::Start(Tag::Link { link_type: LinkType::WikiLink { has_pothole }, dest_url, title, id }) => {
                 let target = dest_url.trim();
@@ -181,12 +223,71 @@ pub fn render(markdown: &str, src: &Source, links: &dyn LinkResolver, unsafe_htm
         }
     }
 
-    out.toc = add_heading_anchors(&mut events);
+    if out.toc.iter().filter(|t| t.level == 2).count() < 3 {
+        out.toc.clear();
+    }
 
     let mut html = String::with_capacity(markdown.len() * 3 / 2);
     pulldown_cmark::html::push_html(&mut html, events.into_iter());
-    out.html = if has_raw_html && !unsafe_html { sanitizer().clean(&html).to_string() } else { html };
+    if unsafe_html {
+        out.html = html;
+    } else {
+        let (flat, flattened) = flatten_deep(&html, MAX_DEPTH);
+        if flattened {
+            out.diagnostics.push(Diagnostic::warning(
+                src.path,
+                Pos::new(src.body_line, 1),
+                format!("the body nests elements (HTML, lists or quotes) more than {MAX_DEPTH} deep; the tags beyond that depth were dropped and their text kept"),
+            ));
+        }
+        out.html = sanitize(&flat);
+    }
     out
+}
+
+/// Whether an explicit `{#id}` is safe as written: letters, digits, `-`
+/// and `_` only, so it can neither leave an attribute nor need escaping in
+/// a URL fragment.
+pub fn is_safe_id(id: &str) -> bool {
+    !id.is_empty() && id.chars().all(|c| c.is_alphanumeric() || c == '-' || c == '_')
+}
+
+/// Line and column of byte offsets in a body, as file positions. Offsets
+/// asked for in increasing order (as the parser yields them) cost only the
+/// text between them, so a body with many errors stays linear.
+struct Positions<'a> {
+    text: &'a str,
+    body_line: usize,
+    /// The last offset asked for, its 0-based line and 0-based column.
+    at: usize,
+    line: usize,
+    column: usize,
+}
+
+impl<'a> Positions<'a> {
+    fn new(text: &'a str, body_line: usize) -> Self {
+        Positions { text, body_line, at: 0, line: 0, column: 0 }
+    }
+
+    fn of(&mut self, offset: usize) -> Pos {
+        let mut offset = offset.min(self.text.len());
+        while !self.text.is_char_boundary(offset) {
+            offset -= 1;
+        }
+        if offset < self.at {
+            *self = Positions::new(self.text, self.body_line);
+        }
+        let between = &self.text[self.at..offset];
+        match between.rfind('\n') {
+            Some(nl) => {
+                self.line += between.bytes().filter(|&b| b == b'\n').count();
+                self.column = between[nl + 1..].chars().count();
+            }
+            None => self.column += between.chars().count(),
+        }
+        self.at = offset;
+        Pos::new(self.line + self.body_line, self.column + 1)
+    }
 }
 
 /// A relative link to a `.md` file: the file's path from the archive root,
@@ -232,64 +333,70 @@ pub fn is_safe_url(url: &str) -> bool {
     }
 }
 
-/// Gives every heading a stable id (its text slugified, made unique; an
-/// explicit `{#id}` wins), appends a "¶" anchor link, and returns the TOC.
-fn add_heading_anchors(events: &mut Vec<Event>) -> Vec<TocEntry> {
-    let mut used: HashSet<String> = HashSet::new();
-    let mut toc = Vec::new();
-    let mut i = 0;
-    let mut inserts: Vec<(usize, String)> = Vec::new();
-    while i < events.len() {
-        if let Event::Start(Tag::Heading { level, id, .. }) = &events[i] {
-            let level = *level;
-            let explicit = id.as_ref().map(|s| s.to_string());
-            let mut text = String::new();
-            let mut j = i + 1;
-            while j < events.len() && !matches!(events[j], Event::End(TagEnd::Heading(_))) {
-                if let Event::Text(t) | Event::Code(t) = &events[j] {
-                    text.push_str(t);
-                }
-                j += 1;
-            }
-            let base = explicit.clone().unwrap_or_else(|| {
-                let s = slugify(&text);
-                if s.is_empty() { "section".to_string() } else { s }
-            });
-            let mut anchor = base.clone();
-            let mut n = 1;
-            while !used.insert(anchor.clone()) {
-                anchor = format!("{base}-{n}");
-                n += 1;
-            }
-            if let Event::Start(Tag::Heading { id, .. }) = &mut events[i] {
-                *id = Some(anchor.clone().into());
-            }
-            if matches!(level, HeadingLevel::H2 | HeadingLevel::H3) {
-                toc.push(TocEntry { level: level as u8, id: anchor.clone(), title: text.trim().to_string() });
-            }
-            inserts.push((j, anchor));
-            i = j;
+/// Ends the heading whose start tag is `events[start]`: gives it a stable
+/// id (its text slugified, made unique; an explicit `{#id}` wins), appends
+/// a "¶" anchor link, and adds levels 2 and 3 to the table of contents.
+/// Costs the heading's own events only, so all headings cost one pass.
+fn finish_heading(events: &mut Vec<Event>, start: usize, level: HeadingLevel, ids: &mut UniqueIds, toc: &mut Vec<TocEntry>) {
+    let mut text = String::new();
+    for e in events.get(start + 1..).unwrap_or_default() {
+        if let Event::Text(t) | Event::Code(t) = e {
+            text.push_str(t);
         }
-        i += 1;
     }
-    for (at, anchor) in inserts.into_iter().rev() {
-        events.insert(
-            at,
-            Event::InlineHtml(
-                format!(" <a class=\"anchor\" href=\"#{anchor}\" aria-label=\"Link to this section\">¶</a>").into(),
-            ),
-        );
+    let Some(Event::Start(Tag::Heading { id, .. })) = events.get_mut(start) else { return };
+    let base = match id.as_ref() {
+        Some(explicit) => explicit.to_string(),
+        None => match slugify(&text) {
+            s if s.is_empty() => "section".to_string(),
+            s => s,
+        },
+    };
+    let anchor = ids.claim(base);
+    *id = Some(anchor.clone().into());
+    let mut link = String::with_capacity(anchor.len() + 80);
+    link.push_str(" <a class=\"anchor\" href=\"#");
+    push_escaped(&mut link, &anchor);
+    link.push_str("\" aria-label=\"Link to this section\">¶</a>");
+    events.push(Event::InlineHtml(link.into()));
+    if matches!(level, HeadingLevel::H2 | HeadingLevel::H3) {
+        toc.push(TocEntry { level: level as u8, id: anchor, title: text.trim().to_string() });
     }
-    let sections = toc.iter().filter(|t| t.level == 2).count();
-    if sections < 3 {
-        toc.clear();
-    }
-    toc
 }
 
-/// The HTML sanitiser for bodies with raw HTML: ammonia's safe defaults
-/// (no scripts, styles, event handlers or `javascript:` URLs; script and
-/// style *contents* dropped too), plus what our own Markdown output uses.
+/// Makes ids unique the way readers expect (`summary`, `summary-1`,
+/// `summary-2`), remembering per base where to go on counting so that a
+/// thousand equal headings cost a thousand steps, not half a million.
+#[derive(Default)]
+struct UniqueIds {
+    used: HashSet<String>,
+    next: HashMap<String, usize>,
+}
+
+impl UniqueIds {
+    fn claim(&mut self, base: String) -> String {
+        if self.used.insert(base.clone()) {
+            return base;
+        }
+        let n = self.next.entry(base.clone()).or_insert(1);
+        loop {
+            let candidate = format!("{base}-{n}");
+            *n += 1;
+            if self.used.insert(candidate.clone()) {
+                return candidate;
+            }
+        }
+    }
+}
+
+/// Sanitises a rendered body: the one step every body goes through.
+pub fn sanitize(html: &str) -> String {
+    sanitizer().clean(html).to_string()
+}
+
+/// The HTML sanitiser: ammonia's safe defaults (no scripts, styles, event
+/// handlers or `javascript:` URLs; script and style *contents* dropped
+/// too), plus what our own Markdown output uses.
 fn sanitizer() -> &'static ammonia::Builder<'static> {
     static B: OnceLock<ammonia::Builder<'static>> = OnceLock::new();
     B.get_or_init(|| {
@@ -300,13 +407,146 @@ fn sanitizer() -> &'static ammonia::Builder<'static> {
         b.add_tag_attributes("input", ["type", "checked", "disabled"]);
         b.add_tag_attributes("sup", ["class"]);
         b.add_tag_attributes("div", ["class"]);
+        b.add_tag_attributes("blockquote", ["class"]);
+        // Table column alignment, and nothing else a style could say.
+        b.add_tag_attributes("th", ["style"]);
+        b.add_tag_attributes("td", ["style"]);
+        b.attribute_filter(|_, attribute, value| match attribute {
+            "style" => matches!(value, "text-align: left" | "text-align: center" | "text-align: right").then_some(value.into()),
+            _ => Some(value.into()),
+        });
         b.add_tags(["input"]);
-        b.link_rel(Some("noopener noreferrer"));
+        // No `target` survives, so `rel="noopener"` would change nothing;
+        // links keep the shape Markdown gives them.
+        b.link_rel(None);
         let mut schemes: HashSet<&str> = HashSet::new();
         schemes.extend(["http", "https", "mailto", "ftp", "tel"]);
         b.url_schemes(schemes);
         b
     })
+}
+
+/// Drops the tags of elements nested more than `max` deep, keeping their
+/// text; returns the HTML and whether anything was dropped. Void elements
+/// and those whose end tag may be left out (`p`, `li`, `td`, …) do not
+/// count, so hand-written HTML that leaves them open is not flattened.
+/// Linear: one scan, and a copy only when something is dropped.
+fn flatten_deep(html: &str, max: usize) -> (std::borrow::Cow<'_, str>, bool) {
+    let bytes = html.as_bytes();
+    let mut out: Option<String> = None;
+    let mut copied = 0; // bytes of `html` already in `out`
+    let mut depth = 0usize;
+    let mut dropped = 0usize;
+    let mut i = 0;
+    while let Some(p) = html[i..].find('<') {
+        let start = i + p;
+        let (end, name, closing) = match scan_tag(bytes, start) {
+            Scanned::Tag { end, name, closing } => (end, name, closing),
+            Scanned::Text => {
+                i = start + 1;
+                continue;
+            }
+            // Nothing after an unterminated tag can be a tag.
+            Scanned::Eof => break,
+        };
+        i = end;
+        let counted = !name.is_empty() && !is_void_or_optional(name) && !bytes[..end].ends_with(b"/>");
+        let drop = if !counted {
+            dropped > 0 && !name.is_empty()
+        } else if closing {
+            if dropped > 0 {
+                dropped -= 1;
+                true
+            } else {
+                depth = depth.saturating_sub(1);
+                false
+            }
+        } else if depth >= max {
+            dropped += 1;
+            true
+        } else {
+            depth += 1;
+            false
+        };
+        if drop {
+            let o = out.get_or_insert_with(|| String::with_capacity(html.len()));
+            o.push_str(&html[copied..start]);
+            copied = end;
+        }
+    }
+    match out {
+        None => (std::borrow::Cow::Borrowed(html), false),
+        Some(mut o) => {
+            o.push_str(&html[copied..]);
+            (std::borrow::Cow::Owned(o), true)
+        }
+    }
+}
+
+enum Scanned<'a> {
+    /// A tag ending before `end`: its name (empty for comments, doctypes
+    /// and processing instructions), and whether it is an end tag.
+    Tag { end: usize, name: &'a str, closing: bool },
+    /// The `<` starts no tag.
+    Text,
+    /// The tag runs to the end of the input.
+    Eof,
+}
+
+/// The tag at `bytes[start] == b'<'`, read as an HTML parser would.
+fn scan_tag(bytes: &[u8], start: usize) -> Scanned<'_> {
+    let mut j = start + 1;
+    match bytes.get(j) {
+        None => return Scanned::Text,
+        Some(b'!' | b'?') => {
+            let close = if bytes[j..].starts_with(b"!--") { find(bytes, j + 3, b"-->").map(|c| c + 3) } else { find(bytes, j, b">").map(|c| c + 1) };
+            return close.map_or(Scanned::Eof, |end| Scanned::Tag { end, name: "", closing: false });
+        }
+        _ => {}
+    }
+    let closing = bytes[j] == b'/';
+    if closing {
+        j += 1;
+    }
+    let name_start = j;
+    while j < bytes.len() && (bytes[j].is_ascii_alphanumeric() || bytes[j] == b'-' || bytes[j] == b':') {
+        j += 1;
+    }
+    if j == name_start || !bytes[name_start].is_ascii_alphabetic() {
+        return Scanned::Text;
+    }
+    // The name is ASCII, so this cannot fail.
+    let Ok(name) = std::str::from_utf8(&bytes[name_start..j]) else { return Scanned::Text };
+    let mut quote: Option<u8> = None;
+    let mut after_eq = false;
+    while j < bytes.len() {
+        let b = bytes[j];
+        match quote {
+            Some(q) if b == q => quote = None,
+            Some(_) => {}
+            None if b == b'>' => return Scanned::Tag { end: j + 1, name, closing },
+            None if after_eq && (b == b'"' || b == b'\'') => quote = Some(b),
+            None => {}
+        }
+        if quote.is_none() && !b.is_ascii_whitespace() {
+            after_eq = b == b'=';
+        }
+        j += 1;
+    }
+    Scanned::Eof
+}
+
+fn find(hay: &[u8], from: usize, needle: &[u8]) -> Option<usize> {
+    hay.get(from..)?.windows(needle.len()).position(|w| w == needle).map(|p| from + p)
+}
+
+fn is_void_or_optional(name: &str) -> bool {
+    const NAMES: &[&str] = &[
+        "area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr", "param", "keygen",
+        "p", "li", "dt", "dd", "tr", "td", "th", "thead", "tbody", "tfoot", "option", "optgroup", "rb", "rt", "rp", "rtc",
+        "colgroup", "caption",
+    ];
+    NAMES.iter().any(|n| n.eq_ignore_ascii_case(name))
 }
 
 /// Counts words, for reading-time estimates.
@@ -404,5 +644,108 @@ mod tests {
         assert_eq!(e.len(), 2, "{e:?}");
         assert!(e[0].starts_with("content/incidents/2022/x.md:12:5: [[nope]] links to no incident"), "{}", e[0]);
         assert!(e[1].starts_with("content/incidents/2022/x.md:12:18: link to \"../2020/gone.md\""), "{}", e[1]);
+    }
+
+    #[test]
+    fn unsafe_heading_ids_are_errors_and_never_reach_an_attribute() {
+        let r = md("Intro\n\n## T {#o\"style=\"position:fixed;inset:0\"onmouseover=\"alert(1)\"y}\n");
+        let e: Vec<String> = r.diagnostics.iter().map(|d| d.to_string()).collect();
+        assert_eq!(e.len(), 1, "{e:?}");
+        assert!(e[0].starts_with("content/incidents/2022/x.md:12:6: heading id \"o\\\"style="), "{}", e[0]);
+        assert!(e[0].contains("may contain only letters, digits, - and _"), "{}", e[0]);
+        assert!(!r.html.contains("style"), "{}", r.html);
+        assert!(!r.html.contains("onmouseover"), "{}", r.html);
+        assert!(r.html.contains("<h2 id=\"t\">T <a class=\"anchor\" href=\"#t\""), "{}", r.html);
+        // Good ids, Unicode letters included, stay as written.
+        let ok = md("## A {#root_cause-2}\n\n## B {#résumé}\n");
+        assert!(ok.diagnostics.is_empty(), "{:?}", ok.diagnostics);
+        assert!(ok.html.contains("id=\"root_cause-2\"") && ok.html.contains("href=\"#résumé\""), "{}", ok.html);
+        for bad in ["", "a b", "a\"b", "a'b", "a<b", "a&b", "a.b", "a/b", "a#b"] {
+            assert!(!is_safe_id(bad), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn heading_attributes_and_classes_are_dropped_with_a_warning() {
+        let r = md("## T {#ok onmouseover=alert(1) .big style=\"x\"}\n");
+        assert!(r.html.contains("<h2 id=\"ok\">T "), "{}", r.html);
+        assert!(!r.html.contains("onmouseover") && !r.html.contains("big") && !r.html.contains("style"), "{}", r.html);
+        assert_eq!(r.diagnostics.len(), 1);
+        assert!(r.diagnostics[0].to_string().starts_with("content/incidents/2022/x.md:10:6: warning: heading classes and attributes"), "{}", r.diagnostics[0]);
+    }
+
+    #[test]
+    fn anchors_escape_whatever_id_they_are_given() {
+        let mut events = vec![
+            Event::Start(Tag::Heading { level: HeadingLevel::H2, id: Some("a\"b<c>&'".into()), classes: vec![], attrs: vec![] }),
+            Event::Text("T".into()),
+        ];
+        let mut toc = Vec::new();
+        finish_heading(&mut events, 0, HeadingLevel::H2, &mut UniqueIds::default(), &mut toc);
+        let Event::InlineHtml(link) = &events[2] else { panic!("{events:?}") };
+        assert_eq!(link.as_ref(), " <a class=\"anchor\" href=\"#a&quot;b&lt;c&gt;&amp;&apos;\" aria-label=\"Link to this section\">¶</a>");
+    }
+
+    #[test]
+    fn bodies_without_raw_html_are_sanitised_too() {
+        // Markdown alone: tables keep their alignment and nothing else of a
+        // style; task lists, footnotes and code classes survive.
+        let r = md("| a | b |\n|:-:|--:|\n| 1 | 2 |\n\n- [x] done\n\nT[^n]\n\n[^n]: N\n\n```rust\nx\n```\n");
+        assert!(r.html.contains("<th style=\"text-align: center\">a</th>"), "{}", r.html);
+        assert!(r.html.contains("<td style=\"text-align: right\">2</td>"), "{}", r.html);
+        assert!(r.html.contains("type=\"checkbox\"") && r.html.contains("checked"), "{}", r.html);
+        assert!(r.html.contains("class=\"footnote-definition\"") && r.html.contains("class=\"footnote-reference\""), "{}", r.html);
+        assert!(r.html.contains("<code class=\"language-rust\">"), "{}", r.html);
+        // Raw HTML styles go, even when they start like an alignment.
+        let r = md("<table><tr><td style=\"text-align: left;background:url(x)\">x</td></tr></table>\n");
+        assert!(!r.html.contains("style"), "{}", r.html);
+    }
+
+    #[test]
+    fn equal_headings_get_counted_ids_in_linear_time() {
+        let body = "## Summary\n\n".repeat(2000) + "## Summary {#summary-5}\n";
+        let r = md(&body);
+        assert!(r.html.contains("id=\"summary\""));
+        assert!(r.html.contains("id=\"summary-1999\""), "counter per base");
+        // The explicit id came last and still found summary-5 taken.
+        assert!(r.html.contains("id=\"summary-5-1\""));
+        let mut ids = UniqueIds::default();
+        let got: Vec<String> = ["a", "a", "a-1", "a", "b"].iter().map(|b| ids.claim(b.to_string())).collect();
+        assert_eq!(got, ["a", "a-1", "a-1-1", "a-2", "b"]);
+    }
+
+    #[test]
+    fn positions_match_the_slow_count_in_any_order() {
+        let text = "é日\nQ&A: réécriture 😀 x\n\n  [[a]] b\n";
+        let mut p = Positions::new(text, 7);
+        let offsets: Vec<usize> = (0..=text.len()).chain([3, 0, 40, 12, 12, 5]).filter(|&o| text.is_char_boundary(o)).collect();
+        for o in offsets {
+            let slow = Pos::of_offset(text, o);
+            assert_eq!(p.of(o), Pos::new(slow.line + 6, slow.column), "offset {o}");
+        }
+        // Inside a character: the character's start, no panic.
+        assert_eq!(p.of(1), Pos::new(7, 1));
+        assert_eq!(p.of(usize::MAX), p.of(text.len()));
+    }
+
+    #[test]
+    fn deep_nesting_is_flattened_beyond_the_limit() {
+        let deep = format!("{}x{}", "<div>".repeat(MAX_DEPTH + 50), "</div>".repeat(MAX_DEPTH + 50));
+        let r = md(&deep);
+        assert_eq!(r.html.matches("<div>").count(), MAX_DEPTH, "{}", &r.html[..200]);
+        assert_eq!(r.html.matches("</div>").count(), MAX_DEPTH);
+        assert!(r.html.contains('x'));
+        assert_eq!(r.diagnostics.len(), 1);
+        assert!(r.diagnostics[0].to_string().contains("more than 256 deep"), "{}", r.diagnostics[0]);
+        // Lists and quotes count too.
+        let r = md(&format!("{}x\n", "> ".repeat(MAX_DEPTH + 10)));
+        assert_eq!(r.html.matches("<blockquote>").count(), MAX_DEPTH);
+        // Shallow HTML, void and optional-end elements, comments and quoted
+        // `>` are left alone.
+        let html = format!("{}<!-- <div><div> --><a title=\"a>b\" href=\"#\">l</a>{}", "<p>x<br><img src=\"i\"/>".repeat(1000), "<div>".repeat(10));
+        assert_eq!(flatten_deep(&html, 8).0, html[..html.len() - 10], "only the two divs over 8 go");
+        assert!(matches!(flatten_deep(&html, 10), (std::borrow::Cow::Borrowed(_), false)));
+        // An unterminated tag ends the scan without a panic.
+        assert!(!flatten_deep("<div title=\"x>", 0).1);
     }
 }

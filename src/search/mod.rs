@@ -435,7 +435,9 @@ fn push_decoded(out: &mut String, s: &str) {
     while let Some(amp) = rest.find('&') {
         push_text(out, &rest[..amp]);
         rest = &rest[amp..];
-        let semi = rest[..rest.len().min(12)].find(';');
+        // An entity is short: look for its `;` in the next 12 bytes only
+        // (bytes, not a slice, so a multi-byte character there is fine).
+        let semi = rest.as_bytes().iter().take(12).position(|&b| b == b';');
         let decoded = semi.and_then(|e| {
             let ent = &rest[1..e];
             let c = match ent {
@@ -481,5 +483,13 @@ mod tests {
         let html = "<h2 id=\"x\">Root <em>cause</em> <a class=\"anchor\" href=\"#x\" aria-label=\"Link\">¶</a></h2><p>A &amp; B &lt;3 caf&#233; &#x41;</p><script>evil()</script><pre><code>x=1</code></pre>";
         assert_eq!(plain_text(html), "Root cause A & B <3 café A x=1");
         assert_eq!(plain_text("<p>unterminated <b"), "unterminated");
+    }
+
+    #[test]
+    fn entities_next_to_multi_byte_text_do_not_panic() {
+        // The `;` search once sliced 12 bytes in, inside the 'é'.
+        assert_eq!(plain_text("<p>Our Q&amp;A: réécriture failed.</p>"), "Our Q&A: réécriture failed.");
+        assert_eq!(plain_text("&日本語の文字&amp;"), "&日本語の文字&");
+        assert_eq!(plain_text("a&#x1F600;b &😀; &bogus; &#99999999; &"), "a😀b &😀; &bogus; &#99999999; &");
     }
 }
