@@ -177,9 +177,13 @@ impl Archive {
         let aliased: HashSet<String> = redirects.iter().map(|r| r.from.clone()).collect();
         for (n, i) in incidents.iter().enumerate() {
             for old in &i.former_ids {
-                let from = format!("/incidents/{old}/");
-                if !aliased.contains(&from) {
-                    redirects.push(Redirect { from, to: n, origin: RedirectOrigin::FormerId { file: i.source_path.clone() } });
+                // Former ids are slugs already; the same rules make sure of it.
+                match alias_path(&format!("/incidents/{old}/")) {
+                    Ok(from) if !aliased.contains(&from) => {
+                        redirects.push(Redirect { from, to: n, origin: RedirectOrigin::FormerId { file: i.source_path.clone() } })
+                    }
+                    Ok(_) => {}
+                    Err(msg) => diags.warning(&i.source_path, Pos::UNKNOWN, format!("no redirect from a former id (from git history): {msg}")),
                 }
             }
         }

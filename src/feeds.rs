@@ -365,6 +365,18 @@ fn redirect_file(from: &str) -> String {
     }
 }
 
+/// Why `path` cannot be written, given the written file `other` that
+/// [`OutputPaths::conflict`] found.
+pub fn clash(path: &str, other: &str) -> String {
+    if path == other {
+        format!("the site already has /{other}")
+    } else if path.starts_with(&format!("{other}/")) {
+        format!("the site has a file /{other} where its folder would be")
+    } else {
+        format!("the site has /{other} inside it")
+    }
+}
+
 /// The paths a build writes, so that a later output which would land on an
 /// earlier one, or need it to be a folder, or be a folder of it, is refused
 /// before it is written (the file system would fail with an error that names
@@ -410,7 +422,7 @@ pub fn redirects(a: &Archive, written: &mut OutputPaths, diags: &mut Diagnostics
     for r in &a.redirects {
         let page_path = redirect_file(&r.from);
         if let Some(other) = written.conflict(&page_path) {
-            let what = if other == page_path { format!("/{other} is already a page") } else { format!("it clashes with /{other}") };
+            let what = clash(&page_path, other);
             match &r.origin {
                 RedirectOrigin::Alias { file, pos } => diags.error(
                     file,
@@ -448,4 +460,39 @@ fn redirect_page(canonical: &str, target: &str) -> String {
 
 fn slugs(terms: &[Term]) -> Vec<&str> {
     terms.iter().map(|t| t.slug.as_str()).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn aliases_normalised() {
+        assert_eq!(alias_path("old/url"), Ok("/old/url/".into()));
+        assert_eq!(alias_path(" /old/url// "), Ok("/old/url/".into()));
+        assert_eq!(alias_path("/a/b.html"), Ok("/a/b.html".into()));
+        assert_eq!(alias_path("/Wiki/Outage_2019~1.v2"), Ok("/Wiki/Outage_2019~1.v2/".into()));
+        for bad in ["/../etc/", "/a/./b", "/a//b", "https://x", "/", "", "/a b/", "/a\u{0}/", "/*", "/a!", "/a?b", "/a#b", "/:splat", "/é/", "/a%20b/"] {
+            assert!(alias_path(bad).is_err(), "{bad:?} accepted");
+        }
+        assert!(alias_path(&format!("/{}/", "x".repeat(MAX_SEGMENT))).is_ok());
+        assert!(alias_path(&format!("/{}/", "x".repeat(MAX_SEGMENT + 1))).is_err());
+        for reserved in ["/feed.xml", "/_redirects/", "/__rca/events", "/search/x/", "/index.html", "/style.css"] {
+            assert!(alias_path(reserved).unwrap_err().contains("would shadow"), "{reserved}");
+        }
+    }
+
+    #[test]
+    fn clashes_are_found_in_both_directions() {
+        let w = OutputPaths::new(["tags/index.html".to_string(), "logo.png".to_string(), "a/b/index.html".to_string()]);
+        assert_eq!(w.conflict("tags/index.html"), Some("tags/index.html"));
+        assert_eq!(w.conflict("logo.png/index.html"), Some("logo.png"));
+        assert_eq!(w.conflict("a"), Some("a/b/index.html"));
+        assert_eq!(w.conflict("a/b"), Some("a/b/index.html"));
+        assert_eq!(w.conflict("a/c/index.html"), None);
+        assert_eq!(w.conflict("tags/x/index.html"), None);
+        assert_eq!(w.conflict("ta"), None);
+        assert_eq!(clash("logo.png/index.html", "logo.png"), "the site has a file /logo.png where its folder would be");
+        assert_eq!(clash("a", "a/b/index.html"), "the site has /a/b/index.html inside it");
+    }
 }

@@ -181,8 +181,8 @@ pub fn build_site_cached(snapshot: &Snapshot, opts: &BuildOptions, sink: &dyn Si
     );
     for (path, bytes) in &theme.assets {
         if let Some(other) = written.conflict(path) {
-            let what = if other == path { "is also a generated page or file".to_string() } else { format!("clashes with the generated /{other}") };
-            diags.error(format!("theme/static/{path}"), Pos::UNKNOWN, format!("/{path} {what}; expected static files to have paths of their own"));
+            let what = feeds::clash(path, other);
+            diags.error(format!("theme/static/{path}"), Pos::UNKNOWN, format!("/{path} cannot be copied: {what}; expected static files to have paths of their own"));
             continue;
         }
         written.insert(path.clone());

@@ -144,12 +144,12 @@ fn aliases_over_pages_or_assets_are_errors_at_the_alias() {
     );
     let errors = check_and_build_agree(a.path());
     let want: BTreeSet<String> = [
-        (8, "/incidents/", "/incidents/index.html is already a page"),
-        (9, "/incidents/y/", "/incidents/y/index.html is already a page"),
-        (10, "/tags/db/", "/tags/db/index.html is already a page"),
-        (11, "/about/", "/about/index.html is already a page"),
-        (12, "/stats/", "/stats/index.html is already a page"),
-        (13, "/logo.png/", "it clashes with /logo.png"),
+        (8, "/incidents/", "the site already has /incidents/index.html"),
+        (9, "/incidents/y/", "the site already has /incidents/y/index.html"),
+        (10, "/tags/db/", "the site already has /tags/db/index.html"),
+        (11, "/about/", "the site already has /about/index.html"),
+        (12, "/stats/", "the site already has /stats/index.html"),
+        (13, "/logo.png/", "the site has a file /logo.png where its folder would be"),
     ]
     .iter()
     .map(|(line, path, why)| {
@@ -250,9 +250,9 @@ fn a_static_file_over_a_generated_page_is_reported_at_the_static_file() {
     );
     let errors = check_and_build_agree(a.path());
     let want: BTreeSet<String> = [
-        "theme/static/incidents/index.html: /incidents/index.html is also a generated page or file; expected static files to have paths of their own",
-        "theme/static/search/index.html: /search/index.html is also a generated page or file; expected static files to have paths of their own",
-        "theme/static/tags: /tags clashes with the generated /tags/index.html; expected static files to have paths of their own",
+        "theme/static/incidents/index.html: /incidents/index.html cannot be copied: the site already has /incidents/index.html; expected static files to have paths of their own",
+        "theme/static/search/index.html: /search/index.html cannot be copied: the site already has /search/index.html; expected static files to have paths of their own",
+        "theme/static/tags: /tags cannot be copied: the site has /tags/index.html inside it; expected static files to have paths of their own",
     ]
     .map(String::from)
     .into();
@@ -271,4 +271,51 @@ fn check_and_build_agree_on_every_fixture() {
     for root in roots {
         check_and_build_agree(&root);
     }
+}
+
+/// Runs git in `dir` with a fixed date and no user or system configuration.
+fn git(dir: &Path, date: &str, args: &[&str]) {
+    let out = std::process::Command::new("git")
+        .args(args)
+        .current_dir(dir)
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .env("GIT_CONFIG_GLOBAL", "/dev/null")
+        .env("HOME", dir)
+        .env("GIT_AUTHOR_NAME", "A")
+        .env("GIT_AUTHOR_EMAIL", "a@mail.invalid")
+        .env("GIT_COMMITTER_NAME", "A")
+        .env("GIT_COMMITTER_EMAIL", "a@mail.invalid")
+        .env("GIT_AUTHOR_DATE", date)
+        .env("GIT_COMMITTER_DATE", date)
+        .output()
+        .expect("run git");
+    assert!(out.status.success(), "git {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+}
+
+/// Rename redirects (former ids from git) go through the alias rules: one
+/// that would land on a file of the site is left out with a warning, and
+/// the build neither fails nor overwrites the file.
+#[test]
+fn a_rename_redirect_over_a_static_file_is_dropped_with_a_warning() {
+    let a = archive(
+        "rename-clash",
+        &[("content/incidents/old-name.md", &incident("X", "")), ("theme/static/incidents/old-name/index.html", "<p>kept</p>")],
+    );
+    let root = a.path();
+    git(root, "2021-03-01T10:00:00Z", &["init", "-q", "-b", "main"]);
+    git(root, "2021-03-01T10:00:00Z", &["add", "content/incidents/old-name.md", "rca-site.toml"]);
+    git(root, "2021-03-01T10:00:00Z", &["commit", "-q", "-m", "add"]);
+    git(root, "2021-03-02T10:00:00Z", &["mv", "content/incidents/old-name.md", "content/incidents/new-name.md"]);
+    git(root, "2021-03-02T10:00:00Z", &["commit", "-q", "-m", "rename"]);
+    let out = root.join("public");
+    assert!(agree(root, &out).is_empty());
+    let o = build(root, &out);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("content/incidents/new-name.md: warning: no redirect from the former URL /incidents/old-name/ (from git history): the site already has /incidents/old-name/index.html"),
+        "{}",
+        stderr(&o)
+    );
+    assert_eq!(std::fs::read_to_string(out.join("incidents/old-name/index.html")).unwrap(), "<p>kept</p>");
+    assert!(!std::fs::read_to_string(out.join("_redirects")).unwrap().contains("old-name"));
 }
