@@ -346,7 +346,8 @@ pub fn alias_path(raw: &str) -> Result<String, String> {
     }
     let first = inner.split('/').next().unwrap_or(inner);
     if RESERVED.contains(&first) {
-        return Err(format!("alias {raw:?} would shadow /{first}, which rca-site writes; expected an old URL that no generated file uses"));
+        let owner = if first == "__rca" { "which `rca-site serve` answers itself" } else { "which rca-site writes" };
+        return Err(format!("alias {raw:?} would shadow /{first}, {owner}; expected an old URL that no generated file uses"));
     }
     if inner.ends_with(".html") {
         Ok(format!("/{inner}"))

@@ -180,14 +180,14 @@ fn a_bad_alias_does_not_hide_its_incident_from_other_files() {
     let a = archive(
         "alias-cascade",
         &[
-            ("content/incidents/a.md", &incident("A", "aliases: [\"/old url/\"]\n")),
+            ("content/incidents/a.md", &incident("A", "aliases: [\"/a/../b/\"]\n")),
             ("content/incidents/b.md", &incident("B", "related: [a]\n")),
             ("content/incidents/c.md", "---\ntitle: C\ndate: 2021-02-11\n---\nSee [[a]] and [A](a.md).\n"),
         ],
     );
     let errors = check_and_build_agree(a.path());
     assert_eq!(errors.len(), 1, "only the alias is wrong: {errors:?}");
-    assert!(errors.iter().next().unwrap().starts_with("content/incidents/a.md:6:11: alias \"/old url/\" contains whitespace"));
+    assert!(errors.iter().next().unwrap().starts_with("content/incidents/a.md:6:11: alias \"/a/../b/\" has an empty, '.' or '..' segment"));
 }
 
 #[test]
