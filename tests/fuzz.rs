@@ -23,7 +23,8 @@
 //! Environment: `RCA_FUZZ_SEED` (u64), `RCA_FUZZ_SECS` (long run),
 //! `RCA_FUZZ_INPUTS` (short pass), `RCA_FUZZ_TIMEOUT_MS` (per input),
 //! `RCA_FUZZ_COMPARE_EVERY` (every n-th input is compared with the binary;
-//! 0: never), `RCA_FUZZ_REPORT_KNOWN=1` (report the known search panic too).
+//! 0: never), `RCA_FUZZ_REPORT_KNOWN=1` (report the known search panic too),
+//! `RCA_FUZZ_DEBUG=1` (print every error message, to see where inputs stop).
 //! Failing inputs are saved under `target/tmp/fuzz-failures/`.
 
 mod common;
