@@ -334,7 +334,12 @@ fn mutate(rng: &mut Rng, seed: &Archive, all: &[Archive]) -> Archive {
                 2 => "content/causes/generated.md".to_string(),
                 _ => format!("content/incidents/gen-{}.md", rng.below(1000)),
             };
-            files.push((name, generated_incident(rng, bodies_only)));
+            let text = generated_incident(rng, bodies_only);
+            // A generated name may be one the seed has ("\r" becomes x.md): replace it.
+            match files.iter_mut().find(|(p, _)| *p == name) {
+                Some(f) => f.1 = text,
+                None => files.push((name, text)),
+            }
             continue;
         }
         // Prefer Markdown and the configuration over theme files.
@@ -649,6 +654,11 @@ fn the_mutator_is_deterministic_and_reaches_generated_shapes() {
         assert!(text.contains(shape), "no input contains {shape:?}");
     }
     assert!(a.iter().any(|files| files.iter().any(|(p, _)| p.starts_with("content/incidents/gen-"))), "no generated file");
+    // One file per path, as on disk (the position check looks files up by path).
+    for files in &a {
+        let paths: BTreeSet<&str> = files.iter().map(|(p, _)| p.as_str()).collect();
+        assert_eq!(paths.len(), files.len(), "two files at one path");
+    }
 }
 
 fn rng_pick_clone(seeds: &[Archive], seed: u64) -> &Archive {
