@@ -10,6 +10,7 @@
 use std::collections::{BTreeMap, HashMap, HashSet};
 
 use crate::config::Config;
+use crate::feeds::{alias_path, Redirect, RedirectOrigin};
 use crate::diagnostics::{Diagnostics, Pos};
 use crate::markdown::{LinkResolver, LinkTarget};
 use crate::model::*;
@@ -90,6 +91,9 @@ pub struct Archive {
     pub pages: Vec<Page>,
     /// `content/_index.md`, shown on the home page.
     pub home: Option<Page>,
+    /// Old URLs of the shown incidents (aliases, then former ids), checked,
+    /// one per path, sorted by path.
+    pub redirects: Vec<Redirect>,
 }
 
 /// Names under the site root that pages cannot take.
@@ -110,7 +114,16 @@ impl Archive {
         diags: &mut Diagnostics,
     ) -> Archive {
         all.sort_by(|a, b| a.source_path.cmp(&b.source_path));
+        for i in &mut all {
+            // A long explicit id stands for its shortened form, as a long
+            // file name does; so do references to it.
+            i.id = crate::slugs::canonical_id(&i.id);
+            for r in &mut i.related {
+                r.id = crate::slugs::canonical_id(&r.id);
+            }
+        }
         check_duplicate_ids(&all, diags);
+        let alias_paths = check_aliases(&all, diags);
 
         let known: HashSet<&str> = all.iter().map(|i| i.id.as_str()).collect();
         for i in &all {
@@ -125,6 +138,8 @@ impl Archive {
         crate::graph::check_cause_spelling(&all, &cause_docs, diags);
 
         let all_paths = all.iter().map(|i| (i.source_path.clone(), i.id.clone())).collect();
+        let mut alias_paths: HashMap<String, Vec<(String, Pos)>> =
+            all.iter().map(|i| i.source_path.clone()).zip(alias_paths).collect();
         let (mut incidents, hidden_list): (Vec<Incident>, Vec<Incident>) = all.into_iter().partition(|i| i.is_visible(&include));
         // Newest first; ties by id so the order never depends on the file system.
         incidents.sort_by(|a, b| b.date.cmp(&a.date).then_with(|| a.id.cmp(&b.id)));
@@ -152,6 +167,29 @@ impl Archive {
 
         check_pages(&pages, diags);
 
+        let mut redirects: Vec<Redirect> = Vec::new();
+        for (n, i) in incidents.iter().enumerate() {
+            for (from, pos) in alias_paths.remove(&i.source_path).unwrap_or_default() {
+                redirects.push(Redirect { from, to: n, origin: RedirectOrigin::Alias { file: i.source_path.clone(), pos } });
+            }
+        }
+        // Ids lost to renames redirect too, unless an alias already claims the path.
+        let aliased: HashSet<String> = redirects.iter().map(|r| r.from.clone()).collect();
+        for (n, i) in incidents.iter().enumerate() {
+            for old in &i.former_ids {
+                // Former ids are slugs already; the same rules make sure of it.
+                match alias_path(&format!("/incidents/{old}/")) {
+                    Ok(from) if !aliased.contains(&from) => {
+                        redirects.push(Redirect { from, to: n, origin: RedirectOrigin::FormerId { file: i.source_path.clone() } })
+                    }
+                    Ok(_) => {}
+                    Err(msg) => diags.warning(&i.source_path, Pos::UNKNOWN, format!("no redirect from a former id (from git history): {msg}")),
+                }
+            }
+        }
+        redirects.sort_by(|a, b| a.from.cmp(&b.from));
+        redirects.dedup_by(|a, b| a.from == b.from);
+
         let mut archive = Archive {
             left_out: hidden_list.len(),
             config,
@@ -164,6 +202,7 @@ impl Archive {
             cause_docs,
             pages,
             home,
+            redirects,
             ..Archive::default()
         };
         archive.tags = archive.index(Taxonomy::Tags);
@@ -247,6 +286,7 @@ impl LinkResolver for Archive {
     }
 
     fn by_id(&self, id: &str) -> LinkTarget {
+        let id = &crate::slugs::canonical_id(id);
         if let Some(i) = self.get(id) {
             LinkTarget::Visible { id: i.id.clone(), url: self.incident_url(i), title: i.title.clone() }
         } else if self.hidden.contains(id) {
@@ -275,6 +315,38 @@ fn check_duplicate_ids(all: &[Incident], diags: &mut Diagnostics) {
             }
         }
     }
+}
+
+/// Checks every incident's `aliases:` (left-out incidents too: `check`
+/// covers drafts) and gives, per incident, the paths they redirect from. A
+/// bad alias is an error at its position and is dropped; its incident stays,
+/// so links to it elsewhere are not reported as broken. Two incidents
+/// claiming one old URL: the second is an error.
+fn check_aliases(all: &[Incident], diags: &mut Diagnostics) -> Vec<Vec<(String, Pos)>> {
+    let mut claimed: HashMap<String, &str> = HashMap::new();
+    let mut out = Vec::with_capacity(all.len());
+    for i in all {
+        let mut paths: Vec<(String, Pos)> = Vec::new();
+        for a in &i.aliases {
+            match alias_path(&a.raw) {
+                Ok(path) => match claimed.get(path.as_str()) {
+                    Some(other) if *other == i.id => {}
+                    Some(other) => diags.error(
+                        &i.source_path,
+                        a.pos,
+                        format!("alias {path:?} is already an alias of incident {other:?}; expected every old URL to redirect to one incident"),
+                    ),
+                    None => {
+                        claimed.insert(path.clone(), &i.id);
+                        paths.push((path, a.pos));
+                    }
+                },
+                Err(msg) => diags.error(&i.source_path, a.pos, msg),
+            }
+        }
+        out.push(paths);
+    }
+    out
 }
 
 /// Rewrites every cause spelled as an alias to its cause's slug.

@@ -8,6 +8,7 @@ use serde::Serialize;
 
 use crate::archive::Archive;
 use crate::dates;
+use crate::diagnostics::{Diagnostics, Pos};
 use crate::model::*;
 use crate::render::OutputFile;
 
@@ -264,38 +265,170 @@ fn json_element(i: &JsonIncident) -> String {
     out
 }
 
+/// One old URL that must keep working: an `aliases:` entry, or an id the
+/// incident had before its file was renamed (from git).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Redirect {
+    /// `/old/url/` or `/old/page.html`, as [`alias_path`] spells it.
+    pub from: String,
+    /// Index of the target in [`Archive::incidents`].
+    pub to: usize,
+    /// Where the old URL comes from, for errors.
+    pub origin: RedirectOrigin,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RedirectOrigin {
+    /// An `aliases:` entry: the file and the entry's position.
+    Alias { file: String, pos: Pos },
+    /// A former id of the incident in this file, read from git history.
+    FormerId { file: String },
+}
+
+/// Files written at the site root that an alias must not shadow; `search/`
+/// holds the search index and `__rca/` is where `serve` answers live reloads.
+const RESERVED: &[&str] = &[
+    "index.html", "404.html", "feed.xml", "sitemap.xml", "robots.txt", "incidents.json", "_redirects", "style.css",
+    "search.js", "search", "__rca",
+];
+
+/// Longest segment of an alias: a folder or file name in the output.
+const MAX_SEGMENT: usize = 200;
+
+/// Checks an `aliases:` entry and gives the path it redirects from:
+/// `old/url` or `/old/url` → `/old/url/`; `/old.html` stays a file.
+///
+/// The path is written as it is into `_redirects`, where whitespace
+/// separates fields, `*` and `:name` are placeholders, `!` forces a rule,
+/// `?` matches query parameters and `#` starts a comment, and into a folder
+/// name in the output: so only letters, digits, `-`, `.`, `_`, `~` and `/`
+/// are accepted, without `.`, `..` or empty segments.
+pub fn alias_path(raw: &str) -> Result<String, String> {
+    let t = raw.trim();
+    if t.contains("://") {
+        return Err(format!("alias {raw:?} is a full URL; expected a path on this site such as /old/url/"));
+    }
+    if let Some(c) = t.chars().find(|&c| !(c.is_ascii_alphanumeric() || "-._~/".contains(c))) {
+        let what = match c {
+            c if c.is_whitespace() => "whitespace".to_string(),
+            c if c.is_control() => format!("the control character U+{:04X}", c as u32),
+            c => format!("{c:?}"),
+        };
+        return Err(format!(
+            "alias {raw:?} contains {what}; expected only letters, digits, '-', '.', '_', '~' and '/' (in _redirects, whitespace, '*', '!', '?', '#' and ':' change the rule)"
+        ));
+    }
+    let inner = t.trim_start_matches('/').trim_end_matches('/');
+    if inner.is_empty() {
+        return Err(format!("alias {raw:?} is the home page; expected an old URL path such as /old/url/"));
+    }
+    if inner.split('/').any(|seg| seg.is_empty() || seg == "." || seg == "..") {
+        return Err(format!("alias {raw:?} has an empty, '.' or '..' segment; expected a plain path such as /old/url/"));
+    }
+    if let Some(seg) = inner.split('/').find(|seg| seg.len() > MAX_SEGMENT) {
+        return Err(format!(
+            "alias {raw:?} has a segment of {} characters; expected at most {MAX_SEGMENT} (each segment becomes a file name)",
+            seg.len()
+        ));
+    }
+    let first = inner.split('/').next().unwrap_or(inner);
+    if RESERVED.contains(&first) {
+        let owner = if first == "__rca" { "which `rca-site serve` answers itself" } else { "which rca-site writes" };
+        return Err(format!("alias {raw:?} would shadow /{first}, {owner}; expected an old URL that no generated file uses"));
+    }
+    if inner.ends_with(".html") {
+        Ok(format!("/{inner}"))
+    } else {
+        Ok(format!("/{inner}/"))
+    }
+}
+
+/// The file a redirect from `from` is written to.
+fn redirect_file(from: &str) -> String {
+    let rel = from.trim_start_matches('/');
+    if rel.ends_with(".html") {
+        rel.to_string()
+    } else {
+        format!("{rel}index.html")
+    }
+}
+
+/// Why `path` cannot be written, given the written file `other` that
+/// [`OutputPaths::conflict`] found.
+pub fn clash(path: &str, other: &str) -> String {
+    if path == other {
+        format!("the site already has /{other}")
+    } else if path.starts_with(&format!("{other}/")) {
+        format!("the site has a file /{other} where its folder would be")
+    } else {
+        format!("the site has /{other} inside it")
+    }
+}
+
+/// The paths a build writes, so that a later output which would land on an
+/// earlier one, or need it to be a folder, or be a folder of it, is refused
+/// before it is written (the file system would fail with an error that names
+/// no source file, and only in `build`, not in `check`).
+#[derive(Debug, Default)]
+pub struct OutputPaths {
+    files: std::collections::BTreeSet<String>,
+}
+
+impl OutputPaths {
+    pub fn new(paths: impl IntoIterator<Item = String>) -> OutputPaths {
+        OutputPaths { files: paths.into_iter().collect() }
+    }
+
+    /// The written file that `path` clashes with, if any.
+    pub fn conflict(&self, path: &str) -> Option<&str> {
+        if let Some(f) = self.files.get(path) {
+            return Some(f);
+        }
+        for (i, _) in path.match_indices('/') {
+            if let Some(f) = self.files.get(&path[..i]) {
+                return Some(f);
+            }
+        }
+        let dir = format!("{path}/");
+        self.files.range(dir.clone()..).next().filter(|f| f.starts_with(&dir)).map(String::as_str)
+    }
+
+    pub fn insert(&mut self, path: String) {
+        self.files.insert(path);
+    }
+}
+
 /// `/_redirects` (Netlify format) plus an HTML page at each old path, so an
-/// incident's old URLs keep working on any static host.
-pub fn redirects(a: &Archive) -> Vec<OutputFile> {
+/// incident's old URLs keep working on any static host. A redirect whose
+/// page would clash with a file already written is not written: an alias is
+/// then an error at its position, a former id from git a warning.
+/// `written` must already hold `_redirects` itself.
+pub fn redirects(a: &Archive, written: &mut OutputPaths, diags: &mut Diagnostics) -> Vec<OutputFile> {
     let base = a.base();
     let mut lines = String::new();
     let mut files = Vec::new();
-    let mut pairs: Vec<(String, String)> = Vec::new();
-    for i in &a.incidents {
-        for alias in &i.aliases {
-            pairs.push((alias.clone(), i.url_path()));
-        }
-    }
-    // Ids lost to renames redirect too, unless an alias already claims the path.
-    let aliased: std::collections::HashSet<String> = pairs.iter().map(|(from, _)| from.clone()).collect();
-    for i in &a.incidents {
-        for old in &i.former_ids {
-            let from = format!("/incidents/{old}/");
-            if !aliased.contains(&from) {
-                pairs.push((from, i.url_path()));
+    for r in &a.redirects {
+        let page_path = redirect_file(&r.from);
+        if let Some(other) = written.conflict(&page_path) {
+            let what = clash(&page_path, other);
+            match &r.origin {
+                RedirectOrigin::Alias { file, pos } => diags.error(
+                    file,
+                    *pos,
+                    format!("alias {:?} cannot be redirected: {what}; expected an old URL that no page or file of the site uses", r.from),
+                ),
+                RedirectOrigin::FormerId { file } => diags.warning(
+                    file,
+                    Pos::UNKNOWN,
+                    format!("no redirect from the former URL {} (from git history): {what}", r.from),
+                ),
             }
+            continue;
         }
-    }
-    pairs.sort();
-    pairs.dedup();
-    for (from, to) in pairs {
+        written.insert(page_path.clone());
+        let to = a.incidents[r.to].url_path();
         let target = format!("{base}{to}");
-        lines.push_str(&format!("{base}{from} {target} 301\n"));
-        let page_path = if from.ends_with(".html") {
-            from.trim_start_matches('/').to_string()
-        } else {
-            format!("{}index.html", from.trim_start_matches('/'))
-        };
+        lines.push_str(&format!("{base}{} {target} 301\n", r.from));
         files.push(OutputFile::new(page_path, redirect_page(&absolute(a, &to), &target)));
     }
     files.push(OutputFile::new("_redirects", lines));
@@ -315,4 +448,39 @@ fn redirect_page(canonical: &str, target: &str) -> String {
 
 fn slugs(terms: &[Term]) -> Vec<&str> {
     terms.iter().map(|t| t.slug.as_str()).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn aliases_normalised() {
+        assert_eq!(alias_path("old/url"), Ok("/old/url/".into()));
+        assert_eq!(alias_path(" /old/url// "), Ok("/old/url/".into()));
+        assert_eq!(alias_path("/a/b.html"), Ok("/a/b.html".into()));
+        assert_eq!(alias_path("/Wiki/Outage_2019~1.v2"), Ok("/Wiki/Outage_2019~1.v2/".into()));
+        for bad in ["/../etc/", "/a/./b", "/a//b", "https://x", "/", "", "/a b/", "/a\u{0}/", "/*", "/a!", "/a?b", "/a#b", "/:splat", "/é/", "/a%20b/"] {
+            assert!(alias_path(bad).is_err(), "{bad:?} accepted");
+        }
+        assert!(alias_path(&format!("/{}/", "x".repeat(MAX_SEGMENT))).is_ok());
+        assert!(alias_path(&format!("/{}/", "x".repeat(MAX_SEGMENT + 1))).is_err());
+        for reserved in ["/feed.xml", "/_redirects/", "/__rca/events", "/search/x/", "/index.html", "/style.css"] {
+            assert!(alias_path(reserved).unwrap_err().contains("would shadow"), "{reserved}");
+        }
+    }
+
+    #[test]
+    fn clashes_are_found_in_both_directions() {
+        let w = OutputPaths::new(["tags/index.html".to_string(), "logo.png".to_string(), "a/b/index.html".to_string()]);
+        assert_eq!(w.conflict("tags/index.html"), Some("tags/index.html"));
+        assert_eq!(w.conflict("logo.png/index.html"), Some("logo.png"));
+        assert_eq!(w.conflict("a"), Some("a/b/index.html"));
+        assert_eq!(w.conflict("a/b"), Some("a/b/index.html"));
+        assert_eq!(w.conflict("a/c/index.html"), None);
+        assert_eq!(w.conflict("tags/x/index.html"), None);
+        assert_eq!(w.conflict("ta"), None);
+        assert_eq!(clash("logo.png/index.html", "logo.png"), "the site has a file /logo.png where its folder would be");
+        assert_eq!(clash("a", "a/b/index.html"), "the site has /a/b/index.html inside it");
+    }
 }

@@ -150,6 +150,15 @@ pub struct Term {
     pub pos: Pos,
 }
 
+/// An `aliases:` entry as written in the front matter, with its position.
+/// A bad alias is reported by the archive stage and dropped, so it does not
+/// take its incident (and every link to it) down with it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Alias {
+    pub raw: String,
+    pub pos: Pos,
+}
+
 /// A reference to another incident by id (`related:`), with its position.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct IdRef {
@@ -225,8 +234,9 @@ pub struct Incident {
     pub trigger: Option<String>,
     pub detection: Option<String>,
     pub action_items: Vec<ActionItem>,
-    /// Old URL paths that must redirect here.
-    pub aliases: Vec<String>,
+    /// Old URL paths that must redirect here, as written; the archive stage
+    /// checks them (see [`crate::feeds::alias_path`]).
+    pub aliases: Vec<Alias>,
     /// Git history of the file (set by the history stage).
     pub history: crate::git::Tracked,
     /// Ids the incident had before its file was renamed; they redirect here.

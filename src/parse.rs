@@ -379,16 +379,8 @@ pub fn parse_incident(path: &str, bytes: &[u8], config: &Config) -> Result<Incid
         }
     }
 
-    let mut aliases = Vec::new();
-    for a in raw.aliases.unwrap_or_default() {
-        match normalise_alias(&a.value) {
-            Some(p) => aliases.push(p),
-            None => {
-                let p = c.pos(&a);
-                c.error(p, format!("alias {:?} is not a URL path; expected e.g. /old/url/", a.value));
-            }
-        }
-    }
+    // Checked by the archive stage, which also knows every generated path.
+    let aliases: Vec<Alias> = raw.aliases.unwrap_or_default().into_iter().map(|a| Alias { pos: c.pos(&a), raw: a.value }).collect();
 
     if !c.diags.is_empty() {
         return Err(c.diags);
@@ -465,18 +457,6 @@ fn timestamps(c: &mut Checker, raw: [&Option<S<String>>; 4]) -> Timestamps {
     }
     let t = |i: usize| parsed[i].map(|(ts, _)| ts);
     Timestamps { started: t(0), detected: t(1), mitigated: t(2), resolved: t(3) }
-}
-
-/// `old/url` or `/old/url` → `/old/url/`; refuses full URLs and `..`.
-fn normalise_alias(raw: &str) -> Option<String> {
-    let t = raw.trim().trim_start_matches('/').trim_end_matches('/');
-    if t.is_empty() || t.contains("://") || t.split('/').any(|seg| seg == ".." || seg == "." || seg.is_empty()) {
-        return None;
-    }
-    if t.ends_with(".html") {
-        return Some(format!("/{t}"));
-    }
-    Some(format!("/{t}/"))
 }
 
 #[derive(Debug, Deserialize)]
@@ -636,14 +616,6 @@ mod tests {
     fn crlf_and_bom() {
         let i = parse_incident("x.md", "\u{feff}---\r\ntitle: T\r\ndate: 2021-02-10\r\n---\r\nBody\r\n".as_bytes(), &Config::default()).unwrap();
         assert_eq!(i.title, "T");
-    }
-
-    #[test]
-    fn aliases_normalised() {
-        assert_eq!(normalise_alias("old/url"), Some("/old/url/".into()));
-        assert_eq!(normalise_alias("/a/b.html"), Some("/a/b.html".into()));
-        assert_eq!(normalise_alias("/../etc/"), None);
-        assert_eq!(normalise_alias("https://x"), None);
     }
 
     /// Every prefix of a full incident, and the same with bytes replaced by

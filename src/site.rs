@@ -177,10 +177,22 @@ pub fn build_site_cached(snapshot: &Snapshot, opts: &BuildOptions, sink: &dyn Si
         cache.listing("feed.xml", || feeds::atom(&archive, now)),
         cache.listing("incidents.json", || feeds::json(&archive, now)),
     ];
-    extra.extend(feeds::redirects(&archive));
+    // Every later output is checked against what is written before it, so a
+    // clash is an error at its source in `check` as in `build`, never a
+    // write error from the file system.
+    let mut written = feeds::OutputPaths::new(
+        paths.iter().cloned().chain(extra.iter().map(|f| f.path.clone())).chain(["_redirects".into(), "search/index.html".into()]),
+    );
     for (path, bytes) in &theme.assets {
+        if let Some(other) = written.conflict(path) {
+            let what = feeds::clash(path, other);
+            diags.error(format!("theme/static/{path}"), Pos::UNKNOWN, format!("/{path} cannot be copied: {what}; expected static files to have paths of their own"));
+            continue;
+        }
+        written.insert(path.clone());
         extra.push(OutputFile::new(path.clone(), bytes.clone()));
     }
+    extra.extend(feeds::redirects(&archive, &mut written, &mut diags));
     for f in extra {
         paths.push(f.path.clone());
         let path = f.path.clone();
@@ -230,8 +242,8 @@ fn render_bodies(archive: &Archive, reuse: Vec<Option<Rendered>>) -> Bodies {
     }
 }
 
-/// Two outputs at one path (an alias over a real page, a page id equal to
-/// an asset) would silently lose one: report it instead.
+/// Two outputs at one path (an incident whose id is a year, a page id equal
+/// to a generated page) would silently lose one: report it instead.
 fn check_collisions(archive: &Archive, paths: &[String], diags: &mut Diagnostics) {
     let mut seen: std::collections::HashSet<&str> = std::collections::HashSet::new();
     for path in paths {
@@ -239,9 +251,11 @@ fn check_collisions(archive: &Archive, paths: &[String], diags: &mut Diagnostics
             let culprit = archive
                 .incidents
                 .iter()
-                .find(|i| i.aliases.iter().any(|a| path.starts_with(a.trim_start_matches('/'))))
-                .map_or_else(|| "theme/static".to_string(), |i| i.source_path.clone());
-            diags.error(culprit, Pos::UNKNOWN, format!("two outputs would be written to /{path}; expected every page, alias and asset to have its own path"));
+                .find(|i| format!("{}index.html", i.url_path().trim_start_matches('/')) == *path)
+                .map(|i| i.source_path.clone())
+                .or_else(|| archive.pages.iter().find(|p| *path == format!("{}/index.html", p.id)).map(|p| p.source_path.clone()))
+                .unwrap_or_default();
+            diags.error(culprit, Pos::START, format!("two outputs would be written to /{path}; expected every page, alias and asset to have its own path"));
         }
     }
 }
