@@ -82,7 +82,9 @@ pub fn build_site_cached(snapshot: &Snapshot, opts: &BuildOptions, sink: &dyn Si
         None => Config::default(),
     };
     if let Some(url) = &opts.base_url {
-        config.base_url = url.trim().trim_end_matches('/').to_string();
+        let url = url.trim().trim_end_matches('/').to_string();
+        config.deploy_preview = url != config.base_url;
+        config.base_url = url;
     }
 
     let incident_files: Vec<(&str, &[u8])> = snapshot.under("content/incidents/").filter(|(p, _)| p.ends_with(".md")).collect();
@@ -174,6 +176,10 @@ pub fn build_site_cached(snapshot: &Snapshot, opts: &BuildOptions, sink: &dyn Si
         cache.listing("incidents.json", || feeds::json(&archive, now)),
     ];
     extra.extend(feeds::redirects(&archive));
+    // A theme's own static/robots.txt replaces the generated one.
+    if !theme.assets.contains_key("robots.txt") {
+        extra.push(OutputFile::new("robots.txt", crate::share::robots_txt(&archive)));
+    }
     for (path, bytes) in &theme.assets {
         extra.push(OutputFile::new(path.clone(), bytes.clone()));
     }
