@@ -26,9 +26,9 @@ pub struct Config {
     pub unsafe_html: bool,
     pub severity_descriptions: BTreeMap<String, String>,
     pub related: RelatedConfig,
-    /// Set (never read from the file) when `--base-url` differs from the
-    /// file's `base_url`: a deploy preview, which asks search engines not to
-    /// index it (see src/share.rs).
+    /// Set (never read from the file) when `--base-url` differs from a
+    /// `base_url` the file sets: a deploy preview, which asks search engines
+    /// not to index it (see src/share.rs).
     #[serde(skip)]
     pub deploy_preview: bool,
 }

@@ -83,7 +83,9 @@ pub fn build_site_cached(snapshot: &Snapshot, opts: &BuildOptions, sink: &dyn Si
     };
     if let Some(url) = &opts.base_url {
         let url = url.trim().trim_end_matches('/').to_string();
-        config.deploy_preview = url != config.base_url;
+        // Another URL than the configured one is a deploy preview; without a
+        // configured one the override is the site's only URL (GitHub Pages).
+        config.deploy_preview = !config.base_url.is_empty() && url != config.base_url;
         config.base_url = url;
     }
 
