@@ -4,10 +4,15 @@
 //! engines; and texts that count correctly ("1 incident", never "1 incidents").
 
 mod common;
+#[path = "common/http.rs"]
+mod http;
 
 use std::collections::BTreeMap;
+use std::io::{Read, Write};
+use std::net::TcpStream;
 use std::path::Path;
-use std::process::Command;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
 
 use common::*;
 
@@ -445,17 +450,252 @@ fn printed_page_has_its_url_and_the_revision_history_open() {
     let site = build_archive(tmp, &[]);
     let html = site.page("/incidents/db/");
     assert!(html.contains("<p class=\"print-header wrap\">Incident db · SEV2 · <time datetime=\"2022-03-04\">4 Mar 2022</time> · https://t.example/incidents/db/</p>"), "{html}");
-    // The history twice: folded for the screen, open for paper.
     let details = &html[html.find("<details class=\"history\">").expect("history")..];
-    let print = &html[html.find("<div class=\"history-print\">").expect("print copy")..];
     for subject in ["Add the DB postmortem", "Add a lesson to the DB postmortem"] {
         assert!(details[..details.find("</details>").unwrap()].contains(subject));
-        assert!(print[..print.find("</div>").unwrap()].contains(subject));
     }
     let css = site.file("style.css");
     let print_css = &css[css.rfind("sharing and print").unwrap()..];
-    for rule in [".print-header, .history-print { display: none; }", ".history { display: none; }", ".history-print { display: block;", ".print-header { display: block;"] {
+    for rule in [".print-header { display: none; }", ".history::details-content { content-visibility: visible; display: block;", ".print-header { display: block;"] {
         assert!(print_css.contains(rule), "style.css lacks {rule}");
     }
     assert!(css.contains(".prose a[href^=\"http\"]::after { content: \" (\" attr(href) \")\""));
+}
+
+// ------------------------------------------------------------ browser tests
+
+/// One tab of headless Chromium driven over the DevTools protocol, with
+/// just enough WebSocket (std only) to send a command and read its reply.
+struct Tab {
+    ws: TcpStream,
+    next_id: u64,
+    child: Child,
+    _profile: TempDir,
+}
+
+impl Tab {
+    fn open(chrome: &Path, url: &str) -> Tab {
+        let profile = TempDir::new("share-chromium");
+        let child = Command::new(chrome)
+            .args(CHROMIUM_FLAGS)
+            .arg("--remote-debugging-port=0")
+            .arg(format!("--user-data-dir={}", profile.path().display()))
+            .arg(url)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start chromium");
+        let deadline = Instant::now() + Duration::from_secs(60);
+        let port_file = profile.path().join("DevToolsActivePort");
+        let port: u16 = loop {
+            if let Some(p) = std::fs::read_to_string(&port_file).ok().and_then(|t| t.lines().next()?.trim().parse().ok()) {
+                break p;
+            }
+            assert!(Instant::now() < deadline, "chromium did not open its DevTools port");
+            std::thread::sleep(Duration::from_millis(50));
+        };
+        let path = loop {
+            let list = http_get(port, "/json/list");
+            let tabs: Vec<serde_json::Value> = serde_json::from_str(&list).unwrap_or_default();
+            if let Some(ws) = tabs.iter().find(|t| t["type"] == "page").and_then(|t| t["webSocketDebuggerUrl"].as_str()) {
+                break ws.splitn(4, '/').nth(3).map(|p| format!("/{p}")).unwrap();
+            }
+            assert!(Instant::now() < deadline, "no page in chromium");
+            std::thread::sleep(Duration::from_millis(50));
+        };
+        let mut ws = TcpStream::connect(("127.0.0.1", port)).unwrap();
+        ws.set_read_timeout(Some(Duration::from_secs(60))).unwrap();
+        write!(
+            ws,
+            "GET {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\
+Sec-WebSocket-Key: cmNhLXNpdGUtdGVzdC1rZXk=\r\nSec-WebSocket-Version: 13\r\n\r\n"
+        )
+        .unwrap();
+        let mut head = Vec::new();
+        let mut byte = [0u8];
+        while !head.ends_with(b"\r\n\r\n") {
+            ws.read_exact(&mut byte).unwrap();
+            head.push(byte[0]);
+        }
+        assert!(head.starts_with(b"HTTP/1.1 101"), "{}", String::from_utf8_lossy(&head));
+        Tab { ws, next_id: 0, child, _profile: profile }
+    }
+
+    fn call(&mut self, method: &str, params: serde_json::Value) -> serde_json::Value {
+        self.next_id += 1;
+        let id = self.next_id;
+        let text = serde_json::json!({ "id": id, "method": method, "params": params }).to_string();
+        let (payload, mask) = (text.as_bytes(), [0x12u8, 0x34, 0x56, 0x78]);
+        let mut frame = vec![0x81u8];
+        match payload.len() {
+            n if n < 126 => frame.push(0x80 | n as u8),
+            n if n < 65536 => {
+                frame.push(0x80 | 126);
+                frame.extend((n as u16).to_be_bytes());
+            }
+            n => {
+                frame.push(0x80 | 127);
+                frame.extend((n as u64).to_be_bytes());
+            }
+        }
+        frame.extend(mask);
+        frame.extend(payload.iter().enumerate().map(|(i, b)| b ^ mask[i % 4]));
+        self.ws.write_all(&frame).unwrap();
+        loop {
+            let reply: serde_json::Value = serde_json::from_slice(&self.read_message()).unwrap();
+            if reply["id"] == id {
+                assert!(reply.get("error").is_none(), "{method}: {reply}");
+                return reply["result"].clone();
+            }
+        }
+    }
+
+    /// One whole message (continuation frames joined; control frames skipped).
+    fn read_message(&mut self) -> Vec<u8> {
+        let mut message = Vec::new();
+        loop {
+            let mut h = [0u8; 2];
+            self.ws.read_exact(&mut h).unwrap();
+            let len = match h[1] & 0x7f {
+                126 => {
+                    let mut b = [0u8; 2];
+                    self.ws.read_exact(&mut b).unwrap();
+                    u16::from_be_bytes(b) as usize
+                }
+                127 => {
+                    let mut b = [0u8; 8];
+                    self.ws.read_exact(&mut b).unwrap();
+                    u64::from_be_bytes(b) as usize
+                }
+                n => n as usize,
+            };
+            let mut data = vec![0u8; len];
+            self.ws.read_exact(&mut data).unwrap();
+            if h[0] & 0x08 != 0 {
+                continue; // ping, pong or close
+            }
+            message.extend(data);
+            if h[0] & 0x80 != 0 {
+                return message;
+            }
+        }
+    }
+
+    /// Evaluates a JavaScript expression that returns a string of JSON.
+    fn eval(&mut self, js: &str) -> serde_json::Value {
+        let r = self.call("Runtime.evaluate", serde_json::json!({ "expression": js, "returnByValue": true }));
+        let text = r["result"]["value"].as_str().unwrap_or_else(|| panic!("{js}: {r}")).to_string();
+        serde_json::from_str(&text).unwrap()
+    }
+
+    fn goto(&mut self, url: &str) {
+        self.call("Page.navigate", serde_json::json!({ "url": url }));
+        let deadline = Instant::now() + Duration::from_secs(60);
+        while self.eval("JSON.stringify(document.readyState === 'complete' && location.href)") != serde_json::json!(url) {
+            assert!(Instant::now() < deadline, "{url} did not load");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+}
+
+impl Drop for Tab {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// The body of a GET from Chromium's DevTools HTTP endpoint, which keeps the
+/// connection open: read by Content-Length.
+fn http_get(port: u16, path: &str) -> String {
+    let Ok(mut s) = TcpStream::connect(("127.0.0.1", port)) else { return String::new() };
+    s.set_read_timeout(Some(Duration::from_secs(20))).unwrap();
+    let _ = write!(s, "GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n");
+    let (mut buf, mut chunk) = (Vec::new(), [0u8; 65536]);
+    loop {
+        if let Some(i) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
+            let head = String::from_utf8_lossy(&buf[..i]).to_ascii_lowercase();
+            let length = head.lines().find_map(|l| l.strip_prefix("content-length:")).and_then(|v| v.trim().parse::<usize>().ok());
+            if let Some(n) = length.filter(|n| buf.len() >= i + 4 + n) {
+                return String::from_utf8_lossy(&buf[i + 4..i + 4 + n]).into_owned();
+            }
+        }
+        match s.read(&mut chunk) {
+            Ok(0) | Err(_) => return String::new(),
+            Ok(n) => buf.extend_from_slice(&chunk[..n]),
+        }
+    }
+}
+
+/// In print media: the header line shows, the revision history is open,
+/// body links print their targets and the navigation does not.
+#[test]
+fn browser_prints_the_url_the_history_and_link_targets() {
+    let Some(chrome) = chromium() else { return };
+    let tmp = archive(
+        "share-print-browser",
+        "title = \"T\"\nbase_url = \"https://t.example\"\n",
+        &[
+            ("content/incidents/db.md", "---\ntitle: DB\ndate: 2022-03-04\nseverity: SEV2\n---\nSee [the docs](https://docs.example.org/db) and [the other one](other.md).\n"),
+            ("content/incidents/other.md", "---\ntitle: Other\ndate: 2022-01-04\n---\nHi\n"),
+        ],
+    );
+    let root = tmp.path().join("archive");
+    git(&root, "2022-03-05 10:00:00 +0000", &["init", "-q", "-b", "main"]);
+    git(&root, "2022-03-05 10:00:00 +0000", &["add", "-A"]);
+    git(&root, "2022-03-05 10:00:00 +0000", &["commit", "-q", "-m", "Add the DB postmortem"]);
+    let site = build_archive(tmp, &[]);
+    let server = http::Server::start(&site.out);
+    let url = server.url("/incidents/db/");
+    let mut tab = Tab::open(&chrome, "about:blank");
+    tab.goto(&url);
+    let probe = r#"JSON.stringify((() => {
+        const shown = (e) => !!e && e.getClientRects().length > 0 && getComputedStyle(e).display !== 'none';
+        const after = (sel) => { const e = document.querySelector(sel); return e ? getComputedStyle(e, '::after').content : null; };
+        const list = document.querySelector('details.history ol');
+        return {
+            header: shown(document.querySelector('.print-header')),
+            headerText: document.querySelector('.print-header').textContent,
+            history: !!list && list.checkVisibility() && list.getBoundingClientRect().height > 0,
+            web: after('.prose a[href^="http"]'),
+            site: after('.prose a[href^="/"]'),
+            nav: after('.site-nav a'),
+        };
+    })())"#;
+    let screen = tab.eval(probe);
+    assert_eq!(screen["header"], false, "{screen}");
+    assert_eq!(screen["history"], false, "the history is folded on screen: {screen}");
+    assert_eq!(screen["web"], "none", "{screen}");
+
+    tab.call("Emulation.setEmulatedMedia", serde_json::json!({ "media": "print" }));
+    let print = tab.eval(probe);
+    assert_eq!(print["header"], true, "{print}");
+    assert_eq!(print["headerText"], "Incident db · SEV2 · 4 Mar 2022 · https://t.example/incidents/db/");
+    assert_eq!(print["history"], true, "the history prints open: {print}");
+    assert_eq!(print["web"], "\" (https://docs.example.org/db)\"", "{print}");
+    assert_eq!(print["site"], "\" (/incidents/other/)\"", "{print}");
+    assert_eq!(print["nav"], "none", "{print}");
+}
+
+/// Dates in tables and on the action-item board stay on one line on a phone.
+#[test]
+fn browser_dates_in_tables_never_wrap() {
+    let Some(chrome) = chromium() else { return };
+    let site = example_site();
+    let server = http::Server::start(&site.out);
+    let mut tab = Tab::open(&chrome, "about:blank");
+    let mut checked = 0;
+    for width in [320, 390] {
+        tab.call("Emulation.setDeviceMetricsOverride", serde_json::json!({ "width": width, "height": 800, "deviceScaleFactor": 1, "mobile": true }));
+        for path in ["/action-items/", "/incidents/", "/incidents/koa2-install/", "/causes/"] {
+            tab.goto(&server.url(path));
+            let r = tab.eval(
+                "JSON.stringify((() => { const t = [...document.querySelectorAll('td time')].filter(e => e.getClientRects().length > 0);
+                  return { count: t.length, wrapped: t.filter(e => e.getClientRects().length > 1).map(e => e.textContent) }; })())",
+            );
+            assert_eq!(r["wrapped"], serde_json::json!([]), "{path} at {width} px: dates broken over lines");
+            checked += r["count"].as_u64().unwrap();
+        }
+    }
+    assert!(checked > 100, "only {checked} dates checked");
 }
