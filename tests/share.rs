@@ -175,7 +175,7 @@ fn check_share_tags(site: &Site, base_url: &str, site_title: &str) -> usize {
                 assert!(h.json_ld.is_empty(), "{url}: JSON-LD on a page that is not an incident");
             }
         }
-        assert!(html.contains(&format!("<p class=\"print-header wrap\">")) && html.contains(&format!("{canonical}</p>")), "{url}: print header");
+        assert!(html.contains("<p class=\"print-header wrap\">") && html.contains(&format!("{canonical}</p>")), "{url}: print header");
     }
     for required in ["/", "/404.html", "/incidents/", "/search/", "/stats/", "/action-items/", "/tags/"] {
         assert!(pages.iter().any(|(u, _)| u == required), "{required} was not checked");
