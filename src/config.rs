@@ -28,6 +28,11 @@ pub struct Config {
     pub unsafe_html: bool,
     pub severity_descriptions: BTreeMap<String, String>,
     pub related: RelatedConfig,
+    /// Set (never read from the file) when `--base-url` differs from a
+    /// `base_url` the file sets: a deploy preview, which asks search engines
+    /// not to index it (see src/share.rs).
+    #[serde(skip)]
+    pub deploy_preview: bool,
 }
 
 /// Weights of the automatic "related incidents" score.
@@ -61,6 +66,7 @@ impl Default for Config {
             unsafe_html: false,
             severity_descriptions: BTreeMap::new(),
             related: RelatedConfig::default(),
+            deploy_preview: false,
         }
     }
 }

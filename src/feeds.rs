@@ -65,12 +65,12 @@ pub fn atom(a: &Archive, build: jiff::Timestamp) -> OutputFile {
 }
 
 /// When the incident was first committed; its front-matter date without git history.
-fn published(i: &Incident) -> jiff::Timestamp {
+pub(crate) fn published(i: &Incident) -> jiff::Timestamp {
     i.history.history().map_or_else(|| dates::day_start(i.date), |h| h.created)
 }
 
 /// When the incident was last changed; its front-matter date without git history.
-fn revised(i: &Incident) -> jiff::Timestamp {
+pub(crate) fn revised(i: &Incident) -> jiff::Timestamp {
     i.history.history().map_or_else(|| dates::day_start(i.date), |h| h.updated)
 }
 

@@ -18,6 +18,7 @@ use crate::markdown::{Rendered, TocEntry};
 use crate::model::*;
 use crate::output::Sink;
 use crate::slugs::slugify;
+use crate::text;
 use crate::theme::Theme;
 
 /// One file of the built site, path relative to the output root.
@@ -471,7 +472,14 @@ impl<'a> Renderer<'a> {
         match *job {
             Job::Home => self.home(),
             Job::Incidents => self.incidents_list(),
-            Job::NotFound => self.page("404.html", "404.html", "Page not found", "", "404", Context::new()),
+            Job::NotFound => self.page(
+                "404.html",
+                "404.html",
+                "Page not found",
+                "There is no page at this address: go to the home page, browse every incident or search the archive.",
+                "404",
+                Context::new(),
+            ),
             Job::Incident(n) => self.incident(n),
             Job::Taxonomy(tax) => self.taxonomy(tax),
             Job::Term(tax, n) => self.term(tax, &self.archive.taxonomy(tax)[n]),
@@ -482,7 +490,22 @@ impl<'a> Renderer<'a> {
         }
     }
 
-    pub fn page(&self, template: &str, out: &str, title: &str, description: &str, section: &str, mut ctx: Context) -> Result<OutputFile, tera::Error> {
+    pub fn page(&self, template: &str, out: &str, title: &str, description: &str, section: &str, ctx: Context) -> Result<OutputFile, tera::Error> {
+        self.page_with_meta(template, out, title, description, section, None, ctx)
+    }
+
+    /// [`Renderer::page`] with the page's `meta` (src/share.rs) given; `None`: that of a plain page.
+    #[allow(clippy::too_many_arguments)]
+    fn page_with_meta(
+        &self,
+        template: &str,
+        out: &str,
+        title: &str,
+        description: &str,
+        section: &str,
+        meta: Option<crate::share::Meta>,
+        mut ctx: Context,
+    ) -> Result<OutputFile, tera::Error> {
         let path = if out == "index.html" {
             "/".to_string()
         } else if let Some(dir) = out.strip_suffix("/index.html") {
@@ -490,6 +513,7 @@ impl<'a> Renderer<'a> {
         } else {
             format!("/{out}")
         };
+        ctx.insert("meta", &meta.unwrap_or_else(|| crate::share::page(self.archive, &path, title)));
         let page = PageView { title, description, path: format!("{}{}", self.base, path), section };
         ctx.insert("page", &page);
         let mut full = self.globals.clone();
@@ -544,7 +568,10 @@ impl<'a> Renderer<'a> {
         ctx.insert("top_services", &self.term_counts(Taxonomy::Services, 5));
         ctx.insert("intro_html", self.bodies.home.as_ref().map_or("", |r| r.html.as_str()));
         self.insert_glance(&mut ctx);
-        let description = a.config.description.clone();
+        let description = match a.config.description.trim() {
+            "" => format!("The incident postmortems of {}.", a.config.title),
+            d => d.to_string(),
+        };
         self.page("index.html", "index.html", &a.config.title, &description, "home", ctx)
     }
 
@@ -589,7 +616,7 @@ impl<'a> Renderer<'a> {
             }
         }
         ctx.insert("years", &years);
-        let desc = format!("All {} incidents in the archive.", self.archive.incidents.len());
+        let desc = format!("{} in the archive, newest first.", text::count(self.archive.incidents.len(), "incident"));
         self.page("incidents.html", "incidents/index.html", "Incidents", &desc, "incidents", ctx)
     }
 
@@ -641,8 +668,9 @@ impl<'a> Renderer<'a> {
         };
         let mut ctx = Context::new();
         ctx.insert("incident", &view);
-        let desc = if i.summary.is_empty() { i.title.clone() } else { i.summary.clone() };
-        self.page("incident.html", &format!("incidents/{}/index.html", i.id), &i.title, &desc, "incidents", ctx)
+        let desc = crate::share::incident_description(i);
+        let meta = Some(crate::share::incident(a, i));
+        self.page_with_meta("incident.html", &format!("incidents/{}/index.html", i.id), &i.title, &desc, "incidents", meta, ctx)
     }
 
     fn taxonomy(&self, tax: Taxonomy) -> Result<OutputFile, tera::Error> {
@@ -667,7 +695,7 @@ impl<'a> Renderer<'a> {
             ctx.insert("cause", &xlinks::cause_view(self, t));
         }
         let title = format!("{} {}", capitalise(tax.singular()), t.name);
-        let desc = format!("{} incidents with the {} {}.", t.incidents.len(), tax.singular(), t.name);
+        let desc = format!("{} with the {} {}.", text::count(t.incidents.len(), "incident"), tax.singular(), t.name);
         self.page("term.html", &format!("{}/{}/index.html", tax.key(), t.slug), &title, &desc, tax.key(), ctx)
     }
 
@@ -678,7 +706,7 @@ impl<'a> Renderer<'a> {
         let idx: Vec<usize> =
             (0..a.incidents.len()).filter(|&n| a.incidents[n].severity.as_ref().is_some_and(|(_, r)| *r == k + 1)).collect();
         let mut ctx = Context::new();
-        let desc = view.description.clone().unwrap_or_else(|| format!("{} {name} incidents.", idx.len()));
+        let desc = view.description.clone().unwrap_or_else(|| format!("{}.", text::count(idx.len(), &format!("{name} incident"))));
         let out = format!("severity/{}/index.html", view.slug);
         ctx.insert("severity", &view);
         ctx.insert_value("incidents", self.cards_of(&idx));
@@ -699,7 +727,11 @@ impl<'a> Renderer<'a> {
         let git = crate::git::HistoryView::new(&p.history, &self.archive.config);
         let mut ctx = Context::new();
         ctx.insert("content", &Content { title: &p.title, body_html: &body.html, toc: &body.toc, git });
-        self.page("page.html", &format!("{}/index.html", p.id), &p.title, &p.description, "page", ctx)
+        let description = match p.description.trim() {
+            "" => Some(crate::share::first_paragraph(&p.body)).filter(|d| !d.is_empty()).unwrap_or_else(|| p.title.clone()),
+            d => d.to_string(),
+        };
+        self.page("page.html", &format!("{}/index.html", p.id), &p.title, &description, "page", ctx)
     }
 }
 
@@ -889,7 +921,7 @@ impl Renderer<'_> {
         let mut ctx = Context::new();
         ctx.insert("summary", &summary);
         ctx.insert("figures", &crate::charts::figures(&stats, &self.base));
-        let desc = format!("What {} incidents tell: how often, how severe, how fast we detect and resolve, what recurs.", stats.incidents);
+        let desc = format!("Statistics of {}: how often, how severe, how fast we detect and resolve, what recurs.", text::count(stats.incidents, "incident"));
         self.page("stats.html", "stats/index.html", "Statistics", &desc, "stats", ctx)
     }
 
@@ -917,7 +949,7 @@ impl Renderer<'_> {
             "status" => format!("{name} action items"),
             _ => "Action items".to_string(),
         };
-        let desc = format!("{} action items from our postmortems, open first, overdue ones flagged.", pending.len() + closed.len());
+        let desc = format!("{} from our postmortems, open first, overdue ones flagged.", text::count(pending.len() + closed.len(), "action item"));
         let mut ctx = Context::new();
         ctx.insert("filter", &BTreeMap::from([("kind", kind), ("slug", slug.as_str()), ("name", name.as_str())]));
         ctx.insert("board", &BoardSummary::of(&b.board));

@@ -82,7 +82,11 @@ pub fn build_site_cached(snapshot: &Snapshot, opts: &BuildOptions, sink: &dyn Si
         None => Config::default(),
     };
     if let Some(url) = &opts.base_url {
-        config.base_url = url.trim().trim_end_matches('/').to_string();
+        let url = url.trim().trim_end_matches('/').to_string();
+        // Another URL than the configured one is a deploy preview; without a
+        // configured one the override is the site's only URL (GitHub Pages).
+        config.deploy_preview = !config.base_url.is_empty() && url != config.base_url;
+        config.base_url = url;
     }
 
     let incident_files: Vec<(&str, &[u8])> = snapshot.under("content/incidents/").filter(|(p, _)| p.ends_with(".md")).collect();
@@ -177,6 +181,10 @@ pub fn build_site_cached(snapshot: &Snapshot, opts: &BuildOptions, sink: &dyn Si
         cache.listing("feed.xml", || feeds::atom(&archive, now)),
         cache.listing("incidents.json", || feeds::json(&archive, now)),
     ];
+    // A theme's own static/robots.txt replaces the generated one.
+    if !theme.assets.contains_key("robots.txt") {
+        extra.push(OutputFile::new("robots.txt", crate::share::robots_txt(&archive)));
+    }
     // Every later output is checked against what is written before it, so a
     // clash is an error at its source in `check` as in `build`, never a
     // write error from the file system.

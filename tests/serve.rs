@@ -546,7 +546,8 @@ fn assert_same_as_build(srv: &Server, root: &Path, out: &Path, what: &str) {
         if rel == ".rca-site" {
             continue; // build's marker of its own output, not a page of the site
         }
-        let want = std::fs::read_to_string(e.path()).unwrap_or_default();
+        // Lossy like the reply's body, so that binary files (favicon.ico) compare too.
+        let want = String::from_utf8_lossy(&std::fs::read(e.path()).unwrap()).into_owned();
         let got = srv.get(&format!("/{rel}"));
         assert_eq!(got.status, 200, "{what}: /{rel}");
         let body = match got.body.find("<script data-rca-serve>") {
