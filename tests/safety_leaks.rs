@@ -189,7 +189,7 @@ trigger: "A rule for M-Trigger@LeakHost.Example"
 detection: "m-detection@leakhost.example noticed"
 started: 2024-03-01T09:00:00Z
 resolved: 2024-03-01T12:00:00Z
-aliases: [/old/m-alias@leakhost.example/]
+aliases: [/old/mail-outage/]
 action_items:
   - title: "Tell [Jane](mailto:m-aititle@leakhost.example) about m-aititle2@leakhost.example"
     owner: m-owner@leakhost.example
@@ -348,4 +348,16 @@ fn show_emails_true_publishes_them() {
     }
     assert!(all.contains("mailto:m-mailto@leakhost.example"));
     assert!(out.join("action-items/owner/m-owner-leakhost-example/index.html").exists());
+}
+
+/// An alias is a URL path: an address in one is refused at its position
+/// (the alias rules allow no '@'), so it can never reach _redirects.
+#[test]
+fn an_email_in_an_alias_is_an_error_at_its_position() {
+    let tmp = TempDir::new("leak-alias");
+    let root = tmp.path().join("archive");
+    write(&root, "content/incidents/a.md", "---\ntitle: A\ndate: 2024-01-02\naliases: [/old/jane@corp.example/]\n---\nBody.\n");
+    let o = rca(&["check", "--root", root.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    assert!(stderr(&o).contains("content/incidents/a.md:4:"), "{}", stderr(&o));
 }
