@@ -23,7 +23,7 @@
 //! Environment: `RCA_FUZZ_SEED` (u64), `RCA_FUZZ_SECS` (long run),
 //! `RCA_FUZZ_INPUTS` (short pass), `RCA_FUZZ_TIMEOUT_MS` (per input),
 //! `RCA_FUZZ_COMPARE_EVERY` (every n-th input is compared with the binary;
-//! 0: never), `RCA_FUZZ_REPORT_KNOWN=1` (report the known search panic too),
+//! 0: never),
 //! `RCA_FUZZ_DEBUG=1` (print every error message, to see where inputs stop).
 //! Failing inputs are saved under `target/tmp/fuzz-failures/`.
 
@@ -416,13 +416,6 @@ fn install_quiet_hook() {
     });
 }
 
-/// A known bug that another change fixes (src/search/mod.rs slicing a
-/// string inside a multi-byte character after `&`): counted, not reported.
-/// `RCA_FUZZ_REPORT_KNOWN=1` reports it like any other panic.
-fn is_known_search_panic(message: &str, location: &str) -> bool {
-    std::env::var_os("RCA_FUZZ_REPORT_KNOWN").is_none() && location.contains("src/search/mod.rs") && message.contains("is not a char boundary")
-}
-
 fn run_pipeline(files: Archive) -> Result<Vec<Diagnostic>, (String, String)> {
     let snapshot = Snapshot::from_files(files);
     let opts = BuildOptions {
@@ -462,7 +455,6 @@ fn check_positions(files: &Archive, diags: &[Diagnostic]) -> Option<Finding> {
 
 struct Outcome {
     finding: Option<Finding>,
-    known_panic: bool,
     /// Errors the pipeline reported (each checked for a position).
     errors: usize,
 }
@@ -479,14 +471,8 @@ fn run_one(files: &Archive, timeout: Duration) -> Outcome {
         })
         .expect("spawn a fuzz worker");
     match rx.recv_timeout(timeout) {
-        Err(_) => Outcome { finding: Some(Finding::Hang), known_panic: false, errors: 0 },
-        Ok(Err((message, location))) => {
-            if is_known_search_panic(&message, &location) {
-                Outcome { finding: None, known_panic: true, errors: 0 }
-            } else {
-                Outcome { finding: Some(Finding::Panic { message, location }), known_panic: false, errors: 0 }
-            }
-        }
+        Err(_) => Outcome { finding: Some(Finding::Hang), errors: 0 },
+        Ok(Err((message, location))) => Outcome { finding: Some(Finding::Panic { message, location }), errors: 0 },
         Ok(Ok(diags)) => {
             if std::env::var_os("RCA_FUZZ_DEBUG").is_some() {
                 for d in diags.iter().filter(|d| d.severity == Severity::Error) {
@@ -495,7 +481,6 @@ fn run_one(files: &Archive, timeout: Duration) -> Outcome {
             }
             Outcome {
             finding: check_positions(files, &diags),
-            known_panic: false,
             errors: diags.iter().filter(|d| d.severity == Severity::Error).count(),
         }},
     }
@@ -553,7 +538,6 @@ struct Report {
     failing: usize,
     errors: usize,
     compared: usize,
-    known_panics: usize,
     findings: Vec<String>,
 }
 
@@ -564,7 +548,7 @@ fn fuzz(seed: u64, inputs: Option<usize>, deadline: Option<Instant>, compare_eve
     let seeds = seeds();
     assert!(seeds.len() > 20, "expected the example archive and the fixtures as seeds");
     let mut rng = Rng(seed);
-    let mut report = Report { inputs: 0, failing: 0, errors: 0, compared: 0, known_panics: 0, findings: Vec::new() };
+    let mut report = Report { inputs: 0, failing: 0, errors: 0, compared: 0, findings: Vec::new() };
     loop {
         if inputs.is_some_and(|n| report.inputs >= n) || deadline.is_some_and(|d| Instant::now() >= d) {
             break;
@@ -576,12 +560,11 @@ fn fuzz(seed: u64, inputs: Option<usize>, deadline: Option<Instant>, compare_eve
         let files = mutate(&mut rng, base, &seeds);
         report.inputs += 1;
         let outcome = run_one(&files, timeout);
-        report.known_panics += usize::from(outcome.known_panic);
         report.failing += usize::from(outcome.errors > 0);
         report.errors += outcome.errors;
         let mut finding = outcome.finding;
         let hung = matches!(finding, Some(Finding::Hang));
-        if finding.is_none() && !outcome.known_panic && compare_every > 0 && n % compare_every == 0 {
+        if finding.is_none() && compare_every > 0 && n % compare_every == 0 {
             report.compared += 1;
             finding = compare_with_binary(&files);
         }
@@ -599,13 +582,12 @@ fn fuzz(seed: u64, inputs: Option<usize>, deadline: Option<Instant>, compare_eve
 
 fn summary(r: &Report, seed: u64, elapsed: Duration) -> String {
     format!(
-        "fuzz: seed {seed}: {} inputs in {:.1} s ({} with errors, {} errors checked for a position), {} compared with check/build, {} hit the known search panic, {} findings",
+        "fuzz: seed {seed}: {} inputs in {:.1} s ({} with errors, {} errors checked for a position), {} compared with check/build, {} findings",
         r.inputs,
         elapsed.as_secs_f64(),
         r.failing,
         r.errors,
         r.compared,
-        r.known_panics,
         r.findings.len()
     )
 }
