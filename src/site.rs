@@ -12,7 +12,7 @@ use rayon::prelude::*;
 use crate::archive::Archive;
 use crate::config::{Config, CONFIG_FILE};
 use crate::diagnostics::{Diagnostics, Pos};
-use crate::markdown::{self, NoLinks, Rendered, Source};
+use crate::markdown::{self, Rendered, Source};
 use crate::model::*;
 use crate::parse;
 use crate::output::Sink;
@@ -243,10 +243,7 @@ fn render_bodies(archive: &Archive, reuse: Vec<Option<Rendered>>) -> Bodies {
             .map(|(slug, c)| (slug.clone(), md(&c.body, &c.source_path, c.body_line)))
             .collect(),
         pages: archive.pages.iter().map(|p| md(&p.body, &p.source_path, p.body_line)).collect(),
-        home: archive
-            .home
-            .as_ref()
-            .map(|p| markdown::render(&p.body, &Source { path: &p.source_path, body_line: p.body_line }, &NoLinks, unsafe_html)),
+        home: archive.home.as_ref().map(|p| md(&p.body, &p.source_path, p.body_line)),
     }
 }
 

@@ -380,3 +380,26 @@ fn one_megabyte_pathological_bodies_build_in_under_two_seconds() {
         assert!(cpu < limit, "{case}: {cpu:?} CPU");
     }
 }
+
+/// `[[id]]` and relative `.md` links in content/_index.md resolve like
+/// those in any other body (they were always "links to nothing" before).
+#[test]
+fn home_intro_links_to_incidents_resolve() {
+    let tmp = common::TempDir::new("home-links");
+    let root = tmp.path().join("archive");
+    let write = |rel: &str, text: &str| {
+        let p = root.join(rel);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(p, text).unwrap();
+    };
+    write("content/incidents/2024/disk-full.md", "---\ntitle: Disk filled up\ndate: 2024-03-04\n---\nBody.\n");
+    write("content/_index.md", "---\ntitle: Home\n---\nStart with [[disk-full]] or [the disk incident](incidents/2024/disk-full.md).\n");
+    let out = tmp.path().join("out");
+    let o = common::rca(&["build", "--root", root.to_str().unwrap(), "--out", out.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", common::stderr(&o));
+    let home = std::fs::read_to_string(out.join("index.html")).unwrap();
+    assert!(home.contains(r#"<a href="/incidents/disk-full/">Disk filled up</a>"#), "{home}");
+    assert!(home.contains(r#"<a href="/incidents/disk-full/">the disk incident</a>"#), "{home}");
+    let o = common::rca(&["check", "--root", root.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", common::stderr(&o));
+}
