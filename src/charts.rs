@@ -491,7 +491,7 @@ fn actions_figure(years: &[ActionYear]) -> Figure {
     let id = "action-items-over-time";
     let title = "Action items per year opened, by status today".to_string();
     let table = Table {
-        head: ["Year opened", "Opened", "Done", "Won't do", "In progress", "Open", "Overdue"].map(String::from).to_vec(),
+        head: ["Year opened", "Opened", "Done", "Won't do", "Untracked", "In progress", "Open", "Overdue"].map(String::from).to_vec(),
         rows: years
             .iter()
             .map(|y| {
@@ -500,6 +500,7 @@ fn actions_figure(years: &[ActionYear]) -> Figure {
                     Cell::num(y.opened),
                     Cell::num(y.done),
                     Cell::num(y.wont_do),
+                    Cell::num(y.untracked),
                     Cell::num(y.in_progress),
                     Cell::num(y.open),
                     Cell::num(y.overdue),
@@ -521,17 +522,17 @@ fn actions_figure(years: &[ActionYear]) -> Figure {
     let done: usize = years.iter().map(|y| y.done).sum();
     let pending: usize = years.iter().map(|y| y.open + y.in_progress).sum();
     let description = format!(
-        "{opened} action item{} opened with the incidents of {} to {}, stacked by where each stands today: done at the bottom, then won't do, in progress and open. {done} done, {pending} still to do. The archive records when an item was opened (its incident) but not when it was closed, so each bar shows its year's items as they stand now.",
+        "{opened} action item{} opened with the incidents of {} to {}, stacked by where each stands today: done at the bottom, then won't do, untracked (no status written), in progress and open. {done} done, {pending} still to do. The archive records when an item was opened (its incident) but not when it was closed, so each bar shows its year's items as they stand now.",
         plural(opened),
         years.first().map_or(0, |y| y.year),
         years.last().map_or(0, |y| y.year),
     );
-    let series: Vec<(String, String)> = [("Done", "s-done"), ("Won't do", "s-wont"), ("In progress", "s-progress"), ("Open", "s-open")]
+    let series: Vec<(String, String)> = [("Done", "s-done"), ("Won't do", "s-wont"), ("Untracked", "s-untracked"), ("In progress", "s-progress"), ("Open", "s-open")]
         .iter()
         .map(|(n, c)| (n.to_string(), c.to_string()))
         .collect();
     let periods: Vec<String> = years.iter().map(|y| y.year.to_string()).collect();
-    let counts: Vec<Vec<usize>> = years.iter().map(|y| vec![y.done, y.wont_do, y.in_progress, y.open]).collect();
+    let counts: Vec<Vec<usize>> = years.iter().map(|y| vec![y.done, y.wont_do, y.untracked, y.in_progress, y.open]).collect();
     let svg = stacked_bars(id, &title, &description, &periods, &series, &counts);
     Figure { id: id.into(), title, description, svg, empty: None, table }
 }

@@ -112,6 +112,8 @@ pub struct ActionYear {
     pub opened: usize,
     pub open: usize,
     pub in_progress: usize,
+    /// Read from the body with no status: neither to do nor done.
+    pub untracked: usize,
     pub done: usize,
     pub wont_do: usize,
     pub overdue: usize,
@@ -222,6 +224,7 @@ fn actions_by_year(incidents: &[Incident], today: Date) -> Vec<ActionYear> {
             match it.status {
                 ActionStatus::Open => y.open += 1,
                 ActionStatus::InProgress => y.in_progress += 1,
+                ActionStatus::Untracked => y.untracked += 1,
                 ActionStatus::Done => y.done += 1,
                 ActionStatus::WontDo => y.wont_do += 1,
             }
