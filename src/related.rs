@@ -13,6 +13,16 @@
 //! for each incident, the posting lists of its own terms add their weight to
 //! a per-thread accumulator. The work is the sum of the posting lists'
 //! squared lengths, never a loop over all pairs of incidents.
+//!
+//! Terms alone miss what real archives share: free-text causes ("Replacement
+//! of essential network component.") that no two incidents spell alike, and
+//! the same incident filed twice. So what the incidents *say* counts too:
+//! a TF-IDF cosine over title (×3), summary (×2) and body, with the search
+//! tokeniser, adds up to [`TEXT_POINTS`] to the term score (see
+//! [`TextIndex`]). It is computed the same way, through an inverted index:
+//! each incident keeps its [`TOP_TERMS`] most distinctive words, each
+//! word's posting list keeps the [`POSTING_CAP`] incidents it weighs most
+//! in, and an incident is scored against the incidents its words lead to.
 
 use std::collections::HashMap;
 
@@ -48,6 +58,29 @@ pub struct Suggestion {
     /// The shared, weighted terms (slugs), per taxonomy in the order
     /// causes, services, tags; taxonomies with nothing shared are left out.
     pub shared: Vec<(Taxonomy, Vec<String>)>,
+    /// What the text similarity saw, when it added to the score.
+    pub similar: Option<Similar>,
+}
+
+/// Which fields of two incidents read alike.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Similar {
+    TitleAndSummary,
+    Title,
+    Summary,
+    Text,
+}
+
+impl Similar {
+    pub fn words(self) -> &'static str {
+        match self {
+            Similar::TitleAndSummary => "similar title and summary",
+            Similar::Title => "similar title",
+            Similar::Summary => "similar summary",
+            Similar::Text => "similar text",
+        }
+    }
 }
 
 impl Suggestion {
@@ -64,7 +97,12 @@ impl Suggestion {
             .iter()
             .map(|(tax, slugs)| format!("{}: {}", tax.key(), slugs.iter().map(|slug| name(*tax, slug)).collect::<Vec<_>>().join(", ")))
             .collect();
-        format!("shares {}", parts.join("; "))
+        let similar = self.similar.map(Similar::words);
+        match (parts.is_empty(), similar) {
+            (true, Some(s)) => s.to_string(),
+            (false, Some(s)) => format!("shares {}; {s}", parts.join("; ")),
+            _ => format!("shares {}", parts.join("; ")),
+        }
     }
 }
 
@@ -125,11 +163,173 @@ impl Index {
     }
 }
 
-/// Per-thread scratch space: a score per incident and the ones touched.
+/// Points the text similarity adds at most (a cosine of 1): more than two
+/// shared causes, so that incidents with the same title and summary rank
+/// first.
+pub const TEXT_POINTS: f32 = 10.0;
+/// Below this cosine two texts are not taken to say the same thing.
+pub const MIN_COSINE: f32 = 0.3;
+/// Words kept per incident: its most distinctive ones.
+pub const TOP_TERMS: usize = 32;
+/// Incidents kept per word: those it weighs most in. Bounds the work per
+/// incident however common a word is.
+pub const POSTING_CAP: usize = 200;
+/// Words of the body read per incident (the start says what it is about).
+const BODY_TOKENS: usize = 1500;
+
+/// Words that say nothing about what an incident is.
+const STOP_WORDS: &[&str] = &[
+    "a", "an", "and", "are", "as", "at", "be", "been", "but", "by", "for", "from", "had", "has", "have", "in", "into", "is", "it", "its",
+    "of", "on", "or", "our", "so", "that", "the", "their", "them", "then", "there", "this", "to", "was", "we", "were", "which", "while",
+    "with", "after", "all", "also", "any", "before", "did", "not", "no", "one", "some", "than", "when", "who", "will", "would", "could",
+    "can", "more", "most", "other", "out", "over", "up", "about", "between", "during", "until", "again", "what", "these", "those",
+];
+
+/// TF-IDF vectors of the incidents' texts, cut to their top words, and the
+/// inverted index over those words.
+pub struct TextIndex {
+    /// Incident → (word id, weight), the weights of the whole text
+    /// normalised to length 1, cut to the [`TOP_TERMS`] heaviest words that
+    /// another incident also uses.
+    vectors: Vec<Vec<(u32, f32)>>,
+    /// Word id → (incident, weight), heaviest first, at most [`POSTING_CAP`].
+    postings: Vec<Vec<(u32, f32)>>,
+    /// Incident → word ids of its title and of its summary, sorted.
+    title: Vec<Vec<u32>>,
+    summary: Vec<Vec<u32>>,
+}
+
+fn words(text: &str, limit: usize, mut f: impl FnMut(&str)) {
+    let mut n = 0;
+    crate::search::tokenize::for_each_token(text, |t| {
+        if n >= limit || t.len() < 2 || STOP_WORDS.contains(&t) {
+            return;
+        }
+        n += 1;
+        f(t);
+    });
+}
+
+impl TextIndex {
+    pub fn build(incidents: &[Incident]) -> TextIndex {
+        // Per incident: word → weighted count (title ×3, summary ×2, body ×1).
+        let counted: Vec<(HashMap<String, f32>, Vec<String>, Vec<String>)> = incidents
+            .par_iter()
+            .map(|i| {
+                let mut tf: HashMap<String, f32> = HashMap::new();
+                let mut title = Vec::new();
+                let mut summary = Vec::new();
+                words(&i.title, usize::MAX, |t| {
+                    *tf.entry(t.to_string()).or_default() += 3.0;
+                    title.push(t.to_string());
+                });
+                words(&i.summary, usize::MAX, |t| {
+                    *tf.entry(t.to_string()).or_default() += 2.0;
+                    summary.push(t.to_string());
+                });
+                words(&i.body, BODY_TOKENS, |t| *tf.entry(t.to_string()).or_default() += 1.0);
+                (tf, title, summary)
+            })
+            .collect();
+        let mut ids: HashMap<&str, u32> = HashMap::new();
+        let mut df: Vec<u32> = Vec::new();
+        for (tf, _, _) in &counted {
+            for w in tf.keys() {
+                let id = *ids.entry(w.as_str()).or_insert_with(|| {
+                    df.push(0);
+                    (df.len() - 1) as u32
+                });
+                df[id as usize] += 1;
+            }
+        }
+        let n = incidents.len().max(1) as f32;
+        let id_list = |words: &[String]| -> Vec<u32> {
+            let mut v: Vec<u32> = words.iter().filter_map(|w| ids.get(w.as_str()).copied()).collect();
+            v.sort_unstable();
+            v.dedup();
+            v
+        };
+        let title: Vec<Vec<u32>> = counted.iter().map(|(_, t, _)| id_list(t)).collect();
+        let summary: Vec<Vec<u32>> = counted.iter().map(|(_, _, s)| id_list(s)).collect();
+        let vectors: Vec<Vec<(u32, f32)>> = counted
+            .par_iter()
+            .map(|(tf, _, _)| {
+                let mut v: Vec<(u32, f32)> = tf
+                    .iter()
+                    .map(|(w, &c)| {
+                        let id = ids[w.as_str()];
+                        (id, (1.0 + c.ln()) * (n / df[id as usize] as f32).ln().max(0.0))
+                    })
+                    .collect();
+                let norm = v.iter().map(|(_, w)| w * w).sum::<f32>().sqrt();
+                if norm == 0.0 {
+                    return Vec::new();
+                }
+                // Only words another incident uses can relate two incidents.
+                v.retain(|&(id, w)| df[id as usize] > 1 && w > 0.0);
+                v.sort_unstable_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+                v.truncate(TOP_TERMS);
+                for x in &mut v {
+                    x.1 /= norm;
+                }
+                v
+            })
+            .collect();
+        let mut postings: Vec<Vec<(u32, f32)>> = vec![Vec::new(); df.len()];
+        for (m, v) in vectors.iter().enumerate() {
+            for &(id, w) in v {
+                postings[id as usize].push((m as u32, w));
+            }
+        }
+        postings.par_iter_mut().for_each(|p| {
+            if p.len() > POSTING_CAP {
+                p.sort_unstable_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+                p.truncate(POSTING_CAP);
+            }
+        });
+        TextIndex { vectors, postings, title, summary }
+    }
+
+    /// Which fields of `n` and `m` read alike (shared words over all words).
+    fn similar(&self, n: usize, m: usize) -> Similar {
+        fn overlap(a: &[u32], b: &[u32]) -> f32 {
+            if a.is_empty() || b.is_empty() {
+                return 0.0;
+            }
+            let shared = a.iter().filter(|x| b.binary_search(x).is_ok()).count();
+            shared as f32 / (a.len() + b.len() - shared) as f32
+        }
+        let title = overlap(&self.title[n], &self.title[m]) >= 0.5;
+        let summary = overlap(&self.summary[n], &self.summary[m]) >= 0.4;
+        match (title, summary) {
+            (true, true) => Similar::TitleAndSummary,
+            (true, false) => Similar::Title,
+            (false, true) => Similar::Summary,
+            (false, false) => Similar::Text,
+        }
+    }
+}
+
+/// Per-thread scratch space: scores per incident and the ones touched.
 struct Scratch {
     score: Vec<u32>,
+    text: Vec<f32>,
     touched: Vec<u32>,
 }
+
+/// Everything the similarity stage finds, parallel to the incidents.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Found {
+    /// Automatic related incidents, best first (see [`compute`]).
+    pub suggestions: Vec<Vec<Suggestion>>,
+    /// Earlier incidents (later in the newest-first list) whose text reads
+    /// most like this one's, best first, at most five: what "has this
+    /// happened before?" shows when no other incident shares a cause.
+    pub earlier_by_text: Vec<Vec<usize>>,
+}
+
+/// How many incidents [`Found::earlier_by_text`] keeps.
+pub const EARLIER_BY_TEXT: usize = 5;
 
 /// The automatic related incidents of every incident, best first: at most
 /// `cfg.max`, each scoring at least `cfg.threshold` (and above zero). An
@@ -137,48 +337,84 @@ struct Scratch {
 /// on their own). Ties go to the incident earlier in `incidents` (the archive
 /// keeps them newest first), so the result never depends on thread timing.
 pub fn compute<'e>(incidents: &[Incident], explicit: impl Fn(usize) -> &'e [usize] + Sync, cfg: &RelatedConfig) -> Vec<Vec<Suggestion>> {
-    if cfg.max == 0 {
-        return vec![Vec::new(); incidents.len()];
-    }
-    let index = Index::build(incidents, cfg);
-    let threshold = cfg.threshold.max(1);
+    compute_all(incidents, explicit, cfg).suggestions
+}
+
+/// [`compute`], and the earlier incidents most alike in text.
+pub fn compute_all<'e>(incidents: &[Incident], explicit: impl Fn(usize) -> &'e [usize] + Sync, cfg: &RelatedConfig) -> Found {
     let n_total = incidents.len();
-    (0..n_total)
+    if cfg.max == 0 {
+        return Found { suggestions: vec![Vec::new(); n_total], earlier_by_text: vec![Vec::new(); n_total] };
+    }
+    let (index, text) = rayon::join(|| Index::build(incidents, cfg), || TextIndex::build(incidents));
+    let threshold = cfg.threshold.max(1);
+    let (suggestions, earlier_by_text) = (0..n_total)
         .into_par_iter()
         .map_init(
-            || Scratch { score: vec![0; n_total], touched: Vec::new() },
+            || Scratch { score: vec![0; n_total], text: vec![0.0; n_total], touched: Vec::new() },
             |s, n| {
                 for &t in &index.of_incident[n] {
                     let w = index.terms[t as usize].2;
                     for &m in &index.postings[t as usize] {
                         let slot = &mut s.score[m as usize];
-                        if *slot == 0 {
+                        if *slot == 0 && s.text[m as usize] == 0.0 {
                             s.touched.push(m);
                         }
                         *slot += w;
                     }
                 }
+                for &(t, w) in &text.vectors[n] {
+                    for &(m, wm) in &text.postings[t as usize] {
+                        let slot = &mut s.text[m as usize];
+                        if *slot == 0.0 && s.score[m as usize] == 0 {
+                            s.touched.push(m);
+                        }
+                        *slot += w * wm;
+                    }
+                }
                 let skip = explicit(n);
-                let mut best: Vec<(u32, u32)> = s
-                    .touched
-                    .iter()
-                    .map(|&m| (s.score[m as usize], m))
-                    .filter(|&(score, m)| score >= threshold && m as usize != n && !skip.contains(&(m as usize)))
-                    .collect();
+                let points = |cos: f32| if cos >= MIN_COSINE { (cos.min(1.0) * TEXT_POINTS).round() as u32 } else { 0 };
+                let mut best: Vec<(u32, u32, u32)> = Vec::new();
+                let mut earlier: Vec<(f32, u32)> = Vec::new();
+                for &m in &s.touched {
+                    if m as usize == n {
+                        continue;
+                    }
+                    let (terms, cos) = (s.score[m as usize], s.text[m as usize]);
+                    let tp = points(cos);
+                    if terms + tp >= threshold && !skip.contains(&(m as usize)) {
+                        best.push((terms + tp, m, tp));
+                    }
+                    if cos >= MIN_COSINE && m as usize > n {
+                        earlier.push((cos, m));
+                    }
+                }
                 for &m in &s.touched {
                     s.score[m as usize] = 0;
+                    s.text[m as usize] = 0.0;
                 }
                 s.touched.clear();
-                let by_rank = |a: &(u32, u32), b: &(u32, u32)| b.0.cmp(&a.0).then(a.1.cmp(&b.1));
+                let by_rank = |a: &(u32, u32, u32), b: &(u32, u32, u32)| b.0.cmp(&a.0).then(a.1.cmp(&b.1));
                 if best.len() > cfg.max {
                     best.select_nth_unstable_by(cfg.max - 1, by_rank);
                     best.truncate(cfg.max);
                 }
                 best.sort_unstable_by(by_rank);
-                best.into_iter().map(|(score, m)| suggestion(&index, n, m as usize, score)).collect()
+                earlier.sort_unstable_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
+                earlier.truncate(EARLIER_BY_TEXT);
+                let suggestions: Vec<Suggestion> = best
+                    .into_iter()
+                    .map(|(score, m, tp)| {
+                        let mut s = suggestion(&index, n, m as usize, score);
+                        s.similar = (tp > 0).then(|| text.similar(n, m as usize));
+                        s
+                    })
+                    .collect();
+                (suggestions, earlier.into_iter().map(|(_, m)| m as usize).collect::<Vec<usize>>())
             },
         )
-        .collect()
+        .unzip();
+    Found { suggestions, earlier_by_text }
 }
 
 /// Names the shared terms of a chosen pair (both term lists are short).
@@ -195,7 +431,89 @@ fn suggestion(index: &Index, n: usize, m: usize, score: u32) -> Suggestion {
             _ => shared.push((*tax, vec![slug.clone()])),
         }
     }
-    Suggestion { incident: m, score, shared }
+    Suggestion { incident: m, score, shared, similar: None }
+}
+
+/// Summaries (or, when both have none, titles) this alike, on the same
+/// date, make two incidents possibly one filed twice.
+pub const DUPLICATE_OVERLAP: f32 = 0.8;
+/// Same-date incidents compared pairwise at most; a larger day (an archive
+/// that dates many incidents alike) compares each with its neighbours in
+/// summary order only.
+const DAY_PAIRWISE: usize = 64;
+
+/// The words of a summary for comparing: every token, stop words too.
+fn summary_words(i: &Incident) -> Vec<String> {
+    let text = if i.summary.trim().is_empty() { &i.title } else { &i.summary };
+    let mut v = crate::search::tokenize::tokenize(text);
+    v.sort_unstable();
+    v.dedup();
+    v
+}
+
+fn overlap(a: &[String], b: &[String]) -> f32 {
+    if a.is_empty() || b.is_empty() {
+        return 0.0;
+    }
+    let shared = a.iter().filter(|x| b.binary_search(x).is_ok()).count();
+    shared as f32 / (a.len() + b.len() - shared) as f32
+}
+
+/// Per incident, the others that may be the same incident filed twice: the
+/// same date, and nearly the same summary (or title, when neither has a
+/// summary). Grouping by date keeps it linear.
+pub fn near_duplicates(incidents: &[Incident]) -> Vec<Vec<usize>> {
+    let mut by_day: HashMap<jiff::civil::Date, Vec<usize>> = HashMap::new();
+    for (n, i) in incidents.iter().enumerate() {
+        by_day.entry(i.date).or_default().push(n);
+    }
+    let mut out: Vec<Vec<usize>> = vec![Vec::new(); incidents.len()];
+    for day in by_day.values() {
+        if day.len() < 2 {
+            continue;
+        }
+        let mut w: Vec<(Vec<String>, usize)> = day.iter().map(|&n| (summary_words(&incidents[n]), n)).collect();
+        let window = if w.len() <= DAY_PAIRWISE {
+            w.len()
+        } else {
+            w.sort();
+            8
+        };
+        for a in 0..w.len() {
+            for b in a + 1..w.len().min(a + window + 1) {
+                if overlap(&w[a].0, &w[b].0) >= DUPLICATE_OVERLAP {
+                    let (x, y) = (w[a].1, w[b].1);
+                    out[x].push(y);
+                    out[y].push(x);
+                }
+            }
+        }
+        w.clear();
+    }
+    for v in &mut out {
+        v.sort_unstable();
+        v.dedup();
+    }
+    out
+}
+
+/// Warns, once per pair, about incidents that may be one filed twice.
+pub fn check_near_duplicates(all: &[Incident], diags: &mut crate::diagnostics::Diagnostics) {
+    for (n, others) in near_duplicates(all).iter().enumerate() {
+        for &m in others {
+            let (a, b) = (&all[n], &all[m]);
+            if a.source_path < b.source_path {
+                diags.warning(
+                    &a.source_path,
+                    crate::diagnostics::Pos::START,
+                    format!(
+                        "possibly the same incident as {} ({:?}): same date and nearly the same summary; merge the two files, or say in each summary how they differ",
+                        b.source_path, b.title
+                    ),
+                );
+            }
+        }
+    }
 }
 
 #[cfg(test)]

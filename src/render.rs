@@ -187,6 +187,10 @@ struct IncidentView<'a> {
     backlinks: Vec<Value>,
     cause_history: Vec<xlinks::HistoryView>,
     suggested: Vec<xlinks::SuggestionView>,
+    /// When no other incident shares a cause: the earlier ones most alike.
+    similar_earlier: Vec<Value>,
+    /// Incidents that may be this one filed twice.
+    duplicates: Vec<Value>,
     timeline: crate::timeline::Timeline,
     source_path: &'a str,
     source_url: Option<String>,
@@ -630,6 +634,8 @@ impl<'a> Renderer<'a> {
             backlinks: xlinks::minis(self, &self.xlinks.graph.backlinks[n]),
             cause_history: xlinks::history_views(self, n),
             suggested: xlinks::suggestion_views(self, n),
+            similar_earlier: xlinks::minis(self, xlinks::earlier_by_text(self, n)),
+            duplicates: xlinks::minis(self, &self.xlinks.graph.duplicates[n]),
             timeline: crate::timeline::of_incident(i),
             source_path: &i.source_path,
             // The file's last commit (not HEAD): right for `--rev` builds too.
