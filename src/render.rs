@@ -50,6 +50,15 @@ pub struct Bodies {
 pub fn compile_templates(theme: &Theme, diags: &mut Diagnostics) -> Option<Tera> {
     let mut tera = Tera::new();
     tera.autoescape_on(vec![".html", ".htm", ".xml"]);
+    // `{{ x | inline }}`: a short field's inline Markdown as sanitised HTML.
+    // `links=false` inside a link (a cause name that links to its page).
+    tera.register_filter("inline", |s: std::borrow::Cow<'_, str>, kw: tera::Kwargs, _: &tera::State| -> tera::TeraResult<tera::Value> {
+        let html = match kw.get::<bool>("links")? {
+            Some(false) => crate::markdown::render_inline_unlinked(&s),
+            _ => crate::markdown::render_inline(&s),
+        };
+        Ok(tera::Value::safe_string(&html))
+    });
     let templates: Vec<(&str, &str)> = theme.templates.iter().map(|(n, f)| (n.as_str(), f.contents.as_str())).collect();
     match tera.add_raw_templates(templates) {
         Ok(()) => Some(tera),
@@ -647,7 +656,7 @@ impl<'a> Renderer<'a> {
         };
         let mut ctx = Context::new();
         ctx.insert("incident", &view);
-        let desc = if i.summary.is_empty() { i.title.clone() } else { i.summary.clone() };
+        let desc = if i.summary.is_empty() { i.title.clone() } else { crate::markdown::plain_inline(&i.summary) };
         self.page("incident.html", &format!("incidents/{}/index.html", i.id), &i.title, &desc, "incidents", ctx)
     }
 
