@@ -34,6 +34,8 @@ pub struct Graph {
     /// The most incidents any cause had in one year: the common scale of
     /// the causes index sparklines, so that its rows compare.
     pub cause_year_max: usize,
+    /// The years sparklines draw (old outliers left out, as on /stats/).
+    pub drawn: crate::stats::DrawnYears,
     /// Cause slug → index into `Archive::causes`.
     cause_index: HashMap<String, usize>,
 }
@@ -47,8 +49,9 @@ impl Graph {
             || related::compute_all(&archive.incidents, |n| archive.related(n), &archive.config.related),
         );
         let cause_index = archive.causes.iter().enumerate().map(|(k, t)| (t.slug.clone(), k)).collect();
-        let cause_year_max = archive.causes.iter().filter_map(|t| per_year(archive, t).counts.into_iter().max()).max().unwrap_or(0);
-        Graph { backlinks, related: found.suggestions, earlier_by_text: found.earlier_by_text, duplicates, cause_year_max, cause_index }
+        let drawn = crate::stats::DrawnYears::of(&archive.incidents);
+        let cause_year_max = archive.causes.iter().filter_map(|t| per_year(archive, t, &drawn).counts.into_iter().max()).max().unwrap_or(0);
+        Graph { backlinks, related: found.suggestions, earlier_by_text: found.earlier_by_text, duplicates, cause_year_max, drawn, cause_index }
     }
 
     /// For each cause of incident `n`, in front-matter order: the cause and
@@ -142,18 +145,25 @@ pub fn recurrence_text(days: i64) -> String {
 pub struct YearCounts {
     pub first_year: i16,
     pub counts: Vec<usize>,
+    /// The term's incidents before `first_year`, not drawn (see
+    /// [`crate::stats::DrawnYears`]).
+    pub not_drawn: usize,
 }
 
-pub fn per_year(archive: &Archive, term: &TermIndex) -> YearCounts {
+pub fn per_year(archive: &Archive, term: &TermIndex, drawn: &crate::stats::DrawnYears) -> YearCounts {
     let (Some(newest), Some(oldest)) = (archive.incidents.first(), archive.incidents.last()) else {
-        return YearCounts { first_year: 0, counts: Vec::new() };
+        return YearCounts { first_year: 0, counts: Vec::new(), not_drawn: 0 };
     };
-    let first_year = oldest.date.year();
+    let first_year = drawn.from.unwrap_or(oldest.date.year()).min(newest.date.year());
     let mut counts = vec![0; (newest.date.year() - first_year) as usize + 1];
+    let mut not_drawn = 0;
     for &n in &term.incidents {
-        counts[(archive.incidents[n].date.year() - first_year) as usize] += 1;
+        match usize::try_from(archive.incidents[n].date.year() - first_year) {
+            Ok(k) if k < counts.len() => counts[k] += 1,
+            _ => not_drawn += 1,
+        }
     }
-    YearCounts { first_year, counts }
+    YearCounts { first_year, counts, not_drawn }
 }
 
 impl YearCounts {
@@ -164,7 +174,11 @@ impl YearCounts {
         let last = self.first_year + self.counts.len().saturating_sub(1) as i16;
         let years: Vec<String> =
             self.counts.iter().enumerate().filter(|(_, &c)| c > 0).map(|(k, c)| format!("{c} in {}", self.first_year + k as i16)).collect();
-        format!("{total} incident{}, {}–{last}: {}", if total == 1 { "" } else { "s" }, self.first_year, years.join(", "))
+        let before = match self.not_drawn {
+            0 => String::new(),
+            n => format!("; {n} before {} not drawn", self.first_year),
+        };
+        format!("{total} incident{}, {}–{last}: {}{before}", if total == 1 { "" } else { "s" }, self.first_year, years.join(", "))
     }
 }
 
@@ -350,10 +364,12 @@ mod tests {
 
     #[test]
     fn year_counts_describe_themselves() {
-        let y = YearCounts { first_year: 2019, counts: vec![1, 0, 0, 0, 0, 2, 0, 0] };
+        let y = YearCounts { first_year: 2019, counts: vec![1, 0, 0, 0, 0, 2, 0, 0], not_drawn: 0 };
         assert_eq!(y.describe(), "3 incidents, 2019–2026: 1 in 2019, 2 in 2024");
-        let y = YearCounts { first_year: 2020, counts: vec![1] };
+        let y = YearCounts { first_year: 2020, counts: vec![1], not_drawn: 0 };
         assert_eq!(y.describe(), "1 incident, 2020–2020: 1 in 2020");
+        let y = YearCounts { first_year: 2020, counts: vec![1], not_drawn: 1 };
+        assert_eq!(y.describe(), "1 incident, 2020–2020: 1 in 2020; 1 before 2020 not drawn");
     }
 
     #[test]

@@ -571,7 +571,7 @@ impl<'a> Renderer<'a> {
                 count: t.incidents.len(),
                 first_date: t.incidents.last().map(|&n| dates::iso_date(self.archive.incidents[n].date)).unwrap_or_default(),
                 last_date: t.incidents.first().map(|&n| dates::iso_date(self.archive.incidents[n].date)).unwrap_or_default(),
-                spark: (tax == Taxonomy::Causes).then(|| xlinks::spark_view(self.archive, t, self.xlinks.graph.cause_year_max)),
+                spark: (tax == Taxonomy::Causes).then(|| xlinks::spark_view(self.archive, &self.xlinks.graph, t, self.xlinks.graph.cause_year_max)),
             })
             .collect()
     }

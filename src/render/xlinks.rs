@@ -182,8 +182,8 @@ const SPARK_STEP: usize = 6;
 
 /// `scale` is the count drawn at full height; 0 scales to the term's own
 /// busiest year.
-pub(super) fn spark_view(a: &Archive, t: &TermIndex, scale: usize) -> SparkView {
-    let y: YearCounts = graph::per_year(a, t);
+pub(super) fn spark_view(a: &Archive, g: &Graph, t: &TermIndex, scale: usize) -> SparkView {
+    let y: YearCounts = graph::per_year(a, t, &g.drawn);
     let own = y.counts.iter().copied().max().unwrap_or(0);
     let max = if scale == 0 { own } else { scale.max(own) }.max(1);
     let bars = y
@@ -250,7 +250,7 @@ pub(super) fn cause_view(r: &Renderer, t: &TermIndex) -> CauseView {
             .collect(),
         co_causes: counted(Taxonomy::Causes, d.co_causes),
         services: counted(Taxonomy::Services, d.services),
-        spark: spark_view(r.archive, t, 0),
+        spark: spark_view(r.archive, &r.xlinks.graph, t, 0),
     }
 }
 
