@@ -178,7 +178,8 @@ impl YearCounts {
             0 => String::new(),
             n => format!("; {n} before {} not drawn", self.first_year),
         };
-        format!("{total} incident{}, {}–{last}: {}{before}", if total == 1 { "" } else { "s" }, self.first_year, years.join(", "))
+        let list = if years.is_empty() { String::new() } else { format!(": {}", years.join(", ")) };
+        format!("{total} incident{}, {}–{last}{list}{before}", if total == 1 { "" } else { "s" }, self.first_year)
     }
 }
 
@@ -370,6 +371,8 @@ mod tests {
         assert_eq!(y.describe(), "1 incident, 2020–2020: 1 in 2020");
         let y = YearCounts { first_year: 2020, counts: vec![1], not_drawn: 1 };
         assert_eq!(y.describe(), "1 incident, 2020–2020: 1 in 2020; 1 before 2020 not drawn");
+        let y = YearCounts { first_year: 2020, counts: vec![0, 0], not_drawn: 1 };
+        assert_eq!(y.describe(), "0 incidents, 2020–2021; 1 before 2020 not drawn");
     }
 
     #[test]

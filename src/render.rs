@@ -922,9 +922,15 @@ impl Renderer<'_> {
                 ("status", s.clone(), name, format!("action-items/status/{s}/index.html"))
             }
         };
-        let (mut pending, mut closed) = (Vec::new(), Vec::new());
+        let (mut pending, mut untracked, mut closed) = (Vec::new(), Vec::new(), Vec::new());
         for n in b.board.filtered(filter) {
-            let list = if b.board.items[n].pending { &mut pending } else { &mut closed };
+            let list = if b.board.items[n].pending {
+                &mut pending
+            } else if b.board.items[n].status == "untracked" {
+                &mut untracked
+            } else {
+                &mut closed
+            };
             list.push(b.values[n].clone());
         }
         let title = match kind {
@@ -932,11 +938,12 @@ impl Renderer<'_> {
             "status" => format!("{name} action items"),
             _ => "Action items".to_string(),
         };
-        let desc = format!("{} action items from our postmortems, open first, overdue ones flagged.", pending.len() + closed.len());
+        let desc = format!("{} action items from our postmortems, open first, overdue ones flagged.", pending.len() + untracked.len() + closed.len());
         let mut ctx = Context::new();
         ctx.insert("filter", &BTreeMap::from([("kind", kind), ("slug", slug.as_str()), ("name", name.as_str())]));
         ctx.insert("board", &BoardSummary::of(&b.board));
         ctx.insert_value("pending", Value::from(pending));
+        ctx.insert_value("untracked", Value::from(untracked));
         ctx.insert_value("closed", Value::from(closed));
         self.page("action-items.html", &out, &title, &desc, "action-items", ctx)
     }
@@ -972,12 +979,13 @@ struct BoardSummary<'b> {
     pending: usize,
     overdue: usize,
     done: usize,
+    untracked: usize,
     owners: &'b [crate::actions::Group],
     statuses: &'b [crate::actions::Group],
 }
 
 impl<'b> BoardSummary<'b> {
     fn of(b: &'b crate::actions::Board) -> Self {
-        BoardSummary { total: b.total, pending: b.pending, overdue: b.overdue, done: b.done, owners: &b.owners, statuses: &b.statuses }
+        BoardSummary { total: b.total, pending: b.pending, overdue: b.overdue, done: b.done, untracked: b.untracked, owners: &b.owners, statuses: &b.statuses }
     }
 }

@@ -761,12 +761,16 @@ pub fn check(i: &Incident, diags: &mut Diagnostics) {
     let Some(&first) = unread.first() else { return };
     let total = w.entries.len();
     let rows = if total == 1 { "row" } else { "rows" };
-    let verb = if unread.len() == 1 { "has" } else { "have" };
+    let what = if unread.len() == 1 {
+        "has no time I can read; it stays in the text but not in the visual timeline".to_string()
+    } else {
+        "have no time I can read (the first is here); they stay in the text but not in the visual timeline".to_string()
+    };
     diags.warning(
         &i.source_path,
         Pos::new(i.body_line + first, 1),
         format!(
-            "{} of {total} timeline {rows} {verb} no time I can read (the first is here); they stay in the text but not in the visual timeline — expected each to start with a date or time such as `2024-11-19 08:43`, `08:43 UTC` or `Jan 17`",
+            "{} of {total} timeline {rows} {what} — expected a date or time at the start, such as `2024-11-19 08:43`, `08:43 UTC` or `Jan 17`",
             unread.len()
         ),
     );
