@@ -46,6 +46,11 @@ fn main() {
         suggestions = r.iter().map(Vec::len).sum::<usize>();
     }
     times.sort_by(f64::total_cmp);
+    if std::env::var_os("TEXT_ONLY").is_some() {
+        let t = Instant::now();
+        std::hint::black_box(related::TextIndex::build(&archive.incidents));
+        println!("text index alone: {:.0} ms", t.elapsed().as_secs_f64() * 1000.0);
+    }
     println!(
         "{n} incidents: similar-incident stage median {:.0} ms (min {:.0}, max {:.0}, {runs} runs); {with_similar} incidents have at least one similar incident, {suggestions} suggestions in all",
         times[times.len() / 2],

@@ -24,6 +24,7 @@
 //! word's posting list keeps the [`POSTING_CAP`] incidents it weighs most
 //! in, and an incident is scored against the incidents its words lead to.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 
 use rayon::prelude::*;
@@ -31,6 +32,7 @@ use rayon::prelude::*;
 use crate::archive::Taxonomy;
 use crate::config::RelatedConfig;
 use crate::model::Incident;
+use crate::search::tokenize::Tok;
 
 /// A term carried by more than this share (in percent) of the incidents …
 pub const COMMON_PERCENT: usize = 10;
@@ -175,14 +177,15 @@ pub const TOP_TERMS: usize = 32;
 /// incident however common a word is.
 pub const POSTING_CAP: usize = 200;
 /// Words of the body read per incident (the start says what it is about).
-const BODY_TOKENS: usize = 1500;
+const BODY_TOKENS: usize = 600;
 
-/// Words that say nothing about what an incident is.
+/// Words that say nothing about what an incident is (sorted: binary search).
 const STOP_WORDS: &[&str] = &[
-    "a", "an", "and", "are", "as", "at", "be", "been", "but", "by", "for", "from", "had", "has", "have", "in", "into", "is", "it", "its",
-    "of", "on", "or", "our", "so", "that", "the", "their", "them", "then", "there", "this", "to", "was", "we", "were", "which", "while",
-    "with", "after", "all", "also", "any", "before", "did", "not", "no", "one", "some", "than", "when", "who", "will", "would", "could",
-    "can", "more", "most", "other", "out", "over", "up", "about", "between", "during", "until", "again", "what", "these", "those",
+    "a", "about", "after", "again", "all", "also", "an", "and", "any", "are", "as", "at", "be", "been",
+    "before", "between", "but", "by", "can", "could", "did", "during", "for", "from", "had", "has", "have", "in",
+    "into", "is", "it", "its", "more", "most", "no", "not", "of", "on", "one", "or", "other", "our",
+    "out", "over", "so", "some", "than", "that", "the", "their", "them", "then", "there", "these", "this", "those",
+    "to", "until", "up", "was", "we", "were", "what", "when", "which", "while", "who", "will", "with", "would",
 ];
 
 /// TF-IDF vectors of the incidents' texts, cut to their top words, and the
@@ -199,10 +202,20 @@ pub struct TextIndex {
     summary: Vec<Vec<u32>>,
 }
 
-fn words(text: &str, limit: usize, mut f: impl FnMut(&str)) {
+fn is_stop_word(t: &str) -> bool {
+    t.len() <= 7 && STOP_WORDS.binary_search(&t).is_ok()
+}
+
+/// The words of `text` worth comparing (no stop words, no single letters),
+/// borrowed from the text where they need no folding.
+fn words<'a>(text: &'a str, limit: usize, mut f: impl FnMut(Cow<'a, str>)) {
     let mut n = 0;
-    crate::search::tokenize::for_each_token(text, |t| {
-        if n >= limit || t.len() < 2 || STOP_WORDS.contains(&t) {
+    crate::search::tokenize::tokens(text, |t| {
+        let t = match t {
+            Tok::Text(s) => Cow::Borrowed(s),
+            Tok::Folded(s) => Cow::Owned(s.to_string()),
+        };
+        if n >= limit || t.len() < 2 || is_stop_word(&t) {
             return;
         }
         n += 1;
@@ -210,65 +223,103 @@ fn words(text: &str, limit: usize, mut f: impl FnMut(&str)) {
     });
 }
 
+/// A fast hash for the word table (FxHash's mixing step): the words are
+/// the archive's own text, not attacker-chosen keys worth SipHash's cost.
+#[derive(Default, Clone, Copy)]
+struct WordHasher(u64);
+
+impl std::hash::Hasher for WordHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for chunk in bytes.chunks(8) {
+            let mut b = [0u8; 8];
+            b[..chunk.len()].copy_from_slice(chunk);
+            self.0 = (self.0.rotate_left(5) ^ u64::from_le_bytes(b)).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+        }
+    }
+}
+
+type WordMap<'a> = HashMap<&'a str, u32, std::hash::BuildHasherDefault<WordHasher>>;
+
+/// One incident's words with their weighted counts (title ×3, summary ×2,
+/// body ×1), sorted, and the words of its title and its summary.
+struct Counted<'a> {
+    tf: Vec<(Cow<'a, str>, f32)>,
+    title: Vec<Cow<'a, str>>,
+    summary: Vec<Cow<'a, str>>,
+}
+
+fn count(i: &Incident) -> Counted<'_> {
+    let mut all: Vec<(Cow<str>, f32)> = Vec::new();
+    let mut title = Vec::new();
+    let mut summary = Vec::new();
+    words(&i.title, usize::MAX, |t| {
+        title.push(t.clone());
+        all.push((t, 3.0));
+    });
+    words(&i.summary, usize::MAX, |t| {
+        summary.push(t.clone());
+        all.push((t, 2.0));
+    });
+    words(&i.body, BODY_TOKENS, |t| all.push((t, 1.0)));
+    all.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+    let mut tf: Vec<(Cow<str>, f32)> = Vec::with_capacity(all.len() / 2);
+    for (w, c) in all {
+        match tf.last_mut() {
+            Some(last) if last.0 == w => last.1 += c,
+            _ => tf.push((w, c)),
+        }
+    }
+    Counted { tf, title, summary }
+}
+
 impl TextIndex {
     pub fn build(incidents: &[Incident]) -> TextIndex {
-        // Per incident: word → weighted count (title ×3, summary ×2, body ×1).
-        let counted: Vec<(HashMap<String, f32>, Vec<String>, Vec<String>)> = incidents
-            .par_iter()
-            .map(|i| {
-                let mut tf: HashMap<String, f32> = HashMap::new();
-                let mut title = Vec::new();
-                let mut summary = Vec::new();
-                words(&i.title, usize::MAX, |t| {
-                    *tf.entry(t.to_string()).or_default() += 3.0;
-                    title.push(t.to_string());
-                });
-                words(&i.summary, usize::MAX, |t| {
-                    *tf.entry(t.to_string()).or_default() += 2.0;
-                    summary.push(t.to_string());
-                });
-                words(&i.body, BODY_TOKENS, |t| *tf.entry(t.to_string()).or_default() += 1.0);
-                (tf, title, summary)
+        let counted: Vec<Counted> = incidents.par_iter().map(count).collect();
+        // One id per word, in first-seen order; document frequencies.
+        let mut ids: WordMap = WordMap::default();
+        let mut df: Vec<u32> = Vec::new();
+        let with_ids: Vec<Vec<(u32, f32)>> = counted
+            .iter()
+            .map(|c| {
+                c.tf.iter()
+                    .map(|(w, n)| {
+                        let id = *ids.entry(w.as_ref()).or_insert_with(|| {
+                            df.push(0);
+                            (df.len() - 1) as u32
+                        });
+                        df[id as usize] += 1;
+                        (id, *n)
+                    })
+                    .collect()
             })
             .collect();
-        let mut ids: HashMap<&str, u32> = HashMap::new();
-        let mut df: Vec<u32> = Vec::new();
-        for (tf, _, _) in &counted {
-            for w in tf.keys() {
-                let id = *ids.entry(w.as_str()).or_insert_with(|| {
-                    df.push(0);
-                    (df.len() - 1) as u32
-                });
-                df[id as usize] += 1;
-            }
-        }
         let n = incidents.len().max(1) as f32;
-        let id_list = |words: &[String]| -> Vec<u32> {
-            let mut v: Vec<u32> = words.iter().filter_map(|w| ids.get(w.as_str()).copied()).collect();
+        let id_list = |words: &[Cow<str>]| -> Vec<u32> {
+            let mut v: Vec<u32> = words.iter().filter_map(|w| ids.get(w.as_ref()).copied()).collect();
             v.sort_unstable();
             v.dedup();
             v
         };
-        let title: Vec<Vec<u32>> = counted.iter().map(|(_, t, _)| id_list(t)).collect();
-        let summary: Vec<Vec<u32>> = counted.iter().map(|(_, _, s)| id_list(s)).collect();
-        let vectors: Vec<Vec<(u32, f32)>> = counted
-            .par_iter()
-            .map(|(tf, _, _)| {
-                let mut v: Vec<(u32, f32)> = tf
-                    .iter()
-                    .map(|(w, &c)| {
-                        let id = ids[w.as_str()];
-                        (id, (1.0 + c.ln()) * (n / df[id as usize] as f32).ln().max(0.0))
-                    })
-                    .collect();
+        let title: Vec<Vec<u32>> = counted.iter().map(|c| id_list(&c.title)).collect();
+        let summary: Vec<Vec<u32>> = counted.iter().map(|c| id_list(&c.summary)).collect();
+        let vectors: Vec<Vec<(u32, f32)>> = with_ids
+            .into_par_iter()
+            .map(|tf| {
+                let mut v: Vec<(u32, f32)> =
+                    tf.into_iter().map(|(id, c)| (id, (1.0 + c.ln()) * (n / df[id as usize] as f32).ln().max(0.0))).collect();
                 let norm = v.iter().map(|(_, w)| w * w).sum::<f32>().sqrt();
                 if norm == 0.0 {
                     return Vec::new();
                 }
                 // Only words another incident uses can relate two incidents.
                 v.retain(|&(id, w)| df[id as usize] > 1 && w > 0.0);
-                v.sort_unstable_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
-                v.truncate(TOP_TERMS);
+                if v.len() > TOP_TERMS {
+                    v.select_nth_unstable_by(TOP_TERMS - 1, |a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+                    v.truncate(TOP_TERMS);
+                }
                 for x in &mut v {
                     x.1 /= norm;
                 }
@@ -283,7 +334,7 @@ impl TextIndex {
         }
         postings.par_iter_mut().for_each(|p| {
             if p.len() > POSTING_CAP {
-                p.sort_unstable_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+                p.select_nth_unstable_by(POSTING_CAP - 1, |a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
                 p.truncate(POSTING_CAP);
             }
         });
@@ -692,5 +743,66 @@ pub(crate) mod tests {
         let cfg = RelatedConfig { threshold: 0, tags: 1, ..RelatedConfig::default() };
         let all = vec![incident("a", &[], &[], &["t"]), incident("b", &[], &[], &[])];
         assert!(compute(&all, none, &cfg).iter().all(Vec::is_empty), "score 0 is never related");
+    }
+
+    #[test]
+    fn stop_words_are_sorted_and_short() {
+        assert!(STOP_WORDS.windows(2).all(|w| w[0] < w[1]));
+        assert!(STOP_WORDS.iter().all(|w| w.len() <= 7));
+        assert!(is_stop_word("the") && !is_stop_word("kubernetes"));
+    }
+
+    fn written(id: &str, date: (i16, i8, i8), title: &str, summary: &str, causes: &[&str]) -> Incident {
+        Incident { title: title.into(), summary: summary.into(), date: jiff::civil::date(date.0, date.1, date.2), ..incident(id, causes, &[], &[]) }
+    }
+
+    #[test]
+    fn the_same_title_and_summary_rank_first_and_say_why() {
+        let summary = "Every service behind the ingress answered 503 until the ingress pods were restarted.";
+        let mut all = vec![
+            written("c", (2022, 3, 21), "All services returning 503 in Kubernetes", summary, &["cert-expired"]),
+            written("b", (2022, 3, 11), "All services returning 503 in Kubernetes", summary, &["ingress-timeout"]),
+            written("a", (2022, 3, 1), "All services returning 503 in Kubernetes", summary, &["node-pool-full", "shared"]),
+            written("x", (2022, 2, 1), "Billing exports late", "Exports ran a day late.", &["shared"]),
+            written("y", (2022, 1, 1), "Slow search", "Search took seconds.", &["shared"]),
+        ];
+        // Filler so that words have an inverse document frequency.
+        all.extend((0..20).map(|k| written(&format!("f{k}"), (2020, 1, 1), &format!("Unrelated thing {k}"), "Something else entirely.", &[])));
+        let found = compute_all(&all, none, &RelatedConfig::default());
+        let a: Vec<usize> = found.suggestions[2].iter().map(|s| s.incident).collect();
+        assert_eq!(&a[..2], [0, 1], "same title and summary first: {:?}", found.suggestions[2]);
+        assert!(found.suggestions[2][0].score > 3, "more than one shared cause");
+        assert_eq!(found.suggestions[2][0].why(), "similar title and summary");
+        assert_eq!(found.suggestions[2][2].why(), "shares causes: shared", "term reasons kept");
+        // Earlier by text: only incidents after it in the newest-first list.
+        assert_eq!(found.earlier_by_text[1], [2]);
+        assert_eq!(found.earlier_by_text[0], [1, 2]);
+        assert!(found.earlier_by_text[2].is_empty());
+        assert!(found.suggestions[5].iter().all(|s| s.incident >= 5), "the filler reads like the filler only: {:?}", found.suggestions[5]);
+    }
+
+    #[test]
+    fn near_duplicates_need_the_same_date_and_nearly_the_same_summary() {
+        let s1 = "No build started for three hours because the CI runners could not pull their images.";
+        let s2 = "No build started for three hours because CI runners could not pull their images.";
+        let all = vec![
+            written("a", (2023, 2, 14), "Builds stuck", s1, &[]),
+            written("b", (2023, 2, 14), "CI outage", s2, &[]),
+            written("c", (2023, 2, 15), "CI outage again", s1, &[]),
+            written("d", (2023, 2, 14), "Other", "Billing exports ran late because the queue was full.", &[]),
+        ];
+        let d = near_duplicates(&all);
+        assert_eq!(d, [vec![1], vec![0], vec![], vec![]]);
+        let mut diags = crate::diagnostics::Diagnostics::new();
+        check_near_duplicates(&all, &mut diags);
+        let w: Vec<String> = diags.sorted().iter().map(|d| d.to_string()).collect();
+        assert_eq!(w.len(), 1, "one warning per pair: {w:?}");
+        assert!(w[0].starts_with("content/incidents/a.md:1:1: warning: possibly the same incident as content/incidents/b.md"), "{}", w[0]);
+        // A crowded day is compared with its neighbours only, and still finds the pair.
+        let mut crowded: Vec<Incident> = (0..200).map(|k| written(&format!("z{k}"), (2023, 2, 14), "x", &format!("Distinct summary number {k} of many"), &[])).collect();
+        crowded.push(written("p", (2023, 2, 14), "p", s1, &[]));
+        crowded.push(written("q", (2023, 2, 14), "q", s2, &[]));
+        let d = near_duplicates(&crowded);
+        assert_eq!(d[200], [201]);
     }
 }
