@@ -2,11 +2,13 @@
 //! directory and counts the incidents that get at least one similar
 //! incident: what "Similar incidents" shows on their pages.
 //!
-//! cargo run --release --example similar_on_archive -- DIR [--runs R]
+//! cargo run --release --example similar_on_archive -- DIR [--runs R] [--repeat K]
 //! Reads DIR/content/incidents/**.md with the default configuration (the
 //! archive's rca-site.toml, if any, is not read), builds the archive, then
 //! runs the stage R times (default 3) and prints the median, min and max
-//! wall time in milliseconds.
+//! wall time in milliseconds. `--repeat K` files every incident K times
+//! (new ids, dates a day apart per copy): a K-times larger archive whose
+//! copies share all their words, the worst case for the posting lists.
 
 use std::time::Instant;
 
@@ -19,19 +21,35 @@ use rca_site::{parse, related};
 fn main() {
     let mut args = std::env::args().skip(1);
     let root = args.next().expect("usage: similar_on_archive DIR [--runs R]");
-    let mut runs = 3;
+    let (mut runs, mut repeat) = (3, 1);
     while let Some(a) = args.next() {
-        if a == "--runs" {
-            runs = args.next().and_then(|r| r.parse().ok()).unwrap_or(3);
+        match a.as_str() {
+            "--runs" => runs = args.next().and_then(|r| r.parse().ok()).unwrap_or(3),
+            "--repeat" => repeat = args.next().and_then(|r| r.parse().ok()).unwrap_or(1),
+            _ => {}
         }
     }
     let snapshot = rca_site::source::Snapshot::from_dir(std::path::Path::new(&root)).expect("reading the archive");
     let config = Config::default();
     let mut diags = Diagnostics::new();
-    let incidents: Vec<_> = snapshot
+    let incidents: Vec<rca_site::model::Incident> = snapshot
         .under("content/incidents/")
         .filter(|(p, _)| p.ends_with(".md"))
         .filter_map(|(p, b)| parse::collect(parse::parse_incident(p, b, &config), &mut diags))
+        .collect();
+    let incidents: Vec<rca_site::model::Incident> = (0..repeat)
+        .flat_map(|k| {
+            incidents.iter().map(move |i| {
+                let mut c = i.clone();
+                if k > 0 {
+                    c.id = format!("{}-copy-{k}", i.id);
+                    c.source_path = format!("{}-copy-{k}.md", i.source_path);
+                    c.date = i.date.checked_add(jiff::Span::new().days(k as i64)).unwrap_or(i.date);
+                    c.related.clear();
+                }
+                c
+            })
+        })
         .collect();
     let archive = Archive::build(config, Include::default(), incidents, Vec::new(), Vec::new(), None, &mut diags);
     let n = archive.incidents.len();

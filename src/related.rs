@@ -176,8 +176,11 @@ pub const TOP_TERMS: usize = 32;
 /// Incidents kept per word: those it weighs most in. Bounds the work per
 /// incident however common a word is.
 pub const POSTING_CAP: usize = 200;
-/// Words of the body read per incident (the start says what it is about).
-const BODY_TOKENS: usize = 600;
+/// Words of the body read per incident: its start says what it is about,
+/// and reading more costs more than the rest of the stage.
+const BODY_TOKENS: usize = 300;
+/// Bytes of the body tokenised at most (about as many words).
+const BODY_BYTES: usize = 2000;
 
 /// Words that say nothing about what an incident is (sorted: binary search).
 const STOP_WORDS: &[&str] = &[
@@ -203,7 +206,8 @@ pub struct TextIndex {
 }
 
 fn is_stop_word(t: &str) -> bool {
-    t.len() <= 7 && STOP_WORDS.binary_search(&t).is_ok()
+    // Most words are longer than every stop word, or start with a letter none starts with.
+    t.len() <= 7 && matches!(t.as_bytes()[0], b'a'..=b'i' | b'n'..=b'w') && STOP_WORDS.binary_search(&t).is_ok()
 }
 
 /// The words of `text` worth comparing (no stop words, no single letters),
@@ -252,26 +256,27 @@ struct Counted<'a> {
 }
 
 fn count(i: &Incident) -> Counted<'_> {
-    let mut all: Vec<(Cow<str>, f32)> = Vec::new();
+    let mut tf: HashMap<Cow<str>, f32, std::hash::BuildHasherDefault<WordHasher>> = HashMap::default();
     let mut title = Vec::new();
     let mut summary = Vec::new();
     words(&i.title, usize::MAX, |t| {
         title.push(t.clone());
-        all.push((t, 3.0));
+        *tf.entry(t).or_default() += 3.0;
     });
     words(&i.summary, usize::MAX, |t| {
         summary.push(t.clone());
-        all.push((t, 2.0));
+        *tf.entry(t).or_default() += 2.0;
     });
-    words(&i.body, BODY_TOKENS, |t| all.push((t, 1.0)));
-    all.sort_unstable_by(|a, b| a.0.cmp(&b.0));
-    let mut tf: Vec<(Cow<str>, f32)> = Vec::with_capacity(all.len() / 2);
-    for (w, c) in all {
-        match tf.last_mut() {
-            Some(last) if last.0 == w => last.1 += c,
-            _ => tf.push((w, c)),
-        }
+    // The start of the body, cut at a character boundary: tokenising a long
+    // body to its end would cost more than everything else here.
+    let mut end = i.body.len().min(BODY_BYTES);
+    while !i.body.is_char_boundary(end) {
+        end -= 1;
     }
+    words(&i.body[..end], BODY_TOKENS, |t| *tf.entry(t).or_default() += 1.0);
+    let mut tf: Vec<(Cow<str>, f32)> = tf.into_iter().collect();
+    // First-seen word ids must not depend on hash order.
+    tf.sort_unstable_by(|a, b| a.0.cmp(&b.0));
     Counted { tf, title, summary }
 }
 
