@@ -410,7 +410,7 @@ mod tests {
 /// Characters that may start inline Markdown or HTML: text without them
 /// renders as itself, with no parse.
 fn has_inline_markup(text: &str) -> bool {
-    text.contains(['*', '_', '`', '[', '<', '>', '&', '\\', '~', '!', '"', '\''])
+    text.contains(['*', '_', '`', '[', '<', '>', '&', '\\', '~', '!'])
 }
 
 /// A short field with a leading `#`, `>`, `-`, `+`, `*` or `1.` escaped:
@@ -519,6 +519,7 @@ mod inline_tests {
     #[test]
     fn short_fields_render_inline_markdown_sanitised() {
         assert_eq!(render_inline("plain words"), "plain words");
+        assert_eq!(render_inline("it didn't \"work\""), "it didn't \"work\"", "quotes need no parse");
         assert_eq!(
             render_inline("[Traefik v2 bug](https://example.com/x) in `kube-system`, *again*"),
             "<a href=\"https://example.com/x\" rel=\"noopener noreferrer\">Traefik v2 bug</a> in <code>kube-system</code>, <em>again</em>"
