@@ -135,7 +135,7 @@ impl Archive {
         }
 
         let cause_docs = fold_cause_aliases(&mut all, causes, diags);
-        crate::graph::check_cause_spelling(&all, &cause_docs, diags);
+        crate::graph::check(&all, &cause_docs, diags);
 
         let all_paths = all.iter().map(|i| (i.source_path.clone(), i.id.clone())).collect();
         let mut alias_paths: HashMap<String, Vec<(String, Pos)>> =

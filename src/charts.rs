@@ -65,6 +65,12 @@ pub fn figures(s: &Stats, base: &str) -> Vec<Figure> {
     out.push(ranked_figure("top-causes", "Top recurring causes", "cause", &s.causes, &format!("{base}/causes/")));
     out.push(ranked_figure("top-services", "Top services", "service", &s.services, &format!("{base}/services/")));
     out.push(actions_figure(&s.actions));
+    // The time axes start where the archive does (see stats::DrawnYears).
+    if let Some(note) = s.drawn.note() {
+        for f in out.iter_mut().filter(|f| matches!(f.id.as_str(), "incidents-over-time" | "time-to-detect" | "time-to-resolve" | "action-items-over-time")) {
+            f.description = if f.description.is_empty() { note.clone() } else { format!("{} {note}", f.description) };
+        }
+    }
     out
 }
 
@@ -490,12 +496,19 @@ fn ranked_figure(id: &str, title: &str, singular: &str, rows: &[Ranked], index_u
 fn actions_figure(years: &[ActionYear]) -> Figure {
     let id = "action-items-over-time";
     let title = "Action items per year opened, by status today".to_string();
+    // Untracked items (read from the body, no status) get a column only
+    // when there are some.
+    let untracked = years.iter().any(|y| y.untracked > 0);
+    let mut head: Vec<String> = ["Year opened", "Opened", "Done", "Won't do", "In progress", "Open", "Overdue"].map(String::from).to_vec();
+    if untracked {
+        head.insert(4, "Untracked".into());
+    }
     let table = Table {
-        head: ["Year opened", "Opened", "Done", "Won't do", "In progress", "Open", "Overdue"].map(String::from).to_vec(),
+        head,
         rows: years
             .iter()
             .map(|y| {
-                vec![
+                let mut row = vec![
                     Cell::text(y.year.to_string()),
                     Cell::num(y.opened),
                     Cell::num(y.done),
@@ -503,7 +516,11 @@ fn actions_figure(years: &[ActionYear]) -> Figure {
                     Cell::num(y.in_progress),
                     Cell::num(y.open),
                     Cell::num(y.overdue),
-                ]
+                ];
+                if untracked {
+                    row.insert(4, Cell::num(y.untracked));
+                }
+                row
             })
             .collect(),
     };
@@ -521,17 +538,24 @@ fn actions_figure(years: &[ActionYear]) -> Figure {
     let done: usize = years.iter().map(|y| y.done).sum();
     let pending: usize = years.iter().map(|y| y.open + y.in_progress).sum();
     let description = format!(
-        "{opened} action item{} opened with the incidents of {} to {}, stacked by where each stands today: done at the bottom, then won't do, in progress and open. {done} done, {pending} still to do. The archive records when an item was opened (its incident) but not when it was closed, so each bar shows its year's items as they stand now.",
+        "{opened} action item{} opened with the incidents of {} to {}, stacked by where each stands today: done at the bottom, then won't do, {}in progress and open. {done} done, {pending} still to do. The archive records when an item was opened (its incident) but not when it was closed, so each bar shows its year's items as they stand now.",
         plural(opened),
         years.first().map_or(0, |y| y.year),
         years.last().map_or(0, |y| y.year),
+        if untracked { "untracked (no status written), " } else { "" },
     );
-    let series: Vec<(String, String)> = [("Done", "s-done"), ("Won't do", "s-wont"), ("In progress", "s-progress"), ("Open", "s-open")]
+    let mut series: Vec<(String, String)> = [("Done", "s-done"), ("Won't do", "s-wont"), ("In progress", "s-progress"), ("Open", "s-open")]
         .iter()
         .map(|(n, c)| (n.to_string(), c.to_string()))
         .collect();
+    if untracked {
+        series.insert(2, ("Untracked".into(), "s-untracked".into()));
+    }
     let periods: Vec<String> = years.iter().map(|y| y.year.to_string()).collect();
-    let counts: Vec<Vec<usize>> = years.iter().map(|y| vec![y.done, y.wont_do, y.in_progress, y.open]).collect();
+    let counts: Vec<Vec<usize>> = years
+        .iter()
+        .map(|y| if untracked { vec![y.done, y.wont_do, y.untracked, y.in_progress, y.open] } else { vec![y.done, y.wont_do, y.in_progress, y.open] })
+        .collect();
     let svg = stacked_bars(id, &title, &description, &periods, &series, &counts);
     Figure { id: id.into(), title, description, svg, empty: None, table }
 }

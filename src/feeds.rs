@@ -56,7 +56,7 @@ pub fn atom(a: &Archive, build: jiff::Timestamp) -> OutputFile {
             x.push_str(&format!("    <category term=\"{}\"/>\n", xml_escape(&t.slug)));
         }
         if !i.summary.is_empty() {
-            x.push_str(&format!("    <summary>{}</summary>\n", xml_escape(&i.summary)));
+            x.push_str(&format!("    <summary>{}</summary>\n", xml_escape(&crate::markdown::plain_inline(&i.summary))));
         }
         x.push_str("  </entry>\n");
     }
@@ -133,7 +133,8 @@ struct JsonIncident<'a> {
     url: String,
     title: &'a str,
     date: String,
-    summary: &'a str,
+    /// Short fields as plain text (their inline Markdown reduced to words).
+    summary: String,
     severity: Option<&'a str>,
     kind: Option<&'static str>,
     services: Vec<&'a str>,
@@ -152,8 +153,8 @@ struct JsonIncident<'a> {
     time_to_detect_text: Option<String>,
     time_to_mitigate_text: Option<String>,
     time_to_resolve_text: Option<String>,
-    impact: Option<&'a str>,
-    trigger: Option<&'a str>,
+    impact: Option<String>,
+    trigger: Option<String>,
     detection: Option<&'a str>,
     action_items: Vec<JsonAction<'a>>,
     /// RFC 3339: first commit of the file (front-matter date without git).
@@ -164,7 +165,7 @@ struct JsonIncident<'a> {
 
 #[derive(Serialize)]
 struct JsonAction<'a> {
-    title: &'a str,
+    title: String,
     owner: Option<&'a str>,
     status: &'static str,
     #[serde(rename = "type")]
@@ -188,7 +189,7 @@ pub fn json(a: &Archive, build: jiff::Timestamp) -> OutputFile {
                 url: absolute(a, &i.url_path()),
                 title: &i.title,
                 date: dates::iso_date(i.date),
-                summary: &i.summary,
+                summary: crate::markdown::plain_inline(&i.summary),
                 severity: i.severity.as_ref().map(|(s, _)| s.as_str()),
                 kind: i.kind.map(Kind::as_str),
                 services: slugs(&i.services),
@@ -205,14 +206,14 @@ pub fn json(a: &Archive, build: jiff::Timestamp) -> OutputFile {
                 time_to_detect_text: ts.time_to_detect().map(dates::human_duration),
                 time_to_mitigate_text: ts.time_to_mitigate().map(dates::human_duration),
                 time_to_resolve_text: ts.time_to_resolve().map(dates::human_duration),
-                impact: i.impact.as_deref(),
-                trigger: i.trigger.as_deref(),
+                impact: i.impact.as_deref().map(crate::markdown::plain_inline),
+                trigger: i.trigger.as_deref().map(crate::markdown::plain_inline),
                 detection: i.detection.as_deref(),
                 action_items: i
                     .action_items
                     .iter()
                     .map(|it| JsonAction {
-                        title: &it.title,
+                        title: crate::markdown::plain_inline(&it.title),
                         owner: it.owner.as_deref(),
                         status: it.status.as_str(),
                         kind: it.kind.map(ActionType::as_str),

@@ -10,6 +10,8 @@
 
 use std::collections::{BTreeMap, HashMap};
 
+use rayon::prelude::*;
+
 use crate::archive::{Archive, Taxonomy, TermIndex};
 use crate::diagnostics::Diagnostics;
 use crate::markdown::Rendered;
@@ -23,9 +25,17 @@ pub struct Graph {
     pub backlinks: Vec<Vec<usize>>,
     /// Automatic related incidents, best first (explicit ones excluded).
     pub related: Vec<Vec<Suggestion>>,
+    /// Earlier incidents most alike in text, best first: "has this happened
+    /// before?" for an incident no other shares a cause with.
+    pub earlier_by_text: Vec<Vec<usize>>,
+    /// Incidents that may be this one filed twice (same date, nearly the
+    /// same summary).
+    pub duplicates: Vec<Vec<usize>>,
     /// The most incidents any cause had in one year: the common scale of
     /// the causes index sparklines, so that its rows compare.
     pub cause_year_max: usize,
+    /// The years sparklines draw (old outliers left out, as on /stats/).
+    pub drawn: crate::stats::DrawnYears,
     /// Cause slug → index into `Archive::causes`.
     cause_index: HashMap<String, usize>,
 }
@@ -34,13 +44,14 @@ impl Graph {
     /// `bodies` are the rendered incident bodies, parallel to
     /// `archive.incidents`; their `links` name the incidents they link to.
     pub fn build(archive: &Archive, bodies: &[Rendered]) -> Graph {
-        let (backlinks, related) = rayon::join(
-            || backlinks(archive, bodies),
-            || related::compute(&archive.incidents, |n| archive.related(n), &archive.config.related),
+        let ((backlinks, duplicates), found) = rayon::join(
+            || (backlinks(archive, bodies), related::near_duplicates(&archive.incidents)),
+            || related::compute_all(&archive.incidents, |n| archive.related(n), &archive.config.related),
         );
         let cause_index = archive.causes.iter().enumerate().map(|(k, t)| (t.slug.clone(), k)).collect();
-        let cause_year_max = archive.causes.iter().filter_map(|t| per_year(archive, t).counts.into_iter().max()).max().unwrap_or(0);
-        Graph { backlinks, related, cause_year_max, cause_index }
+        let drawn = crate::stats::DrawnYears::of(&archive.incidents);
+        let cause_year_max = archive.causes.iter().filter_map(|t| per_year(archive, t, &drawn).counts.into_iter().max()).max().unwrap_or(0);
+        Graph { backlinks, related: found.suggestions, earlier_by_text: found.earlier_by_text, duplicates, cause_year_max, drawn, cause_index }
     }
 
     /// For each cause of incident `n`, in front-matter order: the cause and
@@ -134,18 +145,25 @@ pub fn recurrence_text(days: i64) -> String {
 pub struct YearCounts {
     pub first_year: i16,
     pub counts: Vec<usize>,
+    /// The term's incidents before `first_year`, not drawn (see
+    /// [`crate::stats::DrawnYears`]).
+    pub not_drawn: usize,
 }
 
-pub fn per_year(archive: &Archive, term: &TermIndex) -> YearCounts {
+pub fn per_year(archive: &Archive, term: &TermIndex, drawn: &crate::stats::DrawnYears) -> YearCounts {
     let (Some(newest), Some(oldest)) = (archive.incidents.first(), archive.incidents.last()) else {
-        return YearCounts { first_year: 0, counts: Vec::new() };
+        return YearCounts { first_year: 0, counts: Vec::new(), not_drawn: 0 };
     };
-    let first_year = oldest.date.year();
+    let first_year = drawn.from.unwrap_or(oldest.date.year()).min(newest.date.year());
     let mut counts = vec![0; (newest.date.year() - first_year) as usize + 1];
+    let mut not_drawn = 0;
     for &n in &term.incidents {
-        counts[(archive.incidents[n].date.year() - first_year) as usize] += 1;
+        match usize::try_from(archive.incidents[n].date.year() - first_year) {
+            Ok(k) if k < counts.len() => counts[k] += 1,
+            _ => not_drawn += 1,
+        }
     }
-    YearCounts { first_year, counts }
+    YearCounts { first_year, counts, not_drawn }
 }
 
 impl YearCounts {
@@ -156,11 +174,38 @@ impl YearCounts {
         let last = self.first_year + self.counts.len().saturating_sub(1) as i16;
         let years: Vec<String> =
             self.counts.iter().enumerate().filter(|(_, &c)| c > 0).map(|(k, c)| format!("{c} in {}", self.first_year + k as i16)).collect();
-        format!("{total} incident{}, {}–{last}: {}", if total == 1 { "" } else { "s" }, self.first_year, years.join(", "))
+        let before = match self.not_drawn {
+            0 => String::new(),
+            n => format!("; {n} before {} not drawn", self.first_year),
+        };
+        let list = if years.is_empty() { String::new() } else { format!(": {}", years.join(", ")) };
+        format!("{total} incident{}, {}–{last}{list}{before}", if total == 1 { "" } else { "s" }, self.first_year)
     }
 }
 
-/// Edit distance up to which a cause used once is taken for a misspelling:
+/// The checks of the archive stage that read every incident (`check`
+/// includes drafts and internal ones): misspelt terms, near-duplicate
+/// incidents, unreadable timeline rows.
+pub fn check(all: &[Incident], docs: &BTreeMap<String, CauseDoc>, diags: &mut Diagnostics) {
+    check_cause_spelling(all, docs, diags);
+    for tax in [Taxonomy::Services, Taxonomy::Tags] {
+        check_spelling(tax, all, &BTreeMap::new(), diags);
+    }
+    related::check_near_duplicates(all, diags);
+    let timelines: Vec<Diagnostics> = all
+        .par_iter()
+        .map(|i| {
+            let mut d = Diagnostics::new();
+            crate::timeline::check(i, &mut d);
+            d
+        })
+        .collect();
+    for d in timelines {
+        diags.extend(d);
+    }
+}
+
+/// Edit distance up to which a term used once is taken for a misspelling:
 /// one edit for short slugs, two from eight characters on.
 fn max_distance(slug: &str) -> usize {
     if slug.chars().count() < 8 {
@@ -170,47 +215,138 @@ fn max_distance(slug: &str) -> usize {
     }
 }
 
-/// Warns about a cause used by one incident only whose slug is a small edit
-/// away from another cause (used elsewhere or described in
-/// content/causes/): most likely a typo that splits the cause's history.
-/// Runs over every incident given (`check` includes drafts and internal
-/// ones), after cause aliases are folded.
+/// Warns about causes spelt almost like another: see [`check_spelling`].
 pub fn check_cause_spelling(all: &[Incident], docs: &BTreeMap<String, CauseDoc>, diags: &mut Diagnostics) {
+    check_spelling(Taxonomy::Causes, all, docs, diags);
+}
+
+/// The spelling of a term with case, spaces, hyphens and other punctuation
+/// left out: "Travis CI", "TravisCI" and "travis-ci" are all "travisci".
+fn spelling_key(slug: &str) -> String {
+    slug.chars().filter(|c| c.is_alphanumeric()).flat_map(char::to_lowercase).collect()
+}
+
+/// How many comparisons one term may cost at most: keeps the check linear
+/// in the number of terms however they are spelt.
+const SPELLING_CANDIDATES: usize = 256;
+
+/// Warns about terms of one taxonomy that are most likely the same term
+/// spelt two ways, which splits its history:
+/// - slugs that differ only in spaces, hyphens or punctuation ("Travis CI"
+///   and "TravisCI"): each less used spelling is flagged once, at its first
+///   use;
+/// - a term used by one incident only whose slug is a small edit away from
+///   another term (used elsewhere, or for causes described in
+///   content/causes/), digits apart ("db1", "db2" are different hosts).
+///
+/// Terms are grouped by their key (see [`spelling_key`]) and compared only
+/// with terms of about the same length that share their first or last three
+/// characters, at most [`SPELLING_CANDIDATES`] each: no loop over all pairs.
+pub fn check_spelling(tax: Taxonomy, all: &[Incident], docs: &BTreeMap<String, CauseDoc>, diags: &mut Diagnostics) {
+    let what = match tax {
+        Taxonomy::Causes => "cause",
+        Taxonomy::Services => "service",
+        Taxonomy::Tags => "tag",
+    };
+    // slug -> (incident, term index) of each use, in file order.
     let mut uses: BTreeMap<&str, Vec<(&Incident, usize)>> = BTreeMap::new();
     for i in all {
-        for (k, t) in i.causes.iter().enumerate() {
-            uses.entry(t.slug.as_str()).or_default().push((i, k));
+        for (k, t) in tax.terms(i).iter().enumerate() {
+            let places = uses.entry(t.slug.as_str()).or_default();
+            if places.last().is_none_or(|(last, _)| !std::ptr::eq(*last, i)) {
+                places.push((i, k));
+            }
         }
     }
     let mut known: BTreeMap<&str, usize> = uses.iter().map(|(s, u)| (*s, u.len())).collect();
     for slug in docs.keys() {
         known.entry(slug.as_str()).or_insert(0);
     }
+    let name_of = |slug: &str| -> String {
+        match uses.get(slug) {
+            Some(places) => {
+                let (i, k) = places[0];
+                tax.terms(i)[k].name.clone()
+            }
+            None => slug.to_string(),
+        }
+    };
+    let used = |count: usize| match count {
+        0 => "described in content/causes/".to_string(),
+        1 => "used by 1 other incident".to_string(),
+        c => format!("used by {c} other incidents"),
+    };
+    let mut flagged: std::collections::HashSet<&str> = std::collections::HashSet::new();
+
+    // Same key, different slugs.
+    let mut by_key: HashMap<String, Vec<(&str, usize)>> = HashMap::new();
+    for (slug, &count) in &known {
+        by_key.entry(spelling_key(slug)).or_default().push((slug, count));
+    }
+    let mut groups: Vec<&Vec<(&str, usize)>> = by_key.values().filter(|g| g.len() > 1).collect();
+    groups.sort();
+    for group in groups {
+        // The spelling to keep: the documented cause, else the most used, then by slug.
+        let keep = group.iter().min_by(|a, b| docs.contains_key(b.0).cmp(&docs.contains_key(a.0)).then(b.1.cmp(&a.1)).then(a.0.cmp(b.0)));
+        let Some(&(keep, keep_count)) = keep else { continue };
+        for &(slug, count) in group {
+            if slug == keep || docs.contains_key(slug) {
+                continue;
+            }
+            let Some(places) = uses.get(slug) else { continue };
+            let (incident, k) = places[0];
+            let term = &tax.terms(incident)[k];
+            let here = if count == 1 { "is used only here".to_string() } else { format!("is used by {count} incidents, first here") };
+            diags.warning(
+                &incident.source_path,
+                term.pos,
+                format!("{what} {:?} {here}; did you mean {:?} ({})? They differ only in spaces, hyphens or case", term.name, name_of(keep), used(keep_count)),
+            );
+            flagged.insert(slug);
+        }
+    }
+
+    // A letter or two apart, for terms used once.
+    let affix = |s: &str, front: bool| -> String {
+        let chars: Vec<char> = s.chars().collect();
+        let n = chars.len().min(3);
+        if front {
+            chars[..n].iter().collect()
+        } else {
+            chars[chars.len() - n..].iter().collect()
+        }
+    };
+    let mut buckets: HashMap<(bool, String), Vec<&str>> = HashMap::new();
+    for slug in known.keys() {
+        for front in [true, false] {
+            buckets.entry((front, affix(slug, front))).or_default().push(slug);
+        }
+    }
+    let digits = |s: &str| -> String { s.chars().filter(char::is_ascii_digit).collect() };
     for (slug, places) in &uses {
-        if places.len() != 1 || docs.contains_key(*slug) {
+        if places.len() != 1 || docs.contains_key(*slug) || flagged.contains(slug) {
             continue;
         }
         let limit = max_distance(slug);
         let len = slug.chars().count();
-        // The closest other cause; on a tie the more used one, then by name.
-        let best = known
-            .iter()
-            .filter(|(other, _)| *other != slug && other.chars().count().abs_diff(len) <= limit)
-            .map(|(other, &count)| (strsim::levenshtein(slug, other), other, count))
+        let candidates = [true, false]
+            .into_iter()
+            .filter_map(|front| buckets.get(&(front, affix(slug, front))))
+            .flat_map(|b| b.iter().take(SPELLING_CANDIDATES));
+        // The closest other term; on a tie the more used one, then by name.
+        let best = candidates
+            .filter(|other| **other != *slug && other.chars().count().abs_diff(len) <= limit && digits(other) == digits(slug))
+            .filter(|other| spelling_key(other) != spelling_key(slug))
+            .map(|other| (strsim::levenshtein(slug, other), *other, known[other]))
             .filter(|&(d, _, _)| d <= limit)
             .min_by(|a, b| a.0.cmp(&b.0).then(b.2.cmp(&a.2)).then(a.1.cmp(b.1)));
         if let Some((_, other, count)) = best {
             let (incident, k) = places[0];
-            let term = &incident.causes[k];
-            let used = match count {
-                0 => "described in content/causes/".to_string(),
-                1 => "used by 1 other incident".to_string(),
-                c => format!("used by {c} other incidents"),
-            };
+            let term = &tax.terms(incident)[k];
             diags.warning(
                 &incident.source_path,
                 term.pos,
-                format!("cause {:?} is used only here; did you mean {other:?} ({used})?", term.name),
+                format!("{what} {:?} is used only here; did you mean {:?} ({})?", term.name, name_of(other), used(count)),
             );
         }
     }
@@ -229,10 +365,14 @@ mod tests {
 
     #[test]
     fn year_counts_describe_themselves() {
-        let y = YearCounts { first_year: 2019, counts: vec![1, 0, 0, 0, 0, 2, 0, 0] };
+        let y = YearCounts { first_year: 2019, counts: vec![1, 0, 0, 0, 0, 2, 0, 0], not_drawn: 0 };
         assert_eq!(y.describe(), "3 incidents, 2019–2026: 1 in 2019, 2 in 2024");
-        let y = YearCounts { first_year: 2020, counts: vec![1] };
+        let y = YearCounts { first_year: 2020, counts: vec![1], not_drawn: 0 };
         assert_eq!(y.describe(), "1 incident, 2020–2020: 1 in 2020");
+        let y = YearCounts { first_year: 2020, counts: vec![1], not_drawn: 1 };
+        assert_eq!(y.describe(), "1 incident, 2020–2020: 1 in 2020; 1 before 2020 not drawn");
+        let y = YearCounts { first_year: 2020, counts: vec![0, 0], not_drawn: 1 };
+        assert_eq!(y.describe(), "0 incidents, 2020–2021; 1 before 2020 not drawn");
     }
 
     #[test]

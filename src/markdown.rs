@@ -749,3 +749,139 @@ mod tests {
         assert!(!flatten_deep("<div title=\"x>", 0).1);
     }
 }
+
+/// Characters that may start inline Markdown or HTML: text without them
+/// renders as itself, with no parse.
+fn has_inline_markup(text: &str) -> bool {
+    text.contains(['*', '_', '`', '[', '<', '>', '&', '\\', '~', '!'])
+}
+
+/// A short field with a leading `#`, `>`, `-`, `+`, `*` or `1.` escaped:
+/// it is text as written, never a heading, quote or list.
+fn protect_block_start(text: &str) -> std::borrow::Cow<'_, str> {
+    let t = text.trim_start();
+    let digits = t.bytes().take_while(u8::is_ascii_digit).count();
+    let marker = t.starts_with(['#', '>', '=']) || (t.starts_with(['-', '+', '*']) && t[1..].starts_with([' ', '\t']))
+        || (digits > 0 && t[digits..].starts_with(['.', ')']));
+    if digits > 0 && marker {
+        std::borrow::Cow::Owned(format!("{}\\{}", &t[..digits], &t[digits..]))
+    } else if marker {
+        std::borrow::Cow::Owned(format!("\\{t}"))
+    } else {
+        std::borrow::Cow::Borrowed(text)
+    }
+}
+
+/// The inline events of a short field, as one line of text: a paragraph
+/// break or a line break is a space.
+fn inline_events(text: &str) -> impl Iterator<Item = Event<'_>> {
+    let mut first_block = true;
+    Parser::new_ext(text, Options::ENABLE_STRIKETHROUGH).filter_map(move |ev| match ev {
+        Event::Start(Tag::Paragraph | Tag::Heading { .. } | Tag::List(_) | Tag::Item | Tag::BlockQuote(_) | Tag::CodeBlock(_))
+        | Event::End(TagEnd::Paragraph | TagEnd::Heading(_) | TagEnd::List(_) | TagEnd::Item | TagEnd::BlockQuote(_) | TagEnd::CodeBlock) => {
+            if first_block {
+                first_block = false;
+                None
+            } else {
+                Some(Event::Text(CowStr::Borrowed(" ")))
+            }
+        }
+        Event::SoftBreak | Event::HardBreak | Event::Rule => Some(Event::Text(CowStr::Borrowed(" "))),
+        Event::Html(h) | Event::InlineHtml(h) => Some(Event::InlineHtml(h)),
+        other => Some(other),
+    })
+}
+
+/// A short field (summary, impact, trigger, a cause's or an action item's
+/// title, an `[extra]` value) as HTML: its inline Markdown (links, code,
+/// emphasis, strikethrough) rendered, everything else escaped, and the
+/// result sanitised (only inline tags; links only to http(s), mailto and
+/// relative URLs). For templates: the `inline` filter.
+pub fn render_inline(text: &str) -> String {
+    render_inline_with(text, true)
+}
+
+/// [`render_inline`] for text shown inside a link (a cause name linking to
+/// its page): links keep their words but are not links.
+pub fn render_inline_unlinked(text: &str) -> String {
+    render_inline_with(text, false)
+}
+
+fn render_inline_with(text: &str, links: bool) -> String {
+    if !has_inline_markup(text) {
+        return text.trim().to_string();
+    }
+    let text = protect_block_start(text);
+    let mut html = String::with_capacity(text.len() + 16);
+    let events = inline_events(&text).filter(|e| links || !matches!(e, Event::Start(Tag::Link { .. }) | Event::End(TagEnd::Link)));
+    pulldown_cmark::html::push_html(&mut html, events);
+    let clean = inline_sanitizer().clean(html.trim()).to_string();
+    if links {
+        clean
+    } else {
+        // Raw `<a>` tags too.
+        ammonia::Builder::empty().add_tags(["code", "em", "strong", "del", "s", "sub", "sup", "kbd"]).clean(&clean).to_string()
+    }
+}
+
+/// A short field as plain text, for feeds, meta tags, search and JSON:
+/// link and emphasis markers dropped, their words kept.
+pub fn plain_inline(text: &str) -> String {
+    if !has_inline_markup(text) {
+        return text.trim().to_string();
+    }
+    let text = protect_block_start(text);
+    let mut out = String::with_capacity(text.len());
+    for ev in inline_events(&text) {
+        match ev {
+            Event::Text(t) | Event::Code(t) => out.push_str(&t),
+            _ => {}
+        }
+    }
+    out.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+fn inline_sanitizer() -> &'static ammonia::Builder<'static> {
+    static B: OnceLock<ammonia::Builder<'static>> = OnceLock::new();
+    B.get_or_init(|| {
+        let mut b = ammonia::Builder::empty();
+        b.add_tags(["a", "code", "em", "strong", "del", "s", "sub", "sup", "kbd", "abbr"])
+            .add_tag_attributes("a", ["href", "title"])
+            .add_tag_attributes("abbr", ["title"])
+            .url_schemes(["http", "https", "mailto"].into_iter().collect())
+            .url_relative(ammonia::UrlRelative::PassThrough)
+            .link_rel(Some("noopener noreferrer"));
+        b
+    })
+}
+
+#[cfg(test)]
+mod inline_tests {
+    use super::*;
+
+    #[test]
+    fn short_fields_render_inline_markdown_sanitised() {
+        assert_eq!(render_inline("plain words"), "plain words");
+        assert_eq!(render_inline("it didn't \"work\""), "it didn't \"work\"", "quotes need no parse");
+        assert_eq!(
+            render_inline("[Traefik v2 bug](https://example.com/x) in `kube-system`, *again*"),
+            "<a href=\"https://example.com/x\" rel=\"noopener noreferrer\">Traefik v2 bug</a> in <code>kube-system</code>, <em>again</em>"
+        );
+        assert_eq!(render_inline("# not a *heading*"), "# not a <em>heading</em>");
+        assert_eq!(render_inline("1. not a `list`"), "1. not a <code>list</code>");
+        assert_eq!(plain_inline("- not a *list*"), "- not a list");
+        assert_eq!(render_inline("a < b & c"), "a &lt; b &amp; c");
+        assert_eq!(render_inline_unlinked("[Traefik](https://x) `bug` <a href=\"/y\">z</a>"), "Traefik <code>bug</code> z");
+        let bad = render_inline("<script>alert(1)</script>[x](javascript:alert(2)) <img src=x onerror=y> <b onclick=z>bold</b>");
+        assert!(!bad.contains("<script") && !bad.contains("<img") && !bad.contains("onclick"), "{bad}");
+        let link = render_inline("see [x](javascript:alert(2)) and [y](/incidents/a/)");
+        assert!(!link.contains("href=\"javascript") && link.contains("href=\"/incidents/a/\""), "{link}");
+    }
+
+    #[test]
+    fn short_fields_as_plain_text() {
+        assert_eq!(plain_inline("[Traefik v2 bug](https://example.com/x) in `kube-system`, **again**"), "Traefik v2 bug in kube-system, again");
+        assert_eq!(plain_inline("a < b"), "a < b");
+        assert_eq!(plain_inline("no markup"), "no markup");
+    }
+}

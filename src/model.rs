@@ -85,11 +85,15 @@ impl Kind {
 pub enum ActionStatus {
     Open,
     InProgress,
+    /// Read from an `## Action items` section that gives no status: listed,
+    /// never pending nor overdue.
+    Untracked,
     Done,
     WontDo,
 }
 
 impl ActionStatus {
+    /// The statuses front matter may write.
     pub const ALL: [(&'static str, ActionStatus); 4] = [
         ("open", ActionStatus::Open),
         ("in-progress", ActionStatus::InProgress),
@@ -97,14 +101,25 @@ impl ActionStatus {
         ("wont-do", ActionStatus::WontDo),
     ];
 
+    /// Every status the board shows, in board order: the written ones and
+    /// `untracked` (an item read from the body with no status).
+    pub const BOARD: [(&'static str, ActionStatus); 5] = [
+        ("open", ActionStatus::Open),
+        ("in-progress", ActionStatus::InProgress),
+        ("untracked", ActionStatus::Untracked),
+        ("done", ActionStatus::Done),
+        ("wont-do", ActionStatus::WontDo),
+    ];
+
     pub fn as_str(self) -> &'static str {
-        ActionStatus::ALL.iter().find(|(_, k)| *k == self).map_or("", |(s, _)| s)
+        ActionStatus::BOARD.iter().find(|(_, k)| *k == self).map_or("", |(s, _)| s)
     }
 
     pub fn label(self) -> &'static str {
         match self {
             ActionStatus::Open => "Open",
             ActionStatus::InProgress => "In progress",
+            ActionStatus::Untracked => "Untracked",
             ActionStatus::Done => "Done",
             ActionStatus::WontDo => "Won't do",
         }

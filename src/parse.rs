@@ -407,7 +407,7 @@ pub fn parse_incident(path: &str, bytes: &[u8], config: &Config) -> Result<Incid
         impact: Checker::text(raw.impact),
         trigger: Checker::text(raw.trigger),
         detection: Checker::text(raw.detection),
-        action_items,
+        action_items: crate::actions::or_from_body(action_items, c.split.body),
         aliases,
         body: c.split.body.to_string(),
         body_line: c.split.body_line,

@@ -13,7 +13,18 @@
 //! for each incident, the posting lists of its own terms add their weight to
 //! a per-thread accumulator. The work is the sum of the posting lists'
 //! squared lengths, never a loop over all pairs of incidents.
+//!
+//! Terms alone miss what real archives share: free-text causes ("Replacement
+//! of essential network component.") that no two incidents spell alike, and
+//! the same incident filed twice. So what the incidents *say* counts too:
+//! a TF-IDF cosine over title (×3), summary (×2) and body, with the search
+//! tokeniser, adds up to [`TEXT_POINTS`] to the term score (see
+//! [`TextIndex`]). It is computed the same way, through an inverted index:
+//! each incident keeps its [`TOP_TERMS`] most distinctive words, each
+//! word's posting list keeps the [`POSTING_CAP`] incidents it weighs most
+//! in, and an incident is scored against the incidents its words lead to.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 
 use rayon::prelude::*;
@@ -21,6 +32,7 @@ use rayon::prelude::*;
 use crate::archive::Taxonomy;
 use crate::config::RelatedConfig;
 use crate::model::Incident;
+use crate::search::tokenize::Tok;
 
 /// A term carried by more than this share (in percent) of the incidents …
 pub const COMMON_PERCENT: usize = 10;
@@ -48,6 +60,29 @@ pub struct Suggestion {
     /// The shared, weighted terms (slugs), per taxonomy in the order
     /// causes, services, tags; taxonomies with nothing shared are left out.
     pub shared: Vec<(Taxonomy, Vec<String>)>,
+    /// What the text similarity saw, when it added to the score.
+    pub similar: Option<Similar>,
+}
+
+/// Which fields of two incidents read alike.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Similar {
+    TitleAndSummary,
+    Title,
+    Summary,
+    Text,
+}
+
+impl Similar {
+    pub fn words(self) -> &'static str {
+        match self {
+            Similar::TitleAndSummary => "similar title and summary",
+            Similar::Title => "similar title",
+            Similar::Summary => "similar summary",
+            Similar::Text => "similar text",
+        }
+    }
 }
 
 impl Suggestion {
@@ -64,7 +99,12 @@ impl Suggestion {
             .iter()
             .map(|(tax, slugs)| format!("{}: {}", tax.key(), slugs.iter().map(|slug| name(*tax, slug)).collect::<Vec<_>>().join(", ")))
             .collect();
-        format!("shares {}", parts.join("; "))
+        let similar = self.similar.map(Similar::words);
+        match (parts.is_empty(), similar) {
+            (true, Some(s)) => s.to_string(),
+            (false, Some(s)) => format!("shares {}; {s}", parts.join("; ")),
+            _ => format!("shares {}", parts.join("; ")),
+        }
     }
 }
 
@@ -125,11 +165,227 @@ impl Index {
     }
 }
 
-/// Per-thread scratch space: a score per incident and the ones touched.
+/// Points the text similarity adds at most (a cosine of 1): more than two
+/// shared causes, so that incidents with the same title and summary rank
+/// first.
+pub const TEXT_POINTS: f32 = 10.0;
+/// Below this cosine two texts are not taken to say the same thing.
+pub const MIN_COSINE: f32 = 0.3;
+/// Words kept per incident: its most distinctive ones.
+pub const TOP_TERMS: usize = 32;
+/// Incidents kept per word: those it weighs most in. Bounds the work per
+/// incident however common a word is.
+pub const POSTING_CAP: usize = 200;
+/// Words of the body read per incident: its start says what it is about,
+/// and reading more costs more than the rest of the stage.
+const BODY_TOKENS: usize = 300;
+/// Bytes of the body tokenised at most (about as many words).
+const BODY_BYTES: usize = 2000;
+
+/// Words that say nothing about what an incident is (sorted: binary search).
+const STOP_WORDS: &[&str] = &[
+    "a", "about", "after", "again", "all", "also", "an", "and", "any", "are", "as", "at", "be", "been",
+    "before", "between", "but", "by", "can", "could", "did", "during", "for", "from", "had", "has", "have", "in",
+    "into", "is", "it", "its", "more", "most", "no", "not", "of", "on", "one", "or", "other", "our",
+    "out", "over", "so", "some", "than", "that", "the", "their", "them", "then", "there", "these", "this", "those",
+    "to", "until", "up", "was", "we", "were", "what", "when", "which", "while", "who", "will", "with", "would",
+];
+
+/// TF-IDF vectors of the incidents' texts, cut to their top words, and the
+/// inverted index over those words.
+pub struct TextIndex {
+    /// Incident → (word id, weight), the weights of the whole text
+    /// normalised to length 1, cut to the [`TOP_TERMS`] heaviest words that
+    /// another incident also uses.
+    vectors: Vec<Vec<(u32, f32)>>,
+    /// Word id → (incident, weight), heaviest first, at most [`POSTING_CAP`].
+    postings: Vec<Vec<(u32, f32)>>,
+    /// Incident → word ids of its title and of its summary, sorted.
+    title: Vec<Vec<u32>>,
+    summary: Vec<Vec<u32>>,
+}
+
+fn is_stop_word(t: &str) -> bool {
+    // Most words are longer than every stop word, or start with a letter none starts with.
+    t.len() <= 7 && matches!(t.as_bytes()[0], b'a'..=b'i' | b'n'..=b'w') && STOP_WORDS.binary_search(&t).is_ok()
+}
+
+/// The words of `text` worth comparing (no stop words, no single letters),
+/// borrowed from the text where they need no folding.
+fn words<'a>(text: &'a str, limit: usize, mut f: impl FnMut(Cow<'a, str>)) {
+    let mut n = 0;
+    crate::search::tokenize::tokens(text, |t| {
+        let t = match t {
+            Tok::Text(s) => Cow::Borrowed(s),
+            Tok::Folded(s) => Cow::Owned(s.to_string()),
+        };
+        if n >= limit || t.len() < 2 || is_stop_word(&t) {
+            return;
+        }
+        n += 1;
+        f(t);
+    });
+}
+
+/// A fast hash for the word table (FxHash's mixing step): the words are
+/// the archive's own text, not attacker-chosen keys worth SipHash's cost.
+#[derive(Default, Clone, Copy)]
+struct WordHasher(u64);
+
+impl std::hash::Hasher for WordHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for chunk in bytes.chunks(8) {
+            let mut b = [0u8; 8];
+            b[..chunk.len()].copy_from_slice(chunk);
+            self.0 = (self.0.rotate_left(5) ^ u64::from_le_bytes(b)).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+        }
+    }
+}
+
+type WordMap<'a> = HashMap<&'a str, u32, std::hash::BuildHasherDefault<WordHasher>>;
+
+/// One incident's words with their weighted counts (title ×3, summary ×2,
+/// body ×1), sorted, and the words of its title and its summary.
+struct Counted<'a> {
+    tf: Vec<(Cow<'a, str>, f32)>,
+    title: Vec<Cow<'a, str>>,
+    summary: Vec<Cow<'a, str>>,
+}
+
+fn count(i: &Incident) -> Counted<'_> {
+    let mut tf: HashMap<Cow<str>, f32, std::hash::BuildHasherDefault<WordHasher>> = HashMap::default();
+    let mut title = Vec::new();
+    let mut summary = Vec::new();
+    words(&i.title, usize::MAX, |t| {
+        title.push(t.clone());
+        *tf.entry(t).or_default() += 3.0;
+    });
+    words(&i.summary, usize::MAX, |t| {
+        summary.push(t.clone());
+        *tf.entry(t).or_default() += 2.0;
+    });
+    // The start of the body, cut at a character boundary: tokenising a long
+    // body to its end would cost more than everything else here.
+    let mut end = i.body.len().min(BODY_BYTES);
+    while !i.body.is_char_boundary(end) {
+        end -= 1;
+    }
+    words(&i.body[..end], BODY_TOKENS, |t| *tf.entry(t).or_default() += 1.0);
+    let mut tf: Vec<(Cow<str>, f32)> = tf.into_iter().collect();
+    // First-seen word ids must not depend on hash order.
+    tf.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+    Counted { tf, title, summary }
+}
+
+impl TextIndex {
+    pub fn build(incidents: &[Incident]) -> TextIndex {
+        let counted: Vec<Counted> = incidents.par_iter().map(count).collect();
+        // One id per word, in first-seen order; document frequencies.
+        let mut ids: WordMap = WordMap::default();
+        let mut df: Vec<u32> = Vec::new();
+        let with_ids: Vec<Vec<(u32, f32)>> = counted
+            .iter()
+            .map(|c| {
+                c.tf.iter()
+                    .map(|(w, n)| {
+                        let id = *ids.entry(w.as_ref()).or_insert_with(|| {
+                            df.push(0);
+                            (df.len() - 1) as u32
+                        });
+                        df[id as usize] += 1;
+                        (id, *n)
+                    })
+                    .collect()
+            })
+            .collect();
+        let n = incidents.len().max(1) as f32;
+        let id_list = |words: &[Cow<str>]| -> Vec<u32> {
+            let mut v: Vec<u32> = words.iter().filter_map(|w| ids.get(w.as_ref()).copied()).collect();
+            v.sort_unstable();
+            v.dedup();
+            v
+        };
+        let title: Vec<Vec<u32>> = counted.iter().map(|c| id_list(&c.title)).collect();
+        let summary: Vec<Vec<u32>> = counted.iter().map(|c| id_list(&c.summary)).collect();
+        let vectors: Vec<Vec<(u32, f32)>> = with_ids
+            .into_par_iter()
+            .map(|tf| {
+                let mut v: Vec<(u32, f32)> =
+                    tf.into_iter().map(|(id, c)| (id, (1.0 + c.ln()) * (n / df[id as usize] as f32).ln().max(0.0))).collect();
+                let norm = v.iter().map(|(_, w)| w * w).sum::<f32>().sqrt();
+                if norm == 0.0 {
+                    return Vec::new();
+                }
+                // Only words another incident uses can relate two incidents.
+                v.retain(|&(id, w)| df[id as usize] > 1 && w > 0.0);
+                if v.len() > TOP_TERMS {
+                    v.select_nth_unstable_by(TOP_TERMS - 1, |a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+                    v.truncate(TOP_TERMS);
+                }
+                for x in &mut v {
+                    x.1 /= norm;
+                }
+                v
+            })
+            .collect();
+        let mut postings: Vec<Vec<(u32, f32)>> = vec![Vec::new(); df.len()];
+        for (m, v) in vectors.iter().enumerate() {
+            for &(id, w) in v {
+                postings[id as usize].push((m as u32, w));
+            }
+        }
+        postings.par_iter_mut().for_each(|p| {
+            if p.len() > POSTING_CAP {
+                p.select_nth_unstable_by(POSTING_CAP - 1, |a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+                p.truncate(POSTING_CAP);
+            }
+        });
+        TextIndex { vectors, postings, title, summary }
+    }
+
+    /// Which fields of `n` and `m` read alike (shared words over all words).
+    fn similar(&self, n: usize, m: usize) -> Similar {
+        fn overlap(a: &[u32], b: &[u32]) -> f32 {
+            if a.is_empty() || b.is_empty() {
+                return 0.0;
+            }
+            let shared = a.iter().filter(|x| b.binary_search(x).is_ok()).count();
+            shared as f32 / (a.len() + b.len() - shared) as f32
+        }
+        let title = overlap(&self.title[n], &self.title[m]) >= 0.5;
+        let summary = overlap(&self.summary[n], &self.summary[m]) >= 0.4;
+        match (title, summary) {
+            (true, true) => Similar::TitleAndSummary,
+            (true, false) => Similar::Title,
+            (false, true) => Similar::Summary,
+            (false, false) => Similar::Text,
+        }
+    }
+}
+
+/// Per-thread scratch space: scores per incident and the ones touched.
 struct Scratch {
     score: Vec<u32>,
+    text: Vec<f32>,
     touched: Vec<u32>,
 }
+
+/// Everything the similarity stage finds, parallel to the incidents.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Found {
+    /// Automatic related incidents, best first (see [`compute`]).
+    pub suggestions: Vec<Vec<Suggestion>>,
+    /// Earlier incidents (later in the newest-first list) whose text reads
+    /// most like this one's, best first, at most five: what "has this
+    /// happened before?" shows when no other incident shares a cause.
+    pub earlier_by_text: Vec<Vec<usize>>,
+}
+
+/// How many incidents [`Found::earlier_by_text`] keeps.
+pub const EARLIER_BY_TEXT: usize = 5;
 
 /// The automatic related incidents of every incident, best first: at most
 /// `cfg.max`, each scoring at least `cfg.threshold` (and above zero). An
@@ -137,48 +393,84 @@ struct Scratch {
 /// on their own). Ties go to the incident earlier in `incidents` (the archive
 /// keeps them newest first), so the result never depends on thread timing.
 pub fn compute<'e>(incidents: &[Incident], explicit: impl Fn(usize) -> &'e [usize] + Sync, cfg: &RelatedConfig) -> Vec<Vec<Suggestion>> {
-    if cfg.max == 0 {
-        return vec![Vec::new(); incidents.len()];
-    }
-    let index = Index::build(incidents, cfg);
-    let threshold = cfg.threshold.max(1);
+    compute_all(incidents, explicit, cfg).suggestions
+}
+
+/// [`compute`], and the earlier incidents most alike in text.
+pub fn compute_all<'e>(incidents: &[Incident], explicit: impl Fn(usize) -> &'e [usize] + Sync, cfg: &RelatedConfig) -> Found {
     let n_total = incidents.len();
-    (0..n_total)
+    if cfg.max == 0 {
+        return Found { suggestions: vec![Vec::new(); n_total], earlier_by_text: vec![Vec::new(); n_total] };
+    }
+    let (index, text) = rayon::join(|| Index::build(incidents, cfg), || TextIndex::build(incidents));
+    let threshold = cfg.threshold.max(1);
+    let (suggestions, earlier_by_text) = (0..n_total)
         .into_par_iter()
         .map_init(
-            || Scratch { score: vec![0; n_total], touched: Vec::new() },
+            || Scratch { score: vec![0; n_total], text: vec![0.0; n_total], touched: Vec::new() },
             |s, n| {
                 for &t in &index.of_incident[n] {
                     let w = index.terms[t as usize].2;
                     for &m in &index.postings[t as usize] {
                         let slot = &mut s.score[m as usize];
-                        if *slot == 0 {
+                        if *slot == 0 && s.text[m as usize] == 0.0 {
                             s.touched.push(m);
                         }
                         *slot += w;
                     }
                 }
+                for &(t, w) in &text.vectors[n] {
+                    for &(m, wm) in &text.postings[t as usize] {
+                        let slot = &mut s.text[m as usize];
+                        if *slot == 0.0 && s.score[m as usize] == 0 {
+                            s.touched.push(m);
+                        }
+                        *slot += w * wm;
+                    }
+                }
                 let skip = explicit(n);
-                let mut best: Vec<(u32, u32)> = s
-                    .touched
-                    .iter()
-                    .map(|&m| (s.score[m as usize], m))
-                    .filter(|&(score, m)| score >= threshold && m as usize != n && !skip.contains(&(m as usize)))
-                    .collect();
+                let points = |cos: f32| if cos >= MIN_COSINE { (cos.min(1.0) * TEXT_POINTS).round() as u32 } else { 0 };
+                let mut best: Vec<(u32, u32, u32)> = Vec::new();
+                let mut earlier: Vec<(f32, u32)> = Vec::new();
+                for &m in &s.touched {
+                    if m as usize == n {
+                        continue;
+                    }
+                    let (terms, cos) = (s.score[m as usize], s.text[m as usize]);
+                    let tp = points(cos);
+                    if terms + tp >= threshold && !skip.contains(&(m as usize)) {
+                        best.push((terms + tp, m, tp));
+                    }
+                    if cos >= MIN_COSINE && m as usize > n {
+                        earlier.push((cos, m));
+                    }
+                }
                 for &m in &s.touched {
                     s.score[m as usize] = 0;
+                    s.text[m as usize] = 0.0;
                 }
                 s.touched.clear();
-                let by_rank = |a: &(u32, u32), b: &(u32, u32)| b.0.cmp(&a.0).then(a.1.cmp(&b.1));
+                let by_rank = |a: &(u32, u32, u32), b: &(u32, u32, u32)| b.0.cmp(&a.0).then(a.1.cmp(&b.1));
                 if best.len() > cfg.max {
                     best.select_nth_unstable_by(cfg.max - 1, by_rank);
                     best.truncate(cfg.max);
                 }
                 best.sort_unstable_by(by_rank);
-                best.into_iter().map(|(score, m)| suggestion(&index, n, m as usize, score)).collect()
+                earlier.sort_unstable_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
+                earlier.truncate(EARLIER_BY_TEXT);
+                let suggestions: Vec<Suggestion> = best
+                    .into_iter()
+                    .map(|(score, m, tp)| {
+                        let mut s = suggestion(&index, n, m as usize, score);
+                        s.similar = (tp > 0).then(|| text.similar(n, m as usize));
+                        s
+                    })
+                    .collect();
+                (suggestions, earlier.into_iter().map(|(_, m)| m as usize).collect::<Vec<usize>>())
             },
         )
-        .collect()
+        .unzip();
+    Found { suggestions, earlier_by_text }
 }
 
 /// Names the shared terms of a chosen pair (both term lists are short).
@@ -195,7 +487,89 @@ fn suggestion(index: &Index, n: usize, m: usize, score: u32) -> Suggestion {
             _ => shared.push((*tax, vec![slug.clone()])),
         }
     }
-    Suggestion { incident: m, score, shared }
+    Suggestion { incident: m, score, shared, similar: None }
+}
+
+/// Summaries (or, when both have none, titles) this alike, on the same
+/// date, make two incidents possibly one filed twice.
+pub const DUPLICATE_OVERLAP: f32 = 0.8;
+/// Same-date incidents compared pairwise at most; a larger day (an archive
+/// that dates many incidents alike) compares each with its neighbours in
+/// summary order only.
+const DAY_PAIRWISE: usize = 64;
+
+/// The words of a summary for comparing: every token, stop words too.
+fn summary_words(i: &Incident) -> Vec<String> {
+    let text = if i.summary.trim().is_empty() { &i.title } else { &i.summary };
+    let mut v = crate::search::tokenize::tokenize(text);
+    v.sort_unstable();
+    v.dedup();
+    v
+}
+
+fn overlap(a: &[String], b: &[String]) -> f32 {
+    if a.is_empty() || b.is_empty() {
+        return 0.0;
+    }
+    let shared = a.iter().filter(|x| b.binary_search(x).is_ok()).count();
+    shared as f32 / (a.len() + b.len() - shared) as f32
+}
+
+/// Per incident, the others that may be the same incident filed twice: the
+/// same date, and nearly the same summary (or title, when neither has a
+/// summary). Grouping by date keeps it linear.
+pub fn near_duplicates(incidents: &[Incident]) -> Vec<Vec<usize>> {
+    let mut by_day: HashMap<jiff::civil::Date, Vec<usize>> = HashMap::new();
+    for (n, i) in incidents.iter().enumerate() {
+        by_day.entry(i.date).or_default().push(n);
+    }
+    let mut out: Vec<Vec<usize>> = vec![Vec::new(); incidents.len()];
+    for day in by_day.values() {
+        if day.len() < 2 {
+            continue;
+        }
+        let mut w: Vec<(Vec<String>, usize)> = day.iter().map(|&n| (summary_words(&incidents[n]), n)).collect();
+        let window = if w.len() <= DAY_PAIRWISE {
+            w.len()
+        } else {
+            w.sort();
+            8
+        };
+        for a in 0..w.len() {
+            for b in a + 1..w.len().min(a + window + 1) {
+                if overlap(&w[a].0, &w[b].0) >= DUPLICATE_OVERLAP {
+                    let (x, y) = (w[a].1, w[b].1);
+                    out[x].push(y);
+                    out[y].push(x);
+                }
+            }
+        }
+        w.clear();
+    }
+    for v in &mut out {
+        v.sort_unstable();
+        v.dedup();
+    }
+    out
+}
+
+/// Warns, once per pair, about incidents that may be one filed twice.
+pub fn check_near_duplicates(all: &[Incident], diags: &mut crate::diagnostics::Diagnostics) {
+    for (n, others) in near_duplicates(all).iter().enumerate() {
+        for &m in others {
+            let (a, b) = (&all[n], &all[m]);
+            if a.source_path < b.source_path {
+                diags.warning(
+                    &a.source_path,
+                    crate::diagnostics::Pos::START,
+                    format!(
+                        "possibly the same incident as {} ({:?}): same date and nearly the same summary; merge the two files, or say in each summary how they differ",
+                        b.source_path, b.title
+                    ),
+                );
+            }
+        }
+    }
 }
 
 #[cfg(test)]
@@ -374,5 +748,66 @@ pub(crate) mod tests {
         let cfg = RelatedConfig { threshold: 0, tags: 1, ..RelatedConfig::default() };
         let all = vec![incident("a", &[], &[], &["t"]), incident("b", &[], &[], &[])];
         assert!(compute(&all, none, &cfg).iter().all(Vec::is_empty), "score 0 is never related");
+    }
+
+    #[test]
+    fn stop_words_are_sorted_and_short() {
+        assert!(STOP_WORDS.windows(2).all(|w| w[0] < w[1]));
+        assert!(STOP_WORDS.iter().all(|w| w.len() <= 7));
+        assert!(is_stop_word("the") && !is_stop_word("kubernetes"));
+    }
+
+    fn written(id: &str, date: (i16, i8, i8), title: &str, summary: &str, causes: &[&str]) -> Incident {
+        Incident { title: title.into(), summary: summary.into(), date: jiff::civil::date(date.0, date.1, date.2), ..incident(id, causes, &[], &[]) }
+    }
+
+    #[test]
+    fn the_same_title_and_summary_rank_first_and_say_why() {
+        let summary = "Every service behind the ingress answered 503 until the ingress pods were restarted.";
+        let mut all = vec![
+            written("c", (2022, 3, 21), "All services returning 503 in Kubernetes", summary, &["cert-expired"]),
+            written("b", (2022, 3, 11), "All services returning 503 in Kubernetes", summary, &["ingress-timeout"]),
+            written("a", (2022, 3, 1), "All services returning 503 in Kubernetes", summary, &["node-pool-full", "shared"]),
+            written("x", (2022, 2, 1), "Billing exports late", "Exports ran a day late.", &["shared"]),
+            written("y", (2022, 1, 1), "Slow search", "Search took seconds.", &["shared"]),
+        ];
+        // Filler so that words have an inverse document frequency.
+        all.extend((0..20).map(|k| written(&format!("f{k}"), (2020, 1, 1), &format!("Unrelated thing {k}"), "Something else entirely.", &[])));
+        let found = compute_all(&all, none, &RelatedConfig::default());
+        let a: Vec<usize> = found.suggestions[2].iter().map(|s| s.incident).collect();
+        assert_eq!(&a[..2], [0, 1], "same title and summary first: {:?}", found.suggestions[2]);
+        assert!(found.suggestions[2][0].score > 3, "more than one shared cause");
+        assert_eq!(found.suggestions[2][0].why(), "similar title and summary");
+        assert_eq!(found.suggestions[2][2].why(), "shares causes: shared", "term reasons kept");
+        // Earlier by text: only incidents after it in the newest-first list.
+        assert_eq!(found.earlier_by_text[1], [2]);
+        assert_eq!(found.earlier_by_text[0], [1, 2]);
+        assert!(found.earlier_by_text[2].is_empty());
+        assert!(found.suggestions[5].iter().all(|s| s.incident >= 5), "the filler reads like the filler only: {:?}", found.suggestions[5]);
+    }
+
+    #[test]
+    fn near_duplicates_need_the_same_date_and_nearly_the_same_summary() {
+        let s1 = "No build started for three hours because the CI runners could not pull their images.";
+        let s2 = "No build started for three hours because CI runners could not pull their images.";
+        let all = vec![
+            written("a", (2023, 2, 14), "Builds stuck", s1, &[]),
+            written("b", (2023, 2, 14), "CI outage", s2, &[]),
+            written("c", (2023, 2, 15), "CI outage again", s1, &[]),
+            written("d", (2023, 2, 14), "Other", "Billing exports ran late because the queue was full.", &[]),
+        ];
+        let d = near_duplicates(&all);
+        assert_eq!(d, [vec![1], vec![0], vec![], vec![]]);
+        let mut diags = crate::diagnostics::Diagnostics::new();
+        check_near_duplicates(&all, &mut diags);
+        let w: Vec<String> = diags.sorted().iter().map(|d| d.to_string()).collect();
+        assert_eq!(w.len(), 1, "one warning per pair: {w:?}");
+        assert!(w[0].starts_with("content/incidents/a.md:1:1: warning: possibly the same incident as content/incidents/b.md"), "{}", w[0]);
+        // A crowded day is compared with its neighbours only, and still finds the pair.
+        let mut crowded: Vec<Incident> = (0..200).map(|k| written(&format!("z{k}"), (2023, 2, 14), "x", &format!("Distinct summary number {k} of many"), &[])).collect();
+        crowded.push(written("p", (2023, 2, 14), "p", s1, &[]));
+        crowded.push(written("q", (2023, 2, 14), "q", s2, &[]));
+        let d = near_duplicates(&crowded);
+        assert_eq!(d[200], [201]);
     }
 }

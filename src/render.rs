@@ -51,6 +51,15 @@ pub struct Bodies {
 pub fn compile_templates(theme: &Theme, diags: &mut Diagnostics) -> Option<Tera> {
     let mut tera = Tera::new();
     tera.autoescape_on(vec![".html", ".htm", ".xml"]);
+    // `{{ x | inline }}`: a short field's inline Markdown as sanitised HTML.
+    // `links=false` inside a link (a cause name that links to its page).
+    tera.register_filter("inline", |s: std::borrow::Cow<'_, str>, kw: tera::Kwargs, _: &tera::State| -> tera::TeraResult<tera::Value> {
+        let html = match kw.get::<bool>("links")? {
+            Some(false) => crate::markdown::render_inline_unlinked(&s),
+            _ => crate::markdown::render_inline(&s),
+        };
+        Ok(tera::Value::safe_string(&html))
+    });
     let templates: Vec<(&str, &str)> = theme.templates.iter().map(|(n, f)| (n.as_str(), f.contents.as_str())).collect();
     match tera.add_raw_templates(templates) {
         Ok(()) => Some(tera),
@@ -188,6 +197,10 @@ struct IncidentView<'a> {
     backlinks: Vec<Value>,
     cause_history: Vec<xlinks::HistoryView>,
     suggested: Vec<xlinks::SuggestionView>,
+    /// When no other incident shares a cause: the earlier ones most alike.
+    similar_earlier: Vec<Value>,
+    /// Incidents that may be this one filed twice.
+    duplicates: Vec<Value>,
     timeline: crate::timeline::Timeline,
     source_path: &'a str,
     source_url: Option<String>,
@@ -585,7 +598,7 @@ impl<'a> Renderer<'a> {
                 count: t.incidents.len(),
                 first_date: t.incidents.last().map(|&n| dates::iso_date(self.archive.incidents[n].date)).unwrap_or_default(),
                 last_date: t.incidents.first().map(|&n| dates::iso_date(self.archive.incidents[n].date)).unwrap_or_default(),
-                spark: (tax == Taxonomy::Causes).then(|| xlinks::spark_view(self.archive, t, self.xlinks.graph.cause_year_max)),
+                spark: (tax == Taxonomy::Causes).then(|| xlinks::spark_view(self.archive, &self.xlinks.graph, t, self.xlinks.graph.cause_year_max)),
             })
             .collect()
     }
@@ -657,6 +670,8 @@ impl<'a> Renderer<'a> {
             backlinks: xlinks::minis(self, &self.xlinks.graph.backlinks[n]),
             cause_history: xlinks::history_views(self, n),
             suggested: xlinks::suggestion_views(self, n),
+            similar_earlier: xlinks::minis(self, xlinks::earlier_by_text(self, n)),
+            duplicates: xlinks::minis(self, &self.xlinks.graph.duplicates[n]),
             timeline: crate::timeline::of_incident(i),
             source_path: &i.source_path,
             // The file's last commit (not HEAD): right for `--rev` builds too.
@@ -939,9 +954,15 @@ impl Renderer<'_> {
                 ("status", s.clone(), name, format!("action-items/status/{s}/index.html"))
             }
         };
-        let (mut pending, mut closed) = (Vec::new(), Vec::new());
+        let (mut pending, mut untracked, mut closed) = (Vec::new(), Vec::new(), Vec::new());
         for n in b.board.filtered(filter) {
-            let list = if b.board.items[n].pending { &mut pending } else { &mut closed };
+            let list = if b.board.items[n].pending {
+                &mut pending
+            } else if b.board.items[n].status == "untracked" {
+                &mut untracked
+            } else {
+                &mut closed
+            };
             list.push(b.values[n].clone());
         }
         let title = match kind {
@@ -949,11 +970,12 @@ impl Renderer<'_> {
             "status" => format!("{name} action items"),
             _ => "Action items".to_string(),
         };
-        let desc = format!("{} from our postmortems, open first, overdue ones flagged.", text::count(pending.len() + closed.len(), "action item"));
+        let desc = format!("{} from our postmortems, open first, overdue ones flagged.", text::count(pending.len() + untracked.len() + closed.len(), "action item"));
         let mut ctx = Context::new();
         ctx.insert("filter", &BTreeMap::from([("kind", kind), ("slug", slug.as_str()), ("name", name.as_str())]));
         ctx.insert("board", &BoardSummary::of(&b.board));
         ctx.insert_value("pending", Value::from(pending));
+        ctx.insert_value("untracked", Value::from(untracked));
         ctx.insert_value("closed", Value::from(closed));
         self.page("action-items.html", &out, &title, &desc, "action-items", ctx)
     }
@@ -989,12 +1011,13 @@ struct BoardSummary<'b> {
     pending: usize,
     overdue: usize,
     done: usize,
+    untracked: usize,
     owners: &'b [crate::actions::Group],
     statuses: &'b [crate::actions::Group],
 }
 
 impl<'b> BoardSummary<'b> {
     fn of(b: &'b crate::actions::Board) -> Self {
-        BoardSummary { total: b.total, pending: b.pending, overdue: b.overdue, done: b.done, owners: &b.owners, statuses: &b.statuses }
+        BoardSummary { total: b.total, pending: b.pending, overdue: b.overdue, done: b.done, untracked: b.untracked, owners: &b.owners, statuses: &b.statuses }
     }
 }

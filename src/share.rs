@@ -105,7 +105,7 @@ pub fn incident_description(i: &Incident) -> String {
     if let Some(d) = i.timestamps.time_to_resolve() {
         facts.push(format!("resolved in {}", dates::human_duration(d)));
     }
-    let text = if i.summary.trim().is_empty() { &i.title } else { &i.summary };
+    let text = if i.summary.trim().is_empty() { i.title.clone() } else { crate::markdown::plain_inline(&i.summary) };
     format!("{} — {}", facts.join(" · "), text.trim())
 }
 

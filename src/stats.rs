@@ -112,6 +112,8 @@ pub struct ActionYear {
     pub opened: usize,
     pub open: usize,
     pub in_progress: usize,
+    /// Read from the body with no status: neither to do nor done.
+    pub untracked: usize,
     pub done: usize,
     pub wont_do: usize,
     pub overdue: usize,
@@ -126,6 +128,70 @@ pub struct Stats {
     pub causes: Vec<Ranked>,
     pub services: Vec<Ranked>,
     pub actions: Vec<ActionYear>,
+    /// The years the time charts draw (see [`DrawnYears`]).
+    pub drawn: DrawnYears,
+}
+
+/// The years the time charts and sparklines draw. An archive that took in
+/// a few old entries (a famous failure from 1628 beside two hundred
+/// incidents since 2015) would squash every bar into a sliver if the axis
+/// ran from the oldest one; so a leading tail of incidents is not drawn,
+/// and named in a note instead, when
+/// - it holds at most 2 % of the incidents (at least one incident, and
+///   always fewer than half of them), and
+/// - more than [`TAIL_GAP_YEARS`] years without incidents separate it from
+///   the rest.
+///
+/// The cut is the latest such gap. Lists, counts and pages still show every
+/// incident; only the time axes start later.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct DrawnYears {
+    /// The first year drawn; `None` when every incident is drawn.
+    pub from: Option<i16>,
+    /// Incidents before `from`, and their years (oldest first, distinct).
+    pub left_out: usize,
+    pub left_out_years: Vec<i16>,
+}
+
+/// The empty years that must separate an old tail from the bulk.
+pub const TAIL_GAP_YEARS: i16 = 10;
+/// The share of the incidents (in percent) an old tail may hold at most.
+pub const TAIL_PERCENT: usize = 2;
+
+impl DrawnYears {
+    pub fn of(incidents: &[Incident]) -> DrawnYears {
+        let mut years: Vec<i16> = incidents.iter().map(|i| i.date.year()).collect();
+        years.sort_unstable();
+        let total = years.len();
+        let limit = (total * TAIL_PERCENT / 100).max(1);
+        let mut cut = None;
+        for k in 1..total {
+            if years[k] - years[k - 1] > TAIL_GAP_YEARS && k <= limit && k * 2 < total {
+                cut = Some(k);
+            }
+        }
+        let Some(k) = cut else { return DrawnYears::default() };
+        let mut left_out_years = years[..k].to_vec();
+        left_out_years.dedup();
+        DrawnYears { from: Some(years[k]), left_out: k, left_out_years }
+    }
+
+    pub fn drawn(&self, d: Date) -> bool {
+        self.from.is_none_or(|from| d.year() >= from)
+    }
+
+    /// "1 incident before 1990 is not drawn (1628)."
+    pub fn note(&self) -> Option<String> {
+        let from = self.from?;
+        let years: Vec<String> = self.left_out_years.iter().map(i16::to_string).collect();
+        Some(format!(
+            "{} incident{} before {from} {} not drawn ({}), to keep the axis on the years that hold the archive.",
+            self.left_out,
+            if self.left_out == 1 { "" } else { "s" },
+            if self.left_out == 1 { "is" } else { "are" },
+            years.join(", ")
+        ))
+    }
 }
 
 /// How many causes and services the charts rank.
@@ -133,33 +199,35 @@ pub const TOP: usize = 10;
 
 impl Stats {
     pub fn compute(a: &Archive, build_date: Date) -> Stats {
-        let incidents = &a.incidents;
+        let drawn_years = DrawnYears::of(&a.incidents);
+        let drawn: Vec<&Incident> = a.incidents.iter().filter(|i| drawn_years.drawn(i.date)).collect();
         Stats {
-            incidents: incidents.len(),
-            per_period: per_period(a),
-            detect: distribution(incidents, |i| i.timestamps.time_to_detect().map(|d| d.as_secs())),
-            resolve: distribution(incidents, |i| i.timestamps.time_to_resolve().map(|d| d.as_secs())),
+            incidents: a.incidents.len(),
+            per_period: per_period(a, &drawn),
+            detect: distribution(&drawn, |i| i.timestamps.time_to_detect().map(|d| d.as_secs())),
+            resolve: distribution(&drawn, |i| i.timestamps.time_to_resolve().map(|d| d.as_secs())),
             causes: ranked(a, Taxonomy::Causes, TOP),
             services: ranked(a, Taxonomy::Services, TOP),
-            actions: actions_by_year(incidents, build_date),
+            actions: actions_by_year(&drawn, build_date),
+            drawn: drawn_years,
         }
     }
 }
 
-fn per_period(a: &Archive) -> Option<PerPeriod> {
-    let first = a.incidents.iter().map(|i| i.date).min()?;
-    let last = a.incidents.iter().map(|i| i.date).max()?;
+fn per_period(a: &Archive, incidents: &[&Incident]) -> Option<PerPeriod> {
+    let first = incidents.iter().map(|i| i.date).min()?;
+    let last = incidents.iter().map(|i| i.date).max()?;
     let bucket = Bucket::for_span(first, last);
     let (lo, hi) = (bucket.index(first), bucket.index(last));
     let mut series: Vec<String> = a.config.severities.clone();
     let mut ranks: Vec<usize> = (1..=series.len()).collect();
-    let unrated = a.incidents.iter().any(|i| i.severity.is_none());
+    let unrated = incidents.iter().any(|i| i.severity.is_none());
     if unrated {
         series.push("Unrated".to_string());
         ranks.push(0);
     }
     let mut counts = vec![vec![0usize; series.len()]; (hi - lo + 1) as usize];
-    for i in &a.incidents {
+    for i in incidents {
         let col = match &i.severity {
             Some((_, rank)) => rank - 1,
             None => series.len() - 1,
@@ -170,7 +238,7 @@ fn per_period(a: &Archive) -> Option<PerPeriod> {
     Some(PerPeriod { bucket, series, ranks, periods, counts })
 }
 
-fn distribution(incidents: &[Incident], value: impl Fn(&Incident) -> Option<i64>) -> Distribution {
+fn distribution(incidents: &[&Incident], value: impl Fn(&Incident) -> Option<i64>) -> Distribution {
     let mut by_year: std::collections::BTreeMap<i16, Vec<i64>> = std::collections::BTreeMap::new();
     let mut all = Vec::new();
     let mut missing = 0;
@@ -213,7 +281,7 @@ fn ranked(a: &Archive, tax: Taxonomy, limit: usize) -> Vec<Ranked> {
     a.taxonomy(tax).iter().take(limit).map(|t| Ranked { name: t.name.clone(), slug: t.slug.clone(), count: t.incidents.len() }).collect()
 }
 
-fn actions_by_year(incidents: &[Incident], today: Date) -> Vec<ActionYear> {
+fn actions_by_year(incidents: &[&Incident], today: Date) -> Vec<ActionYear> {
     let mut years: std::collections::BTreeMap<i16, ActionYear> = std::collections::BTreeMap::new();
     for i in incidents {
         for it in &i.action_items {
@@ -222,6 +290,7 @@ fn actions_by_year(incidents: &[Incident], today: Date) -> Vec<ActionYear> {
             match it.status {
                 ActionStatus::Open => y.open += 1,
                 ActionStatus::InProgress => y.in_progress += 1,
+                ActionStatus::Untracked => y.untracked += 1,
                 ActionStatus::Done => y.done += 1,
                 ActionStatus::WontDo => y.wont_do += 1,
             }
@@ -302,5 +371,26 @@ mod tests {
         assert!(!is_overdue(ActionStatus::Done, due("2020-01-01"), today));
         assert!(!is_overdue(ActionStatus::WontDo, due("2020-01-01"), today));
         assert!(!is_overdue(ActionStatus::Open, None, today));
+    }
+
+    #[test]
+    fn a_far_older_tail_is_not_drawn() {
+        let at = |y: i16| Incident { date: jiff::civil::date(y, 6, 1), ..Incident::default() };
+        let mut all: Vec<Incident> = (0..200).map(|k| at(2015 + (k % 10) as i16)).collect();
+        all.push(at(1628));
+        let d = DrawnYears::of(&all);
+        assert_eq!((d.from, d.left_out, d.left_out_years.clone()), (Some(2015), 1, vec![1628]));
+        assert_eq!(d.note().unwrap(), "1 incident before 2015 is not drawn (1628), to keep the axis on the years that hold the archive.");
+        assert!(!d.drawn(jiff::civil::date(1628, 6, 1)) && d.drawn(jiff::civil::date(2015, 1, 1)));
+        // Ten old ones in 201 are more than 2 %: drawn.
+        let mut many = all.clone();
+        many.extend((0..9).map(|_| at(1628)));
+        assert_eq!(DrawnYears::of(&many).from, None);
+        // A gap of ten years or less is part of the archive.
+        let mut near = all[..200].to_vec();
+        near.push(at(2005));
+        assert_eq!(DrawnYears::of(&near).from, None);
+        assert_eq!(DrawnYears::of(&[]), DrawnYears::default());
+        assert_eq!(DrawnYears::of(&[at(1628), at(2020)]).from, None, "never half the archive");
     }
 }

@@ -26,7 +26,9 @@ use jiff::{SignedDuration, Timestamp};
 use serde::Serialize;
 
 use crate::dates;
+use crate::diagnostics::{Diagnostics, Pos};
 use crate::model::{Incident, Timestamps};
+use crate::sections::{self, Block};
 
 /// When a timeline item happened: an instant, or only a day.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -494,133 +496,190 @@ fn take_separator(s: &str) -> Option<&str> {
     Some(s.trim_start_matches(|c: char| c.is_whitespace() || matches!(c, '—' | '–' | '-' | ':' | '|' | ',' | ';' | ')' | ']' | '*')))
 }
 
-/// The text of each top-level item of the body's `## Timeline` section
-/// (inline Markdown reduced to plain text).
+/// One entry of the `## Timeline` section as written: a list item, or a
+/// table row with its date and time cells apart from the rest.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Written {
+    /// Line in the body (0 = its first line).
+    pub line: usize,
+    /// A list item's text, or a table row's date and time cells.
+    pub stamp: String,
+    /// A table row's other cells, joined with " — ".
+    pub rest: Option<String>,
+}
+
+impl Written {
+    /// The entry as one line: `08:43 — alert fires`.
+    pub fn as_line(&self) -> String {
+        match &self.rest {
+            Some(rest) if !rest.is_empty() => format!("{} — {rest}", self.stamp),
+            _ => self.stamp.clone(),
+        }
+    }
+}
+
+/// The `## Timeline` section of a body as written.
+#[derive(Debug, Clone, Default)]
+pub struct WrittenTimeline {
+    /// The heading's anchor, its line in the body.
+    pub anchor: Option<String>,
+    pub line: usize,
+    /// The zone a note names ("All times in CET.", "Timeline (UTC)",
+    /// a `Time (Pacific)` column), for entries that name none.
+    pub zone: Option<TimeZone>,
+    pub entries: Vec<Written>,
+}
+
+/// The text of each entry of the body's `## Timeline` section (inline
+/// Markdown reduced to plain text; a table row as `time — event`).
 pub fn section_items(body: &str) -> Vec<String> {
-    section(body).1
+    written(body).entries.iter().map(Written::as_line).collect()
 }
 
-/// The `## Timeline` heading's anchor (as the Markdown renderer makes it:
-/// an explicit `{#id}`, else the slugified text) and the section's items.
-fn section(body: &str) -> (Option<String>, Vec<String>) {
-    let mut anchor = None;
-    let mut items: Vec<String> = Vec::new();
-    let mut in_section = false;
-    let mut fence: Option<&str> = None;
-    let mut open = false;
-    for line in body.lines() {
-        let trimmed = line.trim_start();
-        if let Some(f) = fence {
-            if trimmed.starts_with(f) {
-                fence = None;
-            }
-            continue;
-        }
-        if trimmed.starts_with("```") || trimmed.starts_with("~~~") {
-            fence = Some(&trimmed[..3]);
-            open = false;
-            continue;
-        }
-        let indent = line.len() - trimmed.len();
-        if indent < 4 {
-            if let Some(level) = heading_level(trimmed) {
-                if level <= 2 {
-                    if in_section {
-                        break;
-                    }
-                    in_section = level == 2 && is_timeline_heading(trimmed);
-                    if in_section {
-                        anchor = Some(heading_anchor(trimmed));
-                    }
+/// A heading that names the timeline: "Timeline", "Chronology", "Timeline
+/// of events", "Incident timeline", "Timeline (UTC)", in any case.
+fn is_timeline_heading(lower: &str) -> bool {
+    let words: Vec<&str> = lower.split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty()).collect();
+    let named = |w: Option<&&str>| w.is_some_and(|w| matches!(*w, "timeline" | "chronology"));
+    // "Timeline (UTC)": the last word before a parenthesis.
+    let before_paren: Vec<&str> =
+        lower.split('(').next().unwrap_or("").split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty()).collect();
+    named(words.first()) || named(before_paren.last())
+}
+
+/// The `## Timeline` section: list items and table rows, and the zone the
+/// notes before them name.
+pub fn written(body: &str) -> WrittenTimeline {
+    let Some(s) = sections::find(body, is_timeline_heading) else { return WrittenTimeline::default() };
+    let mut zone = s.heading.split_once('(').and_then(|(_, z)| note_zone(&format!("({z}")));
+    if zone.is_none() {
+        zone = s.notes.iter().find_map(|n| note_zone(n));
+    }
+    let mut entries = Vec::new();
+    for block in &s.blocks {
+        match block {
+            Block::Item(it) => entries.push(Written { line: it.line, stamp: it.text.clone(), rest: None }),
+            Block::Table(t) => {
+                let named: Vec<usize> = t
+                    .header
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, h)| {
+                        let h = h.to_lowercase();
+                        ["time", "date", "when", "timestamp"].iter().any(|w| h == *w || h.starts_with(&format!("{w} ")) || h.starts_with(&format!("{w}(")))
+                            || h == "date/time"
+                            || h == "date and time"
+                    })
+                    .map(|(k, _)| k)
+                    .collect();
+                let columns = if named.is_empty() { vec![0] } else { named };
+                if zone.is_none() {
+                    zone = columns.iter().filter_map(|&k| t.header.get(k)).find_map(|h| h.split_once('(').and_then(|(_, z)| note_zone(&format!("({z}"))));
                 }
-                open = false;
-                continue;
+                for (line, cells) in &t.rows {
+                    let stamp: Vec<&str> = columns.iter().filter_map(|&k| cells.get(k)).map(String::as_str).filter(|c| !c.is_empty()).collect();
+                    let rest: Vec<&str> = cells
+                        .iter()
+                        .enumerate()
+                        .filter(|(k, c)| !columns.contains(k) && !c.is_empty())
+                        .map(|(_, c)| c.as_str())
+                        .collect();
+                    entries.push(Written { line: *line, stamp: stamp.join(" "), rest: Some(rest.join(" — ")) });
+                }
             }
         }
-        if !in_section {
-            continue;
-        }
-        if trimmed.is_empty() {
-            open = false;
-            continue;
-        }
-        if indent < 2 {
-            if let Some(text) = list_item(trimmed) {
-                items.push(text.to_string());
-                open = true;
-                continue;
+    }
+    WrittenTimeline { anchor: Some(s.anchor), line: s.line, zone, entries }
+}
+
+/// Region names a note may use, with daylight saving time: a note speaks of
+/// the clocks of a region for the whole incident, so "All times in CET"
+/// means Central European clocks (CEST in summer), unlike `08:43 CET` in an
+/// entry, which names the fixed offset.
+const NOTE_REGIONS: &[(&str, &str)] = &[
+    ("cet", "Europe/Paris"),
+    ("cest", "Europe/Paris"),
+    ("met", "Europe/Paris"),
+    ("central european", "Europe/Paris"),
+    ("wet", "Europe/Lisbon"),
+    ("west", "Europe/Lisbon"),
+    ("eet", "Europe/Athens"),
+    ("eest", "Europe/Athens"),
+    ("bst", "Europe/London"),
+    ("uk", "Europe/London"),
+    ("pt", "America/Los_Angeles"),
+    ("pst", "America/Los_Angeles"),
+    ("pdt", "America/Los_Angeles"),
+    ("pacific", "America/Los_Angeles"),
+    ("mt", "America/Denver"),
+    ("mst", "America/Denver"),
+    ("mdt", "America/Denver"),
+    ("mountain", "America/Denver"),
+    ("ct", "America/Chicago"),
+    ("cst", "America/Chicago"),
+    ("cdt", "America/Chicago"),
+    ("central", "America/Chicago"),
+    ("et", "America/New_York"),
+    ("est", "America/New_York"),
+    ("edt", "America/New_York"),
+    ("eastern", "America/New_York"),
+    ("aest", "Australia/Sydney"),
+    ("aedt", "Australia/Sydney"),
+    ("jst", "Asia/Tokyo"),
+];
+
+/// The zone a note before the entries names: "All times in CET.", "Times
+/// are US/Pacific", "All times UTC", "(UTC)", "(Pacific)", "Timezone:
+/// Europe/Berlin". A note that speaks of times (or is only a zone in
+/// parentheses) and names exactly one zone sets it; anything else is prose.
+pub fn note_zone(note: &str) -> Option<TimeZone> {
+    let t = note.trim().trim_end_matches('.').trim();
+    let lower = t.to_lowercase();
+    let words: Vec<&str> = t.split(|c: char| c.is_whitespace() || matches!(c, ',' | ';' | ':' | '(' | ')' | '.')).filter(|w| !w.is_empty()).collect();
+    let about_time = lower.split(|c: char| !c.is_alphanumeric()).any(|w| matches!(w, "time" | "times" | "timezone" | "timestamps" | "zone" | "clock"))
+        || (t.starts_with('(') && t.ends_with(')') && words.len() <= 3)
+        || words.len() == 1;
+    if !about_time || t.len() > 160 {
+        return None;
+    }
+    let mut found: Option<TimeZone> = None;
+    let mut set = |tz: TimeZone| -> bool {
+        match &found {
+            Some(f) if *f != tz => false,
+            _ => {
+                found = Some(tz);
+                true
             }
         }
-        // Continuation lines join their item; nested lists do not.
-        if let Some(last) = items.last_mut() {
-            if (open || indent >= 2) && list_item(trimmed).is_none() {
-                last.push(' ');
-                last.push_str(trimmed);
-                open = true;
+    };
+    for (k, w) in words.iter().enumerate() {
+        let lw = w.to_lowercase();
+        let two = words.get(k + 1).map(|n| format!("{lw} {}", n.to_lowercase()));
+        let tz = if lw == "utc" || lw == "gmt" || lw == "z" && words.len() == 1 {
+            Some(TimeZone::UTC)
+        } else if let Some((_, iana)) = two.as_deref().and_then(|two| NOTE_REGIONS.iter().find(|(r, _)| *r == two)) {
+            TimeZone::get(iana).ok()
+        } else if let Some((_, iana)) = NOTE_REGIONS.iter().find(|(r, _)| *r == lw) {
+            // Two-letter regions only in capitals: "PT", not "pt".
+            if lw.len() == 2 && *w != w.to_uppercase() {
+                None
             } else {
-                open = false;
+                TimeZone::get(iana).ok()
+            }
+        } else if w.contains('/') && w.starts_with(|c: char| c.is_ascii_uppercase()) {
+            TimeZone::get(w).ok()
+        } else if let Some(offset) = w.strip_prefix("UTC").or_else(|| w.strip_prefix("GMT")).and_then(|o| numeric_offset(o)).filter(|(_, r)| r.is_empty()) {
+            Some(TimeZone::fixed(offset.0))
+        } else {
+            None
+        };
+        if let Some(tz) = tz {
+            if !set(tz) {
+                return None;
             }
         }
     }
-    (anchor, items.iter().map(|s| plain_text(s)).collect())
-}
-
-fn heading_anchor(line: &str) -> String {
-    let text = line.trim_start_matches('#').trim().trim_end_matches('#').trim();
-    match text.split_once("{#") {
-        Some((_, id)) if id.ends_with('}') => id.trim_end_matches('}').to_string(),
-        _ => crate::slugs::slugify(&plain_text(text)),
-    }
-}
-
-fn heading_level(line: &str) -> Option<usize> {
-    let n = line.bytes().take_while(|&c| c == b'#').count();
-    if (1..=6).contains(&n) && line[n..].starts_with([' ', '\t']) || (n > 0 && n <= 6 && line.len() == n) {
-        Some(n)
-    } else {
-        None
-    }
-}
-
-fn is_timeline_heading(line: &str) -> bool {
-    let text = line.trim_start_matches('#').trim().trim_end_matches('#').trim();
-    let text = text.split(" {#").next().unwrap_or(text).to_ascii_lowercase();
-    text == "timeline" || text.starts_with("timeline ") || text.starts_with("timeline:") || text == "timeline of events"
-}
-
-fn list_item(line: &str) -> Option<&str> {
-    for marker in ["- ", "* ", "+ "] {
-        if let Some(rest) = line.strip_prefix(marker) {
-            return Some(rest.trim_start());
-        }
-    }
-    let n = digits_len(line);
-    if (1..=9).contains(&n) {
-        let rest = &line[n..];
-        if let Some(r) = rest.strip_prefix(". ").or_else(|| rest.strip_prefix(") ")) {
-            return Some(r.trim_start());
-        }
-    }
-    None
-}
-
-/// Inline Markdown to plain text: emphasis and links keep their words,
-/// code spans their contents.
-fn plain_text(md: &str) -> String {
-    use pulldown_cmark::{Event, Parser};
-    // Most items are plain words: no need to parse them.
-    if !md.contains(['*', '_', '`', '[', '<', '\\', '&', '!', '~']) {
-        return md.trim().to_string();
-    }
-    let mut out = String::with_capacity(md.len());
-    for ev in Parser::new(md) {
-        match ev {
-            Event::Text(t) | Event::Code(t) => out.push_str(&t),
-            Event::SoftBreak | Event::HardBreak => out.push(' '),
-            _ => {}
-        }
-    }
-    out.trim().to_string()
+    found
 }
 
 /// One point of the visual timeline.
@@ -668,10 +727,53 @@ pub struct ImpactWindow {
 /// The timeline of an incident: front-matter timestamps merged with the
 /// `## Timeline` items, in time order. Empty when fewer than two events.
 pub fn of_incident(i: &Incident) -> Timeline {
-    let (anchor, items) = section(&i.body);
-    let mut cx = Context::new(i.date);
-    let entries: Vec<Entry> = items.iter().filter_map(|t| parse_item(t, &mut cx)).collect();
-    Timeline { anchor, ..build(&i.timestamps, &entries, items.len()) }
+    let w = written(&i.body);
+    let (entries, _) = read(&w, i.date);
+    Timeline { anchor: w.anchor, ..build(&i.timestamps, &entries, w.entries.len()) }
+}
+
+/// Reads the written entries in order (each leaves its date and zone to
+/// the next): the events, and the lines of the entries that were not read.
+pub fn read(w: &WrittenTimeline, date: Date) -> (Vec<Entry>, Vec<usize>) {
+    let mut cx = Context { date, zone: w.zone.clone(), last: None };
+    let mut entries = Vec::with_capacity(w.entries.len());
+    let mut unread = Vec::new();
+    for e in &w.entries {
+        let entry = match &e.rest {
+            None => parse_item(&e.stamp, &mut cx),
+            // A table's date and time cells must be only that.
+            Some(rest) => parse_item(&e.stamp, &mut cx).filter(|x| x.text.is_empty()).map(|x| Entry { text: rest.clone(), ..x }),
+        };
+        match entry {
+            Some(x) => entries.push(x),
+            None => unread.push(e.line),
+        }
+    }
+    (entries, unread)
+}
+
+/// Warns about `## Timeline` entries that have no date or time this
+/// parser can read: they stay in the text as written but are not in the
+/// visual timeline, and the author should know.
+pub fn check(i: &Incident, diags: &mut Diagnostics) {
+    let w = written(&i.body);
+    let (_, unread) = read(&w, i.date);
+    let Some(&first) = unread.first() else { return };
+    let total = w.entries.len();
+    let rows = if total == 1 { "row" } else { "rows" };
+    let what = if unread.len() == 1 {
+        "has no time I can read; it stays in the text but not in the visual timeline".to_string()
+    } else {
+        "have no time I can read (the first is here); they stay in the text but not in the visual timeline".to_string()
+    };
+    diags.warning(
+        &i.source_path,
+        Pos::new(i.body_line + first, 1),
+        format!(
+            "{} of {total} timeline {rows} {what} — expected a date or time at the start, such as `2024-11-19 08:43`, `08:43 UTC` or `Jan 17`",
+            unread.len()
+        ),
+    );
 }
 
 /// Merges parsed entries with the four timestamps.
@@ -947,9 +1049,9 @@ mod tests {
         );
         assert!(section_items("## Summary\n\n- 08:00 x\n").is_empty());
         assert_eq!(section_items("## Timeline (UTC)\n\n- a\n"), vec!["a"]);
-        assert_eq!(section("## Timeline (UTC)\n\n- a\n").0.as_deref(), Some("timeline-utc"));
-        assert_eq!(section("## Timeline {#events}\n\n- a\n").0.as_deref(), Some("events"));
-        assert_eq!(section("## Summary\n").0, None);
+        assert_eq!(written("## Timeline (UTC)\n\n- a\n").anchor.as_deref(), Some("timeline-utc"));
+        assert_eq!(written("## Timeline {#events}\n\n- a\n").anchor.as_deref(), Some("events"));
+        assert_eq!(written("## Summary\n").anchor, None);
     }
 
     #[test]
@@ -992,6 +1094,59 @@ mod tests {
             Timestamps { started: Some(ts("2024-11-19T01:00:00Z")), mitigated: Some(ts("2024-11-19T03:30:00Z")), ..Timestamps::default() };
         let w = build(&stamps, &[], 0).impact.unwrap();
         assert_eq!((w.to, w.duration.as_str()), ("Mitigated", "2 h 30 min"));
+    }
+
+    fn utc(s: &str) -> Timestamp {
+        ts(s)
+    }
+
+    fn events(body: &str, date: &str) -> (Vec<Entry>, Vec<usize>) {
+        super::read(&written(body), d(date))
+    }
+
+    #[test]
+    fn table_rows_under_a_cet_note_follow_central_european_clocks() {
+        let body = "## Timeline\n\nAll times in CET.\n\n| Time | Event |\n|---|---|\n| 2021-06-22 08:21 | VPC CNI replaced |\n\
+            | 08:40 | pods fail |\n| soon after | escalated |\n| 2021-12-01 09:00 | review |\n";
+        let (e, unread) = events(body, "2021-06-22");
+        // June: CEST, UTC+2. December: CET, UTC+1.
+        assert_eq!(e[0].when, When::At(utc("2021-06-22T06:21:00Z")));
+        assert_eq!(e[0].text, "VPC CNI replaced");
+        assert_eq!(e[1].when, When::At(utc("2021-06-22T06:40:00Z")));
+        assert_eq!(e[2].when, When::At(utc("2021-12-01T08:00:00Z")));
+        assert_eq!(unread, [8], "the row without a time, by its line");
+    }
+
+    #[test]
+    fn time_columns_by_header_and_zones_in_headers() {
+        let body = "### Chronology\n\n| Event | Date | Time (Pacific) |\n|---|---|---|\n| deploy | 2021-10-06 | 14:00 |\n";
+        let (e, _) = events(body, "2021-10-06");
+        assert_eq!(e[0].when, When::At(utc("2021-10-06T21:00:00Z")));
+        assert_eq!(e[0].text, "deploy");
+    }
+
+    #[test]
+    fn notes_set_the_zone_of_list_items() {
+        let (e, _) = events("## Timeline\n\n(Pacific)\n\n- 2021-03-01 09:00 — a\n- 18:30 UTC — b\n", "2021-03-01");
+        assert_eq!(e[0].when, When::At(utc("2021-03-01T17:00:00Z")));
+        assert_eq!(e[1].when, When::At(utc("2021-03-01T18:30:00Z")), "an entry's own zone wins");
+        let (e, _) = events("## Timeline (UTC)\n\n- 09:00 — a\n", "2021-03-01");
+        assert_eq!(e[0].when, When::At(utc("2021-03-01T09:00:00Z")));
+        assert!(note_zone("Times are US/Pacific").is_some());
+        assert_eq!(note_zone("All times UTC"), Some(TimeZone::UTC));
+        assert!(note_zone("The team met in the PT office").is_none(), "prose, not a note about times");
+        assert!(note_zone("Times are in CET or PT").is_none(), "two zones: neither");
+        assert!(note_zone("Times are approximate").is_none());
+    }
+
+    #[test]
+    fn headings_that_name_the_timeline() {
+        for h in ["timeline", "chronology", "timeline of events", "incident timeline", "timeline (utc)", "detailed timeline"] {
+            assert!(is_timeline_heading(h), "{h}");
+        }
+        for h in ["summary", "timelines are hard to write", "action items"] {
+            assert!(!is_timeline_heading(h), "{h}");
+        }
     }
 
     #[test]

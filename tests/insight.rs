@@ -267,3 +267,168 @@ fn nav_and_sitemap_list_the_insight_pages() {
         assert!(sitemap.contains(&format!("<loc>https://insight.example.com{url}</loc>")), "{url}");
     }
 }
+
+// ---------------------------------------------------------------------------
+// Postmortems as people write them (tests/fixtures/real-postmortems): table
+// timelines under a zone note, free-text causes, the same incident filed
+// twice, action items in the body, Markdown in short fields, and one entry
+// centuries older than the rest.
+
+fn real() -> Site {
+    Site::build("real-postmortems", &["--build-date", BUILD_DATE]).ok()
+}
+
+fn json_incident(site: &Site, id: &str) -> serde_json::Value {
+    let json: serde_json::Value = serde_json::from_str(&site.file("incidents.json")).unwrap();
+    json["incidents"].as_array().unwrap().iter().find(|i| i["id"] == id).unwrap_or_else(|| panic!("{id} not in incidents.json")).clone()
+}
+
+/// The `datetime` of every event of the visual timeline, in order.
+fn timeline_instants(page: &str) -> Vec<String> {
+    let tl = section(page, "<figure class=\"tl\"", "</figure>");
+    tl.split("<time datetime=\"").skip(1).map(|s| s[..s.find('"').unwrap()].to_string()).collect()
+}
+
+#[test]
+fn a_table_timeline_under_all_times_in_cet_is_read_as_central_european_time() {
+    let site = real();
+    let page = site.page("/incidents/2021-06-22-cni-replaced/");
+    // June: CEST (UTC+2). 08:21 as written is 06:21 UTC, never 08:21 UTC.
+    assert_eq!(timeline_instants(&page), ["2021-06-22T06:21:00Z", "2021-06-22T06:40:00Z", "2021-06-22T07:55:00Z"]);
+    let tl = section(&page, "<figure class=\"tl\"", "</figure>");
+    assert!(tl.contains("VPC CNI replaced by the pipeline") && tl.contains("Old CNI restored"));
+    // The row without a time is not an event, and not shifted: it stays in the table as written.
+    assert!(!tl.contains("On-call paged"));
+    assert!(page.contains("<td>shortly after</td>"), "the body keeps the row");
+    let json = json_incident(&site, "2021-06-22-cni-replaced");
+    assert_eq!(json["date"], "2021-06-22");
+}
+
+#[test]
+fn a_list_timeline_with_a_pacific_note_follows_daylight_saving_time() {
+    let site = real();
+    let page = site.page("/incidents/2021-10-06-west-coast/");
+    // October 2021: PDT (UTC−7).
+    assert_eq!(timeline_instants(&page), ["2021-10-06T21:05:00Z", "2021-10-06T21:30:00Z", "2021-10-06T22:10:00Z"]);
+    assert!(page.contains("<li>later — customers are told</li>"), "unread item kept as written");
+    assert!(!section(&page, "<figure class=\"tl\"", "</figure>").contains("customers are told"));
+    assert_eq!(json_incident(&site, "2021-10-06-west-coast")["summary"], "Checkout took seconds for customers in the west.");
+}
+
+#[test]
+fn check_warns_about_unread_rows_near_duplicates_and_spellings() {
+    let root = fixtures().join("real-postmortems");
+    let o = rca(&["check", "--root", root.to_str().unwrap()]);
+    let err = stderr(&o);
+    assert!(o.status.success(), "warnings only:\n{err}");
+    assert!(err.contains("content/incidents/2021-06-22-cni-replaced.md:23:1: warning: 1 of 4 timeline rows has no time I can read"), "{err}");
+    assert!(err.contains("content/incidents/2021-10-06-west-coast.md:15:1: warning: 1 of 4 timeline rows has no time I can read"), "{err}");
+    assert!(err.contains("content/incidents/2023-02-14-build-queue.md:1:1: warning: possibly the same incident as content/incidents/2023-02-14-ci-outage.md"), "{err}");
+    assert!(
+        err.contains("content/incidents/2023-02-14-ci-outage.md:5:12: warning: service \"TravisCI\" is used only here; did you mean \"Travis CI\" (used by 1 other incident)?"),
+        "{err}"
+    );
+    // Different words are not misspellings.
+    assert!(!err.contains("\"k8s\""), "{err}");
+    assert_eq!(err.matches("warning:").count(), 4, "{err}");
+}
+
+#[test]
+fn incidents_with_the_same_title_are_similar_and_answer_has_this_happened_before() {
+    let site = real();
+    let page = site.page("/incidents/2022-03-11-all-503/");
+    let similar = section(&page, "id=\"similar-title\"", "</section>");
+    for other in ["/incidents/2022-03-01-all-503/", "/incidents/2022-03-21-all-503/"] {
+        assert!(similar.contains(&format!("href=\"{other}\"")), "{other} not similar:\n{similar}");
+    }
+    assert_eq!(similar.matches("Similar title and summary").count(), 2, "{similar}");
+    // Its cause is written nowhere else: the panel shows the earlier look-alike.
+    let panel = section(&page, "id=\"recurrence-title\"", "</section>");
+    assert!(panel.contains("No other incident shares its cause"), "{panel}");
+    assert!(panel.contains("href=\"/incidents/2022-03-01-all-503/\""), "{panel}");
+    assert!(!panel.contains("/incidents/2022-03-21-all-503/"), "later, not earlier: {panel}");
+    assert!(!panel.contains("First and only"), "{panel}");
+    // The first of the three has nothing earlier: the usual sentence.
+    let first = site.page("/incidents/2022-03-01-all-503/");
+    assert!(section(&first, "id=\"recurrence-title\"", "</section>").contains("First and only incident with this cause."));
+    let json = json_incident(&site, "2022-03-11-all-503");
+    assert_eq!(json["causes"][0], "a-certificate-in-the-cluster-expired-over-the-weekend");
+}
+
+#[test]
+fn the_same_incident_filed_twice_is_flagged_on_both_pages() {
+    let site = real();
+    let a = site.page("/incidents/2023-02-14-build-queue/");
+    let b = site.page("/incidents/2023-02-14-ci-outage/");
+    assert!(section(&a, "duplicate-notice", "</p>").contains("href=\"/incidents/2023-02-14-ci-outage/\""));
+    assert!(section(&b, "duplicate-notice", "</p>").contains("href=\"/incidents/2023-02-14-build-queue/\""));
+    assert!(!site.page("/incidents/2022-03-01-all-503/").contains("duplicate-notice"), "same summary, different dates");
+    assert_eq!(json_incident(&site, "2023-02-14-build-queue")["services"][0], "travis-ci");
+    assert_eq!(json_incident(&site, "2023-02-14-ci-outage")["services"][0], "travisci");
+}
+
+#[test]
+fn an_action_items_table_in_the_body_fills_the_board() {
+    let site = real();
+    let board = site.page("/action-items/");
+    let row = |title: &str| section(&board, title, "</tr>").to_string();
+    let pin = row("Pin the CNI version in the pipeline");
+    assert!(pin.contains("@platform") && pin.contains("pill-done") && pin.contains("2021-07-01"), "{pin}");
+    let alert = row("Alert on pods without an address");
+    assert!(alert.contains(">Ana<") && alert.contains("pill-in-progress"), "{alert}");
+    let doc = row("Write down how the CNI is upgraded");
+    assert!(doc.contains("pill-untracked") && doc.contains("Untracked") && !doc.contains("overdue"), "{doc}");
+    assert!(section(&board, "id=\"untracked-title\"", "</section>").contains("Write down how the CNI is upgraded"));
+    assert!(site.page("/action-items/status/untracked/").contains("Write down how the CNI is upgraded"));
+    assert!(!site.page("/action-items/status/overdue/").contains("Write down how the CNI is upgraded"));
+    let json = json_incident(&site, "2021-06-22-cni-replaced");
+    let items: Vec<(String, String, String)> = json["action_items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| (i["title"].as_str().unwrap().into(), i["owner"].as_str().unwrap_or("-").into(), i["status"].as_str().unwrap().into()))
+        .collect();
+    assert_eq!(
+        items,
+        [
+            ("Pin the CNI version in the pipeline".into(), "@platform".into(), "done".into()),
+            ("Alert on pods without an address".into(), "Ana".into(), "in-progress".into()),
+            ("Write down how the CNI is upgraded".into(), "-".into(), "untracked".into()),
+        ]
+    );
+}
+
+#[test]
+fn markdown_in_short_fields_is_html_on_pages_and_plain_text_elsewhere() {
+    let site = real();
+    let html = "The pipeline replaced the VPC CNI; see <a href=\"https://github.com/traefik/traefik/issues/1\" rel=\"noopener noreferrer\">the Traefik v2 bug</a> and <code>kube-system</code>, <em>twice</em>.";
+    let plain = "The pipeline replaced the VPC CNI; see the Traefik v2 bug and kube-system, twice.";
+    let page = site.page("/incidents/2021-06-22-cni-replaced/");
+    assert!(page.contains(&format!("<p class=\"lead\">{html}</p>")), "{page}");
+    assert!(page.contains(&format!("<meta name=\"description\" content=\"{plain}\">")));
+    assert!(page.contains("<dd>Every pod in <code>kube-system</code> lost its network.</dd>"));
+    assert!(site.page("/incidents/").contains(html), "the list shows it too");
+    assert!(site.file("feed.xml").contains(&format!("<summary>{plain}</summary>")));
+    let json = json_incident(&site, "2021-06-22-cni-replaced");
+    assert_eq!(json["summary"], plain);
+    assert_eq!(json["impact"], "Every pod in kube-system lost its network.");
+    site.nowhere("[the Traefik v2 bug](");
+}
+
+#[test]
+fn one_incident_from_1628_does_not_stretch_the_charts() {
+    let site = real();
+    let stats = site.page("/stats/");
+    let f = figure(&stats, "incidents-over-time");
+    assert!(f.contains("1 incident before 2021 is not drawn (1628)"), "{f}");
+    assert!(f.contains("Incidents per month"), "21 months are drawn by month: {f}");
+    assert!(f.contains("<th scope=\"row\">Jun 2021</th>"), "the axis starts with the archive: {f}");
+    assert!(!f.contains("<th scope=\"row\">Aug 1628</th>") && !f.contains(">1629<"), "{f}");
+    // Sparklines on /causes/ start in 2021 too, and say what they leave out.
+    let causes = site.page("/causes/");
+    assert!(causes.contains("aria-label=\"0 incidents, 2021–2023; 1 before 2021 not drawn\""), "{causes}");
+    assert!(!causes.contains("1628–"));
+    // The incident itself is listed and published like any other.
+    assert!(site.page("/incidents/1628-08-10-vasa/").contains("datetime=\"1628-08-10\""));
+    assert_eq!(json_incident(&site, "1628-08-10-vasa")["date"], "1628-08-10");
+}

@@ -326,7 +326,7 @@ fn an_output_that_becomes_foreign_during_the_build_is_not_replaced() {
     let tmp = TempDir::new("late-foreign");
     let out = tmp.path().join("site");
     std::fs::create_dir(&out).unwrap();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_rca-site"))
+    let child = Command::new(env!("CARGO_BIN_EXE_rca-site"))
         .args(["build", "-q", "--root", env!("CARGO_MANIFEST_DIR"), "--out", out.to_str().unwrap()])
         .stderr(Stdio::piped())
         .spawn()

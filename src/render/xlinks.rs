@@ -92,6 +92,16 @@ pub(super) fn history_views(r: &Renderer, n: usize) -> Vec<HistoryView> {
         .collect()
 }
 
+/// The earlier incidents most alike in text, when none of the incident's
+/// causes recurs (else nothing: the per-cause lists answer).
+pub(super) fn earlier_by_text<'r>(r: &'r Renderer, n: usize) -> &'r [usize] {
+    let history = r.xlinks.graph.cause_history(r.archive, n);
+    if history.is_empty() || history.iter().any(|h| !h.earlier.is_empty() || !h.later.is_empty()) {
+        return &[];
+    }
+    &r.xlinks.graph.earlier_by_text[n]
+}
+
 #[derive(Serialize)]
 struct ReasonView {
     taxonomy: &'static str,
@@ -104,6 +114,8 @@ pub(super) struct SuggestionView {
     score: u32,
     why: String,
     reasons: Vec<ReasonView>,
+    /// "similar title and summary", when the text similarity counted.
+    similar: Option<&'static str>,
 }
 
 pub(super) fn suggestion_views(r: &Renderer, n: usize) -> Vec<SuggestionView> {
@@ -115,7 +127,13 @@ pub(super) fn suggestion_views(r: &Renderer, n: usize) -> Vec<SuggestionView> {
             if let Some(first) = why.get_mut(..1) {
                 first.make_ascii_uppercase();
             }
-            SuggestionView { incident: r.xlinks.minis[s.incident].clone(), score: s.score, why, reasons: reason_views(r, s) }
+            SuggestionView {
+                incident: r.xlinks.minis[s.incident].clone(),
+                score: s.score,
+                why,
+                reasons: reason_views(r, s),
+                similar: s.similar.map(crate::related::Similar::words),
+            }
         })
         .collect()
 }
@@ -164,8 +182,8 @@ const SPARK_STEP: usize = 6;
 
 /// `scale` is the count drawn at full height; 0 scales to the term's own
 /// busiest year.
-pub(super) fn spark_view(a: &Archive, t: &TermIndex, scale: usize) -> SparkView {
-    let y: YearCounts = graph::per_year(a, t);
+pub(super) fn spark_view(a: &Archive, g: &Graph, t: &TermIndex, scale: usize) -> SparkView {
+    let y: YearCounts = graph::per_year(a, t, &g.drawn);
     let own = y.counts.iter().copied().max().unwrap_or(0);
     let max = if scale == 0 { own } else { scale.max(own) }.max(1);
     let bars = y
@@ -232,7 +250,7 @@ pub(super) fn cause_view(r: &Renderer, t: &TermIndex) -> CauseView {
             .collect(),
         co_causes: counted(Taxonomy::Causes, d.co_causes),
         services: counted(Taxonomy::Services, d.services),
-        spark: spark_view(r.archive, t, 0),
+        spark: spark_view(r.archive, &r.xlinks.graph, t, 0),
     }
 }
 
@@ -286,9 +304,10 @@ pub(super) fn fingerprints(r: &Renderer) -> Vec<u64> {
             let suggestions: Vec<_> = r.xlinks.graph.related[n]
                 .iter()
                 // The reasons carry the slugs and names the `why` text is made of.
-                .map(|s| (mini[s.incident], s.score, reason_views(r, s)))
+                .map(|s| (mini[s.incident], s.score, reason_views(r, s), s.similar))
                 .collect();
-            let views = (minis(&r.xlinks.graph.backlinks[n]), history, suggestions);
+            let by_text = (minis(earlier_by_text(r, n)), minis(&r.xlinks.graph.duplicates[n]));
+            let views = (minis(&r.xlinks.graph.backlinks[n]), history, suggestions, by_text);
             // Serializing into a hasher cannot fail.
             let _ = serde_json::to_writer(HashWriter(&mut h), &views);
             std::hash::Hasher::finish(&h)

@@ -84,7 +84,7 @@ pub fn documents(archive: &Archive, bodies: &Bodies) -> Vec<Doc> {
                 date: Some(i.date),
                 severity: i.severity.clone(),
                 services,
-                summary: i.summary.clone(),
+                summary: crate::markdown::plain_inline(&i.summary),
                 causes: causes.join(" "),
                 terms,
                 text: bodies.incidents.get(n).map(|r| plain_text(&r.html)).unwrap_or_default(),
