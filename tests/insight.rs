@@ -405,7 +405,9 @@ fn markdown_in_short_fields_is_html_on_pages_and_plain_text_elsewhere() {
     let plain = "The pipeline replaced the VPC CNI; see the Traefik v2 bug and kube-system, twice.";
     let page = site.page("/incidents/2021-06-22-cni-replaced/");
     assert!(page.contains(&format!("<p class=\"lead\">{html}</p>")), "{page}");
-    assert!(page.contains(&format!("<meta name=\"description\" content=\"{plain}\">")));
+    // The description leads with the facts (severity · date · time to resolve), then the summary as plain text.
+    let description = page.split("<meta name=\"description\" content=\"").nth(1).and_then(|d| d.split('"').next()).unwrap_or_default();
+    assert!(description.ends_with(&format!(" — {plain}")), "{description}");
     assert!(page.contains("<dd>Every pod in <code>kube-system</code> lost its network.</dd>"));
     assert!(site.page("/incidents/").contains(html), "the list shows it too");
     assert!(site.file("feed.xml").contains(&format!("<summary>{plain}</summary>")));
