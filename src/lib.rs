@@ -25,6 +25,7 @@ pub mod related;
 pub mod render;
 pub mod serve;
 pub mod search;
+pub mod select;
 pub mod site;
 pub mod slugs;
 pub mod stats;

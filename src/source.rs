@@ -14,7 +14,8 @@ use rayon::prelude::*;
 use crate::config::CONFIG_FILE;
 
 /// The archive's files that matter to the build: `rca-site.toml`,
-/// `content/**` and `theme/**`.
+/// `content/**`, `theme/**` and the incident files the `incidents` globs
+/// select elsewhere.
 #[derive(Debug, Clone, Default)]
 pub struct Snapshot {
     pub files: BTreeMap<String, Arc<Vec<u8>>>,
@@ -51,6 +52,7 @@ impl Snapshot {
                 }
             }
         }
+        paths.extend(incidents_outside_content(root, &canonical_root));
         let files: std::io::Result<Vec<(String, Arc<Vec<u8>>)>> = paths
             .into_par_iter()
             .map(|p| std::fs::read(root.join(&p)).map(|b| (p, Arc::new(b))))
@@ -87,11 +89,27 @@ impl Snapshot {
     /// A snapshot from files read elsewhere (a commit's tree for
     /// `build --rev`), keeping only what [`Snapshot::from_dir`] would read.
     pub fn from_files(files: impl IntoIterator<Item = (String, Vec<u8>)>) -> Snapshot {
+        let files: Vec<(String, Vec<u8>)> = files.into_iter().collect();
+        let config = files.iter().find(|(p, _)| p == CONFIG_FILE).map(|(_, b)| b.as_slice());
+        let (_, selection) = crate::select::of_config_text(config);
         let keep = |path: &str| {
             let mut parts = path.split('/');
             let top = parts.next().unwrap_or("");
-            (path == CONFIG_FILE || top == "content" || top == "theme") && !parts.any(|p| is_ignored(std::ffi::OsStr::new(p)))
+            ((path == CONFIG_FILE || top == "content" || top == "theme") && !parts.any(|p| is_ignored(std::ffi::OsStr::new(p))))
+                || selection.is_incident(path)
         };
         Snapshot { files: files.into_iter().filter(|(p, _)| keep(p)).map(|(p, b)| (p, Arc::new(b))).collect() }
     }
+}
+
+/// The incident files the `incidents` globs of `root`'s rca-site.toml
+/// select outside `content/` (an archive adopted in place); none for
+/// today's layout.
+fn incidents_outside_content(root: &Path, canonical_root: &Path) -> Vec<String> {
+    let text = std::fs::read(root.join(CONFIG_FILE)).ok();
+    let (config, selection) = crate::select::of_config_text(text.as_deref());
+    if selection.inside_content() {
+        return Vec::new();
+    }
+    selection.files_outside_content(root, canonical_root, &config.output)
 }
