@@ -137,12 +137,14 @@ pub struct YearCounts {
 }
 
 pub fn per_year(archive: &Archive, term: &TermIndex) -> YearCounts {
-    let (Some(newest), Some(oldest)) = (archive.incidents.first(), archive.incidents.last()) else {
+    // Incidents with no date are left out (the chart's text says how many).
+    let mut dated = archive.incidents.iter().filter(|i| i.has_date());
+    let (Some(newest), Some(oldest)) = (dated.next(), archive.incidents.iter().rev().find(|i| i.has_date())) else {
         return YearCounts { first_year: 0, counts: Vec::new() };
     };
     let first_year = oldest.date.year();
     let mut counts = vec![0; (newest.date.year() - first_year) as usize + 1];
-    for &n in &term.incidents {
+    for &n in term.incidents.iter().filter(|&&n| archive.incidents[n].has_date()) {
         counts[(archive.incidents[n].date.year() - first_year) as usize] += 1;
     }
     YearCounts { first_year, counts }

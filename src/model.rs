@@ -279,6 +279,30 @@ impl Incident {
         self.date_precision != DatePrecision::Unknown
     }
 
+    /// The date at the precision given, sortable: `2021`, `2021-02`,
+    /// `2021-02-10`; "" when unknown.
+    pub fn date_shown(&self) -> String {
+        let d = self.date;
+        match self.date_precision {
+            DatePrecision::Year => format!("{:04}", d.year()),
+            DatePrecision::Month => format!("{:04}-{:02}", d.year(), d.month()),
+            DatePrecision::Day | DatePrecision::Time => crate::dates::iso_date(d),
+            DatePrecision::Unknown => String::new(),
+        }
+    }
+
+    /// The date in words at the precision given: `2021`, `Feb 2021`,
+    /// `10 Feb 2021`, or "Date unknown".
+    pub fn date_human(&self) -> String {
+        let d = self.date;
+        match self.date_precision {
+            DatePrecision::Year => format!("{}", d.year()),
+            DatePrecision::Month => crate::dates::human_date(d).split_once(' ').map_or_else(String::new, |(_, rest)| rest.to_string()),
+            DatePrecision::Day | DatePrecision::Time => crate::dates::human_date(d),
+            DatePrecision::Unknown => "Date unknown".to_string(),
+        }
+    }
+
     /// Whether the incident appears on a site built with these options.
     pub fn is_visible(&self, opts: &Include) -> bool {
         (self.status == Status::Published || opts.drafts) && (self.visibility == Visibility::Public || opts.internal)

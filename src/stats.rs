@@ -120,6 +120,8 @@ pub struct ActionYear {
 #[derive(Debug, Clone, Serialize)]
 pub struct Stats {
     pub incidents: usize,
+    /// Incidents whose date is unknown: left out of the charts over time.
+    pub undated: usize,
     pub per_period: Option<PerPeriod>,
     pub detect: Distribution,
     pub resolve: Distribution,
@@ -136,6 +138,7 @@ impl Stats {
         let incidents = &a.incidents;
         Stats {
             incidents: incidents.len(),
+            undated: incidents.iter().filter(|i| !i.has_date()).count(),
             per_period: per_period(a),
             detect: distribution(incidents, |i| i.timestamps.time_to_detect().map(|d| d.as_secs())),
             resolve: distribution(incidents, |i| i.timestamps.time_to_resolve().map(|d| d.as_secs())),
@@ -147,8 +150,8 @@ impl Stats {
 }
 
 fn per_period(a: &Archive) -> Option<PerPeriod> {
-    let first = a.incidents.iter().map(|i| i.date).min()?;
-    let last = a.incidents.iter().map(|i| i.date).max()?;
+    let first = a.incidents.iter().filter(|i| i.has_date()).map(|i| i.date).min()?;
+    let last = a.incidents.iter().filter(|i| i.has_date()).map(|i| i.date).max()?;
     let bucket = Bucket::for_span(first, last);
     let (lo, hi) = (bucket.index(first), bucket.index(last));
     let mut series: Vec<String> = a.config.severities.clone();
@@ -159,7 +162,7 @@ fn per_period(a: &Archive) -> Option<PerPeriod> {
         ranks.push(0);
     }
     let mut counts = vec![vec![0usize; series.len()]; (hi - lo + 1) as usize];
-    for i in &a.incidents {
+    for i in a.incidents.iter().filter(|i| i.has_date()) {
         let col = match &i.severity {
             Some((_, rank)) => rank - 1,
             None => series.len() - 1,
@@ -177,7 +180,9 @@ fn distribution(incidents: &[Incident], value: impl Fn(&Incident) -> Option<i64>
     for i in incidents {
         match value(i) {
             Some(v) => {
-                by_year.entry(i.date.year()).or_default().push(v);
+                if i.has_date() {
+                    by_year.entry(i.date.year()).or_default().push(v);
+                }
                 all.push(v);
             }
             None => missing += 1,
@@ -215,7 +220,7 @@ fn ranked(a: &Archive, tax: Taxonomy, limit: usize) -> Vec<Ranked> {
 
 fn actions_by_year(incidents: &[Incident], today: Date) -> Vec<ActionYear> {
     let mut years: std::collections::BTreeMap<i16, ActionYear> = std::collections::BTreeMap::new();
-    for i in incidents {
+    for i in incidents.iter().filter(|i| i.has_date()) {
         for it in &i.action_items {
             let y = years.entry(i.date.year()).or_insert_with(|| ActionYear { year: i.date.year(), ..ActionYear::default() });
             y.opened += 1;
