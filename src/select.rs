@@ -92,7 +92,8 @@ impl Selection {
         if path == CONFIG_FILE
             || path == "content/_index.md"
             || ["theme/", "content/causes/", "content/pages/", ".git/"].iter().any(|p| path.starts_with(p))
-            || path.split('/').any(|p| crate::source::is_ignored(std::ffi::OsStr::new(p)))
+            || path.split('/').any(|p| crate::source::is_ignored(std::ffi::OsStr::new(p)) || p == "node_modules")
+            || path.starts_with("target/")
         {
             return false;
         }
@@ -216,6 +217,8 @@ mod tests {
         assert!(!s.is_incident("Postmortem template.md"));
         assert!(!s.is_incident("LICENSE"));
         assert!(!s.is_incident("rca-site.toml"));
+        assert!(!sel(&["**/*.md"], &[]).is_incident("node_modules/x/CHANGES.md"));
+        assert!(!sel(&["**/*.md"], &[]).is_incident("target/doc/x.md"));
         assert_eq!(s.bases(), [""]);
         assert!(!s.inside_content());
         let s = sel(&["postmortems/**/*", "README.md"], &["postmortems/old/**"]);

@@ -267,7 +267,7 @@ fn shape_b_is_published_with_a_mapping() {
     assert!(proposed.contains("tags = \"keywords\""), "{proposed}");
     assert!(proposed.contains("date = [\"start_time\", \"source_published_at\"]"), "{proposed}");
     assert!(proposed.contains("archive_url = \"Archive url\""), "{proposed}");
-    assert!(stderr(&o).contains("1 files have no title"), "{}", stderr(&o));
+    assert!(stderr(&o).contains("1 file has no title"), "{}", stderr(&o));
     assert_eq!(git_status(root), "?? rca-site.toml\n");
 
     std::fs::write(root.join("rca-site.toml"), B_MAPPING).unwrap();

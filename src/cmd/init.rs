@@ -314,14 +314,16 @@ fn plan(root: &Path, s: &Survey) -> Plan {
 
     let no_title = s.found.iter().filter(|f| !f.has_h1 && !f.keys.iter().any(|(k, v)| (k == "title" || fields.get("title").is_some_and(|t| t.contains(k))) && !v.is_empty())).count();
     if no_title > 0 {
+        let files = if no_title == 1 { "1 file has".to_string() } else { format!("{no_title} files have") };
         report.push(format!(
-            "{no_title} files have no title (no `title:` and no `# Title` heading): they are titled by their file names; map one under [fields] title (e.g. title = [\"title\", \"{{company}} {{product}} incident\"])"
+            "{files} no title (no `title:` and no `# Title` heading): titled by the file name, or an error for a file named by an id; map one under [fields] title (e.g. title = [\"title\", \"{{company}} {{product}} incident\"])"
         ));
     }
     let no_date = s.found.iter().filter(|f| !f.keys.iter().any(|(k, v)| (k == "date" || fields.get("date").is_some_and(|d| d.contains(k))) && !v.is_empty())).count();
     if no_date > 0 {
+        let files = if no_date == 1 { "1 file has".to_string() } else { format!("{no_date} files have") };
         report.push(format!(
-            "{no_date} files have no date in their front matter: their date is read from the `## Timeline` section, the file name or the title, else they are listed under \"Date unknown\""
+            "{files} no date in the front matter: their date is read from the `## Timeline` section, the file name or the title, else they are listed under \"Date unknown\""
         ));
     }
     for (native_key, allowed) in [("status", &["draft", "review", "published"][..]), ("visibility", &["public", "internal"][..])] {
