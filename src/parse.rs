@@ -182,31 +182,40 @@ struct Resolved {
     extra: Vec<ExtraField>,
 }
 
-fn resolve(path: &str, split: &Split, entries: &Mapping, config: &Config, diags: &mut Vec<Diagnostic>) -> Resolved {
-    let lookup = |key: &str| entries.iter().find(|(k, _)| k.value == key).map(|(_, v)| v);
-    let mut values: HashMap<&'static str, Taken> = HashMap::new();
+fn resolve(path: &str, split: &Split, mut entries: Mapping, config: &Config, diags: &mut Vec<Diagnostic>) -> Resolved {
+    let lookup = |key: &str| entries.iter().position(|(k, _)| k.value == key);
+    // What each rca-site key takes: an entry (by index, moved out at the
+    // end rather than copied) or a filled template.
+    enum Pick {
+        Entry(usize),
+        Made(S<Value>),
+    }
+    let mut picks: Vec<(&'static str, Pick, String)> = Vec::new();
     // Archive keys some mapping reads (taken or not: a file may lack one).
     let mut read: HashSet<String> = HashSet::new();
     for key in INCIDENT_KEYS {
         let Some(source) = config.fields.get(key) else {
-            if let Some(v) = lookup(key) {
-                values.insert(key, (v.clone(), key.to_string()));
+            if let Some(i) = lookup(key) {
+                picks.push((key, Pick::Entry(i), key.to_string()));
             }
             continue;
         };
+        let mut taken = false;
         for alt in source.alternatives() {
             if is_template(alt) {
                 read.extend(template_keys(alt));
-                if !values.contains_key(key) {
-                    if let Some(v) = render_template(alt, entries) {
-                        values.insert(key, (v, key.to_string()));
+                if !taken {
+                    if let Some(v) = render_template(alt, &entries) {
+                        picks.push((key, Pick::Made(v), key.to_string()));
+                        taken = true;
                     }
                 }
             } else {
                 read.insert(alt.trim().to_string());
-                if !values.contains_key(key) {
-                    if let Some(v) = lookup(alt.trim()).filter(|v| !v.value.is_empty()) {
-                        values.insert(key, (v.clone(), alt.trim().to_string()));
+                if !taken {
+                    if let Some(i) = lookup(alt.trim()).filter(|&i| !entries[i].1.value.is_empty()) {
+                        picks.push((key, Pick::Entry(i), alt.trim().to_string()));
+                        taken = true;
                     }
                 }
             }
@@ -214,11 +223,11 @@ fn resolve(path: &str, split: &Split, entries: &Mapping, config: &Config, diags:
     }
     let mut extra = Vec::new();
     for (key, label) in &config.extra {
-        if let Some(v) = lookup(key).filter(|v| !v.value.is_empty()) {
-            extra.push(ExtraField { key: key.clone(), label: label.trim().to_string(), values: flatten(&v.value) });
+        if let Some(i) = lookup(key).filter(|&i| !entries[i].1.value.is_empty()) {
+            extra.push(ExtraField { key: key.clone(), label: label.trim().to_string(), values: flatten(&entries[i].1.value) });
         }
     }
-    for (k, _) in entries {
+    for (k, _) in &entries {
         let key = k.value.as_str();
         let native_unmapped = INCIDENT_KEYS.contains(&key) && !config.fields.contains_key(key);
         if native_unmapped || read.contains(key) || config.extra.contains_key(key) {
@@ -235,6 +244,29 @@ fn resolve(path: &str, split: &Split, entries: &Mapping, config: &Config, diags:
             unknown_key_message(key)
         };
         diags.push(Diagnostic::error(path, pos, msg));
+    }
+    // An entry read by two keys (start_time for date and started) is copied once.
+    let mut uses = vec![0usize; entries.len()];
+    for (_, pick, _) in &picks {
+        if let Pick::Entry(i) = pick {
+            uses[*i] += 1;
+        }
+    }
+    let mut values: HashMap<&'static str, Taken> = HashMap::with_capacity(picks.len());
+    for (key, pick, from) in picks {
+        let v = match pick {
+            Pick::Made(v) => v,
+            Pick::Entry(i) => {
+                uses[i] -= 1;
+                if uses[i] == 0 {
+                    let slot = &mut entries[i].1;
+                    S::new(std::mem::replace(&mut slot.value, Value::Null), slot.referenced, slot.defined)
+                } else {
+                    entries[i].1.clone()
+                }
+            }
+        };
+        values.insert(key, (v, from));
     }
     Resolved { values, extra }
 }
@@ -351,7 +383,10 @@ struct Checker<'a> {
     path: &'a str,
     split: Split<'a>,
     diags: Vec<Diagnostic>,
+    /// Each rca-site key's value, taken out when read.
     values: HashMap<&'static str, Taken>,
+    /// The archive key each rca-site key was read from, for messages.
+    names: HashMap<&'static str, String>,
 }
 
 impl Checker<'_> {
@@ -401,14 +436,14 @@ impl Checker<'_> {
     /// The name of the key `key` was read from (the archive's own key when
     /// `[fields]` maps it).
     fn name(&self, key: &str) -> String {
-        self.values.get(key).map_or_else(|| key.to_string(), |(_, from)| from.clone())
+        self.names.get(key).or_else(|| self.values.get(key).map(|(_, from)| from)).map_or_else(|| key.to_string(), String::clone)
     }
 
     /// A single text value; an error for a list or mapping.
-    fn scalar(&mut self, key: &str) -> Option<S<String>> {
-        let (v, from) = self.values.get(key)?.clone();
-        match &v.value {
-            Value::Text(t) => Some(S::new(t.clone(), v.referenced, v.defined)),
+    fn scalar(&mut self, key: &'static str) -> Option<S<String>> {
+        let (v, from) = self.take(key)?;
+        match v.value {
+            Value::Text(t) => Some(S::new(t, v.referenced, v.defined)),
             Value::Null => None,
             _ => {
                 let p = self.pos(&v);
@@ -419,9 +454,17 @@ impl Checker<'_> {
     }
 
     /// A list of text values; a single value is a list of one.
-    fn list(&mut self, key: &str) -> Option<Vec<S<String>>> {
-        let (v, from) = self.values.get(key)?.clone();
+    fn list(&mut self, key: &'static str) -> Option<Vec<S<String>>> {
+        let (v, from) = self.take(key)?;
         self.list_of(&from, &v)
+    }
+
+    /// Takes a key's value out (each is read once), keeping the name of
+    /// the archive key it came from.
+    fn take(&mut self, key: &'static str) -> Option<Taken> {
+        let (v, from) = self.values.remove(key)?;
+        self.names.insert(key, from.clone());
+        Some((v, from))
     }
 
     fn list_of(&mut self, from: &str, v: &S<Value>) -> Option<Vec<S<String>>> {
@@ -497,9 +540,9 @@ impl Checker<'_> {
     /// The action items of the front matter, each a mapping of
     /// [`ACTION_ITEM_KEYS`].
     fn action_items(&mut self) -> Vec<ActionItem> {
-        let Some((v, _)) = self.values.get("action_items").cloned() else { return Vec::new() };
-        let items = match &v.value {
-            Value::List(items) => items.clone(),
+        let Some((v, _)) = self.take("action_items") else { return Vec::new() };
+        let items = match v.value {
+            Value::List(items) => items,
             Value::Null => return Vec::new(),
             _ => {
                 let p = self.pos(&v);
@@ -588,8 +631,8 @@ pub fn parse_incident(path: &str, bytes: &[u8], config: &Config) -> Result<Incid
             Err(e) => return Err(vec![Diagnostic::error(path, in_file(&split, e.pos), format!("front matter: {}", e.message))]),
         }
     };
-    let resolved = resolve(path, &split, &entries, config, &mut diags);
-    let mut c = Checker { path, split, diags, values: resolved.values };
+    let resolved = resolve(path, &split, entries, config, &mut diags);
+    let mut c = Checker { path, split, diags, values: resolved.values, names: HashMap::new() };
     let mut body = c.split.body.to_string();
 
     let stem = file_stem(path);
@@ -691,7 +734,7 @@ pub fn parse_incident(path: &str, bytes: &[u8], config: &Config) -> Result<Incid
             }
         }
     });
-    let one_of = |c: &mut Checker, key: &str, allowed| {
+    let one_of = |c: &mut Checker, key: &'static str, allowed| {
         let v = c.scalar(key).filter(|s| !s.value.trim().is_empty())?;
         let name = c.name(key);
         c.one_of(&name, &v, allowed)
@@ -708,7 +751,7 @@ pub fn parse_incident(path: &str, bytes: &[u8], config: &Config) -> Result<Incid
         v.and_then(|v| c.one_of(&name, &v, &Kind::ALL))
     };
 
-    let terms = |c: &mut Checker, key: &str| {
+    let terms = |c: &mut Checker, key: &'static str| {
         let v = c.list(key);
         let name = c.name(key);
         c.terms(&name, v)
@@ -862,7 +905,7 @@ pub fn parse_cause(path: &str, bytes: &[u8]) -> Result<CauseDoc, Vec<Diagnostic>
     let text = decode(path, bytes).map_err(|d| vec![d])?;
     let split = split(path, text).map_err(|d| vec![d])?;
     let (raw, unknown): (RawCause, _) = front_matter(path, &split)?;
-    let mut c = Checker { path, split, diags: unknown, values: HashMap::new() };
+    let mut c = Checker { path, split, diags: unknown, values: HashMap::new(), names: HashMap::new() };
     let stem = path.rsplit('/').next().unwrap_or(path).trim_end_matches(".md");
     let slug = slugify(stem);
     if slug.is_empty() {
@@ -898,7 +941,7 @@ pub fn parse_page(path: &str, bytes: &[u8], id: &str) -> Result<Page, Vec<Diagno
     let text = decode(path, bytes).map_err(|d| vec![d])?;
     let split = split(path, text).map_err(|d| vec![d])?;
     let (raw, unknown): (RawPage, _) = front_matter(path, &split)?;
-    let mut c = Checker { path, split, diags: unknown, values: HashMap::new() };
+    let mut c = Checker { path, split, diags: unknown, values: HashMap::new(), names: HashMap::new() };
     let title = c.required("title", raw.title, "\"About this archive\"");
     match title {
         Some((title, _)) if c.diags.is_empty() => Ok(Page {
