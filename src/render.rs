@@ -655,7 +655,9 @@ impl<'a> Renderer<'a> {
                 let mut git = crate::git::HistoryView::new(&i.history, &a.config);
                 // `published:` in front matter: the history was lost in a migration.
                 if let Some(d) = i.published {
-                    git.published = Some(crate::git::DateView::new(dates::day_start(d)));
+                    let view = crate::git::DateView::new(dates::day_start(d));
+                    git.revised.get_or_insert_with(|| view.clone());
+                    git.published = Some(view);
                 }
                 git
             },

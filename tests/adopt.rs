@@ -370,3 +370,26 @@ fn a_rev_build_reads_adopted_files_from_the_commit() {
     assert_eq!(b.status.code(), Some(0), "{}", stderr(&b));
     assert_eq!(incidents_json(&out).len(), 4, "the commit still has the deleted file");
 }
+
+/// `published:` overrides the git created date (history lost in a migration).
+#[test]
+fn published_in_front_matter_overrides_the_git_date() {
+    let repo = new_repo("adopt-published");
+    let root = repo.path();
+    write(root, "content/incidents/migrated.md", "---\ntitle: Migrated from the wiki\ndate: 2016-03\npublished: 2016-04-02\n---\nBody.\n");
+    write(root, "content/incidents/fresh.md", "---\ntitle: Written here\ndate: 2022-05-01\n---\nBody.\n");
+    commit_all(root, "2023-02-01T10:00:00Z", "Import from the wiki");
+    let tmp = TempDir::new("adopt-published-out");
+    let out = tmp.path().join("public");
+    check_and_build(root, &out);
+    let incidents = incidents_json(&out);
+    let migrated = by_title(&incidents, "Migrated from the wiki");
+    assert!(migrated["published"].as_str().unwrap().starts_with("2016-04-02"), "{migrated}");
+    assert_eq!((&migrated["date"], &migrated["date_sort"]), (&"2016-03".into(), &"2016-03-01".into()));
+    assert!(by_title(&incidents, "Written here")["published"].as_str().unwrap().starts_with("2023-02-01"));
+    let page = std::fs::read_to_string(out.join("incidents/migrated/index.html")).unwrap();
+    assert!(page.contains("2 Apr 2016"), "the page says when it was published");
+    assert!(page.contains(">Mar 2016</time>"), "the date at month precision");
+    let feed = std::fs::read_to_string(out.join("feed.xml")).unwrap();
+    assert!(feed.contains("<published>2016-04-02T00:00:00Z</published>"), "{feed}");
+}
