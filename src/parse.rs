@@ -694,7 +694,7 @@ pub fn parse_incident(path: &str, bytes: &[u8], config: &Config) -> Result<Incid
                     "no date: none in the front matter, the `## Timeline` section, the file name or the title; published under \"Date unknown\" (add `date: YYYY-MM-DD`, or map one under [fields] in rca-site.toml)".to_string(),
                 );
             }
-            found.map(|(d, p, t)| (d, p, t))
+            found
         }
     };
     let published = c.scalar("published").filter(|d| !d.value.trim().is_empty()).and_then(|d| {

@@ -106,7 +106,7 @@ pub fn is_opaque_name(stem: &str) -> bool {
 /// A file name as words, without a leading date or number:
 /// `2024-02-28-decide is down` → "Decide is down".
 pub fn title_from_file_name(stem: &str) -> String {
-    let words: Vec<&str> = stem.split(|c: char| c == '-' || c == '_' || c == ' ' || c == '.').filter(|w| !w.is_empty()).collect();
+    let words: Vec<&str> = stem.split(['-', '_', ' ', '.']).filter(|w| !w.is_empty()).collect();
     let skip = words.iter().take_while(|w| w.chars().all(|c| c.is_ascii_digit())).count();
     let text = words[skip..].join(" ");
     let mut c = text.chars();
