@@ -644,7 +644,13 @@ impl<'a> Renderer<'a> {
             backlinks: xlinks::minis(self, &self.xlinks.graph.backlinks[n]),
             cause_history: xlinks::history_views(self, n),
             suggested: xlinks::suggestion_views(self, n),
-            timeline: crate::timeline::of_incident(i),
+            // Times without a day of their own are placed on the incident's
+            // day; with only a year or month known that would invent one.
+            timeline: if matches!(i.date_precision, DatePrecision::Day | DatePrecision::Time) || crate::parse::timeline_date(&i.body).is_some() {
+                crate::timeline::of_incident(i)
+            } else {
+                crate::timeline::Timeline::default()
+            },
             source_path: &i.source_path,
             // The file's last commit (not HEAD): right for `--rev` builds too.
             source_url: a.config.repo_url.as_ref().map(|r| {

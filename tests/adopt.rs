@@ -165,6 +165,7 @@ fn shape_a_is_published_after_init_alone() {
     let page = std::fs::read_to_string(out.join("incidents/pm2021-005-all-services-returning-503/index.html")).unwrap();
     assert_eq!(page.matches("PM2021-005 - All services returning 503</h1>").count(), 1, "the H1 appears once");
     assert!(page.contains("href=\"/incidents/2019-03-12-db-failover/\""), "<…> link");
+    assert!(!page.contains("Jan 2021"), "times without a day are not put on an invented day");
     let db_page = std::fs::read_to_string(out.join("incidents/2019-03-12-db-failover/index.html")).unwrap();
     assert!(db_page.contains("href=\"/incidents/pm2021-005-all-services-returning-503/\""), "percent-encoded link");
     assert!(!db_page.contains("======"), "the setext title is not rendered again");
