@@ -78,15 +78,20 @@ pub fn take_first_h1(body: &mut String) -> Option<String> {
 /// A body that starts with the title as a level-1 heading would show it
 /// twice: drop that heading.
 pub fn drop_leading_h1(body: &mut String, title: &str) {
-    let mut lines = body.lines().filter(|l| !l.trim().is_empty());
-    let first = lines.next().unwrap_or("");
+    // Only the first block can be the leading heading: parse just that.
+    let start = body.len() - body.trim_start().len();
+    let end = body[start..].find("\n\n").or_else(|| body[start..].find("\n\r\n")).map_or(body.len(), |i| start + i + 1);
+    let block = &body[..end];
+    let mut lines = block.lines().filter(|l| !l.trim().is_empty());
+    let first = lines.next().unwrap_or("").trim_start();
     let second = lines.next().unwrap_or("");
-    let maybe = first.trim_start().starts_with('#') || (!second.is_empty() && second.trim().chars().all(|c| c == '='));
-    if !maybe {
+    let atx = first.starts_with('#') && !first.starts_with("##");
+    let setext = !second.is_empty() && second.trim().chars().all(|c| c == '=');
+    if !(atx || setext) {
         return;
     }
     let norm = |s: &str| s.split_whitespace().collect::<Vec<_>>().join(" ").to_lowercase();
-    if let Some((h1, range)) = first_h1(body, true) {
+    if let Some((h1, range)) = first_h1(block, true) {
         if norm(&h1) == norm(title) {
             blank(body, range);
         }
@@ -274,6 +279,12 @@ mod tests {
         let mut b = "Intro\n\n# Other\n".to_string();
         drop_leading_h1(&mut b, "Other");
         assert!(b.contains("# Other"), "only a leading H1 is dropped");
+        let mut b = "\n\nSame\n====\n\nBody\n".to_string();
+        drop_leading_h1(&mut b, "Same");
+        assert!(!b.contains("Same") && !b.contains('=') && b.contains("Body"), "{b:?}");
+        let mut b = "## Same\n".to_string();
+        drop_leading_h1(&mut b, "Same");
+        assert!(b.contains("## Same"));
     }
 
     #[test]
