@@ -112,7 +112,7 @@ impl Board {
                         id: i.id.clone(),
                         title: i.title.clone(),
                         url: format!("{base}{}", i.url_path()),
-                        date: dates::iso_date(i.date),
+                        date: i.date_shown(),
                         severity: i.severity.as_ref().map(|(s, _)| s.clone()),
                         severity_rank: i.severity.as_ref().map(|(_, r)| *r),
                     },

@@ -59,7 +59,7 @@ const W: f64 = 720.0;
 /// Every chart of `/stats/`, in page order.
 pub fn figures(s: &Stats, base: &str) -> Vec<Figure> {
     let mut out = Vec::new();
-    out.push(incidents_over_time(s.per_period.as_ref(), s.incidents));
+    out.push(incidents_over_time(s.per_period.as_ref(), s.incidents - s.undated - s.drawn.left_out, s.undated));
     out.push(duration_figure("time-to-detect", "Time to detect", "from start to detection", &s.detect));
     out.push(duration_figure("time-to-resolve", "Time to resolve", "from start to resolution", &s.resolve));
     out.push(ranked_figure("top-causes", "Top recurring causes", "cause", &s.causes, &format!("{base}/causes/")));
@@ -161,7 +161,7 @@ fn stacked_bars(id: &str, title: &str, desc: &str, periods: &[String], series: &
     out
 }
 
-fn incidents_over_time(p: Option<&PerPeriod>, total: usize) -> Figure {
+fn incidents_over_time(p: Option<&PerPeriod>, total: usize, undated: usize) -> Figure {
     let id = "incidents-over-time";
     let Some(p) = p else {
         return Figure {
@@ -174,26 +174,39 @@ fn incidents_over_time(p: Option<&PerPeriod>, total: usize) -> Figure {
         };
     };
     let noun = p.bucket.noun();
-    let title = format!("Incidents per {noun}, by severity");
+    // A site without severities (`severities = []`) counts, never splits by severity.
+    let by_severity = p.ranks.iter().any(|r| *r > 0);
+    let title = if by_severity { format!("Incidents per {noun}, by severity") } else { format!("Incidents per {noun}") };
     let totals: Vec<usize> = p.counts.iter().map(|c| c.iter().sum()).collect();
     let (busiest, most) = totals.iter().enumerate().max_by_key(|(k, n)| (**n, std::cmp::Reverse(*k))).map_or((0, 0), |(k, n)| (k, *n));
-    let description = format!(
-        "{total} incident{} from {} to {}, counted per {noun} and stacked by severity, most severe at the bottom. The busiest {noun} was {} with {most}.",
+    let mut description = format!(
+        "{total} incident{} from {} to {}, counted per {noun}{}. The busiest {noun} was {} with {most}.",
         plural(total),
         p.periods.first().map_or("", String::as_str),
         p.periods.last().map_or("", String::as_str),
+        if by_severity { " and stacked by severity, most severe at the bottom" } else { "" },
         p.periods.get(busiest).map_or("", String::as_str),
     );
+    match undated {
+        0 => {}
+        1 => description.push_str(" 1 incident with no date is not drawn."),
+        n => description.push_str(&format!(" {n} incidents with no date are not drawn.")),
+    }
     let series: Vec<(String, String)> = p
         .series
         .iter()
         .zip(&p.ranks)
-        .map(|(n, r)| (n.clone(), format!("s-r{}", if *r == 0 || *r > 4 { "x".to_string() } else { r.to_string() })))
+        .map(|(n, r)| {
+            let name = if by_severity { n.clone() } else { "Incidents".to_string() };
+            (name, format!("s-r{}", if *r == 0 || *r > 4 { "x".to_string() } else { r.to_string() }))
+        })
         .collect();
     let svg = stacked_bars(id, &title, &description, &p.periods, &series, &p.counts);
     let mut head = vec![capitalise(noun)];
-    head.extend(p.series.iter().cloned());
-    head.push("Total".into());
+    if by_severity {
+        head.extend(p.series.iter().cloned());
+    }
+    head.push(if by_severity { "Total" } else { "Incidents" }.into());
     let rows = p
         .periods
         .iter()
@@ -201,7 +214,9 @@ fn incidents_over_time(p: Option<&PerPeriod>, total: usize) -> Figure {
         .zip(&totals)
         .map(|((label, row), total)| {
             let mut cells = vec![Cell::text(label.clone())];
-            cells.extend(row.iter().map(Cell::num));
+            if by_severity {
+                cells.extend(row.iter().map(Cell::num));
+            }
             cells.push(Cell::num(total));
             cells
         })

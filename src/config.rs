@@ -28,12 +28,49 @@ pub struct Config {
     pub unsafe_html: bool,
     pub severity_descriptions: BTreeMap<String, String>,
     pub related: RelatedConfig,
+    /// Globs (relative to the root) of the incident files.
+    pub incidents: Vec<String>,
+    /// Globs of files that match `incidents` but are not incidents.
+    pub exclude: Vec<String>,
+    /// rca-site key → the archive's own key(s) or a template over them.
+    pub fields: BTreeMap<String, FieldSource>,
+    /// The archive's own keys to keep and show: key → label.
+    pub extra: BTreeMap<String, String>,
     /// Set (never read from the file) when `--base-url` differs from a
     /// `base_url` the file sets: a deploy preview, which asks search engines
     /// not to index it (see src/share.rs).
     #[serde(skip)]
     pub deploy_preview: bool,
 }
+
+/// Where `[fields]` takes an rca-site key from: one of the archive's keys
+/// or a `"{key} template"`, or a list of them (the first present and
+/// non-empty wins).
+#[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
+#[serde(untagged)]
+pub enum FieldSource {
+    One(String),
+    FirstOf(Vec<String>),
+}
+
+impl FieldSource {
+    /// The alternatives, in order.
+    pub fn alternatives(&self) -> &[String] {
+        match self {
+            FieldSource::One(s) => std::slice::from_ref(s),
+            FieldSource::FirstOf(v) => v,
+        }
+    }
+}
+
+/// The default `incidents` glob: today's layout.
+pub const DEFAULT_INCIDENTS: &str = "content/incidents/**/*.md";
+
+/// The incident keys `[fields]` may map.
+pub const MAPPABLE_KEYS: [&str; 20] = [
+    "title", "date", "published", "id", "summary", "severity", "status", "visibility", "kind", "services", "tags", "causes",
+    "related", "started", "detected", "mitigated", "resolved", "impact", "trigger", "detection",
+];
 
 /// Weights of the automatic "related incidents" score.
 #[derive(Debug, Clone, Deserialize, PartialEq)]
@@ -66,6 +103,10 @@ impl Default for Config {
             unsafe_html: false,
             severity_descriptions: BTreeMap::new(),
             related: RelatedConfig::default(),
+            incidents: vec![DEFAULT_INCIDENTS.to_string()],
+            exclude: Vec::new(),
+            fields: BTreeMap::new(),
+            extra: BTreeMap::new(),
             deploy_preview: false,
         }
     }
@@ -97,9 +138,6 @@ impl Config {
         let pos_of = |key: &str| {
             text.find(&format!("{key} ")).or_else(|| text.find(key)).map_or(Pos::START, |o| Pos::of_offset(text, o))
         };
-        if self.severities.is_empty() {
-            diags.error(CONFIG_FILE, pos_of("severities"), "severities must list at least one level, e.g. [\"SEV1\", \"SEV2\"]");
-        }
         let mut seen = std::collections::HashSet::new();
         for s in &self.severities {
             if crate::slugs::slugify(s).is_empty() {
@@ -134,6 +172,38 @@ impl Config {
         }
         if self.output.trim().is_empty() {
             diags.error(CONFIG_FILE, at_value("output"), "output must name a directory, e.g. \"public\"");
+        }
+        self.validate_adoption(text, diags);
+    }
+
+    /// `incidents`, `exclude`, `[fields]` and `[extra]`.
+    fn validate_adoption(&self, text: &str, diags: &mut Diagnostics) {
+        let pos_of = |needle: &str| text.find(needle).map_or(Pos::START, |o| Pos::of_offset(text, o));
+        for (key, globs) in [("incidents", &self.incidents), ("exclude", &self.exclude)] {
+            for g in globs {
+                if let Err(e) = crate::select::compile(g) {
+                    diags.error(CONFIG_FILE, pos_of(&format!("{g:?}")), format!("{key}: {e}"));
+                }
+            }
+        }
+        if self.incidents.is_empty() {
+            diags.error(CONFIG_FILE, pos_of("incidents"), format!("incidents must list at least one glob, e.g. [{DEFAULT_INCIDENTS:?}]"));
+        }
+        for (key, source) in &self.fields {
+            let pos = pos_of(&format!("{key} ="));
+            if !MAPPABLE_KEYS.contains(&key.as_str()) {
+                diags.error(CONFIG_FILE, pos, format!("[fields] {key:?} is not an incident key; expected one of {}", MAPPABLE_KEYS.join(", ")));
+            }
+            for alt in source.alternatives() {
+                if let Err(e) = crate::parse::check_template(alt) {
+                    diags.error(CONFIG_FILE, pos, format!("[fields] {key}: {e}"));
+                }
+            }
+        }
+        for (key, label) in &self.extra {
+            if label.trim().is_empty() {
+                diags.error(CONFIG_FILE, pos_of(&format!("{key} =")), format!("[extra] {key} has an empty label; expected e.g. {key} = \"Source\""));
+            }
         }
     }
 

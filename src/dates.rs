@@ -25,6 +25,22 @@ pub fn parse_date(text: &str) -> Option<Date> {
     None
 }
 
+/// Parses an incident's `date:` at the precision written: `YYYY`,
+/// `YYYY-MM`, `YYYY-MM-DD` or RFC 3339. A year or month is its first day.
+pub fn parse_date_precise(text: &str) -> Option<(Date, crate::model::DatePrecision)> {
+    use crate::model::DatePrecision;
+    let text = text.trim();
+    let digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
+    match text.len() {
+        4 if digits(text) => Date::new(text.parse().ok()?, 1, 1).ok().map(|d| (d, DatePrecision::Year)),
+        7 if digits(&text[..4]) && &text[4..5] == "-" && digits(&text[5..]) => {
+            Date::new(text[..4].parse().ok()?, text[5..].parse().ok()?, 1).ok().map(|d| (d, DatePrecision::Month))
+        }
+        10 => text.parse::<Date>().ok().map(|d| (d, DatePrecision::Day)),
+        _ => parse_date(text).map(|d| (d, DatePrecision::Time)),
+    }
+}
+
 /// Parses an incident timestamp: RFC 3339, or `YYYY-MM-DD HH:MM[:SS]`
 /// without an offset, which is taken as UTC.
 pub fn parse_timestamp(text: &str) -> Option<Timestamp> {

@@ -66,12 +66,25 @@ pub fn atom(a: &Archive, build: jiff::Timestamp) -> OutputFile {
 
 /// When the incident was first committed; its front-matter date without git history.
 pub(crate) fn published(i: &Incident) -> jiff::Timestamp {
-    i.history.history().map_or_else(|| dates::day_start(i.date), |h| h.created)
+    if let Some(d) = i.published {
+        return dates::day_start(d);
+    }
+    i.history.history().map_or_else(|| undated_start(i), |h| h.created)
+}
+
+/// The first day of the incident's date; the Unix epoch when it has none
+/// (feeds need a full date).
+fn undated_start(i: &Incident) -> jiff::Timestamp {
+    if i.has_date() {
+        dates::day_start(i.date)
+    } else {
+        jiff::Timestamp::UNIX_EPOCH
+    }
 }
 
 /// When the incident was last changed; its front-matter date without git history.
 pub(crate) fn revised(i: &Incident) -> jiff::Timestamp {
-    i.history.history().map_or_else(|| dates::day_start(i.date), |h| h.updated)
+    i.history.history().map_or_else(|| undated_start(i).max(i.published.map_or(jiff::Timestamp::UNIX_EPOCH, dates::day_start)), |h| h.updated)
 }
 
 fn utc_day(ts: jiff::Timestamp) -> String {
@@ -132,7 +145,11 @@ struct JsonIncident<'a> {
     id: &'a str,
     url: String,
     title: &'a str,
-    date: String,
+    /// As written (`2021`, `2021-02`, `2021-02-10`, RFC 3339); null when unknown.
+    date: Option<&'a str>,
+    /// Sortable: `YYYY-MM-DD`, the first day of a year or month; null when unknown.
+    date_sort: Option<String>,
+    date_precision: crate::model::DatePrecision,
     /// Short fields as plain text (their inline Markdown reduced to words).
     summary: String,
     severity: Option<&'a str>,
@@ -161,6 +178,9 @@ struct JsonIncident<'a> {
     published: String,
     /// RFC 3339: last commit that changed the file (front-matter date without git).
     updated: String,
+    /// The archive's own keys kept by rca-site.toml `[extra]`: key → values.
+    #[serde(skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    extra: std::collections::BTreeMap<&'a str, &'a [String]>,
 }
 
 #[derive(Serialize)]
@@ -188,7 +208,10 @@ pub fn json(a: &Archive, build: jiff::Timestamp) -> OutputFile {
                 id: &i.id,
                 url: absolute(a, &i.url_path()),
                 title: &i.title,
-                date: dates::iso_date(i.date),
+                date: i.has_date().then_some(i.date_text.as_str()),
+                date_sort: i.has_date().then(|| dates::iso_date(i.date)),
+                date_precision: i.date_precision,
+                extra: i.extra.iter().map(|e| (e.key.as_str(), e.values.as_slice())).collect(),
                 summary: crate::markdown::plain_inline(&i.summary),
                 severity: i.severity.as_ref().map(|(s, _)| s.as_str()),
                 kind: i.kind.map(Kind::as_str),

@@ -151,13 +151,15 @@ pub struct YearCounts {
 }
 
 pub fn per_year(archive: &Archive, term: &TermIndex, drawn: &crate::stats::DrawnYears) -> YearCounts {
-    let (Some(newest), Some(oldest)) = (archive.incidents.first(), archive.incidents.last()) else {
+    // Incidents with no date are left out (the chart's text says how many).
+    let dated = |i: &&crate::model::Incident| i.has_date();
+    let (Some(newest), Some(oldest)) = (archive.incidents.iter().find(dated), archive.incidents.iter().rev().find(dated)) else {
         return YearCounts { first_year: 0, counts: Vec::new(), not_drawn: 0 };
     };
     let first_year = drawn.from.unwrap_or(oldest.date.year()).min(newest.date.year());
     let mut counts = vec![0; (newest.date.year() - first_year) as usize + 1];
     let mut not_drawn = 0;
-    for &n in &term.incidents {
+    for &n in term.incidents.iter().filter(|&&n| archive.incidents[n].has_date()) {
         match usize::try_from(archive.incidents[n].date.year() - first_year) {
             Ok(k) if k < counts.len() => counts[k] += 1,
             _ => not_drawn += 1,

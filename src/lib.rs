@@ -27,6 +27,7 @@ pub mod related;
 pub mod render;
 pub mod serve;
 pub mod search;
+pub mod select;
 pub mod sections;
 pub mod share;
 pub mod site;

@@ -296,10 +296,14 @@ fn incident_link(dir: &str, dest: &str) -> Option<(String, String)> {
     if dest.contains("://") || dest.starts_with("mailto:") || dest.starts_with('#') {
         return None;
     }
+    let dest = dest.trim().trim_start_matches('<').trim_end_matches('>');
     let (path, fragment) = match dest.find('#') {
         Some(i) => (&dest[..i], dest[i..].to_string()),
         None => (dest, String::new()),
     };
+    // `PM-1%20-%20DNS.md`, the way GitHub links a file name with spaces.
+    let decoded = percent_decode(path);
+    let path = decoded.as_str();
     if !path.ends_with(".md") {
         return None;
     }
@@ -314,6 +318,30 @@ fn incident_link(dir: &str, dest: &str) -> Option<(String, String)> {
         }
     }
     Some((parts.join("/"), fragment))
+}
+
+/// `%20` → ` `; the text unchanged when it does not decode to UTF-8.
+fn percent_decode(s: &str) -> String {
+    if !s.contains('%') {
+        return s.to_string();
+    }
+    let b = s.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        let hex = |c: u8| (c as char).to_digit(16);
+        match (b[i], b.get(i + 1).copied().and_then(hex), b.get(i + 2).copied().and_then(hex)) {
+            (b'%', Some(h), Some(l)) => {
+                out.push((h * 16 + l) as u8);
+                i += 3;
+            }
+            (c, _, _) => {
+                out.push(c);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8(out).unwrap_or_else(|_| s.to_string())
 }
 
 /// Refuses `javascript:`, `vbscript:`, `data:` and any other scheme that is
@@ -635,6 +663,15 @@ mod tests {
         assert!(r.html.contains(" and hidden."), "{}", r.html);
         assert_eq!(r.links, ["koa2", "koa2", "koa2"]);
         assert!(r.diagnostics.is_empty());
+    }
+
+    #[test]
+    fn percent_encoded_and_angle_bracket_links() {
+        assert_eq!(incident_link("a", "PM2019-009%20-%20Kubernetes%20outage.md"), Some(("a/PM2019-009 - Kubernetes outage.md".into(), String::new())));
+        assert_eq!(incident_link("", "<../b c.md>"), Some(("b c.md".into(), String::new())));
+        assert_eq!(incident_link("", "x%2.md"), Some(("x%2.md".into(), String::new())));
+        let r = md("See [it](../2021/koa2%2Emd) and [again](<../2021/koa2.md#timeline>).");
+        assert_eq!(r.links, ["koa2", "koa2"], "{}", r.html);
     }
 
     #[test]

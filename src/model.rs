@@ -224,6 +224,30 @@ impl Timestamps {
     }
 }
 
+/// How precisely an incident's date is known: `date: 2021`, `2021-02`,
+/// `2021-02-10`, an RFC 3339 time, or not at all ("Date unknown").
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum DatePrecision {
+    Year,
+    Month,
+    #[default]
+    Day,
+    Time,
+    Unknown,
+}
+
+/// One of the archive's own front-matter keys kept by `[extra]`: shown with
+/// its label, and in incidents.json under `extra`. Values are plain strings
+/// (a scalar is one value, a list several) so that a pass over them (e.g.
+/// masking emails) is one loop.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ExtraField {
+    pub key: String,
+    pub label: String,
+    pub values: Vec<String>,
+}
+
 /// One postmortem, parsed and validated. `Default` (status published,
 /// visibility public, as SPEC defaults them) is for building incidents in
 /// tests and benchmarks.
@@ -233,7 +257,14 @@ pub struct Incident {
     /// Path relative to the archive root, `/`-separated.
     pub source_path: String,
     pub title: String,
+    /// The day the incident began; for a year or month, its first day; for
+    /// an unknown date, [`Date::MIN`] (so it sorts last).
     pub date: Date,
+    pub date_precision: DatePrecision,
+    /// The date as written (front matter, timeline or file name); "" when unknown.
+    pub date_text: String,
+    /// `published:`: overrides the git created date.
+    pub published: Option<Date>,
     pub summary: String,
     /// Name as configured (e.g. "SEV2") and rank (1 = most severe).
     pub severity: Option<(String, usize)>,
@@ -256,12 +287,47 @@ pub struct Incident {
     pub history: crate::git::Tracked,
     /// Ids the incident had before its file was renamed; they redirect here.
     pub former_ids: Vec<String>,
+    /// The archive's own keys kept by `[extra]`, by key.
+    pub extra: Vec<ExtraField>,
+    /// Warnings found while parsing (a title taken from the file name, a
+    /// date found nowhere), reported with the other diagnostics.
+    pub warnings: Vec<crate::diagnostics::Diagnostic>,
     /// Markdown body and the file line it starts on.
     pub body: String,
     pub body_line: usize,
 }
 
 impl Incident {
+    /// Whether the date is known at all (unknown: "Date unknown", left out
+    /// of the time charts).
+    pub fn has_date(&self) -> bool {
+        self.date_precision != DatePrecision::Unknown
+    }
+
+    /// The date at the precision given, sortable: `2021`, `2021-02`,
+    /// `2021-02-10`; "" when unknown.
+    pub fn date_shown(&self) -> String {
+        let d = self.date;
+        match self.date_precision {
+            DatePrecision::Year => format!("{:04}", d.year()),
+            DatePrecision::Month => format!("{:04}-{:02}", d.year(), d.month()),
+            DatePrecision::Day | DatePrecision::Time => crate::dates::iso_date(d),
+            DatePrecision::Unknown => String::new(),
+        }
+    }
+
+    /// The date in words at the precision given: `2021`, `Feb 2021`,
+    /// `10 Feb 2021`, or "Date unknown".
+    pub fn date_human(&self) -> String {
+        let d = self.date;
+        match self.date_precision {
+            DatePrecision::Year => format!("{}", d.year()),
+            DatePrecision::Month => crate::dates::human_date(d).split_once(' ').map_or_else(String::new, |(_, rest)| rest.to_string()),
+            DatePrecision::Day | DatePrecision::Time => crate::dates::human_date(d),
+            DatePrecision::Unknown => "Date unknown".to_string(),
+        }
+    }
+
     /// Whether the incident appears on a site built with these options.
     pub fn is_visible(&self, opts: &Include) -> bool {
         (self.status == Status::Published || opts.drafts) && (self.visibility == Visibility::Public || opts.internal)

@@ -6,7 +6,10 @@
 //! runs in parallel; cross-file rules (duplicate ids, links) live in
 //! `archive`.
 
+mod infer;
+
 use std::borrow::Cow;
+use std::collections::{HashMap, HashSet};
 
 use serde::Deserialize;
 
@@ -14,7 +17,9 @@ use crate::config::Config;
 use crate::diagnostics::{Diagnostic, Diagnostics, Pos};
 use crate::model::*;
 use crate::slugs::{is_slug, slugify};
-use crate::yaml::{self, Spanned};
+use crate::yaml::{self, Mapping, Spanned, Value};
+
+pub use infer::{is_opaque_name, take_first_h1, timeline_date, title_from_file_name};
 
 type S<T> = Spanned<T>;
 
@@ -90,6 +95,18 @@ pub fn split<'a>(path: &str, text: &'a str) -> Result<Split<'a>, Diagnostic> {
     ))
 }
 
+/// Like [`split`], for incidents, whose front matter is optional: a file
+/// that does not start with `---` is all body.
+pub fn split_optional<'a>(path: &str, text: &'a str) -> Result<Split<'a>, Diagnostic> {
+    if text.trim().is_empty() {
+        return Err(Diagnostic::error(path, Pos::START, "empty file; expected a `# Title` line and the postmortem, or YAML front matter between two `---` lines"));
+    }
+    if text.split_inclusive('\n').next().unwrap_or("").trim_end() != "---" {
+        return Ok(Split { yaml: "", yaml_line: 1, body: text, body_line: 1 });
+    }
+    split(path, text)
+}
+
 /// Moves a position inside the YAML block to a position in the file.
 fn in_file(split: &Split, p: Pos) -> Pos {
     Pos::new(p.line + split.yaml_line - 1, p.column)
@@ -145,49 +162,231 @@ fn blank_entry(text: &mut String, pos: Pos) -> bool {
     true
 }
 
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RawIncident {
-    title: Option<S<String>>,
-    date: Option<S<String>>,
-    id: Option<S<String>>,
-    summary: Option<S<String>>,
-    severity: Option<S<String>>,
-    status: Option<S<String>>,
-    visibility: Option<S<String>>,
-    kind: Option<S<String>>,
-    services: Option<Vec<S<String>>>,
-    tags: Option<Vec<S<String>>>,
-    causes: Option<Vec<S<String>>>,
-    related: Option<Vec<S<String>>>,
-    started: Option<S<String>>,
-    detected: Option<S<String>>,
-    mitigated: Option<S<String>>,
-    resolved: Option<S<String>>,
-    impact: Option<S<String>>,
-    trigger: Option<S<String>>,
-    detection: Option<S<String>>,
-    action_items: Option<Vec<S<RawActionItem>>>,
-    aliases: Option<Vec<S<String>>>,
+/// Every key an incident's front matter may hold.
+pub const INCIDENT_KEYS: [&str; 22] = [
+    "title", "date", "published", "id", "summary", "severity", "status", "visibility", "kind", "services", "tags", "causes",
+    "related", "started", "detected", "mitigated", "resolved", "impact", "trigger", "detection", "action_items", "aliases",
+];
+
+const ACTION_ITEM_KEYS: [&str; 6] = ["title", "owner", "status", "type", "due", "link"];
+
+/// A value the incident takes, and the archive key it was read from (its
+/// name in error messages).
+type Taken = (S<Value>, String);
+
+/// The front matter seen through `[fields]` and `[extra]`: each rca-site
+/// key with the value it takes, the `[extra]` fields, and an error for
+/// every key that is neither.
+struct Resolved {
+    values: HashMap<&'static str, Taken>,
+    extra: Vec<ExtraField>,
 }
 
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RawActionItem {
-    title: Option<S<String>>,
-    owner: Option<S<String>>,
-    status: Option<S<String>>,
-    #[serde(rename = "type")]
-    kind: Option<S<String>>,
-    due: Option<S<String>>,
-    link: Option<S<String>>,
+fn resolve(path: &str, split: &Split, mut entries: Mapping, config: &Config, diags: &mut Vec<Diagnostic>) -> Resolved {
+    let lookup = |key: &str| entries.iter().position(|(k, _)| k.value == key);
+    // What each rca-site key takes: an entry (by index, moved out at the
+    // end rather than copied) or a filled template.
+    enum Pick {
+        Entry(usize),
+        Made(S<Value>),
+    }
+    let mut picks: Vec<(&'static str, Pick, String)> = Vec::new();
+    // Archive keys some mapping reads (taken or not: a file may lack one).
+    let mut read: HashSet<String> = HashSet::new();
+    for key in INCIDENT_KEYS {
+        let Some(source) = config.fields.get(key) else {
+            if let Some(i) = lookup(key) {
+                picks.push((key, Pick::Entry(i), key.to_string()));
+            }
+            continue;
+        };
+        let mut taken = false;
+        for alt in source.alternatives() {
+            if is_template(alt) {
+                read.extend(template_keys(alt));
+                if !taken {
+                    if let Some(v) = render_template(alt, &entries) {
+                        picks.push((key, Pick::Made(v), key.to_string()));
+                        taken = true;
+                    }
+                }
+            } else {
+                read.insert(alt.trim().to_string());
+                if !taken {
+                    if let Some(i) = lookup(alt.trim()).filter(|&i| !entries[i].1.value.is_empty()) {
+                        picks.push((key, Pick::Entry(i), alt.trim().to_string()));
+                        taken = true;
+                    }
+                }
+            }
+        }
+    }
+    let mut extra = Vec::new();
+    for (key, label) in &config.extra {
+        if let Some(i) = lookup(key).filter(|&i| !entries[i].1.value.is_empty()) {
+            extra.push(ExtraField { key: key.clone(), label: label.trim().to_string(), values: flatten(&entries[i].1.value) });
+        }
+    }
+    for (k, _) in &entries {
+        let key = k.value.as_str();
+        let native_unmapped = INCIDENT_KEYS.contains(&key) && !config.fields.contains_key(key);
+        if native_unmapped || read.contains(key) || config.extra.contains_key(key) {
+            continue;
+        }
+        let pos = in_file(split, yaml::pos(k));
+        let msg = if INCIDENT_KEYS.contains(&key) {
+            let from = config.fields[key].alternatives().join(", ");
+            format!(
+                "front matter: `{key}` is not read: rca-site.toml [fields] takes {key} from {from}; add \"{key}\" to that list, or keep it under [extra] ({key} = \"{}\")",
+                label_of(key)
+            )
+        } else {
+            unknown_key_message(key)
+        };
+        diags.push(Diagnostic::error(path, pos, msg));
+    }
+    // An entry read by two keys (start_time for date and started) is copied once.
+    let mut uses = vec![0usize; entries.len()];
+    for (_, pick, _) in &picks {
+        if let Pick::Entry(i) = pick {
+            uses[*i] += 1;
+        }
+    }
+    let mut values: HashMap<&'static str, Taken> = HashMap::with_capacity(picks.len());
+    for (key, pick, from) in picks {
+        let v = match pick {
+            Pick::Made(v) => v,
+            Pick::Entry(i) => {
+                uses[i] -= 1;
+                if uses[i] == 0 {
+                    let slot = &mut entries[i].1;
+                    S::new(std::mem::replace(&mut slot.value, Value::Null), slot.referenced, slot.defined)
+                } else {
+                    entries[i].1.clone()
+                }
+            }
+        };
+        values.insert(key, (v, from));
+    }
+    Resolved { values, extra }
 }
 
-/// Validation context for one file: its path, split and the diagnostics.
+/// What to do about a key rca-site does not know: map it or keep it.
+fn unknown_key_message(key: &str) -> String {
+    let close = INCIDENT_KEYS.iter().filter(|k| strsim::damerau_levenshtein(k, key) <= 2).min_by_key(|k| strsim::damerau_levenshtein(k, key));
+    let target = match close {
+        Some(k) => k,
+        None => guess_target(key),
+    };
+    let hint = close.map_or(String::new(), |k| format!(" (did you mean `{k}`?)"));
+    format!(
+        "front matter: unknown key `{key}`{hint}; expected one of {}, or, to use your own key, map it in rca-site.toml under [fields] ({target} = \"{key}\") or keep it under [extra] ({key} = \"{}\")",
+        INCIDENT_KEYS.join(", "),
+        label_of(key)
+    )
+}
+
+/// The incident key an unknown key most likely means, for the example in
+/// the message.
+fn guess_target(key: &str) -> &'static str {
+    crate::cmd::init::field_for(key).unwrap_or("summary")
+}
+
+/// `source_published_at` → "Source published at".
+pub fn label_of(key: &str) -> String {
+    let words = key.replace(['_', '-'], " ");
+    let mut c = words.trim().chars();
+    match c.next() {
+        Some(f) => f.to_uppercase().chain(c).collect(),
+        None => String::new(),
+    }
+}
+
+/// The values of an `[extra]` key as text.
+fn flatten(v: &Value) -> Vec<String> {
+    match v {
+        Value::Null => Vec::new(),
+        Value::Text(t) => vec![t.trim().to_string()],
+        Value::List(l) => l.iter().flat_map(|x| flatten(&x.value)).filter(|s| !s.is_empty()).collect(),
+        Value::Map(m) => m.iter().map(|(k, v)| format!("{}: {}", k.value, flatten(&v.value).join(", "))).collect(),
+    }
+}
+
+/// Whether a `[fields]` entry is a template (`"{company} {product} incident"`).
+fn is_template(s: &str) -> bool {
+    s.contains('{')
+}
+
+/// Checks a `[fields]` alternative: a key, or a template whose braces pair
+/// up around key names.
+pub fn check_template(s: &str) -> Result<(), String> {
+    if s.trim().is_empty() {
+        return Err("an empty key; expected the name of one of your front-matter keys".into());
+    }
+    if !is_template(s) {
+        return if s.contains('}') { Err(format!("{s:?} has `}}` without `{{`; expected e.g. \"{{company}} incident\"")) } else { Ok(()) };
+    }
+    let mut rest = s;
+    while let Some(open) = rest.find(['{', '}']) {
+        if rest[open..].starts_with('}') {
+            return Err(format!("{s:?} has `}}` without `{{`; expected e.g. \"{{company}} incident\""));
+        }
+        let Some(close) = rest[open..].find('}') else {
+            return Err(format!("{s:?} has `{{` without `}}`; expected e.g. \"{{company}} incident\""));
+        };
+        let key = &rest[open + 1..open + close];
+        if key.trim().is_empty() || key.contains('{') {
+            return Err(format!("{s:?}: expected a key name between `{{` and `}}`"));
+        }
+        rest = &rest[open + close + 1..];
+    }
+    Ok(())
+}
+
+fn template_keys(s: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut rest = s;
+    while let Some(open) = rest.find('{') {
+        let Some(close) = rest[open..].find('}') else { break };
+        out.push(rest[open + 1..open + close].trim().to_string());
+        rest = &rest[open + close + 1..];
+    }
+    out
+}
+
+/// Fills a template from the front matter: missing or empty keys are left
+/// out and spaces collapse. `None` when no key it names has a value. The
+/// result is placed where the first key used was written.
+fn render_template(t: &str, entries: &Mapping) -> Option<S<Value>> {
+    let mut out = String::new();
+    let mut first: Option<&S<Value>> = None;
+    let mut rest = t;
+    while let Some(open) = rest.find('{') {
+        out.push_str(&rest[..open]);
+        let Some(close) = rest[open..].find('}') else { break };
+        let key = rest[open + 1..open + close].trim();
+        if let Some((_, v)) = entries.iter().find(|(k, v)| k.value == key && !v.value.is_empty()) {
+            out.push_str(&flatten(&v.value).join(", "));
+            first.get_or_insert(v);
+        }
+        rest = &rest[open + close + 1..];
+    }
+    out.push_str(rest);
+    let first = first?;
+    let text = out.split_whitespace().collect::<Vec<_>>().join(" ");
+    Some(S::new(Value::Text(text), first.referenced, first.defined))
+}
+
+/// Validation context for one file: its path, split, the front matter as
+/// resolved, and the diagnostics.
 struct Checker<'a> {
     path: &'a str,
     split: Split<'a>,
     diags: Vec<Diagnostic>,
+    /// Each rca-site key's value, taken out when read.
+    values: HashMap<&'static str, Taken>,
+    /// The archive key each rca-site key was read from, for messages.
+    names: HashMap<&'static str, String>,
 }
 
 impl Checker<'_> {
@@ -199,7 +398,7 @@ impl Checker<'_> {
         self.diags.push(Diagnostic::error(self.path, pos, msg));
     }
 
-    /// A required, non-empty text value.
+    /// A required, non-empty text value (causes and pages).
     fn required(&mut self, key: &str, v: Option<S<String>>, example: &str) -> Option<(String, Pos)> {
         match v {
             Some(s) if !s.value.trim().is_empty() => {
@@ -228,6 +427,71 @@ impl Checker<'_> {
             .lines()
             .position(|l| l.starts_with(&prefix))
             .map(|i| Pos::new(self.split.yaml_line + i, 1))
+    }
+
+    fn warning(&mut self, pos: Pos, msg: String) {
+        self.diags.push(Diagnostic::warning(self.path, pos, msg));
+    }
+
+    /// The name of the key `key` was read from (the archive's own key when
+    /// `[fields]` maps it).
+    fn name(&self, key: &str) -> String {
+        self.names.get(key).or_else(|| self.values.get(key).map(|(_, from)| from)).map_or_else(|| key.to_string(), String::clone)
+    }
+
+    /// A single text value; an error for a list or mapping.
+    fn scalar(&mut self, key: &'static str) -> Option<S<String>> {
+        let (v, from) = self.take(key)?;
+        match v.value {
+            Value::Text(t) => Some(S::new(t, v.referenced, v.defined)),
+            Value::Null => None,
+            _ => {
+                let p = self.pos(&v);
+                self.error(p, format!("front matter: {from}: expected a single value (text), not a list or mapping"));
+                None
+            }
+        }
+    }
+
+    /// A list of text values; a single value is a list of one.
+    fn list(&mut self, key: &'static str) -> Option<Vec<S<String>>> {
+        let (v, from) = self.take(key)?;
+        self.list_of(&from, &v)
+    }
+
+    /// Takes a key's value out (each is read once), keeping the name of
+    /// the archive key it came from.
+    fn take(&mut self, key: &'static str) -> Option<Taken> {
+        let (v, from) = self.values.remove(key)?;
+        self.names.insert(key, from.clone());
+        Some((v, from))
+    }
+
+    fn list_of(&mut self, from: &str, v: &S<Value>) -> Option<Vec<S<String>>> {
+        match &v.value {
+            Value::Null => None,
+            Value::Text(t) if t.trim().is_empty() => None,
+            Value::Text(t) => Some(vec![S::new(t.clone(), v.referenced, v.defined)]),
+            Value::List(items) => {
+                let mut out = Vec::new();
+                for item in items {
+                    match &item.value {
+                        Value::Text(t) => out.push(S::new(t.clone(), item.referenced, item.defined)),
+                        Value::Null => {}
+                        _ => {
+                            let p = self.pos(item);
+                            self.error(p, format!("front matter: {from}: expected a list of names, e.g. [a, b], not a nested list or mapping"));
+                        }
+                    }
+                }
+                Some(out)
+            }
+            Value::Map(_) => {
+                let p = self.pos(v);
+                self.error(p, format!("front matter: {from}: expected a list, e.g. [a, b]"));
+                None
+            }
+        }
     }
 
     fn text(v: Option<S<String>>) -> Option<String> {
@@ -272,22 +536,173 @@ impl Checker<'_> {
         }
         out
     }
+
+    /// The action items of the front matter, each a mapping of
+    /// [`ACTION_ITEM_KEYS`].
+    fn action_items(&mut self) -> Vec<ActionItem> {
+        let Some((v, _)) = self.take("action_items") else { return Vec::new() };
+        let items = match v.value {
+            Value::List(items) => items,
+            Value::Null => return Vec::new(),
+            _ => {
+                let p = self.pos(&v);
+                self.error(p, "front matter: action_items: expected a list of `- title: …` entries".into());
+                return Vec::new();
+            }
+        };
+        let mut out = Vec::new();
+        for item in items {
+            let item_pos = self.pos(&item);
+            let Value::Map(m) = &item.value else {
+                self.error(item_pos, "front matter: expected a mapping of `key: value` lines, e.g. `- title: \"Add a health check\"`".into());
+                continue;
+            };
+            let get = |c: &mut Self, key: &str| -> Option<S<String>> {
+                let (_, v) = m.iter().find(|(k, _)| k.value == key)?;
+                match &v.value {
+                    Value::Text(t) => Some(S::new(t.clone(), v.referenced, v.defined)),
+                    Value::Null => None,
+                    _ => {
+                        let p = c.pos(v);
+                        c.error(p, format!("front matter: action item {key}: expected a single value (text), not a list or mapping"));
+                        None
+                    }
+                }
+            };
+            for (k, _) in m {
+                if !ACTION_ITEM_KEYS.contains(&k.value.as_str()) {
+                    let p = self.pos(k);
+                    self.error(p, format!("front matter: unknown field `{}`, expected one of: {}", k.value, ACTION_ITEM_KEYS.join(", ")));
+                }
+            }
+            let (title, owner, status_v, kind_v, due_v, link_v) =
+                (get(self, "title"), get(self, "owner"), get(self, "status"), get(self, "type"), get(self, "due"), get(self, "link"));
+            let title = match Checker::text(title) {
+                Some(t) => t,
+                None => {
+                    self.error(item_pos, "action item without `title`; expected e.g. `- title: \"Add a health check\"`".into());
+                    continue;
+                }
+            };
+            let status = status_v.as_ref().and_then(|s| self.one_of("action item status", s, &ActionStatus::ALL));
+            if status_v.is_none() {
+                self.error(item_pos, format!("action item {title:?} has no `status`; expected one of open, in-progress, done, wont-do"));
+            }
+            let kind = kind_v.as_ref().and_then(|s| self.one_of("action item type", s, &ActionType::ALL));
+            let due = due_v.as_ref().and_then(|d| self.date("due", d));
+            let link = match link_v {
+                Some(l) => {
+                    let url = l.value.trim().to_string();
+                    if url.starts_with("https://") || url.starts_with("http://") || url.starts_with('/') {
+                        Some(url)
+                    } else {
+                        let p = self.pos(&l);
+                        self.error(p, format!("link {url:?} is not a web address; expected an http(s) URL"));
+                        None
+                    }
+                }
+                None => None,
+            };
+            if let Some(status) = status {
+                out.push(ActionItem { title, owner: Checker::text(owner), status, kind, due, link });
+            }
+        }
+        out
+    }
 }
 
-/// Parses and validates one incident file.
+/// Parses and validates one incident file. Front matter is optional; its
+/// keys are read through rca-site.toml `[fields]` and `[extra]`, and what
+/// it lacks (title, date) is looked for in the body and the file name.
 pub fn parse_incident(path: &str, bytes: &[u8], config: &Config) -> Result<Incident, Vec<Diagnostic>> {
     let text = decode(path, bytes).map_err(|d| vec![d])?;
-    let split = split(path, text).map_err(|d| vec![d])?;
-    let (raw, unknown): (RawIncident, _) = front_matter(path, &split)?;
-    let mut c = Checker { path, split, diags: unknown };
+    let split = split_optional(path, text).map_err(|d| vec![d])?;
+    let mut diags = Vec::new();
+    let entries: Mapping = if split.yaml.trim().is_empty() {
+        Vec::new()
+    } else {
+        match yaml::from_str::<S<Value>>(split.yaml) {
+            Ok(S { value: Value::Map(m), .. }) => m,
+            Ok(S { value: Value::Null, .. }) => Vec::new(),
+            Ok(_) => {
+                let d = Diagnostic::error(path, Pos::new(split.yaml_line, 1), "front matter: expected a mapping of `key: value` lines");
+                return Err(vec![d]);
+            }
+            Err(e) => return Err(vec![Diagnostic::error(path, in_file(&split, e.pos), format!("front matter: {}", e.message))]),
+        }
+    };
+    let resolved = resolve(path, &split, entries, config, &mut diags);
+    let mut c = Checker { path, split, diags, values: resolved.values, names: HashMap::new() };
+    let mut body = c.split.body.to_string();
 
-    let title = c.required("title", raw.title, "\"Release tag koa.2 could not be installed\"");
-    let date = c
-        .required("date", raw.date.clone(), "2021-02-10")
-        .and_then(|_| raw.date.as_ref().and_then(|d| c.date("date", d)));
+    let stem = file_stem(path);
+    let fm_title = c.scalar("title").filter(|t| !t.value.trim().is_empty());
+    let title: Option<String> = match fm_title {
+        Some(t) => {
+            let t = infer::plain_title(&t.value);
+            infer::drop_leading_h1(&mut body, &t);
+            Some(t)
+        }
+        None => match infer::take_first_h1(&mut body) {
+            Some(t) => Some(t),
+            None if infer::is_opaque_name(stem) => {
+                c.error(
+                    Pos::START,
+                    format!(
+                        "no title: the file has no `title:` and no `# Title` heading, and its name {stem:?} is an id, not words; add a `# Title` line at the top, or map a title under [fields] in rca-site.toml"
+                    ),
+                );
+                None
+            }
+            None => {
+                let t = infer::title_from_file_name(stem);
+                if t.is_empty() {
+                    c.error(Pos::START, format!("no title: the file has no `title:`, no `# Title` heading and its name {stem:?} has no words; add a `# Title` line at the top"));
+                    None
+                } else {
+                    c.warning(Pos::START, format!("no title: the file has no `title:` and no `# Title` heading; using its name, {t:?}"));
+                    Some(t)
+                }
+            }
+        },
+    };
 
-    let stem = path.rsplit('/').next().unwrap_or(path).trim_end_matches(".md");
-    let id = match raw.id {
+    let fm_date = c.scalar("date").filter(|d| !d.value.trim().is_empty());
+    let date: Option<(jiff::civil::Date, DatePrecision, String)> = match &fm_date {
+        Some(d) => match crate::dates::parse_date_precise(&d.value) {
+            Some((day, precision)) => Some((day, precision, d.value.trim().to_string())),
+            None => {
+                let p = c.pos(d);
+                c.error(
+                    p,
+                    format!(
+                        "{} {:?} is not a valid date; expected YYYY, YYYY-MM, YYYY-MM-DD (e.g. 2021-02-10) or RFC 3339",
+                        c.name("date"),
+                        d.value
+                    ),
+                );
+                None
+            }
+        },
+        None => {
+            let found = infer::timeline_date(&body)
+                .or_else(|| infer::date_in(stem))
+                .or_else(|| title.as_deref().and_then(infer::date_in));
+            if found.is_none() && title.is_some() {
+                c.warning(
+                    Pos::START,
+                    "no date: none in the front matter, the `## Timeline` section, the file name or the title; published under \"Date unknown\" (add `date: YYYY-MM-DD`, or map one under [fields] in rca-site.toml)".to_string(),
+                );
+            }
+            found
+        }
+    };
+    let published = c.scalar("published").filter(|d| !d.value.trim().is_empty()).and_then(|d| {
+        let name = c.name("published");
+        c.date(&name, &d)
+    });
+
+    let id = match c.scalar("id") {
         Some(s) => {
             let id = s.value.trim().to_string();
             if !is_slug(&id) {
@@ -307,30 +722,45 @@ pub fn parse_incident(path: &str, bytes: &[u8], config: &Config) -> Result<Incid
         }
     };
 
-    let severity = raw.severity.as_ref().and_then(|s| {
+    let severity = c.scalar("severity").filter(|s| !s.value.trim().is_empty()).and_then(|s| {
         let want = s.value.trim();
         match config.severities.iter().position(|x| x.eq_ignore_ascii_case(want)) {
             Some(i) => Some((config.severities[i].clone(), i + 1)),
+            None if config.severities.is_empty() => None,
             None => {
-                let p = c.pos(s);
-                c.error(p, format!("severity {:?} is not one of {}", s.value, config.severities.join(", ")));
+                let p = c.pos(&s);
+                c.error(p, format!("{} {:?} is not one of {}", c.name("severity"), s.value, config.severities.join(", ")));
                 None
             }
         }
     });
-    let status = raw.status.as_ref().and_then(|s| c.one_of("status", s, &Status::ALL)).unwrap_or(Status::Published);
-    let visibility = raw
-        .visibility
-        .as_ref()
-        .and_then(|s| c.one_of("visibility", s, &Visibility::ALL))
-        .unwrap_or(Visibility::Public);
-    let kind = raw.kind.as_ref().and_then(|s| c.one_of("kind", s, &Kind::ALL));
+    let one_of = |c: &mut Checker, key: &'static str, allowed| {
+        let v = c.scalar(key).filter(|s| !s.value.trim().is_empty())?;
+        let name = c.name(key);
+        c.one_of(&name, &v, allowed)
+    };
+    let status = one_of(&mut c, "status", &Status::ALL).unwrap_or(Status::Published);
+    let visibility = {
+        let v = c.scalar("visibility").filter(|s| !s.value.trim().is_empty());
+        let name = c.name("visibility");
+        v.and_then(|v| c.one_of(&name, &v, &Visibility::ALL)).unwrap_or(Visibility::Public)
+    };
+    let kind = {
+        let v = c.scalar("kind").filter(|s| !s.value.trim().is_empty());
+        let name = c.name("kind");
+        v.and_then(|v| c.one_of(&name, &v, &Kind::ALL))
+    };
 
-    let services = c.terms("services", raw.services);
-    let tags = c.terms("tags", raw.tags);
-    let causes = c.terms("causes", raw.causes);
+    let terms = |c: &mut Checker, key: &'static str| {
+        let v = c.list(key);
+        let name = c.name(key);
+        c.terms(&name, v)
+    };
+    let services = terms(&mut c, "services");
+    let tags = terms(&mut c, "tags");
+    let causes = terms(&mut c, "causes");
     let mut related = Vec::new();
-    for r in raw.related.unwrap_or_default() {
+    for r in c.list("related").unwrap_or_default() {
         let pos = c.pos(&r);
         let rid = r.value.trim().to_string();
         if !is_slug(&rid) {
@@ -342,59 +772,32 @@ pub fn parse_incident(path: &str, bytes: &[u8], config: &Config) -> Result<Incid
         }
     }
 
-    let timestamps = timestamps(&mut c, [&raw.started, &raw.detected, &raw.mitigated, &raw.resolved]);
+    let raw_ts = [c.scalar("started"), c.scalar("detected"), c.scalar("mitigated"), c.scalar("resolved")];
+    let timestamps = timestamps(&mut c, [&raw_ts[0], &raw_ts[1], &raw_ts[2], &raw_ts[3]]);
 
-    let mut action_items = Vec::new();
-    for item in raw.action_items.unwrap_or_default() {
-        let item_pos = c.pos(&item);
-        let r = item.value;
-        let title = match Checker::text(r.title) {
-            Some(t) => t,
-            None => {
-                c.error(item_pos, "action item without `title`; expected e.g. `- title: \"Add a health check\"`".into());
-                continue;
-            }
-        };
-        let status = r.status.as_ref().and_then(|s| c.one_of("action item status", s, &ActionStatus::ALL));
-        if r.status.is_none() {
-            c.error(item_pos, format!("action item {title:?} has no `status`; expected one of open, in-progress, done, wont-do"));
-        }
-        let kind = r.kind.as_ref().and_then(|s| c.one_of("action item type", s, &ActionType::ALL));
-        let due = r.due.as_ref().and_then(|d| c.date("due", d));
-        let link = match r.link {
-            Some(l) => {
-                let url = l.value.trim().to_string();
-                if url.starts_with("https://") || url.starts_with("http://") || url.starts_with('/') {
-                    Some(url)
-                } else {
-                    let p = c.pos(&l);
-                    c.error(p, format!("link {url:?} is not a web address; expected an http(s) URL"));
-                    None
-                }
-            }
-            None => None,
-        };
-        if let Some(status) = status {
-            action_items.push(ActionItem { title, owner: Checker::text(r.owner), status, kind, due, link });
-        }
-    }
+    let action_items = c.action_items();
 
     // Checked by the archive stage, which also knows every generated path.
-    let aliases: Vec<Alias> = raw.aliases.unwrap_or_default().into_iter().map(|a| Alias { pos: c.pos(&a), raw: a.value }).collect();
+    let aliases: Vec<Alias> = c.list("aliases").unwrap_or_default().into_iter().map(|a| Alias { pos: c.pos(&a), raw: a.value }).collect();
+    let summary = Checker::text(c.scalar("summary")).unwrap_or_default();
+    let impact = Checker::text(c.scalar("impact"));
+    let trigger = Checker::text(c.scalar("trigger"));
+    let detection = Checker::text(c.scalar("detection"));
 
-    if !c.diags.is_empty() {
+    let Some(title) = title else { return Err(c.diags) };
+    if c.diags.iter().any(|d| d.severity == crate::diagnostics::Severity::Error) {
         return Err(c.diags);
     }
-    let (title, date) = match (title, date) {
-        (Some((t, _)), Some(d)) => (t, d),
-        _ => return Err(c.diags),
-    };
+    let (date, date_precision, date_text) = date.unwrap_or((jiff::civil::Date::MIN, DatePrecision::Unknown, String::new()));
     Ok(Incident {
         id,
         source_path: path.to_string(),
         title,
         date,
-        summary: Checker::text(raw.summary).unwrap_or_default(),
+        date_precision,
+        date_text,
+        published,
+        summary,
         severity,
         status,
         visibility,
@@ -404,16 +807,24 @@ pub fn parse_incident(path: &str, bytes: &[u8], config: &Config) -> Result<Incid
         causes,
         related,
         timestamps,
-        impact: Checker::text(raw.impact),
-        trigger: Checker::text(raw.trigger),
-        detection: Checker::text(raw.detection),
-        action_items: crate::actions::or_from_body(action_items, c.split.body),
+        impact,
+        trigger,
+        detection,
+        action_items: crate::actions::or_from_body(action_items, &body),
         aliases,
-        body: c.split.body.to_string(),
+        body,
         body_line: c.split.body_line,
         history: Default::default(),
         former_ids: Vec::new(),
+        extra: resolved.extra,
+        warnings: c.diags,
     })
+}
+
+/// The file name without its folder and without `.md`.
+fn file_stem(path: &str) -> &str {
+    let name = path.rsplit('/').next().unwrap_or(path);
+    name.strip_suffix(".md").or_else(|| name.strip_suffix(".markdown")).unwrap_or(name)
 }
 
 /// Parses the four timestamps and checks started <= detected <= mitigated <= resolved.
@@ -424,14 +835,16 @@ fn timestamps(c: &mut Checker, raw: [&Option<S<String>>; 4]) -> Timestamps {
             let p = c.pos(s);
             match crate::dates::parse_timestamp(&s.value) {
                 Some(ts) => parsed[i] = Some((ts, p)),
-                None => c.error(
-                    p,
-                    format!(
-                        "{} {:?} is not a valid timestamp; expected RFC 3339 (2021-02-10T09:00:00Z) or \"YYYY-MM-DD HH:MM\" in UTC",
-                        Timestamps::NAMES[i],
-                        s.value
-                    ),
-                ),
+                None => {
+                    let name = c.name(Timestamps::NAMES[i]);
+                    c.error(
+                        p,
+                        format!(
+                            "{name} {:?} is not a valid timestamp; expected RFC 3339 (2021-02-10T09:00:00Z) or \"YYYY-MM-DD HH:MM\" in UTC",
+                            s.value
+                        ),
+                    )
+                }
             }
         }
     }
@@ -440,13 +853,14 @@ fn timestamps(c: &mut Checker, raw: [&Option<S<String>>; 4]) -> Timestamps {
         if let Some((ts, p)) = v {
             if let Some((j, prev)) = last {
                 if *ts < prev {
+                    let (name, prev_name) = (c.name(Timestamps::NAMES[i]), c.name(Timestamps::NAMES[j]));
                     c.error(
                         *p,
                         format!(
                             "{} ({}) is before {} ({}); expected started <= detected <= mitigated <= resolved",
-                            Timestamps::NAMES[i],
+                            name,
                             crate::dates::rfc3339(*ts),
-                            Timestamps::NAMES[j],
+                            prev_name,
                             crate::dates::rfc3339(prev)
                         ),
                     );
@@ -471,7 +885,7 @@ pub fn parse_cause(path: &str, bytes: &[u8]) -> Result<CauseDoc, Vec<Diagnostic>
     let text = decode(path, bytes).map_err(|d| vec![d])?;
     let split = split(path, text).map_err(|d| vec![d])?;
     let (raw, unknown): (RawCause, _) = front_matter(path, &split)?;
-    let mut c = Checker { path, split, diags: unknown };
+    let mut c = Checker { path, split, diags: unknown, values: HashMap::new(), names: HashMap::new() };
     let stem = path.rsplit('/').next().unwrap_or(path).trim_end_matches(".md");
     let slug = slugify(stem);
     if slug.is_empty() {
@@ -507,7 +921,7 @@ pub fn parse_page(path: &str, bytes: &[u8], id: &str) -> Result<Page, Vec<Diagno
     let text = decode(path, bytes).map_err(|d| vec![d])?;
     let split = split(path, text).map_err(|d| vec![d])?;
     let (raw, unknown): (RawPage, _) = front_matter(path, &split)?;
-    let mut c = Checker { path, split, diags: unknown };
+    let mut c = Checker { path, split, diags: unknown, values: HashMap::new(), names: HashMap::new() };
     let title = c.required("title", raw.title, "\"About this archive\"");
     match title {
         Some((title, _)) if c.diags.is_empty() => Ok(Page {
@@ -565,8 +979,9 @@ mod tests {
     #[test]
     fn all_errors_of_a_file_are_reported() {
         let e = errors("---\ndate: 2021-13-01\nstatus: pubished\nkind: outrage\n---\n");
-        assert_eq!(e.len(), 4, "{e:?}");
-        assert!(e[0].contains("missing required key `title`"));
+        let errs: Vec<&String> = e.iter().filter(|x| !x.contains("warning")).collect();
+        assert_eq!(errs.len(), 3, "{e:?}");
+        assert!(e.iter().any(|x| x.contains("warning: no title") && x.contains("\"X\"")), "{e:?}");
         assert!(e.iter().any(|x| x.starts_with("content/incidents/x.md:2:7: date \"2021-13-01\" is not a valid date")));
         assert!(e.iter().any(|x| x.contains("status \"pubished\" is not one of draft, review, published")));
         assert!(e.iter().any(|x| x.contains("kind \"outrage\" is not one of outage, degradation")));
@@ -582,13 +997,104 @@ mod tests {
     #[test]
     fn unknown_key_and_unclosed() {
         let e = errors("---\ntitle: T\ndate: 2021-02-10\nseverty: SEV1\n---\n");
-        assert!(e[0].starts_with("content/incidents/x.md:4:1: front matter: unknown field `severty`"), "{}", e[0]);
+        assert!(e[0].starts_with("content/incidents/x.md:4:1: front matter: unknown key `severty` (did you mean `severity`?)"), "{}", e[0]);
+        assert!(e[0].contains("[fields]") && e[0].contains("[extra] (severty = \"Severty\")"), "{}", e[0]);
         let e = errors("---\ntitle: T\n");
         assert!(e[0].contains("never closed"));
         let e = errors("");
         assert!(e[0].contains("empty file"));
-        let e = errors("# just markdown\n");
-        assert!(e[0].contains("missing front matter"));
+    }
+
+    fn adopt_config() -> Config {
+        let toml = r#"
+[fields]
+title = ["title", "{company} {product} incident"]
+date = ["start_time", "source_published_at"]
+started = "start_time"
+resolved = "end_time"
+causes = "categories"
+tags = "keywords"
+services = "company"
+[extra]
+url = "Source"
+product = "Product"
+uuid = "UUID"
+"#;
+        let mut d = Diagnostics::new();
+        let c = Config::parse(toml, &mut d);
+        assert!(d.is_empty(), "{:?}", d.sorted());
+        c
+    }
+
+    #[test]
+    fn fields_map_the_archives_own_keys() {
+        let src = "---\nuuid: 5\nurl: https://example.com/pm\ncompany: Acme\nproduct:  Cloud   DNS\nstart_time: 2019-07-02T13:42:00Z\nend_time: 2019-07-02T14:10:00Z\ncategories:\n- cloud\n- dns\nkeywords: [bgp]\n---\nBody\n";
+        let i = parse_incident("data/a.md", src.as_bytes(), &adopt_config()).unwrap();
+        assert_eq!(i.title, "Acme Cloud DNS incident");
+        assert_eq!(i.date.to_string(), "2019-07-02");
+        assert_eq!(i.date_precision, DatePrecision::Time);
+        assert_eq!(i.causes.iter().map(|t| t.slug.as_str()).collect::<Vec<_>>(), ["cloud", "dns"]);
+        assert_eq!(i.services[0].name, "Acme");
+        assert!(i.timestamps.resolved.is_some());
+        let extra: Vec<(&str, &str)> = i.extra.iter().map(|e| (e.label.as_str(), e.values[0].as_str())).collect();
+        assert_eq!(extra, [("Product", "Cloud   DNS"), ("Source", "https://example.com/pm"), ("UUID", "5")]);
+    }
+
+    #[test]
+    fn mapped_errors_name_the_archives_key() {
+        let src = "---\ntitle: T\nstart_time: soon\nsource_published_at: 1628\n---\n";
+        let e = parse_incident("a.md", src.as_bytes(), &adopt_config()).unwrap_err();
+        let e: Vec<String> = e.iter().map(|d| d.to_string()).collect();
+        assert!(e.iter().any(|x| x.starts_with("a.md:3:13: start_time \"soon\" is not a valid date")), "{e:?}");
+        assert!(e.iter().any(|x| x.starts_with("a.md:3:13: start_time \"soon\" is not a valid timestamp")), "{e:?}");
+        // The second alternative is used when the first is absent.
+        let i = parse_incident("a.md", b"---\ntitle: T\nsource_published_at: 1628\n---\n", &adopt_config()).unwrap();
+        assert_eq!((i.date.year(), i.date_precision, i.date_text.as_str()), (1628, DatePrecision::Year, "1628"));
+    }
+
+    /// An unknown key followed by an indentless list was reported as a YAML
+    /// syntax error on the list and hid the file's other problems.
+    #[test]
+    fn unknown_key_with_an_indentless_list_is_one_error() {
+        let src = "---\ntitle: T\nregions:\n- eu\n- us\nseverity: SEV9\n---\n";
+        let e = errors(src);
+        let errs: Vec<&String> = e.iter().filter(|x| !x.contains("warning")).collect();
+        assert_eq!(errs.len(), 2, "{e:?}");
+        assert!(errs[0].starts_with("content/incidents/x.md:3:1: front matter: unknown key `regions`"), "{e:?}");
+        assert!(errs[1].starts_with("content/incidents/x.md:6:11: severity \"SEV9\""), "{e:?}");
+        assert!(e.iter().any(|x| x.contains("warning: no date")), "{e:?}");
+        assert!(!e.iter().any(|x| x.contains("did not find expected")), "{e:?}");
+    }
+
+    #[test]
+    fn no_front_matter_title_and_date_from_the_body() {
+        let src = "# Search was down\n\n## Timeline\n\n- 2019-03-12 14:02 paged\n";
+        let i = parse_incident("postmortems/search.md", src.as_bytes(), &Config::default()).unwrap();
+        assert_eq!(i.title, "Search was down");
+        assert!(!i.body.contains("Search was down"), "the title is not shown twice");
+        assert_eq!(i.body_line, 1);
+        assert_eq!((i.date.to_string().as_str(), i.date_precision), ("2019-03-12", DatePrecision::Day));
+        let i = parse_incident("PM2021-005 - All down", b"Some text\n", &Config::default()).unwrap();
+        assert_eq!(i.title, "PM2021 005 All down");
+        assert_eq!((i.date.year(), i.date_precision), (2021, DatePrecision::Year));
+        assert!(i.warnings.iter().any(|w| w.message.contains("no title")));
+        let i = parse_incident("x/notes.md", b"# Notes\nnothing\n", &Config::default()).unwrap();
+        assert_eq!(i.date_precision, DatePrecision::Unknown);
+        assert!(i.warnings.iter().any(|w| w.message.contains("Date unknown")));
+        let e = parse_incident("x/3f2b8c9e-1d4a-4b7e-9c0f-2a6d8e1b5c3f.md", b"just text\n", &Config::default()).unwrap_err();
+        assert!(e[0].to_string().starts_with("x/3f2b8c9e-1d4a-4b7e-9c0f-2a6d8e1b5c3f.md:1:1: no title"), "{}", e[0]);
+        let i = parse_incident("a.md", b"---\ntitle: Same\ndate: 2021-02\n---\n# Same\nBody\n", &Config::default()).unwrap();
+        assert!(!i.body.contains("Same"));
+        assert_eq!((i.date_text.as_str(), i.date_precision), ("2021-02", DatePrecision::Month));
+    }
+
+    #[test]
+    fn templates_checked() {
+        assert!(check_template("{company} {product} incident").is_ok());
+        assert!(check_template("{company").is_err());
+        assert!(check_template("company}").is_err());
+        assert!(check_template("{}").is_err());
+        assert!(check_template("start_time").is_ok());
     }
 
     #[test]

@@ -129,6 +129,8 @@ struct Card {
     id: String,
     url: String,
     title: String,
+    /// The site has severities (`severities = []`: none anywhere).
+    show_severity: bool,
     date: String,
     date_human: String,
     year: i16,
@@ -184,6 +186,8 @@ struct ActionView<'a> {
 struct IncidentView<'a> {
     #[serde(flatten)]
     card: &'a Card,
+    /// The archive's own keys kept by `[extra]`, with their labels.
+    extra: Vec<ExtraView<'a>>,
     impact: Option<&'a str>,
     trigger: Option<&'a str>,
     detection: Option<&'a str>,
@@ -596,8 +600,8 @@ impl<'a> Renderer<'a> {
             .map(|t| TermCount {
                 term: self.term_view(tax, t),
                 count: t.incidents.len(),
-                first_date: t.incidents.last().map(|&n| dates::iso_date(self.archive.incidents[n].date)).unwrap_or_default(),
-                last_date: t.incidents.first().map(|&n| dates::iso_date(self.archive.incidents[n].date)).unwrap_or_default(),
+                first_date: t.incidents.iter().rev().find(|&&n| self.archive.incidents[n].has_date()).map(|&n| self.archive.incidents[n].date_shown()).unwrap_or_default(),
+                last_date: t.incidents.iter().find(|&&n| self.archive.incidents[n].has_date()).map(|&n| self.archive.incidents[n].date_shown()).unwrap_or_default(),
                 spark: (tax == Taxonomy::Causes).then(|| xlinks::spark_view(self.archive, &self.xlinks.graph, t, self.xlinks.graph.cause_year_max)),
             })
             .collect()
@@ -614,18 +618,27 @@ impl<'a> Renderer<'a> {
         #[derive(Serialize)]
         struct Year {
             year: i16,
+            /// "2021", or "Date unknown".
+            title: String,
+            anchor: String,
             count: usize,
             incidents: Vec<Value>,
         }
         let mut years: Vec<Year> = Vec::new();
         for (n, i) in self.archive.incidents.iter().enumerate() {
             let card = self.card_values[n].clone();
+            // Incidents with no date sort last, in a section of their own.
+            let (year, title, anchor) = if i.has_date() {
+                (i.date.year(), i.date.year().to_string(), format!("y{}", i.date.year()))
+            } else {
+                (0, "Date unknown".to_string(), "y-unknown".to_string())
+            };
             match years.last_mut() {
-                Some(y) if y.year == i.date.year() => {
+                Some(y) if y.anchor == anchor => {
                     y.count += 1;
                     y.incidents.push(card);
                 }
-                _ => years.push(Year { year: i.date.year(), count: 1, incidents: vec![card] }),
+                _ => years.push(Year { year, title, anchor, count: 1, incidents: vec![card] }),
             }
         }
         ctx.insert("years", &years);
@@ -658,6 +671,7 @@ impl<'a> Renderer<'a> {
         let action_items = items.into_iter().map(|it| action_view(it, self.build_date)).collect();
         let view = IncidentView {
             card: &self.cards[n],
+            extra: extra_views(i),
             impact: i.impact.as_deref(),
             trigger: i.trigger.as_deref(),
             detection: i.detection.as_deref(),
@@ -672,14 +686,29 @@ impl<'a> Renderer<'a> {
             suggested: xlinks::suggestion_views(self, n),
             similar_earlier: xlinks::minis(self, xlinks::earlier_by_text(self, n)),
             duplicates: xlinks::minis(self, &self.xlinks.graph.duplicates[n]),
-            timeline: crate::timeline::of_incident(i),
+            // Times without a day of their own are placed on the incident's
+            // day; with only a year or month known that would invent one.
+            timeline: if matches!(i.date_precision, DatePrecision::Day | DatePrecision::Time) || crate::parse::timeline_date(&i.body).is_some() {
+                crate::timeline::of_incident(i)
+            } else {
+                crate::timeline::Timeline::default()
+            },
             source_path: &i.source_path,
             // The file's last commit (not HEAD): right for `--rev` builds too.
             source_url: a.config.repo_url.as_ref().map(|r| {
                 let at = i.history.history().and_then(|h| h.revisions.first()).map_or("HEAD", |rev| rev.id.as_str());
                 format!("{r}/blob/{at}/{}", i.source_path)
             }),
-            git: crate::git::HistoryView::new(&i.history, &a.config),
+            git: {
+                let mut git = crate::git::HistoryView::new(&i.history, &a.config);
+                // `published:` in front matter: the history was lost in a migration.
+                if let Some(d) = i.published {
+                    let view = crate::git::DateView::new(dates::day_start(d));
+                    git.revised.get_or_insert_with(|| view.clone());
+                    git.published = Some(view);
+                }
+                git
+            },
         };
         let mut ctx = Context::new();
         ctx.insert("incident", &view);
@@ -808,15 +837,43 @@ fn term_views(a: &Archive, base: &str, tax: Taxonomy, terms: &[Term]) -> Vec<Ter
         .collect()
 }
 
+/// One `[extra]` field of an incident: its label and values, each a link
+/// when it is a web address.
+#[derive(Serialize)]
+struct ExtraView<'a> {
+    key: &'a str,
+    label: &'a str,
+    values: Vec<ExtraValue<'a>>,
+}
+
+#[derive(Serialize)]
+struct ExtraValue<'a> {
+    text: &'a str,
+    url: Option<&'a str>,
+}
+
+fn extra_views(i: &Incident) -> Vec<ExtraView<'_>> {
+    let is_url = |v: &str| (v.starts_with("https://") || v.starts_with("http://")) && !v.contains(char::is_whitespace) && crate::markdown::is_safe_url(v);
+    i.extra
+        .iter()
+        .map(|e| ExtraView {
+            key: &e.key,
+            label: &e.label,
+            values: e.values.iter().map(|v| ExtraValue { text: v, url: is_url(v).then_some(v.as_str()) }).collect(),
+        })
+        .collect()
+}
+
 fn card(a: &Archive, base: &str, i: &Incident) -> Card {
     let ts = i.timestamps;
     Card {
         id: i.id.clone(),
         url: format!("{base}{}", i.url_path()),
         title: i.title.clone(),
-        date: dates::iso_date(i.date),
-        date_human: dates::human_date(i.date),
-        year: i.date.year(),
+        show_severity: !a.config.severities.is_empty(),
+        date: i.date_shown(),
+        date_human: i.date_human(),
+        year: if i.has_date() { i.date.year() } else { 0 },
         summary: i.summary.clone(),
         severity: i.severity.as_ref().map(|(s, _)| severity_view(a, base, s)),
         kind: i.kind.map(Kind::as_str),
@@ -912,6 +969,8 @@ impl Renderer<'_> {
         #[derive(Serialize)]
         struct Summary {
             incidents: usize,
+            /// Incidents with no date, not drawn in the charts over time.
+            undated: usize,
             detect_median: Option<String>,
             detect_p90: Option<String>,
             resolve_median: Option<String>,
@@ -924,6 +983,7 @@ impl Renderer<'_> {
         let b = &self.board.board;
         let summary = Summary {
             incidents: stats.incidents,
+            undated: stats.undated,
             detect_median: words(stats.detect.median),
             detect_p90: words(stats.detect.p90),
             resolve_median: words(stats.resolve.median),

@@ -84,8 +84,8 @@ pub fn incident(a: &Archive, i: &Incident) -> Meta {
         noindex: noindex(a),
         incident: Some(PrintFacts {
             id: i.id.clone(),
-            date: dates::iso_date(i.date),
-            date_human: dates::human_date(i.date),
+            date: i.date_shown(),
+            date_human: i.date_human(),
             severity: i.severity.as_ref().map(|(s, _)| s.clone()),
         }),
         published: Some(dates::rfc3339(published)),
@@ -101,7 +101,7 @@ pub fn incident_description(i: &Incident) -> String {
     if let Some((s, _)) = &i.severity {
         facts.push(s.clone());
     }
-    facts.push(dates::human_date(i.date));
+    facts.push(i.date_human());
     if let Some(d) = i.timestamps.time_to_resolve() {
         facts.push(format!("resolved in {}", dates::human_duration(d)));
     }

@@ -89,12 +89,17 @@ pub fn build_site_cached(snapshot: &Snapshot, opts: &BuildOptions, sink: &dyn Si
         config.base_url = url;
     }
 
-    let incident_files: Vec<(&str, &[u8])> = snapshot.under("content/incidents/").filter(|(p, _)| p.ends_with(".md")).collect();
-    if snapshot.under("content/").next().is_none() {
-        diags.warning("content", Pos::UNKNOWN, "no content/ folder: the site has no incidents yet (write one with `rca-site new \"Title\"`)");
+    let selection = crate::select::Selection::new(&config);
+    let incident_files: Vec<(&str, &[u8])> =
+        snapshot.files.iter().filter(|(p, _)| selection.is_incident(p)).map(|(p, b)| (p.as_str(), b.as_slice())).collect();
+    if incident_files.is_empty() && snapshot.under("content/").next().is_none() {
+        diags.warning("content", Pos::UNKNOWN, "no content/ folder: the site has no incidents yet (write one with `rca-site new \"Title\"`, or run `rca-site init` to publish postmortems kept elsewhere)");
     }
     let parsed: Vec<Result<Incident, Vec<_>>> = cache.parse_incidents(snapshot, &incident_files, &config, opts.include);
     let incidents: Vec<Incident> = parsed.into_iter().filter_map(|r| parse::collect(r, &mut diags)).collect();
+    for i in &incidents {
+        diags.extend(i.warnings.iter().cloned());
+    }
 
     let causes: Vec<CauseDoc> = snapshot
         .under("content/causes/")

@@ -19,7 +19,8 @@ use rayon::prelude::*;
 use crate::config::CONFIG_FILE;
 
 /// The archive's files that matter to the build: `rca-site.toml`,
-/// `content/**` and `theme/**`.
+/// `content/**`, `theme/**` and the incident files the `incidents` globs
+/// select elsewhere.
 #[derive(Debug, Clone, Default)]
 pub struct Snapshot {
     pub files: BTreeMap<String, Arc<Vec<u8>>>,
@@ -37,6 +38,7 @@ impl Snapshot {
         for top in [CONFIG_FILE, "content", "theme"] {
             paths.extend(archive.files_under(top, &mut refused)?);
         }
+        paths.extend(incidents_outside_content(&archive, &mut refused));
         for r in &refused {
             eprintln!("warning: {r}");
         }
@@ -115,6 +117,11 @@ impl std::fmt::Display for Refused {
 impl ArchiveRoot {
     pub fn new(root: &Path) -> std::io::Result<ArchiveRoot> {
         Ok(ArchiveRoot { root: root.to_path_buf(), canonical: root.canonicalize()? })
+    }
+
+    /// The root as given.
+    pub fn path(&self) -> &Path {
+        &self.root
     }
 
     /// The rule, for one symlink at `rel`: it may be followed only if it
@@ -221,13 +228,29 @@ impl Snapshot {
     /// A snapshot from files read elsewhere (a commit's tree for
     /// `build --rev`), keeping only what [`Snapshot::from_dir`] would read.
     pub fn from_files(files: impl IntoIterator<Item = (String, Vec<u8>)>) -> Snapshot {
+        let files: Vec<(String, Vec<u8>)> = files.into_iter().collect();
+        let config = files.iter().find(|(p, _)| p == CONFIG_FILE).map(|(_, b)| b.as_slice());
+        let (_, selection) = crate::select::of_config_text(config);
         let keep = |path: &str| {
             let mut parts = path.split('/');
             let top = parts.next().unwrap_or("");
-            (path == CONFIG_FILE || top == "content" || top == "theme") && !parts.any(|p| is_ignored(std::ffi::OsStr::new(p)))
+            ((path == CONFIG_FILE || top == "content" || top == "theme") && !parts.any(|p| is_ignored(std::ffi::OsStr::new(p))))
+                || selection.is_incident(path)
         };
         Snapshot { files: files.into_iter().filter(|(p, _)| keep(p)).map(|(p, b)| (p, Arc::new(b))).collect() }
     }
+}
+
+/// The incident files the `incidents` globs of `root`'s rca-site.toml
+/// select outside `content/` (an archive adopted in place); none for
+/// today's layout.
+fn incidents_outside_content(archive: &ArchiveRoot, refused: &mut Vec<Refused>) -> Vec<String> {
+    let text = std::fs::read(archive.path().join(CONFIG_FILE)).ok();
+    let (config, selection) = crate::select::of_config_text(text.as_deref());
+    if selection.inside_content() {
+        return Vec::new();
+    }
+    selection.files_outside_content(archive, &config.output, refused)
 }
 
 #[cfg(test)]

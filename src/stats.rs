@@ -122,6 +122,8 @@ pub struct ActionYear {
 #[derive(Debug, Clone, Serialize)]
 pub struct Stats {
     pub incidents: usize,
+    /// Incidents whose date is unknown: left out of the charts over time.
+    pub undated: usize,
     pub per_period: Option<PerPeriod>,
     pub detect: Distribution,
     pub resolve: Distribution,
@@ -160,7 +162,7 @@ pub const TAIL_PERCENT: usize = 2;
 
 impl DrawnYears {
     pub fn of(incidents: &[Incident]) -> DrawnYears {
-        let mut years: Vec<i16> = incidents.iter().map(|i| i.date.year()).collect();
+        let mut years: Vec<i16> = incidents.iter().filter(|i| i.has_date()).map(|i| i.date.year()).collect();
         years.sort_unstable();
         let total = years.len();
         let limit = (total * TAIL_PERCENT / 100).max(1);
@@ -200,9 +202,10 @@ pub const TOP: usize = 10;
 impl Stats {
     pub fn compute(a: &Archive, build_date: Date) -> Stats {
         let drawn_years = DrawnYears::of(&a.incidents);
-        let drawn: Vec<&Incident> = a.incidents.iter().filter(|i| drawn_years.drawn(i.date)).collect();
+        let drawn: Vec<&Incident> = a.incidents.iter().filter(|i| i.has_date() && drawn_years.drawn(i.date)).collect();
         Stats {
             incidents: a.incidents.len(),
+            undated: a.incidents.iter().filter(|i| !i.has_date()).count(),
             per_period: per_period(a, &drawn),
             detect: distribution(&drawn, |i| i.timestamps.time_to_detect().map(|d| d.as_secs())),
             resolve: distribution(&drawn, |i| i.timestamps.time_to_resolve().map(|d| d.as_secs())),
@@ -245,7 +248,9 @@ fn distribution(incidents: &[&Incident], value: impl Fn(&Incident) -> Option<i64
     for i in incidents {
         match value(i) {
             Some(v) => {
-                by_year.entry(i.date.year()).or_default().push(v);
+                if i.has_date() {
+                    by_year.entry(i.date.year()).or_default().push(v);
+                }
                 all.push(v);
             }
             None => missing += 1,
@@ -283,7 +288,7 @@ fn ranked(a: &Archive, tax: Taxonomy, limit: usize) -> Vec<Ranked> {
 
 fn actions_by_year(incidents: &[&Incident], today: Date) -> Vec<ActionYear> {
     let mut years: std::collections::BTreeMap<i16, ActionYear> = std::collections::BTreeMap::new();
-    for i in incidents {
+    for i in incidents.iter().filter(|i| i.has_date()) {
         for it in &i.action_items {
             let y = years.entry(i.date.year()).or_insert_with(|| ActionYear { year: i.date.year(), ..ActionYear::default() });
             y.opened += 1;

@@ -31,6 +31,120 @@ pub fn from_str<T: DeserializeOwned>(text: &str) -> Result<T, YamlError> {
     })
 }
 
+/// A front-matter value of any shape, for archives whose keys rca-site
+/// does not know in advance (`[fields]`, `[extra]`). Scalars keep their
+/// text (numbers and booleans as written by YAML's rules, `null` as
+/// [`Value::Null`]).
+#[derive(Debug, Clone, PartialEq)]
+pub enum Value {
+    Null,
+    Text(String),
+    List(Vec<Spanned<Value>>),
+    Map(Mapping),
+}
+
+/// A YAML mapping in the order written, each key with its position.
+pub type Mapping = Vec<(Spanned<String>, Spanned<Value>)>;
+
+impl Value {
+    /// Empty: null, blank text, or an empty list or mapping.
+    pub fn is_empty(&self) -> bool {
+        match self {
+            Value::Null => true,
+            Value::Text(t) => t.trim().is_empty(),
+            Value::List(l) => l.iter().all(|v| v.value.is_empty()),
+            Value::Map(m) => m.is_empty(),
+        }
+    }
+
+    /// The text of a scalar; `None` for a list or mapping.
+    pub fn as_text(&self) -> Option<&str> {
+        match self {
+            Value::Text(t) => Some(t),
+            Value::Null => Some(""),
+            _ => None,
+        }
+    }
+}
+
+/// A mapping key of any scalar kind (`2021: x` is a key too).
+struct KeyText(String);
+
+impl<'de> serde::Deserialize<'de> for KeyText {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        match <Value as serde::Deserialize>::deserialize(d)? {
+            Value::Text(t) => Ok(KeyText(t)),
+            Value::Null => Ok(KeyText(String::new())),
+            _ => Err(serde::de::Error::custom("expected a plain key, not a list or mapping")),
+        }
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for Value {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> serde::de::Visitor<'de> for V {
+            type Value = Value;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a YAML value")
+            }
+            fn visit_bool<E>(self, v: bool) -> Result<Value, E> {
+                Ok(Value::Text(v.to_string()))
+            }
+            fn visit_i64<E>(self, v: i64) -> Result<Value, E> {
+                Ok(Value::Text(v.to_string()))
+            }
+            fn visit_u64<E>(self, v: u64) -> Result<Value, E> {
+                Ok(Value::Text(v.to_string()))
+            }
+            fn visit_i128<E>(self, v: i128) -> Result<Value, E> {
+                Ok(Value::Text(v.to_string()))
+            }
+            fn visit_u128<E>(self, v: u128) -> Result<Value, E> {
+                Ok(Value::Text(v.to_string()))
+            }
+            fn visit_f64<E>(self, v: f64) -> Result<Value, E> {
+                Ok(Value::Text(v.to_string()))
+            }
+            fn visit_str<E>(self, v: &str) -> Result<Value, E> {
+                Ok(Value::Text(v.to_string()))
+            }
+            fn visit_string<E>(self, v: String) -> Result<Value, E> {
+                Ok(Value::Text(v))
+            }
+            fn visit_unit<E>(self) -> Result<Value, E> {
+                Ok(Value::Null)
+            }
+            fn visit_none<E>(self) -> Result<Value, E> {
+                Ok(Value::Null)
+            }
+            fn visit_some<D: serde::Deserializer<'de>>(self, d: D) -> Result<Value, D::Error> {
+                <Value as serde::Deserialize>::deserialize(d)
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Value, A::Error> {
+                let mut out = Vec::new();
+                while let Some(v) = seq.next_element::<Spanned<Value>>()? {
+                    out.push(v);
+                }
+                Ok(Value::List(out))
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
+                let mut out: Mapping = Vec::new();
+                while let Some(k) = map.next_key::<Spanned<KeyText>>()? {
+                    let v = map.next_value::<Spanned<Value>>()?;
+                    if out.iter().any(|(have, _)| have.value == k.value.0) {
+                        return Err(serde::de::Error::custom(format!("duplicate mapping key: {}", k.value.0)));
+                    }
+                    let key = Spanned::new(k.value.0, k.referenced, k.defined);
+                    out.push((key, v));
+                }
+                Ok(Value::Map(out))
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
 /// Where a spanned value was written, within the YAML text.
 pub fn pos<T>(s: &Spanned<T>) -> Pos {
     let l = s.referenced;
@@ -95,6 +209,23 @@ mod tests {
         assert_eq!(e.message, "expected a list, e.g. [a, b]");
 
         let e = from_str::<Doc>("a: 1\na: 2\n").unwrap_err();
+        assert_eq!(e.message, "key `a` appears twice; expected each key once");
+    }
+
+    #[test]
+    fn any_value_with_positions() {
+        let v: Spanned<Value> = from_str("title: T\ncategories:\n- cloud\n- dns\nyear: 1628\nflag: true\nempty:\n").unwrap();
+        let Value::Map(m) = v.value else { panic!("{v:?}") };
+        let keys: Vec<&str> = m.iter().map(|(k, _)| k.value.as_str()).collect();
+        assert_eq!(keys, ["title", "categories", "year", "flag", "empty"]);
+        assert_eq!(pos(&m[1].0), Pos::new(2, 1));
+        let Value::List(l) = &m[1].1.value else { panic!() };
+        assert_eq!(l[1].value, Value::Text("dns".into()));
+        assert_eq!(pos(&l[1]), Pos::new(4, 3));
+        assert_eq!(m[2].1.value, Value::Text("1628".into()));
+        assert_eq!(m[3].1.value, Value::Text("true".into()));
+        assert!(m[4].1.value.is_empty());
+        let e = from_str::<Spanned<Value>>("a: 1\na: 2\n").unwrap_err();
         assert_eq!(e.message, "key `a` appears twice; expected each key once");
     }
 }

@@ -1,6 +1,7 @@
 //! The command line: one file per subcommand.
 
 mod build;
+pub(crate) mod init;
 mod check;
 mod new;
 mod serve;
@@ -34,6 +35,8 @@ pub enum Command {
     New(new::NewArgs),
     /// Build into memory, serve over HTTP, rebuild on change and reload open tabs.
     Serve(serve::ServeArgs),
+    /// Write an rca-site.toml that publishes an existing repository of postmortems in place.
+    Init(init::InitArgs),
 }
 
 /// Runs the command line and returns the process exit code.
@@ -50,6 +53,7 @@ pub fn main() -> i32 {
         Command::Check(args) => check::run(args, cli.quiet),
         Command::New(args) => new::run(args, cli.quiet),
         Command::Serve(args) => serve::run(args, cli.quiet),
+        Command::Init(args) => init::run(args, cli.quiet),
     }
 }
 

@@ -35,5 +35,37 @@ pub fn snapshot_at(root: &Path, rev: &str) -> Result<Snapshot, GitError> {
             }
         }
     }
+    // An archive adopted in place: incident files outside content/.
+    let config = files.iter().find(|(p, _)| p == crate::config::CONFIG_FILE).map(|(_, b)| b.as_slice());
+    let (_, selection) = crate::select::of_config_text(config);
+    if !selection.inside_content() {
+        for base in selection.bases() {
+            if base == "content" || base.starts_with("content/") || base == "theme" || base.starts_with("theme/") {
+                continue;
+            }
+            let path = repo.path_in_repo(&base).into_iter().filter(|p| !p.is_empty()).collect::<Vec<_>>().join("/");
+            let sub = if path.is_empty() {
+                Some(tree.clone())
+            } else {
+                match tree.lookup_entry_by_path(&path).map_err(|e| read_error(&format!("reading {path} in {rev}"), e))? {
+                    Some(entry) if entry.mode().is_tree() => {
+                        Some(r.find_tree(entry.object_id()).map_err(|e| read_error(&format!("reading {path} in {rev}"), e))?)
+                    }
+                    _ => None,
+                }
+            };
+            let Some(sub) = sub else { continue };
+            let entries = sub.traverse().breadthfirst.files().map_err(|e| read_error(&format!("listing {path} in {rev}"), e))?;
+            for e in entries.into_iter().filter(|e| e.mode.is_blob()) {
+                let rel = if base.is_empty() { e.filepath.to_string() } else { format!("{base}/{}", e.filepath) };
+                let top = rel.split('/').next().unwrap_or("");
+                if top == "content" || top == "theme" || !selection.is_incident(&rel) {
+                    continue;
+                }
+                let blob = r.find_blob(e.oid).map_err(|err| read_error(&format!("reading {rel} in {rev}"), err))?;
+                files.push((rel, blob.data.clone()));
+            }
+        }
+    }
     Ok(Snapshot::from_files(files))
 }

@@ -1,10 +1,13 @@
 //! The one walk over the history that gives every file its revisions.
 //!
-//! Commits are visited newest first. A commit whose `content/` tree equals
-//! a parent's is skipped without diffing; otherwise its `content/` tree is
-//! diffed against its parent's with rename tracking. Walking backwards, a
-//! rename moves the file's identity to its old path, so older commits under
-//! the old name still count for the file as it is named today.
+//! Commits are visited newest first. A commit whose archive tree (the
+//! repository root, or the archive's folder in it) equals a parent's is
+//! skipped without diffing; otherwise it is diffed against its parent's
+//! with rename tracking. Walking backwards, a rename moves the file's
+//! identity to its old path, so older commits under the old name still
+//! count for the file as it is named today — also when the file came into
+//! `content/` (or the `incidents` globs) from anywhere else in the
+//! repository, as adopting an archive with `git mv` does.
 
 use std::collections::HashMap;
 use std::ops::ControlFlow;
@@ -21,7 +24,7 @@ use jiff::Timestamp;
 use super::quick;
 use super::{read_error, FileHistory, GitError, History, Repo, Revision};
 
-/// A file-level change inside `content/`, paths relative to `content/`.
+/// A file-level change, paths relative to the archive root.
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum Change {
     Added(String),
@@ -300,11 +303,9 @@ pub(super) fn walk(repo: Repo, tip: ObjectId) -> Result<History, GitError> {
     let Repo { repo, prefix } = repo;
     let shallow = repo.is_shallow().unwrap_or(false);
     let partial = is_partial(&repo);
-    let content_path = {
-        let mut p = prefix;
-        p.push("content".to_string());
-        p
-    };
+    // The whole archive, not only content/: history follows files moved in
+    // from elsewhere (the quick diff keeps unchanged folders nearly free).
+    let content_path = prefix;
     let (steps, commits) = content_steps(&repo, tip, &content_path, shallow)?;
     let content_commits = steps.len();
 
@@ -333,7 +334,7 @@ pub(super) fn walk(repo: Repo, tip: ObjectId) -> Result<History, GitError> {
                     files.at.insert(to, None);
                     if let Some(k) = k {
                         touched.push(k);
-                        files.accs[k].former_paths.push(format!("content/{from}"));
+                        files.accs[k].former_paths.push(from.clone());
                         files.at.insert(from, Some(k));
                     }
                 }
@@ -361,7 +362,7 @@ pub(super) fn walk(repo: Repo, tip: ObjectId) -> Result<History, GitError> {
             let revs: Vec<Arc<Revision>> = acc.revisions.iter().map(|&r| revisions[r].clone()).collect();
             let history =
                 FileHistory { created: revs.last()?.date, updated: revs.first()?.date, revisions: revs, former_paths: acc.former_paths };
-            Some((format!("content/{path}"), Arc::new(history)))
+            Some((path, Arc::new(history)))
         })
         .collect();
     Ok(History { tip: tip.to_string(), files, shallow, partial, commits, content_commits })

@@ -196,8 +196,14 @@ pub(super) fn spark_view(a: &Archive, g: &Graph, t: &TermIndex, scale: usize) ->
             SparkBar { year: y.first_year + k as i16, count, x: k * SPARK_STEP, y: SPARK_HEIGHT - 1 - h, h }
         })
         .collect::<Vec<_>>();
+    let undated = t.incidents.iter().filter(|&&n| !a.incidents[n].has_date()).count();
+    let label = match undated {
+        0 => y.describe(),
+        1 => format!("{}; 1 incident with no date is not drawn", y.describe()),
+        n => format!("{}; {n} incidents with no date are not drawn", y.describe()),
+    };
     SparkView {
-        label: y.describe(),
+        label,
         width: (y.counts.len() * SPARK_STEP).saturating_sub(SPARK_STEP - SPARK_BAR).max(SPARK_BAR),
         height: SPARK_HEIGHT,
         base_y: SPARK_HEIGHT - 1,
@@ -235,14 +241,15 @@ pub(super) struct CauseView {
 
 pub(super) fn cause_view(r: &Renderer, t: &TermIndex) -> CauseView {
     let d = graph::cause_detail(r.archive, t);
-    let date = |n: &usize| dates::iso_date(r.archive.incidents[*n].date);
+    let date = |n: &usize| r.archive.incidents[*n].date_shown();
+    let dated = |n: &&usize| r.archive.incidents[**n].has_date();
     let counted = |tax: Taxonomy, rows: Vec<(String, usize)>| -> Vec<Counted> {
         rows.into_iter().map(|(slug, count)| Counted { term: slug_view(r, tax, &slug), count }).collect()
     };
     CauseView {
         count: t.incidents.len(),
-        first_date: t.incidents.last().map(date),
-        last_date: t.incidents.first().map(date),
+        first_date: t.incidents.iter().rev().find(dated).map(date),
+        last_date: t.incidents.iter().find(dated).map(date),
         timeline: d
             .timeline
             .into_iter()

@@ -81,7 +81,7 @@ pub fn documents(archive: &Archive, bodies: &Bodies) -> Vec<Doc> {
                 url: format!("{base}{}", i.url_path()),
                 title: i.title.clone(),
                 kind: "incident",
-                date: Some(i.date),
+                date: i.has_date().then_some(i.date),
                 severity: i.severity.clone(),
                 services,
                 summary: crate::markdown::plain_inline(&i.summary),
@@ -136,11 +136,14 @@ pub fn facets(archive: &Archive) -> Vec<Facet> {
         })
         .filter(|v| !v.docs.is_empty())
         .collect();
-    out.push(Facet {
-        key: "severity",
-        label: "Severity",
-        values: sev,
-    });
+    // `severities = []`: the site shows no severity, not even an empty facet.
+    if !archive.config.severities.is_empty() {
+        out.push(Facet {
+            key: "severity",
+            label: "Severity",
+            values: sev,
+        });
+    }
     for (key, label, tax) in [
         ("service", "Service", Taxonomy::Services),
         ("cause", "Cause", Taxonomy::Causes),
@@ -158,7 +161,7 @@ pub fn facets(archive: &Archive) -> Vec<Facet> {
         out.push(Facet { key, label, values });
     }
     let mut years: Vec<FacetValue> = Vec::new();
-    for (n, i) in archive.incidents.iter().enumerate() {
+    for (n, i) in archive.incidents.iter().enumerate().filter(|(_, i)| i.has_date()) {
         let y = i.date.year().to_string();
         match years.iter_mut().find(|v| v.slug == y) {
             Some(v) => v.docs.push(n as u32),

@@ -395,10 +395,11 @@ impl Cache {
             }
             out[k] = Some(result);
         }
+        let selection = crate::select::Selection::new(config);
         self.others = snapshot
             .files
             .iter()
-            .filter(|(p, _)| !(p.starts_with("content/incidents/") && p.ends_with(".md")))
+            .filter(|(p, _)| !selection.is_incident(p))
             .map(|(p, b)| (p.clone(), b.clone()))
             .collect();
         if let Some(good) = &self.good {
@@ -777,7 +778,8 @@ fn changed_others(old: &[(String, Arc<Vec<u8>>)], new: &[(String, Arc<Vec<u8>>)]
 /// rendered again.
 fn identity_tokens(old: &HashMap<String, Incident>, new: &Archive, changed: &HashSet<String>) -> Vec<String> {
     let mut tokens = Vec::new();
-    for path in changed.iter().filter(|p| p.starts_with("content/incidents/")) {
+    // Paths that are not incidents have no identity before or after.
+    for path in changed.iter() {
         let before = old.get(path).map(|i| (i.id.clone(), i.title.clone(), i.visibility, i.status));
         let after = new.incidents.iter().find(|i| &i.source_path == path).map(|i| (i.id.clone(), i.title.clone(), i.visibility, i.status));
         if before != after {

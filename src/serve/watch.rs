@@ -111,6 +111,9 @@ impl Watcher {
         for top in ["content", "theme"] {
             w.watch_top(&targets.root, top)?;
         }
+        for dir in incident_folders(&targets.root) {
+            w.watch_if_dir(&dir)?;
+        }
         if let Some(git) = &targets.git_dir {
             w.watch(git, RecursiveMode::NonRecursive)?;
             w.watch_if_dir(&git.join("refs"))?;
@@ -144,6 +147,37 @@ impl Watcher {
     }
 }
 
+/// The folders outside `content/` that the `incidents` globs select files
+/// in (an archive adopted in place). Files at the root are seen by the
+/// root's own watch; a glob that crosses folders from the root (`**/*.md`)
+/// watches every top-level folder but the repository's, build and output ones.
+fn incident_folders(root: &Path) -> Vec<PathBuf> {
+    let text = std::fs::read(root.join(CONFIG_FILE)).ok();
+    let (config, selection) = crate::select::of_config_text(text.as_deref());
+    let mut out = Vec::new();
+    for base in selection.bases() {
+        if base == "content" || base.starts_with("content/") || base == "theme" || base.starts_with("theme/") {
+            continue;
+        }
+        if !base.is_empty() {
+            out.push(root.join(&base));
+            continue;
+        }
+        if !config.incidents.iter().any(|g| g.contains("**") || g.contains('/')) {
+            continue;
+        }
+        let Ok(entries) = std::fs::read_dir(root) else { continue };
+        for e in entries.flatten() {
+            let name = e.file_name();
+            let n = name.to_string_lossy();
+            if e.path().is_dir() && !is_ignored(&name) && !matches!(n.as_ref(), "content" | "theme" | "target" | "node_modules") && n != config.output.trim_start_matches("./") {
+                out.push(e.path());
+            }
+        }
+    }
+    out
+}
+
 /// The git directory of an archive: `.git`, or where a `.git` file points
 /// (worktrees, submodules).
 pub fn git_dir(root: &Path) -> Option<PathBuf> {
@@ -161,6 +195,9 @@ pub fn git_dir(root: &Path) -> Option<PathBuf> {
 /// editor leftovers and everything else under the root.
 pub fn classify<'a>(root: &Path, git: Option<&Path>, events: impl Iterator<Item = &'a notify::Event>) -> Batch {
     let mut batch = Batch::default();
+    // Incident files the globs select outside content/ (read per batch, so
+    // an edit of the globs applies to the next change).
+    let (_, selection) = crate::select::of_config_text(std::fs::read(root.join(CONFIG_FILE)).ok().as_deref());
     for ev in events {
         if ev.need_rescan() {
             batch.rescan = true;
@@ -190,7 +227,7 @@ pub fn classify<'a>(root: &Path, git: Option<&Path>, events: impl Iterator<Item 
             let wanted = match parts.first().map(String::as_str) {
                 Some(CONFIG_FILE) => parts.len() == 1,
                 Some("content" | "theme") => true,
-                _ => false,
+                _ => selection.is_incident(&parts.join("/")),
             };
             if wanted && !parts.iter().skip(1).any(|p| is_ignored(std::ffi::OsStr::new(p))) {
                 batch.paths.insert(parts.join("/"));
@@ -229,5 +266,24 @@ mod tests {
         assert!(b.history && b.paths.is_empty());
         let b = classify(root, Some(git), [ev(EventKind::Create(CreateKind::File), "/a/.git/HEAD")].iter());
         assert!(b.history);
+    }
+
+    #[test]
+    fn watches_incident_files_the_globs_select_outside_content() {
+        let root = std::env::temp_dir().join(format!("rca-watch-globs-{}", std::process::id()));
+        std::fs::create_dir_all(root.join("postmortems/2020")).unwrap();
+        std::fs::create_dir_all(root.join("node_modules")).unwrap();
+        std::fs::write(root.join(CONFIG_FILE), "incidents = [\"*.md\", \"postmortems/**/*.md\"]\n").unwrap();
+        let p = |rel: &str| root.join(rel).display().to_string();
+        let events = [
+            ev(EventKind::Modify(ModifyKind::Any), &p("outage.md")),
+            ev(EventKind::Modify(ModifyKind::Any), &p("README.md")),
+            ev(EventKind::Modify(ModifyKind::Any), &p("postmortems/2020/db.md")),
+            ev(EventKind::Modify(ModifyKind::Any), &p("notes.txt")),
+        ];
+        let b = classify(&root, None, events.iter());
+        assert_eq!(b.paths.iter().map(String::as_str).collect::<Vec<_>>(), ["outage.md", "postmortems/2020/db.md"]);
+        assert_eq!(incident_folders(&root), [root.join("postmortems")]);
+        let _ = std::fs::remove_dir_all(&root);
     }
 }

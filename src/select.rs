@@ -1,0 +1,245 @@
+//! Which files are incidents: the `incidents` and `exclude` globs of
+//! rca-site.toml.
+//!
+//! An archive that was not written for rca-site keeps its postmortems where
+//! they are (the repository root, `postmortems/`, files without an
+//! extension), beside a README, a LICENSE and a template that must never be
+//! published. The selection is a plain value the source stage, the build,
+//! `serve` and the history walk all ask, so they agree on the same files.
+
+
+use globset::{Glob, GlobBuilder, GlobSet, GlobSetBuilder};
+
+use crate::config::{Config, CONFIG_FILE};
+
+/// The compiled `incidents` and `exclude` globs.
+#[derive(Debug, Clone)]
+pub struct Selection {
+    incidents: GlobSet,
+    exclude: GlobSet,
+    /// Globs without wildcards: they name a file exactly, which lets a
+    /// README or a template be an incident after all.
+    exact: Vec<String>,
+    /// The folder each `incidents` glob starts in ("" for the root).
+    bases: Vec<String>,
+}
+
+/// Compiles one glob as git would read it: `*` stays inside a folder,
+/// `**` crosses folders.
+pub fn compile(glob: &str) -> Result<Glob, String> {
+    let g = glob.trim().trim_start_matches("./");
+    if g.is_empty() {
+        return Err("an empty glob; expected e.g. \"postmortems/*.md\"".into());
+    }
+    if g.starts_with('/') || g.split('/').any(|p| p == "..") {
+        return Err(format!("glob {glob:?} leaves the archive; expected a path relative to the root, e.g. \"postmortems/*.md\""));
+    }
+    GlobBuilder::new(g).literal_separator(true).backslash_escape(true).build().map_err(|e| format!("glob {glob:?}: {}", e.kind()))
+}
+
+fn is_wild(glob: &str) -> bool {
+    glob.contains(['*', '?', '[', '{'])
+}
+
+fn set(globs: &[String]) -> GlobSet {
+    let mut b = GlobSetBuilder::new();
+    for g in globs {
+        // Invalid globs are reported by the configuration's validation.
+        if let Ok(g) = compile(g) {
+            b.add(g);
+        }
+    }
+    b.build().unwrap_or_else(|_| GlobSet::empty())
+}
+
+/// Files named like this are never incidents unless a glob names them
+/// exactly: they sit beside the postmortems in most archives.
+pub fn is_never_incident(name: &str) -> bool {
+    let upper = name.to_ascii_uppercase();
+    let stem = upper.split('.').next().unwrap_or("");
+    matches!(stem, "README" | "LICENSE" | "LICENCE" | "COPYING" | "CONTRIBUTING" | "CHANGELOG" | "CODE_OF_CONDUCT")
+        || upper.contains("TEMPLATE")
+}
+
+impl Selection {
+    pub fn new(config: &Config) -> Selection {
+        let norm = |g: &String| g.trim().trim_start_matches("./").to_string();
+        let incidents: Vec<String> = config.incidents.iter().map(norm).collect();
+        let bases = incidents
+            .iter()
+            .map(|g| {
+                let fixed: Vec<&str> = g.split('/').take_while(|p| !is_wild(p)).collect();
+                // A glob without wildcards names a file: its base is its folder.
+                let n = if is_wild(g) { fixed.len() } else { fixed.len().saturating_sub(1) };
+                fixed[..n].join("/")
+            })
+            .collect();
+        Selection {
+            incidents: set(&incidents),
+            exclude: set(&config.exclude),
+            exact: incidents.iter().filter(|g| !is_wild(g)).cloned().collect(),
+            bases,
+        }
+    }
+
+    /// Whether the file at `path` (relative to the root, `/`-separated) is
+    /// an incident.
+    pub fn is_incident(&self, path: &str) -> bool {
+        if self.exact.iter().any(|g| g == path) {
+            return true;
+        }
+        if path == CONFIG_FILE
+            || path == "content/_index.md"
+            || ["theme/", "content/causes/", "content/pages/", ".git/"].iter().any(|p| path.starts_with(p))
+            || path.split('/').any(|p| crate::source::is_ignored(std::ffi::OsStr::new(p)) || p == "node_modules")
+            || path.starts_with("target/")
+        {
+            return false;
+        }
+        let name = path.rsplit('/').next().unwrap_or(path);
+        self.incidents.is_match(path) && !self.exclude.is_match(path) && !is_never_incident(name)
+    }
+
+    /// The folders the incident globs start in ("" for the root), without
+    /// repeats and without folders inside another one listed.
+    pub fn bases(&self) -> Vec<String> {
+        let mut out: Vec<String> = self.bases.clone();
+        out.sort();
+        out.dedup();
+        let all = out.clone();
+        out.retain(|b| !all.iter().any(|o| o != b && (o.is_empty() || b.starts_with(&format!("{o}/")))));
+        out
+    }
+
+    /// Whether every incident lies in `content/` (today's layout), which
+    /// the source stage reads anyway.
+    pub fn inside_content(&self) -> bool {
+        self.bases().iter().all(|b| b == "content" || b.starts_with("content/"))
+    }
+
+    /// The incident files of the working tree under `root` that lie outside
+    /// `content/` and `theme/` (those two are read whole by the source
+    /// stage). Never anything under `.git/`, `target/`, `node_modules/`, a
+    /// hidden folder, the `output` folder or any other folder that holds a
+    /// site rca-site built (`incidents.json` beside `sitemap.xml`).
+    pub fn files_outside_content(&self, archive: &crate::source::ArchiveRoot, output: &str, refused: &mut Vec<crate::source::Refused>) -> Vec<String> {
+        let root = archive.path();
+        let output = root.join(output.trim_start_matches("./"));
+        let mut out = Vec::new();
+        for base in self.bases() {
+            if base == "content" || base.starts_with("content/") || base == "theme" || base.starts_with("theme/") {
+                continue;
+            }
+            let dir = if base.is_empty() { root.to_path_buf() } else { root.join(&base) };
+            if !dir.is_dir() {
+                continue;
+            }
+            let walker = walkdir::WalkDir::new(&dir).follow_links(false).sort_by_file_name();
+            let skip = |e: &walkdir::DirEntry| {
+                if e.depth() == 0 {
+                    return false;
+                }
+                let name = e.file_name().to_string_lossy();
+                if crate::source::is_ignored(e.file_name()) {
+                    return true;
+                }
+                let top_level = e.path().parent() == Some(root);
+                e.file_type().is_dir()
+                    && (name == "target"
+                        || name == "node_modules"
+                        || (top_level && (name == "content" || name == "theme"))
+                        || e.path() == output
+                        || (e.path().join("incidents.json").is_file() && e.path().join("sitemap.xml").is_file()))
+            };
+            for entry in walker.into_iter().filter_entry(|e| !skip(e)).flatten() {
+                let Ok(rel) = entry.path().strip_prefix(root) else { continue };
+                let rel: Vec<String> = rel.components().map(|c| c.as_os_str().to_string_lossy().into_owned()).collect();
+                let rel = rel.join("/");
+                if entry.path_is_symlink() {
+                    match archive.check_link(&rel) {
+                        Ok(Some(_)) => {}
+                        Ok(None) => continue,
+                        Err(r) => {
+                            refused.push(r);
+                            continue;
+                        }
+                    }
+                }
+                if !entry.path().is_file() {
+                    continue;
+                }
+                if self.is_incident(&rel) {
+                    out.push(rel);
+                }
+            }
+        }
+        out
+    }
+}
+
+/// The selection of the configuration in `rca-site.toml` (its text, if
+/// any); a configuration with errors selects the default layout (the
+/// errors are reported when the build parses it).
+pub fn of_config_text(text: Option<&[u8]>) -> (Config, Selection) {
+    let config = text
+        .and_then(|b| std::str::from_utf8(b).ok())
+        .map(|t| Config::parse(t, &mut crate::diagnostics::Diagnostics::new()))
+        .unwrap_or_default();
+    let selection = Selection::new(&config);
+    (config, selection)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sel(incidents: &[&str], exclude: &[&str]) -> Selection {
+        let config = Config {
+            incidents: incidents.iter().map(|s| s.to_string()).collect(),
+            exclude: exclude.iter().map(|s| s.to_string()).collect(),
+            ..Config::default()
+        };
+        Selection::new(&config)
+    }
+
+    #[test]
+    fn default_keeps_todays_layout() {
+        let s = sel(&[crate::config::DEFAULT_INCIDENTS], &[]);
+        assert!(s.is_incident("content/incidents/2021/a.md"));
+        assert!(s.is_incident("content/incidents/a.md"));
+        assert!(!s.is_incident("content/causes/a.md"));
+        assert!(!s.is_incident("a.md"));
+        assert!(!s.is_incident("content/incidents/README.md"));
+        assert!(!s.is_incident("content/incidents/.a.md"));
+        assert!(s.inside_content());
+    }
+
+    #[test]
+    fn root_files_without_extension_templates_and_readmes() {
+        let s = sel(&["*.md", "PM*"], &["drafts/*"]);
+        assert!(s.is_incident("2019-03-12-db-failover.md"));
+        assert!(s.is_incident("PM2019-009 - Kubernetes outage"));
+        assert!(!s.is_incident("postmortems/x.md"), "`*` stays in its folder");
+        assert!(!s.is_incident("README.md"));
+        assert!(!s.is_incident("Postmortem template.md"));
+        assert!(!s.is_incident("LICENSE"));
+        assert!(!s.is_incident("rca-site.toml"));
+        assert!(!sel(&["**/*.md"], &[]).is_incident("node_modules/x/CHANGES.md"));
+        assert!(!sel(&["**/*.md"], &[]).is_incident("target/doc/x.md"));
+        assert_eq!(s.bases(), [""]);
+        assert!(!s.inside_content());
+        let s = sel(&["postmortems/**/*", "README.md"], &["postmortems/old/**"]);
+        assert!(s.is_incident("README.md"), "named exactly");
+        assert!(s.is_incident("postmortems/2020/a"));
+        assert!(!s.is_incident("postmortems/old/a.md"));
+        assert_eq!(s.bases(), [""]);
+    }
+
+    #[test]
+    fn bad_globs() {
+        assert!(compile("a/[b").is_err());
+        assert!(compile("../x/*.md").is_err());
+        assert!(compile("/etc/*").is_err());
+        assert!(compile("  ").is_err());
+    }
+}
