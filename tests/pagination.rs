@@ -304,3 +304,21 @@ fn no_html_page_is_over_250_kb_at_2000_incidents() {
     assert!(b.exists("/incidents/page/20/") && !b.exists("/incidents/page/21/"));
     assert_reachable(&b, n);
 }
+
+#[test]
+fn an_incident_whose_id_is_a_year_keeps_its_url_over_the_year_page() {
+    let tmp = TempDir::new("pagination-year-id");
+    let root = tmp.path().join("archive");
+    fs::create_dir_all(&root).unwrap();
+    write_archive(&root, 8, Some("3"));
+    fs::write(root.join("content/incidents/2020.md"), "---\ntitle: \"The 2020 outage\"\ndate: 2020-03-04\nseverity: SEV2\n---\nBody.\n").unwrap();
+    let out = tmp.path().join("public");
+    let o = rca(&["build", "-q", "--root", root.to_str().unwrap(), "--out", out.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let b = Built { _tmp: tmp, out };
+    assert!(b.page("/incidents/2020/").contains("<h1") && b.page("/incidents/2020/").contains("The 2020 outage"));
+    assert!(!b.exists("/incidents/2020/page/2/"));
+    assert!(b.page("/incidents/2019/").contains("Incidents of 2019"));
+    let list = b.page("/incidents/");
+    assert!(list.contains("<a href=\"/incidents/2019/\">2019") && !list.contains("<a href=\"/incidents/2020/\">2020 <span"), "no link to a year page that is not there");
+}
