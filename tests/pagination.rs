@@ -167,6 +167,9 @@ fn every_list_is_paginated_with_stable_urls_rel_links_navigator_and_titles() {
     let cause = b.page("/causes/cause-0/page/2/");
     assert_eq!(count(&cause, "class=\"recurrence-item\""), 2, "5 occurrences: 3 then 2");
     assert!(cause.contains("Every occurrence <span class=\"count\">5</span>"));
+    // The cause's summary panels and the board's owner list are not repeated on every page.
+    assert!(!cause.contains("class=\"cause-aside\"") && b.page("/causes/cause-0/").contains("class=\"cause-aside\""));
+    assert!(!b.page("/action-items/page/2/").contains("id=\"by-owner-title\"") && b.page("/action-items/").contains("id=\"by-owner-title\""));
     // The board: open items first across pages, the group counts are totals.
     let board: Vec<String> = (1..=5).map(|n| b.page(&if n == 1 { "/action-items/".into() } else { format!("/action-items/page/{n}/") })).collect();
     let rows: Vec<usize> = board.iter().map(|h| count(h, "class=\"action-incident\"")).collect();
