@@ -41,6 +41,21 @@ pub struct Config {
     /// not to index it (see src/share.rs).
     #[serde(skip)]
     pub deploy_preview: bool,
+    pub pagination: PaginationConfig,
+}
+
+/// `[pagination]`: how many entries one page of a list shows (incidents,
+/// a term, a severity, the action-item board).
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct PaginationConfig {
+    pub per_page: usize,
+}
+
+impl Default for PaginationConfig {
+    fn default() -> Self {
+        PaginationConfig { per_page: 100 }
+    }
 }
 
 /// Where `[fields]` takes an rca-site key from: one of the archive's keys
@@ -108,6 +123,7 @@ impl Default for Config {
             fields: BTreeMap::new(),
             extra: BTreeMap::new(),
             deploy_preview: false,
+            pagination: PaginationConfig::default(),
         }
     }
 }
@@ -169,6 +185,10 @@ impl Config {
                 at_value("repo_url"),
                 format!("repo_url {repo:?} must be an absolute http(s) URL, e.g. \"https://github.com/example/incidents\""),
             );
+        }
+        if self.pagination.per_page == 0 {
+            let pos = table_value_pos(text, "pagination", "per_page").unwrap_or_else(|| pos_of("per_page"));
+            diags.error(CONFIG_FILE, pos, "pagination.per_page must be at least 1, e.g. per_page = 100");
         }
         if self.output.trim().is_empty() {
             diags.error(CONFIG_FILE, at_value("output"), "output must name a directory, e.g. \"public\"");
@@ -245,6 +265,15 @@ pub fn value_pos(text: &str, key: &str) -> Option<Pos> {
     Some(Pos::of_offset(text, value.span().start))
 }
 
+/// Where the value of `key` in the table `[table]` starts.
+fn table_value_pos(text: &str, table: &str, key: &str) -> Option<Pos> {
+    let doc = toml::de::DeTable::parse(text).ok()?;
+    let t = doc.get_ref().iter().find(|(k, _)| k.get_ref().as_ref() == table)?.1;
+    let toml::de::DeValue::Table(t) = t.get_ref() else { return None };
+    let value = t.iter().find(|(k, _)| k.get_ref().as_ref() == key)?.1;
+    Some(Pos::of_offset(text, value.span().start))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -282,6 +311,25 @@ mod tests {
             Config::parse(&format!("repo_url = {good:?}\n"), &mut d);
             assert!(d.is_empty(), "{good}");
         }
+    }
+
+    #[test]
+    fn per_page_must_be_positive_with_the_error_at_the_value() {
+        let mut d = Diagnostics::new();
+        let c = Config::parse("title = \"x\"\n[pagination]\nper_page =  0\n", &mut d);
+        let s = d.sorted()[0].to_string();
+        assert!(s.starts_with("rca-site.toml:3:13: pagination.per_page must be at least 1"), "{s}");
+        assert_eq!(c.pagination.per_page, 0);
+        let mut d = Diagnostics::new();
+        Config::parse("[pagination]\nper_page = -3\n", &mut d);
+        assert!(d.sorted()[0].to_string().starts_with("rca-site.toml:2:12:"), "{:?}", d.sorted());
+        let mut d = Diagnostics::new();
+        Config::parse("[pagination]\nper_pag = 3\n", &mut d);
+        assert!(d.sorted()[0].to_string().starts_with("rca-site.toml:2:1: unknown field `per_pag`"), "{:?}", d.sorted());
+        let mut d = Diagnostics::new();
+        assert_eq!(Config::parse("[pagination]\nper_page = 7\n", &mut d).pagination.per_page, 7);
+        assert!(d.is_empty());
+        assert_eq!(Config::parse("", &mut d).pagination.per_page, 100);
     }
 
     #[test]

@@ -109,7 +109,8 @@ pub fn sitemap(a: &Archive, pages: &[String]) -> OutputFile {
     let mut paths: Vec<&str> = pages
         .iter()
         .map(String::as_str)
-        .filter(|p| p.ends_with("index.html"))
+        // Not the redirect of a list's `/page/1/` to the list (src/paginate.rs).
+        .filter(|p| p.ends_with("index.html") && !p.ends_with("/page/1/index.html"))
         .collect();
     paths.sort_unstable();
     for p in paths {

@@ -22,6 +22,7 @@ pub mod markdown;
 pub mod mask;
 pub mod model;
 pub mod output;
+pub mod paginate;
 pub mod parse;
 pub mod related;
 pub mod render;

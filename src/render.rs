@@ -17,6 +17,7 @@ use crate::diagnostics::{Diagnostics, Pos};
 use crate::markdown::{Rendered, TocEntry};
 use crate::model::*;
 use crate::output::Sink;
+use crate::paginate;
 use crate::slugs::slugify;
 use crate::text;
 use crate::theme::Theme;
@@ -409,20 +410,27 @@ impl<'a> Renderer<'a> {
         into.board = None;
     }
 
-    fn page_key<'s>(&'s self, job: &Job) -> Option<PageKey<'s>> {
+    /// `paged`: the key of a page n ≥ 2 of a list ([`Job::paged_key`]).
+    fn page_key<'s>(&'s self, job: &Job, paged: Option<&'s str>) -> Option<PageKey<'s>> {
         let a = self.archive;
+        match (job, paged) {
+            (Job::Term(tax, ..), Some(k)) => return Some(PageKey::Term(*tax, k)),
+            (Job::Severity(..), Some(k)) => return Some(PageKey::Severity(k)),
+            (_, Some(k)) => return Some(PageKey::Listing(k)),
+            _ => {}
+        }
         match *job {
             Job::Incident(n) => Some(PageKey::Incident(&a.incidents[n].id)),
-            Job::Term(tax, n) => Some(PageKey::Term(tax, &a.taxonomy(tax)[n].slug)),
-            Job::Severity(k) => Some(PageKey::Severity(&a.config.severities[k])),
+            Job::Term(tax, n, _) => Some(PageKey::Term(tax, &a.taxonomy(tax)[n].slug)),
+            Job::Severity(k, _) => Some(PageKey::Severity(&a.config.severities[k])),
             Job::Home => Some(PageKey::Listing("")),
-            Job::Incidents => Some(PageKey::Listing("incidents")),
+            Job::Incidents(_) => Some(PageKey::Listing("incidents")),
             Job::NotFound => Some(PageKey::Listing("404.html")),
             Job::Taxonomy(tax) => Some(PageKey::Listing(tax.key())),
             Job::Page(n) => Some(PageKey::Listing(&a.pages[n].id)),
             // Built from front matter only, like the other listings.
             Job::Stats => Some(PageKey::Listing("stats")),
-            Job::ActionItems(ref f) => {
+            Job::ActionItems(ref f, _) => {
                 use crate::actions::Filter;
                 let b = &self.board.board;
                 match f {
@@ -440,22 +448,50 @@ impl<'a> Renderer<'a> {
     /// Renders every HTML page of the site into `sink`, in parallel, and
     /// returns the paths written.
     pub fn render_all(&self, theme: &Theme, sink: &dyn Sink, diags: &mut Diagnostics) -> Vec<String> {
-        let mut jobs: Vec<Job> = vec![Job::Home, Job::Incidents, Job::NotFound];
-        jobs.extend((0..self.archive.incidents.len()).map(Job::Incident));
-        for tax in Taxonomy::ALL {
-            jobs.push(Job::Taxonomy(tax));
-            jobs.extend((0..self.archive.taxonomy(tax).len()).map(|n| Job::Term(tax, n)));
-        }
-        jobs.extend((0..self.archive.config.severities.len()).map(Job::Severity));
-        jobs.extend((0..self.archive.pages.len()).map(Job::Page));
+        let a = self.archive;
+        let per_page = a.config.pagination.per_page;
+        let mut jobs: Vec<Job> = vec![Job::Home, Job::NotFound];
+        // Every page of a list of `total`, and its `/page/1/` redirect.
+        let paged = |jobs: &mut Vec<Job>, total: usize, dir: &dyn Fn() -> String, job: &dyn Fn(usize) -> Job| {
+            let count = paginate::page_count(total, per_page);
+            jobs.extend((1..=count).map(job));
+            if count > 1 {
+                let dir = dir();
+                let list = format!("{}/{dir}/", self.base);
+                jobs.push(Job::FirstPage(dir, list));
+            }
+        };
         // The board and stats pages are the largest: start them first, so
         // they overlap the many small pages instead of finishing last.
-        jobs.splice(0..0, std::iter::once(Job::Stats).chain(self.board.filters().into_iter().map(Job::ActionItems)));
+        jobs.push(Job::Stats);
+        for f in self.board.filters() {
+            let total = self.board.board.filtered(&f).count();
+            let dir = self.board_dir(&f);
+            paged(&mut jobs, total, &|| dir.clone(), &|n| Job::ActionItems(f.clone(), n));
+        }
+        paged(&mut jobs, a.incidents.len(), &|| "incidents".to_string(), &Job::Incidents);
+        for (y, g) in self.year_groups().iter().enumerate().filter(|(_, g)| g.page) {
+            paged(&mut jobs, g.incidents.len(), &|| g.dir(), &|n| Job::Year(y, n));
+        }
+        jobs.extend((0..a.incidents.len()).map(Job::Incident));
+        for tax in Taxonomy::ALL {
+            jobs.push(Job::Taxonomy(tax));
+            for (n, t) in a.taxonomy(tax).iter().enumerate() {
+                paged(&mut jobs, t.incidents.len(), &|| format!("{}/{}", tax.key(), t.slug), &|p| Job::Term(tax, n, p));
+            }
+        }
+        for k in 0..a.config.severities.len() {
+            let total = self.severity_members(k).len();
+            paged(&mut jobs, total, &|| format!("severity/{}", slugify(&a.config.severities[k])), &|p| Job::Severity(k, p));
+        }
+        jobs.extend((0..a.pages.len()).map(Job::Page));
+        let keys: Vec<Option<String>> = jobs.iter().map(|j| self.paged_key(j)).collect();
 
         let results: Vec<Result<String, RenderError>> = jobs
             .par_iter()
-            .map(|job| {
-                let key = self.skip.and_then(|s| Some((s, self.page_key(job)?)));
+            .zip(&keys)
+            .map(|(job, paged)| {
+                let key = self.skip.and_then(|s| Some((s, self.page_key(job, paged.as_deref())?)));
                 if let Some(path) = key.and_then(|(s, k)| s.skip(k)) {
                     return Ok(path);
                 }
@@ -488,7 +524,12 @@ impl<'a> Renderer<'a> {
     fn render_job(&self, job: &Job) -> Result<OutputFile, tera::Error> {
         match *job {
             Job::Home => self.home(),
-            Job::Incidents => self.incidents_list(),
+            Job::Incidents(p) => self.incidents_list(None, p),
+            Job::Year(y, p) => self.incidents_list(Some(y), p),
+            Job::FirstPage(ref dir, ref list) => {
+                let to = paginate::redirect_page(&format!("{}{}", self.archive.config.base_url, list.strip_prefix(&self.base).unwrap_or(list)), list);
+                Ok(OutputFile::new(format!("{dir}/page/1/index.html"), to))
+            }
             Job::NotFound => self.page(
                 "404.html",
                 "404.html",
@@ -499,11 +540,11 @@ impl<'a> Renderer<'a> {
             ),
             Job::Incident(n) => self.incident(n),
             Job::Taxonomy(tax) => self.taxonomy(tax),
-            Job::Term(tax, n) => self.term(tax, &self.archive.taxonomy(tax)[n]),
-            Job::Severity(n) => self.severity(n),
+            Job::Term(tax, n, p) => self.term(tax, &self.archive.taxonomy(tax)[n], p),
+            Job::Severity(n, p) => self.severity(n, p),
             Job::Page(n) => self.free_page(n),
             Job::Stats => self.stats_page(),
-            Job::ActionItems(ref filter) => self.action_items_page(filter),
+            Job::ActionItems(ref filter, p) => self.action_items_page(filter, p),
         }
     }
 
@@ -611,10 +652,24 @@ impl<'a> Renderer<'a> {
         TermView { name: t.name.clone(), slug: t.slug.clone(), url: format!("{}/{}/{}/", self.base, tax.key(), t.slug) }
     }
 
-    fn incidents_list(&self) -> Result<OutputFile, tera::Error> {
+    /// A page of /incidents/ (`year`: None) or of one year's list.
+    fn incidents_list(&self, year: Option<usize>, number: usize) -> Result<OutputFile, tera::Error> {
+        let a = self.archive;
+        let per_page = a.config.pagination.per_page;
+        let groups = self.year_groups();
+        let (list, dir) = match year.and_then(|y| groups.get(y)) {
+            Some(g) => (g.incidents.clone(), g.dir()),
+            None => (0..a.incidents.len(), "incidents".to_string()),
+        };
+        let list_url = format!("{}/{dir}/", self.base);
+        let mut pager = paginate::Pager::new(&list_url, list.len(), per_page, number);
+        if year.is_none() && pager.number == 1 {
+            pager = pager.with_all_pages(&list_url);
+        }
+        let shown = pager.range(per_page);
+        let shown = list.start + shown.start..list.start + shown.end;
         let mut ctx = Context::new();
-        let all: Vec<usize> = (0..self.archive.incidents.len()).collect();
-        ctx.insert_value("incidents", self.cards_of(&all));
+        ctx.insert_value("incidents", self.cards_of(&shown.clone().collect::<Vec<usize>>()));
         #[derive(Serialize)]
         struct Year {
             year: i16,
@@ -624,26 +679,94 @@ impl<'a> Renderer<'a> {
             count: usize,
             incidents: Vec<Value>,
         }
+        // The sections of this page, each with its year's total.
         let mut years: Vec<Year> = Vec::new();
-        for (n, i) in self.archive.incidents.iter().enumerate() {
+        for n in shown {
             let card = self.card_values[n].clone();
             // Incidents with no date sort last, in a section of their own.
-            let (year, title, anchor) = if i.has_date() {
-                (i.date.year(), i.date.year().to_string(), format!("y{}", i.date.year()))
-            } else {
-                (0, "Date unknown".to_string(), "y-unknown".to_string())
-            };
+            let g = groups.iter().find(|g| g.incidents.contains(&n));
+            let (year, title, anchor) = g.map_or((0, String::new(), String::new()), |g| (g.year, g.title(), g.anchor()));
             match years.last_mut() {
-                Some(y) if y.anchor == anchor => {
-                    y.count += 1;
-                    y.incidents.push(card);
-                }
-                _ => years.push(Year { year, title, anchor, count: 1, incidents: vec![card] }),
+                Some(s) if s.anchor == anchor => s.incidents.push(card),
+                _ => years.push(Year { year, title, anchor, count: g.map_or(1, |g| g.incidents.len()), incidents: vec![card] }),
             }
         }
         ctx.insert("years", &years);
-        let desc = format!("{} in the archive, newest first.", text::count(self.archive.incidents.len(), "incident"));
-        self.page("incidents.html", "incidents/index.html", "Incidents", &desc, "incidents", ctx)
+        #[derive(Serialize)]
+        struct YearLink {
+            year: i16,
+            title: String,
+            anchor: String,
+            count: usize,
+            url: Option<String>,
+        }
+        let all_years: Vec<YearLink> = groups
+            .iter()
+            .map(|g| YearLink { year: g.year, title: g.title(), anchor: g.anchor(), count: g.incidents.len(), url: g.page.then(|| format!("{}/{}/", self.base, g.dir())) })
+            .collect();
+        ctx.insert("all_years", &all_years);
+        if let Some(g) = year.and_then(|y| groups.get(y)) {
+            ctx.insert("year", &g.year);
+        }
+        let (title, desc, out) = match year.and_then(|y| groups.get(y)) {
+            Some(g) => (format!("Incidents of {}", g.year), format!("The {} of {}, newest first.", text::count(g.incidents.len(), "incident"), g.year), paginate::out_path(&g.dir(), pager.number)),
+            None => ("Incidents".to_string(), format!("{} in the archive, newest first.", text::count(a.incidents.len(), "incident")), paginate::out_path("incidents", pager.number)),
+        };
+        let title = format!("{title}{}", pager.title_suffix);
+        ctx.insert("pager", &pager);
+        self.page("incidents.html", &out, &title, &desc, "incidents", ctx)
+    }
+
+    /// The archive's incidents (newest first) in runs of one year. `page`:
+    /// the year has its own page (not when an incident's id is the year).
+    fn year_groups(&self) -> Vec<YearGroup> {
+        let a = self.archive;
+        let mut groups: Vec<YearGroup> = Vec::new();
+        for (n, i) in a.incidents.iter().enumerate() {
+            // Incidents with no date come last, as one group with no page.
+            let (dated, year) = (i.has_date(), if i.has_date() { i.date.year() } else { 0 });
+            match groups.last_mut() {
+                Some(g) if g.dated == dated && g.year == year => g.incidents.end = n + 1,
+                _ => groups.push(YearGroup { year, dated, incidents: n..n + 1, page: dated }),
+            }
+        }
+        let mut seen = std::collections::HashSet::new();
+        for g in groups.iter_mut().filter(|g| g.dated) {
+            let id = g.year.to_string();
+            g.page = seen.insert(g.year) && !a.incidents.iter().any(|i| i.id == id);
+        }
+        groups
+    }
+
+    /// The owned key of a job that needs one: pages n ≥ 2 of a list
+    /// (a term's or severity's is `<slug>/page/<n>`, which serve's plan
+    /// counts as the term's) and year pages.
+    fn paged_key(&self, job: &Job) -> Option<String> {
+        let a = self.archive;
+        match *job {
+            Job::Year(y, p) => self.year_groups().get(y).map(|g| paginate::out_path(&g.dir(), p)),
+            Job::Incidents(p) if p > 1 => Some(paginate::out_path("incidents", p)),
+            Job::Term(tax, n, p) if p > 1 => Some(format!("{}/page/{p}", a.taxonomy(tax)[n].slug)),
+            Job::Severity(k, p) if p > 1 => Some(format!("{}/page/{p}", a.config.severities[k])),
+            Job::ActionItems(ref f, p) if p > 1 => Some(paginate::out_path(&self.board_dir(f), p)),
+            _ => None,
+        }
+    }
+
+    /// Indexes of the incidents of severity `k` (0-based rank).
+    fn severity_members(&self, k: usize) -> Vec<usize> {
+        let a = self.archive;
+        (0..a.incidents.len()).filter(|&n| a.incidents[n].severity.as_ref().is_some_and(|(_, r)| *r == k + 1)).collect()
+    }
+
+    /// The folder of a board page.
+    fn board_dir(&self, filter: &crate::actions::Filter) -> String {
+        use crate::actions::Filter;
+        match filter {
+            Filter::All => "action-items".to_string(),
+            Filter::Owner(s) => format!("action-items/owner/{s}"),
+            Filter::Status(s) => format!("action-items/status/{s}"),
+        }
     }
 
     fn incident(&self, n: usize) -> Result<OutputFile, tera::Error> {
@@ -725,36 +848,47 @@ impl<'a> Renderer<'a> {
         self.page("taxonomy.html", &format!("{}/index.html", tax.key()), tax.name(), &desc, tax.key(), ctx)
     }
 
-    fn term(&self, tax: Taxonomy, t: &TermIndex) -> Result<OutputFile, tera::Error> {
+    fn term(&self, tax: Taxonomy, t: &TermIndex, number: usize) -> Result<OutputFile, tera::Error> {
+        let per_page = self.archive.config.pagination.per_page;
+        let pager = paginate::Pager::new(&format!("{}/{}/{}/", self.base, tax.key(), t.slug), t.incidents.len(), per_page, number);
+        let shown = pager.range(per_page);
         let mut ctx = Context::new();
         ctx.insert("taxonomy", &taxonomy_view(tax));
         ctx.insert("term", &self.term_view(tax, t));
-        ctx.insert_value("incidents", self.cards_of(&t.incidents));
+        ctx.insert_value("incidents", self.cards_of(&t.incidents[shown.clone()]));
+        if let (Some(&newest), Some(&oldest)) = (t.incidents.first(), t.incidents.last()) {
+            ctx.insert_value("newest", self.card_values[newest].clone());
+            ctx.insert_value("oldest", self.card_values[oldest].clone());
+        }
         let description = match tax {
             Taxonomy::Causes => self.bodies.causes.get(&t.slug).map_or("", |r| r.html.as_str()),
             _ => "",
         };
         ctx.insert("description_html", description);
         if tax == Taxonomy::Causes {
-            ctx.insert("cause", &xlinks::cause_view(self, t));
+            ctx.insert("cause", &xlinks::cause_view(self, t).page(shown));
         }
-        let title = format!("{} {}", capitalise(tax.singular()), t.name);
+        let title = format!("{} {}{}", capitalise(tax.singular()), t.name, pager.title_suffix);
         let desc = format!("{} with the {} {}.", text::count(t.incidents.len(), "incident"), tax.singular(), t.name);
-        self.page("term.html", &format!("{}/{}/index.html", tax.key(), t.slug), &title, &desc, tax.key(), ctx)
+        let out = paginate::out_path(&format!("{}/{}", tax.key(), t.slug), pager.number);
+        ctx.insert("pager", &pager);
+        self.page("term.html", &out, &title, &desc, tax.key(), ctx)
     }
 
-    fn severity(&self, k: usize) -> Result<OutputFile, tera::Error> {
+    fn severity(&self, k: usize, number: usize) -> Result<OutputFile, tera::Error> {
         let a = self.archive;
+        let per_page = a.config.pagination.per_page;
         let name = &a.config.severities[k];
         let view = severity_view(a, &self.base, name);
-        let idx: Vec<usize> =
-            (0..a.incidents.len()).filter(|&n| a.incidents[n].severity.as_ref().is_some_and(|(_, r)| *r == k + 1)).collect();
+        let idx = self.severity_members(k);
+        let pager = paginate::Pager::new(&view.url, idx.len(), per_page, number);
         let mut ctx = Context::new();
         let desc = view.description.clone().unwrap_or_else(|| format!("{}.", text::count(idx.len(), &format!("{name} incident"))));
-        let out = format!("severity/{}/index.html", view.slug);
+        let out = paginate::out_path(&format!("severity/{}", view.slug), pager.number);
         ctx.insert("severity", &view);
-        ctx.insert_value("incidents", self.cards_of(&idx));
-        self.page("severity.html", &out, name, &desc, "severity", ctx)
+        ctx.insert_value("incidents", self.cards_of(&idx[pager.range(per_page)]));
+        ctx.insert("pager", &pager);
+        self.page("severity.html", &out, &format!("{name}{}", pager.title_suffix), &desc, "severity", ctx)
     }
 
     fn free_page(&self, n: usize) -> Result<OutputFile, tera::Error> {
@@ -784,17 +918,22 @@ enum RenderError {
     Write(String, std::io::Error),
 }
 
+/// One page to render. A list's job carries its page number (1-based).
 enum Job {
     Home,
-    Incidents,
+    Incidents(usize),
+    /// One year of `Renderer::year_groups`.
+    Year(usize, usize),
     NotFound,
     Incident(usize),
     Taxonomy(Taxonomy),
-    Term(Taxonomy, usize),
-    Severity(usize),
+    Term(Taxonomy, usize, usize),
+    Severity(usize, usize),
     Page(usize),
     Stats,
-    ActionItems(crate::actions::Filter),
+    ActionItems(crate::actions::Filter, usize),
+    /// `<dir>/page/1/`, redirecting to the list's URL (the second field).
+    FirstPage(String, String),
 }
 
 fn label_of(key: &str) -> &'static str {
@@ -910,6 +1049,39 @@ fn action_view(it: &ActionItem, today: Date) -> ActionView<'_> {
 
 /// Views of the cross-links (src/graph.rs) for the templates.
 mod xlinks;
+
+/// A run of incidents of one year in the archive's order (`year_groups`).
+struct YearGroup {
+    /// 0 for the incidents with no date.
+    year: i16,
+    dated: bool,
+    incidents: std::ops::Range<usize>,
+    /// Whether /incidents/<year>/ is written.
+    page: bool,
+}
+
+impl YearGroup {
+    fn dir(&self) -> String {
+        format!("incidents/{}", self.year)
+    }
+
+    /// "2021", or "Date unknown".
+    fn title(&self) -> String {
+        if self.dated {
+            self.year.to_string()
+        } else {
+            "Date unknown".to_string()
+        }
+    }
+
+    fn anchor(&self) -> String {
+        if self.dated {
+            format!("y{}", self.year)
+        } else {
+            "y-unknown".to_string()
+        }
+    }
+}
 // ---- Insight pages (/stats/, /action-items/) and the home page's glance ----
 
 /// The action-item board with each item's template value, built once.
@@ -1000,22 +1172,30 @@ impl Renderer<'_> {
         self.page("stats.html", "stats/index.html", "Statistics", &desc, "stats", ctx)
     }
 
-    fn action_items_page(&self, filter: &crate::actions::Filter) -> Result<OutputFile, tera::Error> {
+    fn action_items_page(&self, filter: &crate::actions::Filter, number: usize) -> Result<OutputFile, tera::Error> {
         use crate::actions::Filter;
         let b = &self.board;
-        let (kind, slug, name, out) = match filter {
-            Filter::All => ("all", String::new(), String::new(), "action-items/index.html".to_string()),
+        let (kind, slug, name) = match filter {
+            Filter::All => ("all", String::new(), String::new()),
             Filter::Owner(s) => {
                 let name = b.board.owners.iter().find(|g| &g.slug == s).map_or_else(|| s.clone(), |g| g.name.clone());
-                ("owner", s.clone(), name, format!("action-items/owner/{s}/index.html"))
+                ("owner", s.clone(), name)
             }
             Filter::Status(s) => {
                 let name = b.board.statuses.iter().find(|g| &g.slug == s).map_or_else(|| s.clone(), |g| g.name.clone());
-                ("status", s.clone(), name, format!("action-items/status/{s}/index.html"))
+                ("status", s.clone(), name)
             }
         };
+        // Board order is open first: one page's rows, across the groups.
+        let per_page = self.archive.config.pagination.per_page;
+        let items: Vec<usize> = b.board.filtered(filter).collect();
+        let pending_total = items.iter().filter(|&&n| b.board.items[n].pending).count();
+        let untracked_total = items.iter().filter(|&&n| b.board.items[n].status == "untracked").count();
+        let closed_total = items.len() - pending_total - untracked_total;
+        let list_url = format!("{}/{}/", self.base, self.board_dir(filter));
+        let pager = paginate::Pager::new(&list_url, items.len(), per_page, number);
         let (mut pending, mut untracked, mut closed) = (Vec::new(), Vec::new(), Vec::new());
-        for n in b.board.filtered(filter) {
+        for &n in &items[pager.range(per_page)] {
             let list = if b.board.items[n].pending {
                 &mut pending
             } else if b.board.items[n].status == "untracked" {
@@ -1030,13 +1210,21 @@ impl Renderer<'_> {
             "status" => format!("{name} action items"),
             _ => "Action items".to_string(),
         };
-        let desc = format!("{} from our postmortems, open first, overdue ones flagged.", text::count(pending.len() + untracked.len() + closed.len(), "action item"));
+        let desc = format!("{} from our postmortems, open first, overdue ones flagged.", text::count(items.len(), "action item"));
+        let heading = title.clone();
+        let title = format!("{title}{}", pager.title_suffix);
+        let out = paginate::out_path(&self.board_dir(filter), pager.number);
         let mut ctx = Context::new();
         ctx.insert("filter", &BTreeMap::from([("kind", kind), ("slug", slug.as_str()), ("name", name.as_str())]));
         ctx.insert("board", &BoardSummary::of(&b.board));
         ctx.insert_value("pending", Value::from(pending));
         ctx.insert_value("untracked", Value::from(untracked));
         ctx.insert_value("closed", Value::from(closed));
+        ctx.insert("pending_total", &pending_total);
+        ctx.insert("untracked_total", &untracked_total);
+        ctx.insert("closed_total", &closed_total);
+        ctx.insert("heading", &heading);
+        ctx.insert("pager", &pager);
         self.page("action-items.html", &out, &title, &desc, "action-items", ctx)
     }
 

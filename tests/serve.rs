@@ -448,7 +448,20 @@ fn an_edit_reloads_a_broken_edit_shows_errors_and_keeps_the_last_good_site() {
 /// After any sequence of edits, the served site equals a fresh `build`.
 #[test]
 fn incremental_rebuilds_equal_a_full_build() {
+    incremental_rebuilds(None);
+}
+
+/// The same edits with two entries a page: page n of a list changes with its list.
+#[test]
+fn incremental_rebuilds_of_paginated_lists_equal_a_full_build() {
+    incremental_rebuilds(Some(2));
+}
+
+fn incremental_rebuilds(per_page: Option<usize>) {
     let (tmp, root) = example();
+    if let Some(n) = per_page {
+        edit(&root, "rca-site.toml", |t| format!("{t}\n[pagination]\nper_page = {n}\n"));
+    }
     let srv = Server::start(&root, &[]);
     let events = srv.events();
     events.next("hello");

@@ -239,6 +239,16 @@ pub(super) struct CauseView {
     spark: SparkView,
 }
 
+impl CauseView {
+    /// Keeps the occurrences of one page of the cause's list.
+    pub(super) fn page(mut self, shown: std::ops::Range<usize>) -> CauseView {
+        let end = shown.end.min(self.timeline.len());
+        self.timeline.truncate(end);
+        self.timeline.drain(..shown.start.min(end));
+        self
+    }
+}
+
 pub(super) fn cause_view(r: &Renderer, t: &TermIndex) -> CauseView {
     let d = graph::cause_detail(r.archive, t);
     let date = |n: &usize| r.archive.incidents[*n].date_shown();

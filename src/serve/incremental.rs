@@ -257,7 +257,12 @@ impl Plan {
             return None;
         }
         let (dirty, key) = self.dirty.of(page);
-        if dirty.contains(key) || (self.listings && matches!(page, PageKey::Listing(_))) {
+        // Page n of a term or severity list ("<slug>/page/<n>") goes with its list.
+        let list = match page {
+            PageKey::Term(..) | PageKey::Severity(_) => key.split_once("/page/").map_or(key, |(list, _)| list),
+            _ => key,
+        };
+        if dirty.contains(key) || dirty.contains(list) || (self.listings && matches!(page, PageKey::Listing(_))) {
             return None;
         }
         let (paths, key) = self.old_paths.of(page);
