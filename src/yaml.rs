@@ -19,10 +19,25 @@ pub struct YamlError {
     pub message: String,
 }
 
+/// How deep front matter may nest (mappings and sequences, block or
+/// flow). Real front matter is two or three levels deep; the parser's own
+/// limits (64 block, 255 flow) let a deeply nested value recurse past the
+/// stack of a rayon worker thread (2 MiB) and abort the whole process.
+pub const MAX_DEPTH: usize = 32;
+
+fn options() -> serde_saphyr::Options {
+    let mut budget = serde_saphyr::Budget::default();
+    budget.max_depth = MAX_DEPTH;
+    budget.flow_nesting_limit = MAX_DEPTH;
+    let mut options = serde_saphyr::Options::default();
+    options.budget = Some(budget);
+    options
+}
+
 /// Deserializes YAML, refusing duplicate keys and documents that are not a
 /// single mapping.
 pub fn from_str<T: DeserializeOwned>(text: &str) -> Result<T, YamlError> {
-    serde_saphyr::from_str::<T>(text).map_err(|e| {
+    serde_saphyr::from_str_with_options::<T>(text, options()).map_err(|e| {
         let pos = e
             .location()
             .filter(|l| l.line() > 0)
@@ -227,5 +242,26 @@ mod tests {
         assert!(m[4].1.value.is_empty());
         let e = from_str::<Spanned<Value>>("a: 1\na: 2\n").unwrap_err();
         assert_eq!(e.message, "key `a` appears twice; expected each key once");
+    }
+
+    /// A value nested far deeper than front matter ever is gives an error
+    /// with a position; it used to overflow a worker thread's stack.
+    #[test]
+    fn deep_nesting_is_an_error_not_a_stack_overflow() {
+        let deep_flow = format!("a: {}x{}\n", "[".repeat(5000), "]".repeat(5000));
+        let deep_block: String = (0..200).map(|d| format!("{}k{d}:\n", "  ".repeat(d))).collect::<String>() + &"  ".repeat(200) + "v\n";
+        for text in [deep_flow, deep_block] {
+            let t = text.clone();
+            let r = std::thread::Builder::new()
+                .stack_size(2 << 20) // a rayon worker's
+                .spawn(move || from_str::<Spanned<Value>>(&t).map(|_| ()).map_err(|e| e.pos))
+                .unwrap()
+                .join()
+                .expect("no stack overflow");
+            let pos = r.expect_err("too deep");
+            assert!(pos.line >= 1, "{pos:?}");
+        }
+        let ok: Spanned<Value> = from_str("a:\n  b:\n    c: [1, [2, 3]]\n").unwrap();
+        assert!(matches!(ok.value, Value::Map(_)));
     }
 }
