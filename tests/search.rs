@@ -429,3 +429,143 @@ fn browser_tokenizer_matches_rust() {
     let rust: Vec<Vec<String>> = SAMPLE_TEXT.iter().map(|s| tokenize(s)).collect();
     assert_eq!(js, rust);
 }
+
+/// Loads `/search/<query>` at `width`x`height` with a probe injected at
+/// the top of the page: it sums the layout shifts (PerformanceObserver,
+/// buffered) until the page has settled, then reports them with the
+/// page's headings, the results' "matched in" lines and the facet boxes.
+fn probe(chrome: &Path, site: &Served, query: &str, width: u32, height: u32) -> Value {
+    let page = std::fs::read_to_string(site.out.join("search/index.html")).unwrap();
+    let script = r#"<script>
+window.__cls = 0;
+new PerformanceObserver(function (l) { l.getEntries().forEach(function (e) { if (!e.hadRecentInput) window.__cls += e.value; }); }).observe({ type: "layout-shift", buffered: true });
+addEventListener("load", function () {
+  var n = 0;
+  (function poll() {
+    var root = document.getElementById("search");
+    if (!(root && root.hasAttribute("data-done")) && n++ < 300) return setTimeout(poll, 25);
+    setTimeout(function () {
+      var pre = document.createElement("pre");
+      pre.id = "probe";
+      pre.textContent = JSON.stringify({
+        done: root.hasAttribute("data-done"),
+        cls: window.__cls,
+        headings: Array.from(document.querySelectorAll("h1,h2,h3,h4,h5,h6")).map(function (h) { return h.tagName; }),
+        results: Array.from(document.querySelectorAll(".search-list > li")).map(function (li) {
+          var w = li.querySelector(".search-where");
+          return { url: li.querySelector(".card-title a").getAttribute("href"), where: w ? w.textContent : null };
+        }),
+        boxes: Array.from(document.querySelectorAll(".search-facet-values input")).map(function (b) {
+          return { key: b.name, value: b.value, disabled: b.disabled, aria: b.getAttribute("aria-disabled"), count: Number(b.parentNode.querySelector(".count").textContent) };
+        })
+      });
+      document.body.appendChild(pre);
+    }, 500);
+  })();
+});
+</script>"#;
+    let head = page.find("<head>").expect("<head>") + "<head>".len();
+    let probed = format!("{}{script}{}", &page[..head], &page[head..]);
+    std::fs::write(site.out.join("search/probe.html"), probed).unwrap();
+    let profile = TempDir::new("chromium-profile");
+    let out = Command::new(chrome)
+        .args(CHROMIUM_FLAGS)
+        .args([
+            &format!("--user-data-dir={}", profile.path().display()),
+            &format!("--window-size={width},{height}"),
+            "--hide-scrollbars",
+            "--virtual-time-budget=15000",
+            "--dump-dom",
+            &site.server.url(&format!("/search/probe.html{query}")),
+        ])
+        .output()
+        .expect("run chromium");
+    let dom = String::from_utf8_lossy(&out.stdout).into_owned();
+    let s = dom.find("<pre id=\"probe\">").unwrap_or_else(|| panic!("no probe output for {query} at {width}px:\n{dom}\n{}", String::from_utf8_lossy(&out.stderr)));
+    let s = s + "<pre id=\"probe\">".len();
+    let text = dom[s..s + dom[s..].find("</pre>").unwrap()].replace("&lt;", "<").replace("&gt;", ">").replace("&quot;", "\"").replace("&amp;", "&");
+    let v: Value = serde_json::from_str(&text).unwrap_or_else(|e| panic!("probe said {text}: {e}"));
+    assert_eq!(v["done"], true, "the search did not finish for {query} at {width}px");
+    v
+}
+
+#[test]
+fn browser_search_page_does_not_shift_as_results_load() {
+    let Some(chrome) = chromium() else { return };
+    let site = serve_example();
+    for (w, h) in [(1280, 800), (390, 844)] {
+        for q in ["?q=monitoring", "?q=utf8mb3", "?q=database&severity=SEV2"] {
+            let v = probe(&chrome, &site, q, w, h);
+            assert!(!v["results"].as_array().unwrap().is_empty(), "{q}: results shown");
+            let cls = v["cls"].as_f64().unwrap();
+            assert!(cls < 0.05, "cumulative layout shift {cls} for /search/{q} at {w}x{h}");
+        }
+    }
+}
+
+#[test]
+fn browser_result_cards_say_where_the_query_matched_under_an_h2() {
+    let Some(chrome) = chromium() else { return };
+    let site = serve_example();
+    let index = Index::from_dir(&site.out);
+    let v = probe(&chrome, &site, "?q=monitoring", 1280, 800);
+    // Headings never skip a level: h1, then h2 cards (no h3 without an h2 before it).
+    let levels: Vec<u32> = v["headings"].as_array().unwrap().iter().map(|h| h.as_str().unwrap()[1..].parse().unwrap()).collect();
+    let mut deepest = 0;
+    for &l in &levels {
+        assert!(l <= deepest + 1, "heading h{l} after at most h{deepest}: {levels:?}");
+        deepest = deepest.max(l);
+    }
+    let results = v["results"].as_array().unwrap();
+    assert!(results.len() >= 3);
+    let mut by_cause = 0;
+    for r in results {
+        let url = r["url"].as_str().unwrap();
+        let where_ = r["where"].as_str().unwrap_or_else(|| panic!("{url} says nothing about where it matched"));
+        let frag = index.fragments.iter().find(|f| f["url"] == url).unwrap();
+        let has = |field: &str| frag[field].as_str().is_some_and(|t| tokenize(t).iter().any(|w| w == "monitoring"));
+        assert_eq!(where_.contains("in title"), has("title"), "{url}: {where_}");
+        assert_eq!(where_.contains("in summary"), has("summary"), "{url}: {where_}");
+        let causes: Vec<&str> = frag["causes"].as_array().map(|c| c.iter().filter_map(|c| c.as_str()).collect()).unwrap_or_default();
+        let matching: Vec<&&str> = causes.iter().filter(|c| tokenize(c).iter().any(|w| w == "monitoring")).collect();
+        if frag["kind"] == "incident" && !matching.is_empty() {
+            by_cause += 1;
+            assert!(where_.contains(&format!("in causes: {}", matching[0])), "{url}: {where_}");
+        }
+        if !has("title") && !has("summary") && matching.is_empty() {
+            assert!(where_.contains("in body") || where_.contains("in aliases") || where_.contains("in tags") || where_.contains("in services"), "{url}: {where_}");
+        }
+    }
+    assert!(by_cause >= 2, "the example has incidents that match 'monitoring' through a cause: {results:?}");
+    // A facet-only search matched no words, so no card claims a match.
+    let v = probe(&chrome, &site, "?severity=SEV2", 1280, 800);
+    assert!(v["results"].as_array().unwrap().iter().all(|r| r["where"].is_null()), "{v}");
+}
+
+#[test]
+fn browser_zero_count_facets_are_disabled_and_years_run_newest_first() {
+    let Some(chrome) = chromium() else { return };
+    let site = serve_example();
+    let index = Index::from_dir(&site.out);
+    // utf8mb3 is in one 2024 incident; the archive has later years.
+    let v = probe(&chrome, &site, "?q=utf8mb3", 1280, 800);
+    let boxes = v["boxes"].as_array().unwrap();
+    let years: Vec<&str> = boxes.iter().filter(|b| b["key"] == "year").map(|b| b["value"].as_str().unwrap()).collect();
+    let mut sorted = years.clone();
+    sorted.sort_by(|a, b| b.cmp(a));
+    assert_eq!(years, sorted, "years newest first");
+    let mut all: Vec<&String> = index.facets["year"].keys().collect();
+    all.reverse();
+    assert_eq!(years, all, "every year is listed");
+    let mut zero = 0;
+    for b in boxes {
+        let c = b["count"].as_u64().unwrap();
+        assert_eq!(b["disabled"], c == 0, "{b}");
+        assert_eq!(b["aria"] == "true", c == 0, "{b}");
+        zero += (c == 0) as usize;
+    }
+    assert!(zero > 0 && zero < boxes.len(), "{boxes:?}");
+    let y2024 = boxes.iter().find(|b| b["key"] == "year" && b["value"] == "2024").unwrap();
+    assert_eq!(y2024["count"], 1);
+    assert_eq!(y2024["disabled"], false);
+}

@@ -22,7 +22,12 @@ use super::tokenize::{js_order, tokens, Tok};
 pub const ALPHABET: &[u8; 64] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz-_";
 
 /// A shard is closed once it holds this many bytes of postings.
-pub const SHARD_BYTES: usize = 20 * 1024;
+pub const SHARD_BYTES: usize = 8 * 1024;
+
+/// A word whose postings take at least this many bytes gets a shard of
+/// its own, so a query for a common word fetches its postings and no
+/// neighbours', and the shards of rare words stay small.
+pub const SOLO_BYTES: usize = SHARD_BYTES / 2;
 
 /// BM25 parameters.
 const K1: f32 = 1.2;
@@ -285,8 +290,8 @@ pub struct Shard {
     pub json: String,
 }
 
-/// Cuts the sorted words into shards of about [`SHARD_BYTES`]; a word
-/// never spans two shards.
+/// Cuts the sorted words into shards of about [`SHARD_BYTES`], a word of
+/// [`SOLO_BYTES`] or more alone in its own; a word never spans two shards.
 pub fn shards(postings: &Postings) -> Vec<Shard> {
     let encoded: Vec<String> = postings.words.par_iter().map(|(_, l)| encode_postings(l)).collect();
     let mut out = Vec::new();
@@ -311,6 +316,15 @@ pub fn shards(postings: &Postings) -> Vec<Shard> {
         });
     };
     for (i, e) in encoded.iter().enumerate() {
+        if e.len() >= SOLO_BYTES {
+            if start < i {
+                close(start, i, &mut out);
+            }
+            close(i, i + 1, &mut out);
+            start = i + 1;
+            size = 0;
+            continue;
+        }
         size += e.len() + postings.words[i].0.len() + 4;
         if size >= SHARD_BYTES {
             close(start, i + 1, &mut out);
@@ -418,7 +432,7 @@ mod tests {
 
     #[test]
     fn shards_cover_every_word_once_in_order() {
-        let docs: Vec<Vec<Field>> = (0..300)
+        let docs: Vec<Vec<Field>> = (0..2500)
             .map(|_| {
                 vec![Field {
                     text: "alpha beta gamma delta epsilon zeta eta theta iota kappa lambda",
@@ -441,5 +455,17 @@ mod tests {
         }
         assert_eq!(seen.len(), p.words.len());
         assert!(s.windows(2).all(|w| w[0].first < w[1].first));
+        // The eleven common words (2,500 postings here, two bytes each) are alone.
+        let solo = p.words.iter().filter(|w| encode_postings(&w.1).len() >= SOLO_BYTES).count();
+        assert_eq!(solo, 11);
+        let alone = s.iter().filter(|sh| serde_json::from_str::<serde_json::Map<String, serde_json::Value>>(&sh.json).unwrap().len() == 1).count();
+        assert!(alone >= solo);
+        for shard in &s {
+            let m: serde_json::Map<String, serde_json::Value> = serde_json::from_str(&shard.json).unwrap();
+            if m.len() > 1 {
+                assert!(m.values().all(|v| v.as_str().unwrap().len() < SOLO_BYTES), "a common word shares a shard");
+                assert!(shard.json.len() < SHARD_BYTES + SOLO_BYTES + 256, "shard of {} bytes", shard.json.len());
+            }
+        }
     }
 }

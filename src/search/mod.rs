@@ -44,6 +44,9 @@ pub struct Doc {
     pub summary: String,
     /// Weighted search fields other than title and summary.
     pub causes: String,
+    /// Display names of the causes and tags (shown as "in causes: …").
+    pub cause_names: Vec<String>,
+    pub tag_names: Vec<String>,
     pub terms: String,
     pub text: String,
 }
@@ -86,6 +89,8 @@ pub fn documents(archive: &Archive, bodies: &Bodies) -> Vec<Doc> {
                 services,
                 summary: crate::markdown::plain_inline(&i.summary),
                 causes: causes.join(" "),
+                cause_names: causes,
+                tag_names: tags,
                 terms,
                 text: bodies.incidents.get(n).map(|r| plain_text(&r.html)).unwrap_or_default(),
             }
@@ -108,6 +113,8 @@ pub fn documents(archive: &Archive, bodies: &Bodies) -> Vec<Doc> {
                 c.incidents.len(),
                 if c.incidents.len() == 1 { "" } else { "s" }
             ),
+            cause_names: doc.map(|d| d.aliases.iter().map(|a| a.name.clone()).collect()).unwrap_or_default(),
+            tag_names: Vec::new(),
             causes: aliases,
             terms: c.slug.replace('-', " "),
             text: bodies.causes.get(&c.slug).map(|r| plain_text(&r.html)).unwrap_or_default(),
@@ -198,6 +205,10 @@ struct Fragment<'a> {
     severity_rank: Option<usize>,
     severity_url: Option<String>,
     services: &'a [(String, String)],
+    #[serde(skip_serializing_if = "<[String]>::is_empty")]
+    causes: &'a [String],
+    #[serde(skip_serializing_if = "<[String]>::is_empty")]
+    tags: &'a [String],
     summary: &'a str,
     text: &'a str,
 }
@@ -266,6 +277,8 @@ pub fn build_index(archive: &Archive, bodies: &Bodies) -> IndexFiles {
                 severity_rank: d.severity.as_ref().map(|s| s.1),
                 severity_url: d.severity.as_ref().map(|s| format!("{base}/severity/{}/", crate::slugs::slugify(&s.0))),
                 services: &d.services,
+                causes: &d.cause_names,
+                tags: &d.tag_names,
                 summary: &d.summary,
                 text,
             };

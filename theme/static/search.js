@@ -77,7 +77,9 @@
   var sortInputs = root.querySelectorAll('input[name="sort"]');
   var filterBox = root.querySelector(".search-filters");
   var filterCount = root.querySelector(".search-filter-count");
-  layout.hidden = false;
+  // The results and filters stay hidden until the first answer is ready,
+  // so they appear at once instead of growing (and pushing each other)
+  // while the index loads; the page reserves their space (style.css).
 
   var cache = new Map();
   function fetchJson(url) {
@@ -175,6 +177,7 @@
     var filtering = hasFilters();
     if (!terms.length && !filtering) {
       results = []; shown = 0; matched = new Set();
+      layout.hidden = false;
       list.replaceChildren();
       moreBtn.hidden = true;
       statusEl.textContent = manifest.docs ? "Type a word, or pick a filter, to search " + manifest.incidents + " incident" + (manifest.incidents === 1 ? "" : "s") + "." : "Nothing has been published yet.";
@@ -229,7 +232,9 @@
       else ids.sort(function (a, b) { return scores.get(b) - scores.get(a) || a - b; });
       results = ids;
       shown = 0;
+      layout.hidden = false;
       list.replaceChildren();
+      moreBtn.hidden = true;
       var n = ids.length;
       statusEl.textContent = n ? n + " result" + (n === 1 ? "" : "s") + (state.q ? " for “" + state.q.trim() + "”" : "") : "No results" + (state.q ? " for “" + state.q.trim() + "”" : "") + (filtering ? " with these filters." : ".");
       // Counts: for each facet, the matches allowed by the other facets.
@@ -250,6 +255,7 @@
       return Promise.all([showMore(), counted]);
     }).catch(function (e) {
       if (id !== runId) return;
+      layout.hidden = false;
       statusEl.textContent = "Search failed to load its index (" + e.message + ").";
     });
   }
@@ -257,11 +263,15 @@
   function showMore() {
     var next = results.slice(shown, shown + PAGE);
     shown += next.length;
-    moreBtn.hidden = shown >= results.length;
     var id = runId;
     return Promise.all(next.map(function (d) { return fetchJson(dir + "f/" + d + ".json"); })).then(function (frags) {
       if (id !== runId) return;
-      frags.forEach(function (f) { list.appendChild(renderResult(f)); });
+      // All cards of a page at once, then the button below them, so
+      // nothing already on screen moves while results arrive.
+      var frag = document.createDocumentFragment();
+      frags.forEach(function (f) { frag.appendChild(renderResult(f)); });
+      list.appendChild(frag);
+      moreBtn.hidden = shown >= results.length;
     });
   }
 
@@ -309,6 +319,26 @@
     return (start > 0 ? "… " : "") + out + (start + size < words.length ? " …" : "");
   }
 
+  function hasMatch(text) {
+    return tokenize(text || "").some(function (t) { return matched.has(t); });
+  }
+  // Where the query matched this result: "in title", "in causes: …",
+  // "in services: …", "in tags: …", "in summary", "in body".
+  function matchedIn(f) {
+    var out = [];
+    if (!matched.size) return out;
+    if (hasMatch(f.title)) out.push("in title");
+    [["causes", f.causes], ["services", (f.services || []).map(function (s) { return s[0]; })], ["tags", f.tags]].forEach(function (p) {
+      var names = (p[1] || []).filter(hasMatch);
+      if (names.length) out.push("in " + (f.kind === "cause" && p[0] === "causes" ? "aliases" : p[0]) + ": " + names.join(", "));
+    });
+    if (hasMatch(f.summary)) out.push("in summary");
+    // The fragment holds the start of the body; a match past it (or in
+    // the incident's id) is still a match in the document's text.
+    if (hasMatch(f.text) || !out.length) out.push("in body");
+    return out;
+  }
+
   function renderResult(f) {
     var li = el("li");
     var art = el("article", "card search-result" + (f.severity_rank ? " sev-edge-r" + f.severity_rank : ""));
@@ -325,12 +355,14 @@
       meta.appendChild(t);
     }
     art.appendChild(meta);
-    var h = el("h3", "card-title");
+    var h = el("h2", "card-title");
     var a = el("a");
     a.href = f.url;
     highlight(a, f.title);
     h.appendChild(a);
     art.appendChild(h);
+    var where = matchedIn(f);
+    if (where.length) art.appendChild(el("p", "search-where", where.join(" · ")));
     var ex = excerpt(f.summary + " " + f.text) || f.summary;
     if (ex) {
       var p = el("p", "card-summary search-excerpt");
@@ -365,11 +397,14 @@
       var ul = el("ul", "search-facet-values");
       ul.setAttribute("role", "list");
       var sel = state.filters[f.key] || [];
-      var long = f.values.length > LONG_FACET;
+      // Years are short and read in order: all of them are listed.
+      var long = f.key !== "year" && f.values.length > LONG_FACET;
       var limit = expanded[f.key] || !long ? f.values.length : LONG_FACET_SHOWN;
-      // Values that would give results come first, in their own order.
+      // In a long facet, values that would give results come first, in
+      // their own order; severity (by rank) and year (newest first, never
+      // long) keep theirs.
       var order = f.values.map(function (v, vi) { return vi; });
-      if (counts) order.sort(function (a, b) { return (counts[f.key][b] > 0) - (counts[f.key][a] > 0) || a - b; });
+      if (counts && long && f.key !== "severity") order.sort(function (a, b) { return (counts[f.key][b] > 0) - (counts[f.key][a] > 0) || a - b; });
       order.forEach(function (vi, pos) {
         var v = f.values[vi];
         var on = sel.indexOf(v[0]) >= 0;
@@ -384,7 +419,12 @@
         box.value = v[0];
         box.checked = on;
         box.defaultChecked = on;
-        if (counts && c === 0 && !on) li.className = "search-facet-zero";
+        if (counts && c === 0 && !on) {
+          // Ticking it would give no results: shown, but not tickable.
+          li.className = "search-facet-zero";
+          box.disabled = true;
+          box.setAttribute("aria-disabled", "true");
+        }
         box.addEventListener("change", function () {
           var cur = state.filters[f.key] || [];
           state.filters[f.key] = box.checked ? cur.concat([v[0]]) : cur.filter(function (x) { return x !== v[0]; });
