@@ -119,9 +119,11 @@ logs=$(mktemp -d /dev/shm/hugo_compare-logs.XXXXXX)
 trap 'rm -rf "$logs"' EXIT
 
 commit=$(git -C "$repo" rev-parse --short HEAD 2>/dev/null || echo unknown)
+# The last commit that changed what the binary is built from.
+src_commit=$(git -C "$repo" log -1 --format=%h -- src theme Cargo.toml Cargo.lock build.rs 2>/dev/null || echo unknown)
 dirty=$(git -C "$repo" status --porcelain --untracked-files=no 2>/dev/null | grep -q . && echo " (uncommitted changes)" || true)
 echo "== $n incidents, $([ "$plain" = 1 ] && echo 'plain folders, no git' || echo 'git history'), $runs runs each, interleaved =="
-echo "rca-site: $commit$dirty  $rca_site"
+echo "rca-site: $rca_site (worktree at $commit$dirty; src last changed in $src_commit)"
 echo "  in $src_rca: ${rca_cmd[*]}"
 if [ "$with_hugo" = 1 ]; then
     echo "hugo:     $(hugo version | cut -d' ' -f2)"
