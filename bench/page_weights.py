@@ -6,7 +6,8 @@ Usage:
 
 Sums the bytes of every file under OUT_DIR by family (URL prefix):
 
-  /incidents/<id>/     the incident pages (one folder per incident)
+  /incidents/<id>/     the incident pages (one folder per incident; Hugo's
+                       /incidents/<year>/<slug>/ too)
   /incidents/ lists    /incidents/, /incidents/<year>/, /incidents/page/<n>/
   /action-items/       the board and its status and owner pages
   /tags/ /services/ /causes/ /severity/   term pages
@@ -44,6 +45,8 @@ def family(rel):
         return "other"
     if top == "incidents":
         second = parts[1]
+        if YEAR.match(second) and len(parts) > 3 and parts[2] != "page":
+            return "/incidents/<id>/"  # Hugo's /incidents/<year>/<slug>/
         if second in ("index.html", "page") or YEAR.match(second):
             return "/incidents/ lists"
         return "/incidents/<id>/"
