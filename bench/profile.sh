@@ -5,7 +5,8 @@
 #
 #   bench/profile.sh [CORPUS]     default /dev/shm/corpus-rca (only read)
 #
-# Environment: RCA_SITE (default target/release/rca-site), FREQ (samples per
+# Environment: STACK (bytes of stack copied per sample, default 16384; up to
+# 65528 for deeper call chains, bigger data), RCA_SITE (default target/release/rca-site), FREQ (samples per
 # second of CPU, default 499), TOP (functions listed, default 40),
 # REPORT_ONLY=1 (report on DATA again, no new run), DATA (perf data file, default /dev/shm/rca-profile.data; kept for
 # `perf report -i`). The build writes to /dev/shm/out-rca-profile, which the
@@ -37,7 +38,7 @@ if [ "${REPORT_ONLY:-0}" != 1 ]; then
 echo "made by bench/profile.sh" >"$stamp"
 echo "== perf record -F $freq -e cpu-clock --call-graph dwarf: $rca_site build in $corpus =="
 echo "load average: $(cut -d' ' -f1-3 /proc/loadavg)"
-(cd "$corpus" && perf record -q -F "$freq" -e cpu-clock --call-graph dwarf,16384 -o "$data" -- \
+(cd "$corpus" && perf record -q -F "$freq" -e cpu-clock --call-graph "dwarf,${STACK:-16384}" -o "$data" -- \
     "$rca_site" build --out "$out") 2>&1 | grep -v '^\[ perf record' || true
 fi
 
