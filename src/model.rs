@@ -266,6 +266,9 @@ pub struct Incident {
     /// `published:`: overrides the git created date.
     pub published: Option<Date>,
     pub summary: String,
+    /// Where the summary was written (its value in front matter), for
+    /// warnings about it; the file's start when it has none.
+    pub summary_pos: crate::diagnostics::Pos,
     /// Name as configured (e.g. "SEV2") and rank (1 = most severe).
     pub severity: Option<(String, usize)>,
     pub status: Status,

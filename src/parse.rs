@@ -779,7 +779,9 @@ pub fn parse_incident(path: &str, bytes: &[u8], config: &Config) -> Result<Incid
 
     // Checked by the archive stage, which also knows every generated path.
     let aliases: Vec<Alias> = c.list("aliases").unwrap_or_default().into_iter().map(|a| Alias { pos: c.pos(&a), raw: a.value }).collect();
-    let summary = Checker::text(c.scalar("summary")).unwrap_or_default();
+    let summary = c.scalar("summary");
+    let summary_pos = summary.as_ref().map_or(Pos::START, |s| c.pos(s));
+    let summary = Checker::text(summary).unwrap_or_default();
     let impact = Checker::text(c.scalar("impact"));
     let trigger = Checker::text(c.scalar("trigger"));
     let detection = Checker::text(c.scalar("detection"));
@@ -798,6 +800,7 @@ pub fn parse_incident(path: &str, bytes: &[u8], config: &Config) -> Result<Incid
         date_text,
         published,
         summary,
+        summary_pos,
         severity,
         status,
         visibility,

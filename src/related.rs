@@ -561,7 +561,7 @@ pub fn check_near_duplicates(all: &[Incident], diags: &mut crate::diagnostics::D
             if a.source_path < b.source_path {
                 diags.warning(
                     &a.source_path,
-                    crate::diagnostics::Pos::START,
+                    a.summary_pos,
                     format!(
                         "possibly the same incident as {} ({:?}): same date and nearly the same summary; merge the two files, or say in each summary how they differ",
                         b.source_path, b.title
@@ -758,7 +758,13 @@ pub(crate) mod tests {
     }
 
     fn written(id: &str, date: (i16, i8, i8), title: &str, summary: &str, causes: &[&str]) -> Incident {
-        Incident { title: title.into(), summary: summary.into(), date: jiff::civil::date(date.0, date.1, date.2), ..incident(id, causes, &[], &[]) }
+        Incident {
+            title: title.into(),
+            summary: summary.into(),
+            summary_pos: crate::diagnostics::Pos::new(4, 10),
+            date: jiff::civil::date(date.0, date.1, date.2),
+            ..incident(id, causes, &[], &[])
+        }
     }
 
     #[test]
@@ -802,7 +808,7 @@ pub(crate) mod tests {
         check_near_duplicates(&all, &mut diags);
         let w: Vec<String> = diags.sorted().iter().map(|d| d.to_string()).collect();
         assert_eq!(w.len(), 1, "one warning per pair: {w:?}");
-        assert!(w[0].starts_with("content/incidents/a.md:1:1: warning: possibly the same incident as content/incidents/b.md"), "{}", w[0]);
+        assert!(w[0].starts_with("content/incidents/a.md:4:10: warning: possibly the same incident as content/incidents/b.md"), "{}", w[0]);
         // A crowded day is compared with its neighbours only, and still finds the pair.
         let mut crowded: Vec<Incident> = (0..200).map(|k| written(&format!("z{k}"), (2023, 2, 14), "x", &format!("Distinct summary number {k} of many"), &[])).collect();
         crowded.push(written("p", (2023, 2, 14), "p", s1, &[]));
