@@ -12,27 +12,11 @@
 mod common;
 
 use std::path::Path;
-use std::process::Command;
 
 use common::*;
 
 fn git(dir: &Path, date: &str, args: &[&str]) -> String {
-    let out = Command::new("git")
-        .args(args)
-        .current_dir(dir)
-        .env("GIT_CONFIG_NOSYSTEM", "1")
-        .env("GIT_CONFIG_GLOBAL", "/dev/null")
-        .env("HOME", dir)
-        .env("GIT_AUTHOR_NAME", "Robin Oncall")
-        .env("GIT_AUTHOR_EMAIL", "robin@mail.invalid")
-        .env("GIT_COMMITTER_NAME", "Robin Oncall")
-        .env("GIT_COMMITTER_EMAIL", "robin@mail.invalid")
-        .env("GIT_AUTHOR_DATE", date)
-        .env("GIT_COMMITTER_DATE", date)
-        .output()
-        .expect("run git");
-    assert!(out.status.success(), "git {args:?}: {}", String::from_utf8_lossy(&out.stderr));
-    String::from_utf8_lossy(&out.stdout).into_owned()
+    git_as(dir, date, ("Robin Oncall", "robin@mail.invalid"), args)
 }
 
 fn write(root: &Path, rel: &str, text: &str) {

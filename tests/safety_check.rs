@@ -273,23 +273,8 @@ fn check_and_build_agree_on_every_fixture() {
     }
 }
 
-/// Runs git in `dir` with a fixed date and no user or system configuration.
 fn git(dir: &Path, date: &str, args: &[&str]) {
-    let out = std::process::Command::new("git")
-        .args(args)
-        .current_dir(dir)
-        .env("GIT_CONFIG_NOSYSTEM", "1")
-        .env("GIT_CONFIG_GLOBAL", "/dev/null")
-        .env("HOME", dir)
-        .env("GIT_AUTHOR_NAME", "A")
-        .env("GIT_AUTHOR_EMAIL", "a@mail.invalid")
-        .env("GIT_COMMITTER_NAME", "A")
-        .env("GIT_COMMITTER_EMAIL", "a@mail.invalid")
-        .env("GIT_AUTHOR_DATE", date)
-        .env("GIT_COMMITTER_DATE", date)
-        .output()
-        .expect("run git");
-    assert!(out.status.success(), "git {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+    git_as(dir, date, ("A", "a@mail.invalid"), args);
 }
 
 /// Rename redirects (former ids from git) go through the alias rules: one

@@ -416,22 +416,8 @@ action_items:\n  - title: Add an alert\n    owner: ops\n    status: open\n    du
     assert!(one.page("/action-items/").contains("content=\"1 action item from our postmortems"));
 }
 
-/// git with a fixed date and no user configuration.
 fn git(dir: &Path, date: &str, args: &[&str]) {
-    let out = Command::new("git")
-        .args(args)
-        .current_dir(dir)
-        .env("GIT_CONFIG_GLOBAL", "/dev/null")
-        .env("GIT_CONFIG_NOSYSTEM", "1")
-        .env("GIT_AUTHOR_NAME", "Alice")
-        .env("GIT_AUTHOR_EMAIL", "alice@example.org")
-        .env("GIT_COMMITTER_NAME", "Alice")
-        .env("GIT_COMMITTER_EMAIL", "alice@example.org")
-        .env("GIT_AUTHOR_DATE", date)
-        .env("GIT_COMMITTER_DATE", date)
-        .output()
-        .expect("run git");
-    assert!(out.status.success(), "git {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+    git_as(dir, date, ("Alice", "alice@example.org"), args);
 }
 
 #[test]
