@@ -426,7 +426,7 @@ fn an_edit_reloads_a_broken_edit_shows_errors_and_keeps_the_last_good_site() {
     edit(&root, FORUMS, |t| t.replacen("severity: SEV3", "severity: \"<b>SEV9</b>\"", 1));
     let errors: serde_json::Value = serde_json::from_str(&events.next("errors")).unwrap();
     let texts: Vec<&str> = errors.as_array().unwrap().iter().map(|e| e["text"].as_str().unwrap()).collect();
-    assert!(texts.iter().any(|t| t.starts_with(&format!("{FORUMS}:5:11: severity")) && t.contains("<b>SEV9</b>")), "{texts:?}");
+    assert!(texts.iter().any(|t| t.starts_with(&format!("{FORUMS}:6:11: severity")) && t.contains("<b>SEV9</b>")), "{texts:?}");
     let page = srv.get("/incidents/forums-v2-staging-outage/");
     assert_eq!(page.status, 200, "the last good page is still served");
     assert!(page.body.contains("EDITED-7731 Forums"));
