@@ -454,20 +454,23 @@ pub fn redirects(a: &Archive, written: &mut OutputPaths, diags: &mut Diagnostics
         let to = a.incidents[r.to].url_path();
         let target = format!("{base}{to}");
         lines.push_str(&format!("{base}{} {target} 301\n", r.from));
-        files.push(OutputFile::new(page_path, redirect_page(&absolute(a, &to), &target)));
+        files.push(OutputFile::new(page_path, redirect_page("Moved", "This incident has moved to", &absolute(a, &to), &target)));
     }
     files.push(OutputFile::new("_redirects", lines));
     files
 }
 
-fn redirect_page(canonical: &str, target: &str) -> String {
+/// A page that sends the reader on from an old URL (meta refresh, canonical,
+/// noindex, a visible link): rename redirects, aliases, a list's `/page/1/`.
+/// `lead` is the sentence before the link.
+pub(crate) fn redirect_page(title: &str, lead: &str, canonical: &str, target: &str) -> String {
     let c = xml_escape(canonical);
     let t = xml_escape(target);
     format!(
-        "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>Moved</title>\
+        "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>{title}</title>\
 <link rel=\"canonical\" href=\"{c}\"><meta name=\"robots\" content=\"noindex\">\
 <meta http-equiv=\"refresh\" content=\"0; url={t}\"></head>\
-<body><p>This incident has moved to <a href=\"{t}\">{t}</a>.</p></body></html>\n"
+<body><p>{lead} <a href=\"{t}\">{t}</a>.</p></body></html>\n"
     )
 }
 

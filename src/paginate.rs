@@ -144,18 +144,7 @@ impl Pager {
 /// `canonical` is absolute when the site has a base URL; `target` is the
 /// link the page follows.
 pub fn redirect_page(canonical: &str, target: &str) -> String {
-    let c = escape(canonical);
-    let t = escape(target);
-    format!(
-        "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>Redirecting</title>\
-<link rel=\"canonical\" href=\"{c}\"><meta name=\"robots\" content=\"noindex\">\
-<meta http-equiv=\"refresh\" content=\"0; url={t}\"></head>\
-<body><p>Page 1 of this list is at <a href=\"{t}\">{t}</a>.</p></body></html>\n"
-    )
-}
-
-fn escape(s: &str) -> String {
-    s.replace('&', "&amp;").replace('"', "&quot;").replace('<', "&lt;").replace('>', "&gt;")
+    crate::feeds::redirect_page("Redirecting", "Page 1 of this list is at", canonical, target)
 }
 
 #[cfg(test)]
