@@ -28,10 +28,13 @@ fn main() {
     println!("cargo:rerun-if-changed=theme");
     let mut files = Vec::new();
     collect(&theme, &theme, &mut files);
-    let mut code = String::from("/// The default theme: (path below theme/, contents).\npub static FILES: &[(&str, &[u8])] = &[\n");
+    let mut code = String::from(
+        "/// The default theme: (path below theme/, contents).\npub static FILES: &[(&str, &[u8])] = &[\n",
+    );
     for f in &files {
         println!("cargo:rerun-if-changed=theme/{f}");
-        let _ = writeln!(code, "    ({f:?}, include_bytes!(concat!(env!(\"CARGO_MANIFEST_DIR\"), \"/theme/\", {f:?}))),");
+        let _ =
+            writeln!(code, "    ({f:?}, include_bytes!(concat!(env!(\"CARGO_MANIFEST_DIR\"), \"/theme/\", {f:?}))),");
     }
     code.push_str("];\n");
     let out = Path::new(&std::env::var("OUT_DIR").expect("cargo sets OUT_DIR")).join("theme_files.rs");

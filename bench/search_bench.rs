@@ -48,12 +48,15 @@ impl Sink for SearchOnly {
 fn peak_rss_kb() -> u64 {
     std::fs::read_to_string("/proc/self/status")
         .ok()
-        .and_then(|s| s.lines().find(|l| l.starts_with("VmHWM:")).and_then(|l| l.split_whitespace().nth(1)?.parse().ok()))
+        .and_then(|s| {
+            s.lines().find(|l| l.starts_with("VmHWM:")).and_then(|l| l.split_whitespace().nth(1)?.parse().ok())
+        })
         .unwrap_or(0)
 }
 
 fn gzip_len(bytes: &[u8]) -> usize {
-    let mut child = Command::new("gzip").arg("-6").arg("-c").stdin(Stdio::piped()).stdout(Stdio::piped()).spawn().expect("gzip");
+    let mut child =
+        Command::new("gzip").arg("-6").arg("-c").stdin(Stdio::piped()).stdout(Stdio::piped()).spawn().expect("gzip");
     let mut stdin = child.stdin.take().unwrap();
     let data = bytes.to_vec();
     let writer = std::thread::spawn(move || stdin.write_all(&data));
@@ -66,7 +69,8 @@ fn gzip_len(bytes: &[u8]) -> usize {
 fn cpu_time() -> Duration {
     let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
     let fields: Vec<&str> = stat.rsplit(')').next().unwrap_or("").split_whitespace().collect();
-    let ticks: u64 = fields.get(11).and_then(|v| v.parse().ok()).unwrap_or(0) + fields.get(12).and_then(|v| v.parse().ok()).unwrap_or(0);
+    let ticks: u64 = fields.get(11).and_then(|v| v.parse().ok()).unwrap_or(0)
+        + fields.get(12).and_then(|v| v.parse().ok()).unwrap_or(0);
     Duration::from_millis(ticks * 10)
 }
 
@@ -78,19 +82,26 @@ fn time_index_alone(snapshot: &Snapshot, runs: usize) {
     use rca_site::config::Config;
     use rca_site::diagnostics::Diagnostics;
     use rca_site::markdown::{self, Source};
-    use rca_site::model::{CauseDoc, Include, Incident};
+    use rca_site::model::{CauseDoc, Incident, Include};
     use rca_site::parse;
     use rca_site::render::Bodies;
 
     let mut diags = Diagnostics::new();
-    let config = snapshot.get("rca-site.toml").map_or_else(Config::default, |b| Config::parse(std::str::from_utf8(b).unwrap_or(""), &mut diags));
+    let config = snapshot
+        .get("rca-site.toml")
+        .map_or_else(Config::default, |b| Config::parse(std::str::from_utf8(b).unwrap_or(""), &mut diags));
     let files: Vec<(&str, &[u8])> = snapshot.under("content/incidents/").filter(|(p, _)| p.ends_with(".md")).collect();
     let parsed: Vec<_> = files.par_iter().map(|(p, b)| parse::parse_incident(p, b, &config)).collect();
     let incidents: Vec<Incident> = parsed.into_iter().filter_map(|r| parse::collect(r, &mut diags)).collect();
-    let causes: Vec<CauseDoc> =
-        snapshot.under("content/causes/").filter(|(p, _)| p.ends_with(".md")).filter_map(|(p, b)| parse::collect(parse::parse_cause(p, b), &mut diags)).collect();
+    let causes: Vec<CauseDoc> = snapshot
+        .under("content/causes/")
+        .filter(|(p, _)| p.ends_with(".md"))
+        .filter_map(|(p, b)| parse::collect(parse::parse_cause(p, b), &mut diags))
+        .collect();
     let archive = Archive::build(config, Include::default(), incidents, causes, Vec::new(), None, &mut diags);
-    let md = |body: &str, path: &str, line: usize| markdown::render(body, &Source { path, body_line: line }, &archive, false);
+    let md = |body: &str, path: &str, line: usize| {
+        markdown::render(body, &Source { path, body_line: line }, &archive, false)
+    };
     let bodies = Bodies {
         incidents: archive.incidents.par_iter().map(|i| md(&i.body, &i.source_path, i.body_line)).collect(),
         causes: archive.cause_docs.iter().map(|(s, c)| (s.clone(), md(&c.body, &c.source_path, c.body_line))).collect(),
@@ -104,7 +115,13 @@ fn time_index_alone(snapshot: &Snapshot, runs: usize) {
         let t_docs = t.elapsed();
         let fields: Vec<Vec<index::Field>> = docs
             .iter()
-            .map(|d| vec![index::Field { text: &d.title, weight: 4.0 }, index::Field { text: &d.summary, weight: 2.0 }, index::Field { text: &d.text, weight: 1.0 }])
+            .map(|d| {
+                vec![
+                    index::Field { text: &d.title, weight: 4.0 },
+                    index::Field { text: &d.summary, weight: 2.0 },
+                    index::Field { text: &d.text, weight: 1.0 },
+                ]
+            })
             .collect();
         let t = Instant::now();
         let postings = index::build_postings(&fields);
@@ -158,7 +175,10 @@ fn main() {
     }
     let root = root.expect("--root DIR");
     if queries.is_empty() {
-        queries = ["database failover", "certificate expiry", "timeout", "replication lag", "dns", "datab"].iter().map(|s| s.to_string()).collect();
+        queries = ["database failover", "certificate expiry", "timeout", "replication lag", "dns", "datab"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
     }
     let snapshot = Snapshot::from_dir(&root).expect("read archive");
     if std::env::var_os("INDEX_ONLY").is_some() {
@@ -184,7 +204,8 @@ fn main() {
         );
         files = sink.0.into_inner().unwrap();
     }
-    let (min, max) = (search.iter().min().copied().unwrap_or_default(), search.iter().max().copied().unwrap_or_default());
+    let (min, max) =
+        (search.iter().min().copied().unwrap_or_default(), search.iter().max().copied().unwrap_or_default());
     println!("runs: {runs}");
     println!("build_site (search files kept, rest discarded): median {:?}", median(&mut total));
     println!("render+search stage: median {:?}", median(&mut render));
@@ -194,7 +215,8 @@ fn main() {
     let manifest_path = files.keys().find(|p| p.ends_with("/manifest.json")).expect("manifest").clone();
     let dir = manifest_path.trim_end_matches("manifest.json").to_string();
     let manifest: serde_json::Value = serde_json::from_slice(&files[&manifest_path]).unwrap();
-    let shard_firsts: Vec<String> = manifest["shards"].as_array().unwrap().iter().map(|s| s.as_str().unwrap().to_string()).collect();
+    let shard_firsts: Vec<String> =
+        manifest["shards"].as_array().unwrap().iter().map(|s| s.as_str().unwrap().to_string()).collect();
     let index_bytes: usize = files.iter().filter(|(p, _)| p.starts_with(&dir)).map(|(_, b)| b.len()).sum();
     let count = |part: &str| files.keys().filter(|p| p.starts_with(&format!("{dir}{part}"))).count();
     println!(
@@ -218,7 +240,9 @@ fn main() {
     let mut gz = |p: &str| *gz_cache.entry(p.to_string()).or_insert_with(|| gzip_len(&files[p]));
     let shard_of = |w: &str| shard_firsts.partition_point(|f| f.as_str() <= w).saturating_sub(1);
     println!("first query (manifest + shards + facet files + {PAGE} fragments; search.js and the page not counted):");
-    println!("| query | results | shards | raw bytes | gzip bytes | before results show (no facet files): raw / gzip |");
+    println!(
+        "| query | results | shards | raw bytes | gzip bytes | before results show (no facet files): raw / gzip |"
+    );
     println!("| --- | --- | --- | --- | --- | --- |");
     for q in &queries {
         let mut terms: Vec<String> = Vec::new();
@@ -252,7 +276,13 @@ fn main() {
                 }
                 let shard: serde_json::Map<String, serde_json::Value> = serde_json::from_slice(&files[&path]).unwrap();
                 for (w, enc) in shard {
-                    let weight = if &w == term { 1.0 } else if prefix && w.starts_with(term.as_str()) { 0.5 } else { continue };
+                    let weight = if &w == term {
+                        1.0
+                    } else if prefix && w.starts_with(term.as_str()) {
+                        0.5
+                    } else {
+                        continue;
+                    };
                     for (d, i) in decode_postings(enc.as_str().unwrap()) {
                         let v = i as f32 * weight;
                         let e = docs.entry(d).or_insert(0.0);

@@ -29,7 +29,10 @@ mod random;
 use random::{Rng, Zipf};
 
 fn terms(prefix: &str, ranks: Vec<usize>) -> Vec<Term> {
-    ranks.into_iter().map(|k| Term { name: format!("{prefix}-{k}"), slug: format!("{prefix}-{k}"), pos: Pos::START }).collect()
+    ranks
+        .into_iter()
+        .map(|k| Term { name: format!("{prefix}-{k}"), slug: format!("{prefix}-{k}"), pos: Pos::START })
+        .collect()
 }
 
 fn incidents(n: usize, seed: u64) -> Vec<Incident> {
@@ -41,7 +44,11 @@ fn incidents(n: usize, seed: u64) -> Vec<Incident> {
             let c = 1 + rng.weighted(&[45, 35, 20]);
             let s = 1 + rng.weighted(&[50, 35, 15]);
             let t = 1 + rng.weighted(&[30, 35, 25, 10]);
-            let related = if rng.below(4) == 0 { vec![IdRef { id: format!("inc-{}", rng.below(n)), pos: Pos::START }] } else { Vec::new() };
+            let related = if rng.below(4) == 0 {
+                vec![IdRef { id: format!("inc-{}", rng.below(n)), pos: Pos::START }]
+            } else {
+                Vec::new()
+            };
             Incident {
                 id: format!("inc-{k}"),
                 source_path: format!("content/incidents/inc-{k}.md"),
@@ -104,9 +111,13 @@ fn main() {
         );
         let mut rng = Rng::new(0xB0D1E5);
         let bodies: Vec<Rendered> = (0..n)
-            .map(|_| Rendered { links: (0..1 + rng.below(2)).map(|_| format!("inc-{}", rng.below(n))).collect(), ..Rendered::default() })
+            .map(|_| Rendered {
+                links: (0..1 + rng.below(2)).map(|_| format!("inc-{}", rng.below(n))).collect(),
+                ..Rendered::default()
+            })
             .collect();
-        let common = |tax: Taxonomy| archive.taxonomy(tax).iter().filter(|t| related::is_common(t.incidents.len(), n)).count();
+        let common =
+            |tax: Taxonomy| archive.taxonomy(tax).iter().filter(|t| related::is_common(t.incidents.len(), n)).count();
         println!(
             "{n} incidents: {} causes, {} services, {} tags; common (no weight): {} causes, {} services, {} tags",
             archive.causes.len(),

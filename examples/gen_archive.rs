@@ -29,8 +29,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::Instant;
 
-const USAGE: &str =
-    "usage: gen_archive --out DIR --incidents N [--seed S (default 1)] [--git-commits C (default 0)]";
+const USAGE: &str = "usage: gen_archive --out DIR --incidents N [--seed S (default 1)] [--git-commits C (default 0)]";
 
 const DAY: i64 = 86_400;
 const MINUTE: i64 = 60;
@@ -104,12 +103,7 @@ impl Args {
                 println!("{USAGE}");
                 std::process::exit(0);
             }
-            let mut value = || {
-                inline
-                    .clone()
-                    .or_else(|| it.next())
-                    .ok_or(format!("{flag} needs a value"))
-            };
+            let mut value = || inline.clone().or_else(|| it.next()).ok_or(format!("{flag} needs a value"));
             match flag.as_str() {
                 "--out" => out = Some(PathBuf::from(value()?)),
                 "--incidents" => incidents = Some(parse_num(&flag, &value()?)?),
@@ -123,18 +117,12 @@ impl Args {
         if incidents == 0 {
             return Err("--incidents must be at least 1".into());
         }
-        Ok(Args {
-            out,
-            incidents,
-            seed,
-            git_commits,
-        })
+        Ok(Args { out, incidents, seed, git_commits })
     }
 }
 
 fn parse_num<T: std::str::FromStr>(flag: &str, s: &str) -> Result<T, String> {
-    s.parse()
-        .map_err(|_| format!("{flag}: {s:?} is not a non-negative integer"))
+    s.parse().map_err(|_| format!("{flag}: {s:?} is not a non-negative integer"))
 }
 
 /// Refuses a non-empty directory rather than deleting it: `--out` pointing at
@@ -397,17 +385,8 @@ impl World {
 /// Named causes first (they get the top Zipf ranks and recur most), then
 /// generated combinations up to `size`.
 fn cause_pool(size: usize) -> Vec<String> {
-    let combos = CAUSE_ISSUES.iter().flat_map(|issue| {
-        CAUSE_AREAS
-            .iter()
-            .map(move |area| format!("{issue}-in-{area}"))
-    });
-    NAMED_CAUSES
-        .iter()
-        .map(ToString::to_string)
-        .chain(combos)
-        .take(size)
-        .collect()
+    let combos = CAUSE_ISSUES.iter().flat_map(|issue| CAUSE_AREAS.iter().map(move |area| format!("{issue}-in-{area}")));
+    NAMED_CAUSES.iter().map(ToString::to_string).chain(combos).take(size).collect()
 }
 
 /// `missing-monitoring` -> `Missing Monitoring`: the same cause as a user
@@ -416,9 +395,7 @@ fn title_case(slug: &str) -> String {
     slug.split('-')
         .map(|w| {
             let mut c = w.chars();
-            c.next()
-                .map(|f| f.to_uppercase().chain(c).collect::<String>())
-                .unwrap_or_default()
+            c.next().map(|f| f.to_uppercase().chain(c).collect::<String>()).unwrap_or_default()
         })
         .collect::<Vec<_>>()
         .join(" ")
@@ -426,9 +403,7 @@ fn title_case(slug: &str) -> String {
 
 fn capitalize(s: &str) -> String {
     let mut c = s.chars();
-    c.next()
-        .map(|f| f.to_uppercase().chain(c).collect())
-        .unwrap_or_default()
+    c.next().map(|f| f.to_uppercase().chain(c).collect()).unwrap_or_default()
 }
 
 /// Word list ranked for a Zipf draw: function words on top, then pseudo-words
@@ -643,10 +618,7 @@ fn describe_incident(id: String, day: i64, rng: &mut Rng, world: &World) -> Inci
         .cause_zipf
         .sample_distinct(rng, cause_count)
         .into_iter()
-        .map(|index| CauseRef {
-            index,
-            title_case: rng.chance(0.05),
-        })
+        .map(|index| CauseRef { index, title_case: rng.chance(0.05) })
         .collect::<Vec<_>>();
     let times = rng.chance(0.97).then(|| incident_times(rng, date));
     let service = SERVICES[services[0]];
@@ -718,10 +690,7 @@ fn incident_title(rng: &mut Rng, kind: usize, service: &str, cause: &str) -> Str
         ("outage", _) => format!("{service_cap} unavailable during {}", rng.pick(OPS_EVENTS)),
         ("degradation", 0) => format!("Elevated error rates on {service}"),
         ("degradation", 1) => format!("{service_cap} latency degraded by {cause}"),
-        ("degradation", _) => format!(
-            "Delayed {service} processing after {}",
-            rng.pick(OPS_EVENTS)
-        ),
+        ("degradation", _) => format!("Delayed {service} processing after {}", rng.pick(OPS_EVENTS)),
         ("security", _) => format!("Security: {cause} exposed {service}"),
         ("data-loss", _) => format!("Data loss in {service} after {}", rng.pick(OPS_EVENTS)),
         (_, _) => format!("Near miss: {cause} almost took down {service}"),
@@ -731,11 +700,7 @@ fn incident_title(rng: &mut Rng, kind: usize, service: &str, cause: &str) -> Str
 fn action_items(rng: &mut Rng, date: i64, services: &[&str], cause: &str) -> Vec<ActionItem> {
     // Old incidents have mostly settled action items; recent ones are open.
     let old = last_day() * DAY - date > 2 * 365 * DAY;
-    let status_weights: &[u32] = if old {
-        &[10, 5, 70, 15]
-    } else {
-        &[35, 20, 35, 10]
-    };
+    let status_weights: &[u32] = if old { &[10, 5, 70, 15] } else { &[35, 20, 35, 10] };
     let count = 1 + rng.weighted(&[25, 35, 25, 15]);
     (0..count)
         .map(|_| {
@@ -773,19 +738,10 @@ fn link_incidents(incidents: &mut [Incident], rng: &mut Rng) {
     for i in 0..incidents.len() {
         let mut taken = vec![i];
         let related_count = rng.weighted(&[50, 35, 15]);
-        let related: Vec<usize> = (0..related_count)
-            .filter_map(|_| pick_target(incidents, &by_cause, i, &mut taken, rng))
-            .collect();
-        let wiki = if rng.chance(0.20) {
-            pick_target(incidents, &by_cause, i, &mut taken, rng)
-        } else {
-            None
-        };
-        let md = if rng.chance(0.10) {
-            pick_target(incidents, &by_cause, i, &mut taken, rng)
-        } else {
-            None
-        };
+        let related: Vec<usize> =
+            (0..related_count).filter_map(|_| pick_target(incidents, &by_cause, i, &mut taken, rng)).collect();
+        let wiki = if rng.chance(0.20) { pick_target(incidents, &by_cause, i, &mut taken, rng) } else { None };
+        let md = if rng.chance(0.10) { pick_target(incidents, &by_cause, i, &mut taken, rng) } else { None };
         let inc = &mut incidents[i];
         inc.related = related;
         inc.wiki_link = wiki;
@@ -802,11 +758,7 @@ fn pick_target(
 ) -> Option<usize> {
     let same_cause = &by_cause[&incidents[from].causes[0].index];
     for _ in 0..20 {
-        let candidate = if rng.chance(0.7) {
-            rng.pick(same_cause)
-        } else {
-            rng.below(incidents.len())
-        };
+        let candidate = if rng.chance(0.7) { rng.pick(same_cause) } else { rng.below(incidents.len()) };
         let allowed = !incidents[from].is_public() || incidents[candidate].is_public();
         if allowed && !taken.contains(&candidate) {
             taken.push(candidate);
@@ -850,9 +802,7 @@ fn render(inc: &Incident, all: &[Incident], world: &World, stage: Stage) -> Stri
     let keep = if stage.is_final() {
         sections.len()
     } else {
-        (sections.len() * (stage.index + 1))
-            .div_ceil(stage.count)
-            .clamp(2, sections.len() - 1)
+        (sections.len() * (stage.index + 1)).div_ceil(stage.count).clamp(2, sections.len() - 1)
     };
     for section in &sections[..keep] {
         out.push_str(section);
@@ -875,21 +825,12 @@ fn staged_action_items(items: &[ActionItem], stage: Stage) -> Vec<ActionItem> {
                 ("in-progress" | "done" | "wont-do", _) => 0, // open
                 _ => item.status,
             };
-            ActionItem {
-                status,
-                ..item.clone()
-            }
+            ActionItem { status, ..item.clone() }
         })
         .collect()
 }
 
-fn front_matter(
-    out: &mut String,
-    inc: &Incident,
-    all: &[Incident],
-    world: &World,
-    items: &[ActionItem],
-) {
+fn front_matter(out: &mut String, inc: &Incident, all: &[Incident], world: &World, items: &[ActionItem]) {
     out.push_str("---\n");
     let _ = writeln!(out, "title: \"{}\"", inc.title);
     let _ = writeln!(out, "date: {}", fmt_date(inc.date));
@@ -930,10 +871,7 @@ fn front_matter(
         let _ = writeln!(out, "related: [{}]", ids.join(", "));
     }
     if let Some(times) = inc.times {
-        for (name, t) in ["started", "detected", "mitigated", "resolved"]
-            .iter()
-            .zip(times)
-        {
+        for (name, t) in ["started", "detected", "mitigated", "resolved"].iter().zip(times) {
             let _ = writeln!(out, "{name}: {}", fmt_rfc3339(t));
         }
     }
@@ -950,19 +888,11 @@ fn front_matter(
         }
         let _ = writeln!(out, "    due: {}", fmt_date(item.due));
         if let Some(ticket) = item.ticket {
-            let _ = writeln!(
-                out,
-                "    link: https://tracker.example.com/browse/OPS-{ticket}"
-            );
+            let _ = writeln!(out, "    link: https://tracker.example.com/browse/OPS-{ticket}");
         }
     }
     if inc.alias {
-        let _ = writeln!(
-            out,
-            "aliases: [/postmortems/{}/{}/]",
-            year_of(inc.date),
-            inc.id
-        );
+        let _ = writeln!(out, "aliases: [/postmortems/{}/{}/]", year_of(inc.date), inc.id);
     }
     out.push_str("---\n\n");
 }
@@ -970,21 +900,11 @@ fn front_matter(
 /// The body as separate sections so earlier git versions can be prefixes of
 /// it. The RNG is seeded per incident and drawn in a fixed order, so every
 /// version shares the same prose.
-fn body_sections(
-    inc: &Incident,
-    all: &[Incident],
-    world: &World,
-    items: &[ActionItem],
-) -> Vec<String> {
+fn body_sections(inc: &Incident, all: &[Incident], world: &World, items: &[ActionItem]) -> Vec<String> {
     let mut rng = Rng::new(inc.body_seed);
     let target_words = rng.range(600, 1200) as usize;
     let services = inc.service_names();
-    let ctx = BodyCtx {
-        inc,
-        all,
-        world,
-        services: &services,
-    };
+    let ctx = BodyCtx { inc, all, world, services: &services };
     // Fixed-shape parts first, so the prose can fill what they leave of the
     // target (60 words: headings, lead-ins and link sentences).
     let table = ctx.impact_table(&mut rng);
@@ -992,10 +912,7 @@ fn body_sections(
     let code = ctx.code_block(&mut rng);
     let whys = ctx.five_whys(&mut rng);
     let action_items = action_item_list(items);
-    let fixed: usize = [&table, &timeline, &code, &whys, &action_items]
-        .iter()
-        .map(|s| word_count(s))
-        .sum();
+    let fixed: usize = [&table, &timeline, &code, &whys, &action_items].iter().map(|s| word_count(s)).sum();
     let prose = target_words.saturating_sub(fixed + 60).max(100);
     vec![
         ctx.summary(&mut rng, prose * 12 / 100),
@@ -1029,18 +946,11 @@ impl BodyCtx<'_> {
     }
 
     fn summary(&self, rng: &mut Rng, words: usize) -> String {
-        format!(
-            "## Summary\n\n**{}.** {}\n\n",
-            self.inc.title,
-            self.para(rng, words)
-        )
+        format!("## Summary\n\n**{}.** {}\n\n", self.inc.title, self.para(rng, words))
     }
 
     fn impact(&self, rng: &mut Rng, words: usize, table: &str) -> String {
-        format!(
-            "## Impact\n\n**Customer impact:** {}\n\n{table}",
-            self.para(rng, words)
-        )
+        format!("## Impact\n\n**Customer impact:** {}\n\n{table}", self.para(rng, words))
     }
 
     fn impact_table(&self, rng: &mut Rng) -> String {
@@ -1067,43 +977,23 @@ impl BodyCtx<'_> {
         ]);
         let service = self.services[0];
         let mut entries = vec![
-            (
-                started,
-                format!(
-                    "First errors on {service}; {}.",
-                    self.world.vocab.fragment(rng, 4, 10)
-                ),
-            ),
-            (
-                detected,
-                format!(
-                    "Alert from {} reached the on-call engineer.",
-                    DETECTIONS[self.inc.detection]
-                ),
-            ),
+            (started, format!("First errors on {service}; {}.", self.world.vocab.fragment(rng, 4, 10))),
+            (detected, format!("Alert from {} reached the on-call engineer.", DETECTIONS[self.inc.detection])),
         ];
         let extra = rng.range(2, 8);
-        let mut middle: Vec<i64> = (0..extra)
-            .map(|_| rng.range(detected, mitigated.max(detected)))
-            .collect();
+        let mut middle: Vec<i64> = (0..extra).map(|_| rng.range(detected, mitigated.max(detected))).collect();
         middle.sort_unstable();
         for t in middle {
             let text = match rng.below(5) {
                 0 => "Incident declared and an incident commander assigned.".to_string(),
                 1 => format!("Rollback of {service} started."),
-                2 => format!(
-                    "Status page updated: {}.",
-                    self.world.vocab.fragment(rng, 4, 9)
-                ),
+                2 => format!("Status page updated: {}.", self.world.vocab.fragment(rng, 4, 9)),
                 3 => format!("Traffic drained from {}.", rng.pick(REGIONS)),
                 _ => capitalize(&format!("{}.", self.world.vocab.fragment(rng, 6, 14))),
             };
             entries.push((t, text));
         }
-        entries.push((
-            mitigated,
-            "Mitigation in place; error rates back to normal.".to_string(),
-        ));
+        entries.push((mitigated, "Mitigation in place; error rates back to normal.".to_string()));
         entries.push((resolved, "Incident resolved.".to_string()));
         let mut out = String::from("## Timeline\n\n");
         for (t, text) in entries {
@@ -1114,11 +1004,8 @@ impl BodyCtx<'_> {
     }
 
     fn root_cause(&self, rng: &mut Rng, words: usize, code: &str) -> String {
-        let mut out = format!(
-            "## Root cause\n\nThe root cause was **{}**. {}\n\n",
-            self.main_cause(),
-            self.para(rng, words / 3)
-        );
+        let mut out =
+            format!("## Root cause\n\nThe root cause was **{}**. {}\n\n", self.main_cause(), self.para(rng, words / 3));
         let _ = write!(
             out,
             "The logs showed `{}` on {} while {}. ",
@@ -1127,11 +1014,7 @@ impl BodyCtx<'_> {
             self.world.vocab.fragment(rng, 5, 12)
         );
         if let Some(target) = self.inc.wiki_link {
-            let _ = write!(
-                out,
-                "This looked a lot like [[{}]], which had the same trigger. ",
-                self.all[target].id
-            );
+            let _ = write!(out, "This looked a lot like [[{}]], which had the same trigger. ", self.all[target].id);
         }
         let _ = write!(out, "{}\n\n", self.para(rng, words / 3));
         out.push_str(code);
@@ -1199,17 +1082,9 @@ fn action_item_list(items: &[ActionItem]) -> String {
     for item in items {
         let status = ITEM_STATUSES[item.status];
         let check = if status == "done" { "x" } else { " " };
-        let title = if status == "wont-do" {
-            format!("~~{}~~", item.title)
-        } else {
-            item.title.clone()
-        };
-        let _ = writeln!(
-            out,
-            "- [{check}] {title} (owner `{}`, {status}, due {})",
-            TEAMS[item.owner],
-            fmt_date(item.due)
-        );
+        let title = if status == "wont-do" { format!("~~{}~~", item.title) } else { item.title.clone() };
+        let _ =
+            writeln!(out, "- [{check}] {title} (owner `{}`, {status}, due {})", TEAMS[item.owner], fmt_date(item.due));
     }
     out.push('\n');
     out
@@ -1319,11 +1194,7 @@ fn plan_history(incidents: &[Incident], target: usize, seed: u64) -> Vec<Planned
     let mut events = events.into_iter().peekable();
     while events.peek().is_some() {
         let chunk = next_chunk(&mut events, &mut sizes);
-        let time = chunk
-            .last()
-            .map(|e| e.time)
-            .unwrap()
-            .max(commits.last().unwrap().time + MINUTE);
+        let time = chunk.last().map(|e| e.time).unwrap().max(commits.last().unwrap().time + MINUTE);
         commits.push(PlannedCommit {
             time,
             author: 0,
@@ -1347,9 +1218,7 @@ fn commit_sizes(rng: &mut Rng, commits: usize, files: usize) -> Vec<usize> {
     if floor > 3 {
         return vec![floor; commits];
     }
-    let mut sizes: Vec<usize> = (0..commits)
-        .map(|_| 1 + rng.weighted(&[45, 30, 25]))
-        .collect();
+    let mut sizes: Vec<usize> = (0..commits).map(|_| 1 + rng.weighted(&[45, 30, 25])).collect();
     let mut total: usize = sizes.iter().sum();
     while total < files {
         let k = rng.below(commits);
@@ -1389,10 +1258,7 @@ fn old_paths(incidents: &[Incident], renamed: &[usize]) -> HashMap<usize, String
             stem = format!("{base}-{k}");
             k += 1;
         }
-        out.insert(
-            i,
-            format!("content/incidents/{}/{stem}.md", year_of(inc.date)),
-        );
+        out.insert(i, format!("content/incidents/{}/{stem}.md", year_of(inc.date)));
     }
     out
 }
@@ -1409,11 +1275,7 @@ fn file_events(
 ) {
     // The rename comes after at least one write: the file must exist first.
     let rename_at = old_path.map(|_| 1 + rng.below(writes));
-    let times = event_times(
-        rng,
-        inc.end_time(),
-        writes + usize::from(old_path.is_some()),
-    );
+    let times = event_times(rng, inc.end_time(), writes + usize::from(old_path.is_some()));
     let final_path = inc.path();
     let mut version = 0;
     for (k, time) in times.into_iter().enumerate() {
@@ -1424,10 +1286,7 @@ fn file_events(
                 // Same text as the write before it: a pure rename.
                 change: Change {
                     incident: index,
-                    stage: Stage {
-                        index: version - 1,
-                        count: writes,
-                    },
+                    stage: Stage { index: version - 1, count: writes },
                     path: final_path.clone(),
                     renamed_from: Some(old.clone()),
                 },
@@ -1442,21 +1301,9 @@ fn file_events(
                 } else {
                     edit_message(rng, stem_of(&path))
                 };
-                let stage = Stage {
-                    index: version,
-                    count: writes,
-                };
+                let stage = Stage { index: version, count: writes };
                 version += 1;
-                Event {
-                    time,
-                    message,
-                    change: Change {
-                        incident: index,
-                        stage,
-                        path,
-                        renamed_from: None,
-                    },
-                }
+                Event { time, message, change: Change { incident: index, stage, path, renamed_from: None } }
             }
         };
         events.push(event);
@@ -1527,8 +1374,7 @@ fn next_chunk(
     while chunk.len() < size {
         match events.peek() {
             Some(e)
-                if e.change.renamed_from.is_none()
-                    && chunk.iter().all(|c| c.change.incident != e.change.incident) =>
+                if e.change.renamed_from.is_none() && chunk.iter().all(|c| c.change.incident != e.change.incident) =>
             {
                 chunk.push(events.next().unwrap());
             }
@@ -1542,9 +1388,7 @@ fn commit_message(chunk: &[Event]) -> String {
     if let [only] = chunk {
         return format!("{}\n", only.message);
     }
-    let all_adds = chunk
-        .iter()
-        .all(|e| e.message.starts_with("Add postmortem"));
+    let all_adds = chunk.iter().all(|e| e.message.starts_with("Add postmortem"));
     let verb = if all_adds { "Add" } else { "Update" };
     let mut msg = format!("{verb} {} postmortems\n\n", chunk.len());
     for e in chunk {
@@ -1579,10 +1423,7 @@ fn write_git_repo(
         .spawn()
         .map_err(|e| format!("cannot run git fast-import: {e}"))?;
     let stdin = child.stdin.take().expect("piped stdin");
-    let mut stream = CountingWriter {
-        inner: BufWriter::with_capacity(1 << 20, stdin),
-        bytes: 0,
-    };
+    let mut stream = CountingWriter { inner: BufWriter::with_capacity(1 << 20, stdin), bytes: 0 };
     let written = fast_import_stream(&mut stream, history, incidents, world);
     let stream_bytes = stream.bytes;
     drop(stream); // close stdin so fast-import finishes
@@ -1595,18 +1436,11 @@ fn write_git_repo(
     let dirty = git(dir, &["status", "--porcelain"])?;
     if !dirty.trim().is_empty() {
         let first: Vec<&str> = dirty.lines().take(5).collect();
-        return Err(format!(
-            "final commit differs from the generated tree:\n{}",
-            first.join("\n")
-        ));
+        return Err(format!("final commit differs from the generated tree:\n{}", first.join("\n")));
     }
     Ok(GitStats {
         commits: history.len(),
-        renames: history
-            .iter()
-            .flat_map(|c| &c.changes)
-            .filter(|c| c.renamed_from.is_some())
-            .count(),
+        renames: history.iter().flat_map(|c| &c.changes).filter(|c| c.renamed_from.is_some()).count(),
         stream_bytes,
         pack_bytes: dir_size(&dir.join(".git/objects/pack")),
     })
@@ -1623,16 +1457,8 @@ fn fast_import_stream(
         let author = AUTHORS[commit.author];
         let email = author.to_lowercase().replace(['\'', ' '], ".");
         writeln!(out, "commit refs/heads/main")?;
-        writeln!(
-            out,
-            "author {author} <{email}@example.com> {} +0000",
-            commit.time
-        )?;
-        writeln!(
-            out,
-            "committer {author} <{email}@example.com> {} +0000",
-            commit.time
-        )?;
+        writeln!(out, "author {author} <{email}@example.com> {} +0000", commit.time)?;
+        writeln!(out, "committer {author} <{email}@example.com> {} +0000", commit.time)?;
         data(out, commit.message.as_bytes())?;
         if k == 0 {
             writeln!(out, "M 100644 inline rca-site.toml")?;
@@ -1677,29 +1503,16 @@ impl<W: Write> Write for CountingWriter<W> {
 
 /// Runs a git command in `dir`; its stdout on success.
 fn git(dir: &Path, args: &[&str]) -> Result<String, String> {
-    let output = Command::new("git")
-        .args(args)
-        .current_dir(dir)
-        .output()
-        .map_err(|e| format!("cannot run git: {e}"))?;
+    let output =
+        Command::new("git").args(args).current_dir(dir).output().map_err(|e| format!("cannot run git: {e}"))?;
     if !output.status.success() {
-        return Err(format!(
-            "git {}: {}",
-            args.join(" "),
-            String::from_utf8_lossy(&output.stderr).trim()
-        ));
+        return Err(format!("git {}: {}", args.join(" "), String::from_utf8_lossy(&output.stderr).trim()));
     }
     Ok(String::from_utf8_lossy(&output.stdout).into_owned())
 }
 
 fn dir_size(dir: &Path) -> u64 {
     fs::read_dir(dir)
-        .map(|entries| {
-            entries
-                .flatten()
-                .filter_map(|e| e.metadata().ok())
-                .map(|m| m.len())
-                .sum()
-        })
+        .map(|entries| entries.flatten().filter_map(|e| e.metadata().ok()).map(|m| m.len()).sum())
         .unwrap_or(0)
 }

@@ -38,7 +38,10 @@ fn time_build(case: &str, bytes: usize) -> (Duration, usize) {
     }
     if std::env::var_os("PATHOLOGICAL_STAGES").is_some() {
         let t = &built.timings;
-        eprintln!("  {case} {bytes}: parse {:?}, markdown {:?}, render {:?} (search {:?})", t.parse, t.markdown, t.render, t.search);
+        eprintln!(
+            "  {case} {bytes}: parse {:?}, markdown {:?}, render {:?} (search {:?})",
+            t.parse, t.markdown, t.render, t.search
+        );
     }
     (took, body.len())
 }

@@ -49,8 +49,11 @@ fn main() {
     for run in 0..runs * 2 {
         let text = std::fs::read_to_string(&file).expect("read incident");
         let front = run % 2 == 1;
-        let edited =
-            if front { text.replacen("title: \"", &format!("title: \"E{run} "), 1) } else { format!("{text}\nEdited paragraph {run}.\n") };
+        let edited = if front {
+            text.replacen("title: \"", &format!("title: \"E{run} "), 1)
+        } else {
+            format!("{text}\nEdited paragraph {run}.\n")
+        };
         // Let the server settle from the previous run (it may still be
         // building the search index after the reload).
         std::thread::sleep(Duration::from_millis(400));
@@ -60,7 +63,9 @@ fn main() {
         let cpu0 = pid.as_deref().map(cpu_ms);
         let t0 = Instant::now();
         std::fs::write(&file, edited).expect("write incident");
-        let took = wait_for(&events, "reload", Duration::from_secs(60)).map(|()| t0.elapsed()).expect("a reload event within 60 s");
+        let took = wait_for(&events, "reload", Duration::from_secs(60))
+            .map(|()| t0.elapsed())
+            .expect("a reload event within 60 s");
         let ms = took.as_secs_f64() * 1000.0;
         let used = cpu0.map(|c| pid.as_deref().map_or(0.0, cpu_ms) - c);
         if let Some(u) = used {
@@ -82,7 +87,13 @@ fn main() {
     let _ = wait_for(&events, "reload", Duration::from_secs(60));
     for (name, v) in [("body edit", &mut body), ("title edit", &mut title)] {
         v.sort_by(f64::total_cmp);
-        println!("{name}: median {:.1} ms (min {:.1}, max {:.1}, {} runs)", v[v.len() / 2], v[0], v[v.len() - 1], v.len());
+        println!(
+            "{name}: median {:.1} ms (min {:.1}, max {:.1}, {} runs)",
+            v[v.len() / 2],
+            v[0],
+            v[v.len() - 1],
+            v.len()
+        );
     }
     if !cpu.is_empty() {
         cpu.sort_by(f64::total_cmp);

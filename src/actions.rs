@@ -119,21 +119,34 @@ impl Board {
                     row_html: String::new(),
                     pending,
                     // To do first, then untracked, then done and won't do.
-                    order: (if pending { 0 } else if it.status == ActionStatus::Untracked { 1 } else { 2 }, -overdue_days, if pending { it.due.or(Some(Date::MAX)) } else { None }, std::cmp::Reverse(i.date)),
+                    order: (
+                        if pending {
+                            0
+                        } else if it.status == ActionStatus::Untracked {
+                            1
+                        } else {
+                            2
+                        },
+                        -overdue_days,
+                        if pending { it.due.or(Some(Date::MAX)) } else { None },
+                        std::cmp::Reverse(i.date),
+                    ),
                 });
             }
         }
         items.sort_by_key(|x| x.order);
 
         let mut owners: BTreeMap<String, Group> = BTreeMap::new();
-        let mut statuses: Vec<Group> =
-            ActionStatus::BOARD.iter().map(|(slug, s)| group(s.label(), slug, format!("{base}/action-items/status/{slug}/"))).collect();
+        let mut statuses: Vec<Group> = ActionStatus::BOARD
+            .iter()
+            .map(|(slug, s)| group(s.label(), slug, format!("{base}/action-items/status/{slug}/")))
+            .collect();
         let mut overdue_group = group("Overdue", OVERDUE, format!("{base}/action-items/status/{OVERDUE}/"));
         for it in &items {
             let name = it.owner.clone().unwrap_or_else(|| UNASSIGNED.to_string());
-            let g = owners
-                .entry(it.owner_slug.clone())
-                .or_insert_with(|| group(&name, &it.owner_slug, format!("{base}/action-items/owner/{}/", it.owner_slug)));
+            let g = owners.entry(it.owner_slug.clone()).or_insert_with(|| {
+                group(&name, &it.owner_slug, format!("{base}/action-items/owner/{}/", it.owner_slug))
+            });
             count(g, it);
             if let Some(g) = statuses.iter_mut().find(|g| g.slug == it.status) {
                 count(g, it);
@@ -293,20 +306,49 @@ pub fn from_body(body: &str) -> Vec<ActionItem> {
                     Some(false) => ActionStatus::Open,
                     None => ActionStatus::Untracked,
                 };
-                items.push(ActionItem { title: it.text.clone(), owner: None, status, kind: None, due: None, link: None });
+                items.push(ActionItem {
+                    title: it.text.clone(),
+                    owner: None,
+                    status,
+                    kind: None,
+                    due: None,
+                    link: None,
+                });
             }
             Block::Table(t) => {
                 let head: Vec<String> = t.header.iter().map(|h| h.to_lowercase()).collect();
-                let find = |names: &[&str]| head.iter().position(|h| names.iter().any(|n| h == n || h.starts_with(&format!("{n} ")) || h.starts_with(&format!("{n}("))));
-                let owner = find(&["owner", "owners", "assignee", "assignees", "assigned to", "who", "responsible", "team"]);
+                let find = |names: &[&str]| {
+                    head.iter().position(|h| {
+                        names
+                            .iter()
+                            .any(|n| h == n || h.starts_with(&format!("{n} ")) || h.starts_with(&format!("{n}(")))
+                    })
+                };
+                let owner =
+                    find(&["owner", "owners", "assignee", "assignees", "assigned to", "who", "responsible", "team"]);
                 let status = find(&["status", "state", "done"]);
                 let due = find(&["due", "due date", "deadline", "eta", "target date", "by when"]);
                 let named = [owner, status, due];
-                let title = find(&["action", "action item", "item", "title", "task", "description", "what", "follow-up", "remediation", "summary"])
-                    .or_else(|| (0..head.len()).find(|k| !named.contains(&Some(*k))));
+                let title = find(&[
+                    "action",
+                    "action item",
+                    "item",
+                    "title",
+                    "task",
+                    "description",
+                    "what",
+                    "follow-up",
+                    "remediation",
+                    "summary",
+                ])
+                .or_else(|| (0..head.len()).find(|k| !named.contains(&Some(*k))));
                 let Some(title) = title else { continue };
                 for (_, cells) in &t.rows {
-                    let cell = |k: Option<usize>| k.and_then(|k| cells.get(k)).map(|c| c.trim()).filter(|c| !c.is_empty() && !matches!(*c, "-" | "—" | "n/a" | "N/A" | "?"));
+                    let cell = |k: Option<usize>| {
+                        k.and_then(|k| cells.get(k))
+                            .map(|c| c.trim())
+                            .filter(|c| !c.is_empty() && !matches!(*c, "-" | "—" | "n/a" | "N/A" | "?"))
+                    };
                     let Some(text) = cell(Some(title)) else { continue };
                     items.push(ActionItem {
                         title: text.to_string(),
@@ -325,12 +367,24 @@ pub fn from_body(body: &str) -> Vec<ActionItem> {
 
 /// A status as people write it in a table cell.
 fn written_status(cell: &str) -> ActionStatus {
-    let s: String = cell.to_lowercase().chars().filter(|c| c.is_alphanumeric() || *c == ' ').collect::<String>().split_whitespace().collect::<Vec<_>>().join(" ");
+    let s: String = cell
+        .to_lowercase()
+        .chars()
+        .filter(|c| c.is_alphanumeric() || *c == ' ')
+        .collect::<String>()
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ");
     match s.as_str() {
         "open" | "todo" | "to do" | "not started" | "planned" | "new" | "pending" | "backlog" => ActionStatus::Open,
-        "in progress" | "inprogress" | "doing" | "started" | "wip" | "ongoing" | "in review" => ActionStatus::InProgress,
-        "done" | "complete" | "completed" | "closed" | "fixed" | "resolved" | "finished" | "shipped" | "yes" => ActionStatus::Done,
-        "wont do" | "wontdo" | "won t do" | "wont fix" | "wontfix" | "won t fix" | "cancelled" | "canceled" | "declined" | "rejected" | "dropped" => ActionStatus::WontDo,
+        "in progress" | "inprogress" | "doing" | "started" | "wip" | "ongoing" | "in review" => {
+            ActionStatus::InProgress
+        }
+        "done" | "complete" | "completed" | "closed" | "fixed" | "resolved" | "finished" | "shipped" | "yes" => {
+            ActionStatus::Done
+        }
+        "wont do" | "wontdo" | "won t do" | "wont fix" | "wontfix" | "won t fix" | "cancelled" | "canceled"
+        | "declined" | "rejected" | "dropped" => ActionStatus::WontDo,
         _ if cell.contains('✅') || cell.contains('✔') => ActionStatus::Done,
         _ => ActionStatus::Untracked,
     }
@@ -355,8 +409,10 @@ mod tests {
         let body = "## Impact\n\n- not an action\n\n## Action Items\n\n| Action | Owner | Status | Due |\n|---|---|---|---|\n\
             | Add a **readiness** probe | @alice | Done | 2021-07-01 |\n| Pin the CNI version | SRE team | in progress | |\n| Write a runbook | | | |\n| Audit | bob | blocked | soon |\n";
         let items = from_body(body);
-        let got: Vec<(&str, Option<&str>, ActionStatus, Option<String>)> =
-            items.iter().map(|i| (i.title.as_str(), i.owner.as_deref(), i.status, i.due.map(dates::iso_date))).collect();
+        let got: Vec<(&str, Option<&str>, ActionStatus, Option<String>)> = items
+            .iter()
+            .map(|i| (i.title.as_str(), i.owner.as_deref(), i.status, i.due.map(dates::iso_date)))
+            .collect();
         assert_eq!(
             got,
             [
@@ -373,10 +429,28 @@ mod tests {
         let body = "### Follow-ups\n\n- [x] Rotate the key\n- [ ] Alert on expiry\n- Review the process\n  - sub-point\n\n## Appendix\n\n- not one\n";
         let items = from_body(body);
         let got: Vec<(&str, ActionStatus)> = items.iter().map(|i| (i.title.as_str(), i.status)).collect();
-        assert_eq!(got, [("Rotate the key", ActionStatus::Done), ("Alert on expiry", ActionStatus::Open), ("Review the process", ActionStatus::Untracked)]);
+        assert_eq!(
+            got,
+            [
+                ("Rotate the key", ActionStatus::Done),
+                ("Alert on expiry", ActionStatus::Open),
+                ("Review the process", ActionStatus::Untracked)
+            ]
+        );
         assert!(from_body("## Summary\n\n- x\n").is_empty());
-        assert!(is_actions_heading("remediation") && is_actions_heading("action items") && !is_actions_heading("actions we did not take lightly"));
-        let front = vec![ActionItem { title: "t".into(), owner: None, status: ActionStatus::Open, kind: None, due: None, link: None }];
+        assert!(
+            is_actions_heading("remediation")
+                && is_actions_heading("action items")
+                && !is_actions_heading("actions we did not take lightly")
+        );
+        let front = vec![ActionItem {
+            title: "t".into(),
+            owner: None,
+            status: ActionStatus::Open,
+            kind: None,
+            due: None,
+            link: None,
+        }];
         assert_eq!(or_from_body(front.clone(), body), front, "front matter wins");
     }
 

@@ -10,8 +10,8 @@
 use std::collections::{BTreeMap, HashMap, HashSet};
 
 use crate::config::Config;
-use crate::feeds::{alias_path, Redirect, RedirectOrigin};
 use crate::diagnostics::{Diagnostics, Pos};
+use crate::feeds::{alias_path, Redirect, RedirectOrigin};
 use crate::markdown::{LinkResolver, LinkTarget};
 use crate::model::*;
 
@@ -98,8 +98,19 @@ pub struct Archive {
 
 /// Names under the site root that pages cannot take.
 const RESERVED: &[&str] = &[
-    "incidents", "tags", "services", "causes", "severity", "action-items", "stats", "search", "feed.xml",
-    "sitemap.xml", "404.html", "incidents.json", "style.css",
+    "incidents",
+    "tags",
+    "services",
+    "causes",
+    "severity",
+    "action-items",
+    "stats",
+    "search",
+    "feed.xml",
+    "sitemap.xml",
+    "404.html",
+    "incidents.json",
+    "style.css",
 ];
 
 impl Archive {
@@ -140,14 +151,16 @@ impl Archive {
         let all_paths = all.iter().map(|i| (i.source_path.clone(), i.id.clone())).collect();
         let mut alias_paths: HashMap<String, Vec<(String, Pos)>> =
             all.iter().map(|i| i.source_path.clone()).zip(alias_paths).collect();
-        let (mut incidents, hidden_list): (Vec<Incident>, Vec<Incident>) = all.into_iter().partition(|i| i.is_visible(&include));
+        let (mut incidents, hidden_list): (Vec<Incident>, Vec<Incident>) =
+            all.into_iter().partition(|i| i.is_visible(&include));
         // Newest first; ties by id so the order never depends on the file system.
         incidents.sort_by(|a, b| b.date.cmp(&a.date).then_with(|| a.id.cmp(&b.id)));
         let mut by_id = HashMap::new();
         for (n, i) in incidents.iter().enumerate() {
             by_id.entry(i.id.clone()).or_insert(n);
         }
-        let hidden: HashSet<String> = hidden_list.iter().map(|i| i.id.clone()).filter(|id| !by_id.contains_key(id)).collect();
+        let hidden: HashSet<String> =
+            hidden_list.iter().map(|i| i.id.clone()).filter(|id| !by_id.contains_key(id)).collect();
 
         let mut related: Vec<Vec<usize>> = vec![Vec::new(); incidents.len()];
         for (n, i) in incidents.iter().enumerate() {
@@ -170,7 +183,11 @@ impl Archive {
         let mut redirects: Vec<Redirect> = Vec::new();
         for (n, i) in incidents.iter().enumerate() {
             for (from, pos) in alias_paths.remove(&i.source_path).unwrap_or_default() {
-                redirects.push(Redirect { from, to: n, origin: RedirectOrigin::Alias { file: i.source_path.clone(), pos } });
+                redirects.push(Redirect {
+                    from,
+                    to: n,
+                    origin: RedirectOrigin::Alias { file: i.source_path.clone(), pos },
+                });
             }
         }
         // Ids lost to renames redirect too, unless an alias already claims the path.
@@ -179,11 +196,17 @@ impl Archive {
             for old in &i.former_ids {
                 // Former ids are slugs already; the same rules make sure of it.
                 match alias_path(&format!("/incidents/{old}/")) {
-                    Ok(from) if !aliased.contains(&from) => {
-                        redirects.push(Redirect { from, to: n, origin: RedirectOrigin::FormerId { file: i.source_path.clone() } })
-                    }
+                    Ok(from) if !aliased.contains(&from) => redirects.push(Redirect {
+                        from,
+                        to: n,
+                        origin: RedirectOrigin::FormerId { file: i.source_path.clone() },
+                    }),
                     Ok(_) => {}
-                    Err(msg) => diags.warning(&i.source_path, Pos::UNKNOWN, format!("no redirect from a former id (from git history): {msg}")),
+                    Err(msg) => diags.warning(
+                        &i.source_path,
+                        Pos::UNKNOWN,
+                        format!("no redirect from a former id (from git history): {msg}"),
+                    ),
                 }
             }
         }
@@ -236,7 +259,9 @@ impl Archive {
                 TermIndex { name, slug: slug.to_string(), incidents }
             })
             .collect();
-        out.sort_by(|a, b| b.incidents.len().cmp(&a.incidents.len()).then_with(|| a.name.to_lowercase().cmp(&b.name.to_lowercase())));
+        out.sort_by(|a, b| {
+            b.incidents.len().cmp(&a.incidents.len()).then_with(|| a.name.to_lowercase().cmp(&b.name.to_lowercase()))
+        });
         out
     }
 
@@ -350,7 +375,11 @@ fn check_aliases(all: &[Incident], diags: &mut Diagnostics) -> Vec<Vec<(String, 
 }
 
 /// Rewrites every cause spelled as an alias to its cause's slug.
-fn fold_cause_aliases(all: &mut [Incident], causes: Vec<CauseDoc>, diags: &mut Diagnostics) -> BTreeMap<String, CauseDoc> {
+fn fold_cause_aliases(
+    all: &mut [Incident],
+    causes: Vec<CauseDoc>,
+    diags: &mut Diagnostics,
+) -> BTreeMap<String, CauseDoc> {
     let mut docs: BTreeMap<String, CauseDoc> = BTreeMap::new();
     let mut alias_of: HashMap<String, String> = HashMap::new();
     for c in causes {
@@ -369,7 +398,11 @@ fn fold_cause_aliases(all: &mut [Incident], causes: Vec<CauseDoc>, diags: &mut D
     for slug in docs.keys() {
         if let Some(target) = alias_of.get(slug) {
             let doc = &docs[slug];
-            diags.error(&doc.source_path, Pos::START, format!("cause {slug:?} has its own file but is also an alias of {target:?}"));
+            diags.error(
+                &doc.source_path,
+                Pos::START,
+                format!("cause {slug:?} has its own file but is also an alias of {target:?}"),
+            );
         }
     }
     for i in all.iter_mut() {

@@ -67,7 +67,12 @@ pub fn figures(s: &Stats, base: &str) -> Vec<Figure> {
     out.push(actions_figure(&s.actions));
     // The time axes start where the archive does (see stats::DrawnYears).
     if let Some(note) = s.drawn.note() {
-        for f in out.iter_mut().filter(|f| matches!(f.id.as_str(), "incidents-over-time" | "time-to-detect" | "time-to-resolve" | "action-items-over-time")) {
+        for f in out.iter_mut().filter(|f| {
+            matches!(
+                f.id.as_str(),
+                "incidents-over-time" | "time-to-detect" | "time-to-resolve" | "action-items-over-time"
+            )
+        }) {
             f.description = if f.description.is_empty() { note.clone() } else { format!("{} {note}", f.description) };
         }
     }
@@ -97,7 +102,11 @@ pub fn nice_step(max: f64, ticks: f64) -> f64 {
 fn legend(out: &mut String, items: &[(&str, &str)], y: f64) {
     let mut x = 0.0;
     for (label, class) in items {
-        let _ = write!(out, "<rect class=\"{class}\" x=\"{x:.1}\" y=\"{:.1}\" width=\"11\" height=\"11\" rx=\"2\"/>", y - 10.0);
+        let _ = write!(
+            out,
+            "<rect class=\"{class}\" x=\"{x:.1}\" y=\"{:.1}\" width=\"11\" height=\"11\" rx=\"2\"/>",
+            y - 10.0
+        );
         let _ = write!(out, "<text class=\"legend\" x=\"{:.1}\" y=\"{y:.1}\">{}</text>", x + 16.0, esc(label));
         x += 30.0 + 7.2 * label.chars().count() as f64;
     }
@@ -105,7 +114,14 @@ fn legend(out: &mut String, items: &[(&str, &str)], y: f64) {
 
 /// Vertical bars, one per period, stacked by series (first series at the
 /// bottom). `classes` colour the series.
-fn stacked_bars(id: &str, title: &str, desc: &str, periods: &[String], series: &[(String, String)], counts: &[Vec<usize>]) -> String {
+fn stacked_bars(
+    id: &str,
+    title: &str,
+    desc: &str,
+    periods: &[String],
+    series: &[(String, String)],
+    counts: &[Vec<usize>],
+) -> String {
     let (h, left, right, top, bottom) = (300.0, 44.0, 8.0, 40.0, 40.0);
     let plot_w = W - left - right;
     let plot_h = h - top - bottom;
@@ -118,8 +134,20 @@ fn stacked_bars(id: &str, title: &str, desc: &str, periods: &[String], series: &
     legend(&mut out, &items, 14.0);
     let mut v = 0.0;
     while v <= y_max + 0.5 {
-        let _ = write!(out, "<line class=\"grid\" x1=\"{left}\" x2=\"{:.1}\" y1=\"{:.1}\" y2=\"{:.1}\"/>", W - right, y(v), y(v));
-        let _ = write!(out, "<text class=\"tick\" x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"end\">{}</text>", left - 8.0, y(v) + 4.0, v as u64);
+        let _ = write!(
+            out,
+            "<line class=\"grid\" x1=\"{left}\" x2=\"{:.1}\" y1=\"{:.1}\" y2=\"{:.1}\"/>",
+            W - right,
+            y(v),
+            y(v)
+        );
+        let _ = write!(
+            out,
+            "<text class=\"tick\" x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"end\">{}</text>",
+            left - 8.0,
+            y(v) + 4.0,
+            v as u64
+        );
         v += step;
     }
     let n = periods.len().max(1) as f64;
@@ -156,7 +184,13 @@ fn stacked_bars(id: &str, title: &str, desc: &str, periods: &[String], series: &
             );
         }
     }
-    let _ = write!(out, "<line class=\"axis\" x1=\"{left}\" x2=\"{:.1}\" y1=\"{:.1}\" y2=\"{:.1}\"/>", W - right, y(0.0), y(0.0));
+    let _ = write!(
+        out,
+        "<line class=\"axis\" x1=\"{left}\" x2=\"{:.1}\" y1=\"{:.1}\" y2=\"{:.1}\"/>",
+        W - right,
+        y(0.0),
+        y(0.0)
+    );
     out.push_str("</svg>");
     out
 }
@@ -176,9 +210,11 @@ fn incidents_over_time(p: Option<&PerPeriod>, total: usize, undated: usize) -> F
     let noun = p.bucket.noun();
     // A site without severities (`severities = []`) counts, never splits by severity.
     let by_severity = p.ranks.iter().any(|r| *r > 0);
-    let title = if by_severity { format!("Incidents per {noun}, by severity") } else { format!("Incidents per {noun}") };
+    let title =
+        if by_severity { format!("Incidents per {noun}, by severity") } else { format!("Incidents per {noun}") };
     let totals: Vec<usize> = p.counts.iter().map(|c| c.iter().sum()).collect();
-    let (busiest, most) = totals.iter().enumerate().max_by_key(|(k, n)| (**n, std::cmp::Reverse(*k))).map_or((0, 0), |(k, n)| (k, *n));
+    let (busiest, most) =
+        totals.iter().enumerate().max_by_key(|(k, n)| (**n, std::cmp::Reverse(*k))).map_or((0, 0), |(k, n)| (k, *n));
     let mut description = format!(
         "{total} incident{} from {} to {}, counted per {noun}{}. The busiest {noun} was {} with {most}.",
         plural(total),
@@ -299,7 +335,14 @@ impl Scale {
                 let mut v = 0.0;
                 let mut out = Vec::new();
                 while v <= max + 0.5 {
-                    out.push((v, if v == 0.0 { "0".to_string() } else { dates::human_duration(SignedDuration::from_secs(v as i64)) }));
+                    out.push((
+                        v,
+                        if v == 0.0 {
+                            "0".to_string()
+                        } else {
+                            dates::human_duration(SignedDuration::from_secs(v as i64))
+                        },
+                    ));
                     v += step;
                 }
                 out
@@ -331,7 +374,14 @@ fn duration_figure(id: &str, name: &str, what: &str, d: &Distribution) -> Figure
                 ]
             })
             .chain(d.median.zip(d.p90).map(|(m, p)| {
-                vec![Cell::text("All years"), Cell::num(d.count), Cell::num(words(m)), Cell::num(words(p)), Cell::text(""), Cell::text("")]
+                vec![
+                    Cell::text("All years"),
+                    Cell::num(d.count),
+                    Cell::num(words(m)),
+                    Cell::num(words(p)),
+                    Cell::text(""),
+                    Cell::text(""),
+                ]
             }))
             .collect(),
     };
@@ -385,19 +435,37 @@ fn dot_plot(id: &str, title: &str, desc: &str, d: &Distribution, scale: &Scale) 
             continue;
         }
         last_label = y(v);
-        let _ = write!(out, "<line class=\"grid\" x1=\"{left}\" x2=\"{:.1}\" y1=\"{:.1}\" y2=\"{:.1}\"/>", W - right, y(v), y(v));
-        let _ =
-            write!(out, "<text class=\"tick\" x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"end\">{}</text>", left - 8.0, y(v) + 4.0, esc(&label));
+        let _ = write!(
+            out,
+            "<line class=\"grid\" x1=\"{left}\" x2=\"{:.1}\" y1=\"{:.1}\" y2=\"{:.1}\"/>",
+            W - right,
+            y(v),
+            y(v)
+        );
+        let _ = write!(
+            out,
+            "<text class=\"tick\" x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"end\">{}</text>",
+            left - 8.0,
+            y(v) + 4.0,
+            esc(&label)
+        );
     }
     // The whole archive's median and 90th percentile, as reference lines
     // labelled in the right margin (apart, when they are close).
     let mut label_y = f64::INFINITY;
     for (class, label, v) in [("all-median", "median", d.median), ("all-p90", "90th", d.p90)] {
         let Some(v) = v else { continue };
-        let _ = write!(out, "<line class=\"{class}\" x1=\"{left}\" x2=\"{:.1}\" y1=\"{:.1}\" y2=\"{:.1}\"/>", W - right + 4.0, y(v), y(v));
+        let _ = write!(
+            out,
+            "<line class=\"{class}\" x1=\"{left}\" x2=\"{:.1}\" y1=\"{:.1}\" y2=\"{:.1}\"/>",
+            W - right + 4.0,
+            y(v),
+            y(v)
+        );
         let ly = (y(v) + 4.0).min(label_y - 13.0);
         label_y = ly;
-        let _ = write!(out, "<text class=\"ref\" x=\"{:.1}\" y=\"{ly:.1}\">{label} {}</text>", W - right + 8.0, words(v));
+        let _ =
+            write!(out, "<text class=\"ref\" x=\"{:.1}\" y=\"{ly:.1}\">{label} {}</text>", W - right + 8.0, words(v));
     }
     let n = d.years.len().max(1) as f64;
     let band = plot_w / n;
@@ -451,11 +519,21 @@ fn dot_plot(id: &str, title: &str, desc: &str, d: &Distribution, scale: &Scale) 
         };
         let _ = write!(out, "<path class=\"dots\" style=\"opacity:{opacity:.2};stroke-width:{size}\" d=\"{path}\"/>");
         if k % every == 0 {
-            let _ =
-                write!(out, "<text class=\"tick\" x=\"{cx:.1}\" y=\"{:.1}\" text-anchor=\"middle\">{}</text>", h - bottom + 20.0, yd.year);
+            let _ = write!(
+                out,
+                "<text class=\"tick\" x=\"{cx:.1}\" y=\"{:.1}\" text-anchor=\"middle\">{}</text>",
+                h - bottom + 20.0,
+                yd.year
+            );
         }
     }
-    let _ = write!(out, "<line class=\"axis\" x1=\"{left}\" x2=\"{:.1}\" y1=\"{:.1}\" y2=\"{:.1}\"/>", W - right, h - bottom, h - bottom);
+    let _ = write!(
+        out,
+        "<line class=\"axis\" x1=\"{left}\" x2=\"{:.1}\" y1=\"{:.1}\" y2=\"{:.1}\"/>",
+        W - right,
+        h - bottom,
+        h - bottom
+    );
     out.push_str("</svg>");
     out
 }
@@ -463,7 +541,10 @@ fn dot_plot(id: &str, title: &str, desc: &str, d: &Distribution, scale: &Scale) 
 fn ranked_figure(id: &str, title: &str, singular: &str, rows: &[Ranked], index_url: &str) -> Figure {
     let table = Table {
         head: vec![capitalise(singular), "Incidents".into()],
-        rows: rows.iter().map(|r| vec![Cell::link(r.name.clone(), format!("{index_url}{}/", r.slug)), Cell::num(r.count)]).collect(),
+        rows: rows
+            .iter()
+            .map(|r| vec![Cell::link(r.name.clone(), format!("{index_url}{}/", r.slug)), Cell::num(r.count)])
+            .collect(),
     };
     if rows.is_empty() {
         return Figure {
@@ -501,8 +582,18 @@ fn ranked_figure(id: &str, title: &str, singular: &str, rows: &[Ranked], index_u
             y + 4.0,
             W - label_w - count_w
         );
-        let _ = write!(out, "<rect class=\"bar-fill\" x=\"{label_w}\" y=\"{:.1}\" width=\"{w:.1}\" height=\"14\" rx=\"3\"/>", y + 4.0);
-        let _ = write!(out, "<text class=\"value\" x=\"{:.1}\" y=\"{:.1}\">{}</text>", W - count_w + 8.0, y + 15.0, r.count);
+        let _ = write!(
+            out,
+            "<rect class=\"bar-fill\" x=\"{label_w}\" y=\"{:.1}\" width=\"{w:.1}\" height=\"14\" rx=\"3\"/>",
+            y + 4.0
+        );
+        let _ = write!(
+            out,
+            "<text class=\"value\" x=\"{:.1}\" y=\"{:.1}\">{}</text>",
+            W - count_w + 8.0,
+            y + 15.0,
+            r.count
+        );
     }
     out.push_str("</svg>");
     Figure { id: id.into(), title: title.into(), description, svg: out, empty: None, table }
@@ -514,7 +605,8 @@ fn actions_figure(years: &[ActionYear]) -> Figure {
     // Untracked items (read from the body, no status) get a column only
     // when there are some.
     let untracked = years.iter().any(|y| y.untracked > 0);
-    let mut head: Vec<String> = ["Year opened", "Opened", "Done", "Won't do", "In progress", "Open", "Overdue"].map(String::from).to_vec();
+    let mut head: Vec<String> =
+        ["Year opened", "Opened", "Done", "Won't do", "In progress", "Open", "Overdue"].map(String::from).to_vec();
     if untracked {
         head.insert(4, "Untracked".into());
     }
@@ -559,17 +651,24 @@ fn actions_figure(years: &[ActionYear]) -> Figure {
         years.last().map_or(0, |y| y.year),
         if untracked { "untracked (no status written), " } else { "" },
     );
-    let mut series: Vec<(String, String)> = [("Done", "s-done"), ("Won't do", "s-wont"), ("In progress", "s-progress"), ("Open", "s-open")]
-        .iter()
-        .map(|(n, c)| (n.to_string(), c.to_string()))
-        .collect();
+    let mut series: Vec<(String, String)> =
+        [("Done", "s-done"), ("Won't do", "s-wont"), ("In progress", "s-progress"), ("Open", "s-open")]
+            .iter()
+            .map(|(n, c)| (n.to_string(), c.to_string()))
+            .collect();
     if untracked {
         series.insert(2, ("Untracked".into(), "s-untracked".into()));
     }
     let periods: Vec<String> = years.iter().map(|y| y.year.to_string()).collect();
     let counts: Vec<Vec<usize>> = years
         .iter()
-        .map(|y| if untracked { vec![y.done, y.wont_do, y.untracked, y.in_progress, y.open] } else { vec![y.done, y.wont_do, y.in_progress, y.open] })
+        .map(|y| {
+            if untracked {
+                vec![y.done, y.wont_do, y.untracked, y.in_progress, y.open]
+            } else {
+                vec![y.done, y.wont_do, y.in_progress, y.open]
+            }
+        })
         .collect();
     let svg = stacked_bars(id, &title, &description, &periods, &series, &counts);
     Figure { id: id.into(), title, description, svg, empty: None, table }

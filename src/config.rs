@@ -83,8 +83,26 @@ pub const DEFAULT_INCIDENTS: &str = "content/incidents/**/*.md";
 
 /// The incident keys `[fields]` may map.
 pub const MAPPABLE_KEYS: [&str; 20] = [
-    "title", "date", "published", "id", "summary", "severity", "status", "visibility", "kind", "services", "tags", "causes",
-    "related", "started", "detected", "mitigated", "resolved", "impact", "trigger", "detection",
+    "title",
+    "date",
+    "published",
+    "id",
+    "summary",
+    "severity",
+    "status",
+    "visibility",
+    "kind",
+    "services",
+    "tags",
+    "causes",
+    "related",
+    "started",
+    "detected",
+    "mitigated",
+    "resolved",
+    "impact",
+    "trigger",
+    "detection",
 ];
 
 /// Weights of the automatic "related incidents" score.
@@ -157,7 +175,11 @@ impl Config {
         let mut seen = std::collections::HashSet::new();
         for s in &self.severities {
             if crate::slugs::slugify(s).is_empty() {
-                diags.error(CONFIG_FILE, pos_of("severities"), format!("severity {s:?} has no letters or digits; expected a name like \"SEV1\""));
+                diags.error(
+                    CONFIG_FILE,
+                    pos_of("severities"),
+                    format!("severity {s:?} has no letters or digits; expected a name like \"SEV1\""),
+                );
             } else if !seen.insert(crate::slugs::slugify(s)) {
                 diags.error(CONFIG_FILE, pos_of("severities"), format!("severity {s:?} is listed twice"));
             }
@@ -176,14 +198,19 @@ impl Config {
             diags.error(
                 CONFIG_FILE,
                 at_value("base_url"),
-                format!("base_url {:?} must be an absolute http(s) URL, e.g. \"https://incidents.example.com\"", self.base_url),
+                format!(
+                    "base_url {:?} must be an absolute http(s) URL, e.g. \"https://incidents.example.com\"",
+                    self.base_url
+                ),
             );
         }
         if let Some(repo) = self.repo_url.as_deref().filter(|r| !is_http_url(r)) {
             diags.error(
                 CONFIG_FILE,
                 at_value("repo_url"),
-                format!("repo_url {repo:?} must be an absolute http(s) URL, e.g. \"https://github.com/example/incidents\""),
+                format!(
+                    "repo_url {repo:?} must be an absolute http(s) URL, e.g. \"https://github.com/example/incidents\""
+                ),
             );
         }
         if self.pagination.per_page == 0 {
@@ -207,12 +234,20 @@ impl Config {
             }
         }
         if self.incidents.is_empty() {
-            diags.error(CONFIG_FILE, pos_of("incidents"), format!("incidents must list at least one glob, e.g. [{DEFAULT_INCIDENTS:?}]"));
+            diags.error(
+                CONFIG_FILE,
+                pos_of("incidents"),
+                format!("incidents must list at least one glob, e.g. [{DEFAULT_INCIDENTS:?}]"),
+            );
         }
         for (key, source) in &self.fields {
             let pos = pos_of(&format!("{key} ="));
             if !MAPPABLE_KEYS.contains(&key.as_str()) {
-                diags.error(CONFIG_FILE, pos, format!("[fields] {key:?} is not an incident key; expected one of {}", MAPPABLE_KEYS.join(", ")));
+                diags.error(
+                    CONFIG_FILE,
+                    pos,
+                    format!("[fields] {key:?} is not an incident key; expected one of {}", MAPPABLE_KEYS.join(", ")),
+                );
             }
             for alt in source.alternatives() {
                 if let Err(e) = crate::parse::check_template(alt) {
@@ -222,7 +257,11 @@ impl Config {
         }
         for (key, label) in &self.extra {
             if label.trim().is_empty() {
-                diags.error(CONFIG_FILE, pos_of(&format!("{key} =")), format!("[extra] {key} has an empty label; expected e.g. {key} = \"Source\""));
+                diags.error(
+                    CONFIG_FILE,
+                    pos_of(&format!("{key} =")),
+                    format!("[extra] {key} has an empty label; expected e.g. {key} = \"Source\""),
+                );
             }
         }
     }
@@ -230,11 +269,7 @@ impl Config {
     /// The path part of `base_url` ("" or "/sub/dir"), prefixed to every
     /// root-relative link so a site can live below a sub-path.
     pub fn base_path(&self) -> String {
-        let rest = self
-            .base_url
-            .split_once("://")
-            .map(|(_, rest)| rest)
-            .unwrap_or("");
+        let rest = self.base_url.split_once("://").map(|(_, rest)| rest).unwrap_or("");
         match rest.find('/') {
             Some(i) => rest[i..].trim_end_matches('/').to_string(),
             None => String::new(),
@@ -254,7 +289,8 @@ fn is_http_url(url: &str) -> bool {
     let lower = url.to_ascii_lowercase();
     let Some(rest) = lower.strip_prefix("https://").or_else(|| lower.strip_prefix("http://")) else { return false };
     let host = rest.split(['/', '?', '#']).next().unwrap_or("");
-    !host.is_empty() && !url.chars().any(|c| c.is_whitespace() || c.is_control() || matches!(c, '"' | '<' | '>' | '\\' | '`'))
+    !host.is_empty()
+        && !url.chars().any(|c| c.is_whitespace() || c.is_control() || matches!(c, '"' | '<' | '>' | '\\' | '`'))
 }
 
 /// Where the value of the top-level `key` starts in `rca-site.toml`, for
@@ -299,7 +335,10 @@ mod tests {
         let mut d = Diagnostics::new();
         Config::parse("title = \"x\"\nrepo_url   =  \"javascript:alert(1)\"\nbase_url = \"ftp://x\"\n", &mut d);
         let all: Vec<String> = d.sorted().iter().map(|x| x.to_string()).collect();
-        assert!(all[0].starts_with("rca-site.toml:2:15: repo_url \"javascript:alert(1)\" must be an absolute http(s) URL"), "{all:?}");
+        assert!(
+            all[0].starts_with("rca-site.toml:2:15: repo_url \"javascript:alert(1)\" must be an absolute http(s) URL"),
+            "{all:?}"
+        );
         assert!(all[1].starts_with("rca-site.toml:3:12: base_url \"ftp://x\""), "{all:?}");
         for bad in ["//evil.example", "https://", "https://a b", "http:/x", "/relative", "data:text/html,x"] {
             let mut d = Diagnostics::new();
@@ -325,7 +364,11 @@ mod tests {
         assert!(d.sorted()[0].to_string().starts_with("rca-site.toml:2:12:"), "{:?}", d.sorted());
         let mut d = Diagnostics::new();
         Config::parse("[pagination]\nper_pag = 3\n", &mut d);
-        assert!(d.sorted()[0].to_string().starts_with("rca-site.toml:2:1: unknown field `per_pag`"), "{:?}", d.sorted());
+        assert!(
+            d.sorted()[0].to_string().starts_with("rca-site.toml:2:1: unknown field `per_pag`"),
+            "{:?}",
+            d.sorted()
+        );
         let mut d = Diagnostics::new();
         assert_eq!(Config::parse("[pagination]\nper_page = 7\n", &mut d).pagination.per_page, 7);
         assert!(d.is_empty());

@@ -42,10 +42,7 @@ impl Diagnostic {
     }
 
     pub fn warning(file: impl Into<String>, pos: Pos, message: impl Into<String>) -> Self {
-        Diagnostic {
-            severity: Severity::Warning,
-            ..Diagnostic::error(file, pos, message)
-        }
+        Diagnostic { severity: Severity::Warning, ..Diagnostic::error(file, pos, message) }
     }
 
     fn sort_key(&self) -> (&str, usize, usize, Severity, &str) {
@@ -63,14 +60,7 @@ impl fmt::Display for Diagnostic {
         match (self.file.is_empty(), self.line) {
             (true, _) => write!(f, "{prefix}{}", self.message),
             (false, 0) => write!(f, "{}: {prefix}{}", self.file, self.message),
-            (false, line) => write!(
-                f,
-                "{}:{}:{}: {prefix}{}",
-                self.file,
-                line,
-                self.column.max(1),
-                self.message
-            ),
+            (false, line) => write!(f, "{}:{}:{}: {prefix}{}", self.file, line, self.column.max(1), self.message),
         }
     }
 }
@@ -198,11 +188,7 @@ pub fn format_report(diags: &Diagnostics, format: Format) -> String {
                     props.push(format!("col={}", d.column.max(1)));
                 }
                 let sep = if props.is_empty() { "" } else { " " };
-                out.push_str(&format!(
-                    "::{kind}{sep}{}::{}\n",
-                    props.join(","),
-                    github_message(&d.message)
-                ));
+                out.push_str(&format!("::{kind}{sep}{}::{}\n", props.join(","), github_message(&d.message)));
             }
             out
         }
@@ -213,11 +199,7 @@ pub fn format_report(diags: &Diagnostics, format: Format) -> String {
                 warnings: usize,
                 diagnostics: Vec<&'a Diagnostic>,
             }
-            let report = Report {
-                errors: diags.error_count(),
-                warnings: diags.warning_count(),
-                diagnostics: sorted,
-            };
+            let report = Report { errors: diags.error_count(), warnings: diags.warning_count(), diagnostics: sorted };
             let mut s = serde_json::to_string_pretty(&report).unwrap_or_default();
             s.push('\n');
             s
@@ -262,9 +244,6 @@ mod tests {
     fn github_annotations_escape() {
         let mut d = Diagnostics::new();
         d.error("a,b.md", Pos::new(3, 4), "bad\n100%");
-        assert_eq!(
-            format_report(&d, Format::Github),
-            "::error file=a%2Cb.md,line=3,col=4::bad%0A100%25\n"
-        );
+        assert_eq!(format_report(&d, Format::Github), "::error file=a%2Cb.md,line=3,col=4::bad%0A100%25\n");
     }
 }

@@ -38,7 +38,10 @@ pub fn atom(a: &Archive, build: jiff::Timestamp) -> OutputFile {
     x.push_str(&format!("  <title>{}</title>\n", xml_escape(&a.config.title)));
     x.push_str(&format!("  <subtitle>{}</subtitle>\n", xml_escape(&a.config.description)));
     x.push_str(&format!("  <link href=\"{}\"/>\n", xml_escape(&absolute(a, "/"))));
-    x.push_str(&format!("  <link rel=\"self\" type=\"application/atom+xml\" href=\"{}\"/>\n", xml_escape(&absolute(a, "/feed.xml"))));
+    x.push_str(&format!(
+        "  <link rel=\"self\" type=\"application/atom+xml\" href=\"{}\"/>\n",
+        xml_escape(&absolute(a, "/feed.xml"))
+    ));
     x.push_str(&format!("  <id>{}</id>\n", xml_escape(&absolute(a, "/"))));
     x.push_str(&format!("  <updated>{}</updated>\n", dates::rfc3339(updated)));
     x.push_str("  <generator>rca-site</generator>\n");
@@ -84,7 +87,10 @@ fn undated_start(i: &Incident) -> jiff::Timestamp {
 
 /// When the incident was last changed; its front-matter date without git history.
 pub(crate) fn revised(i: &Incident) -> jiff::Timestamp {
-    i.history.history().map_or_else(|| undated_start(i).max(i.published.map_or(jiff::Timestamp::UNIX_EPOCH, dates::day_start)), |h| h.updated)
+    i.history.history().map_or_else(
+        || undated_start(i).max(i.published.map_or(jiff::Timestamp::UNIX_EPOCH, dates::day_start)),
+        |h| h.updated,
+    )
 }
 
 fn utc_day(ts: jiff::Timestamp) -> String {
@@ -102,10 +108,16 @@ fn entry_title(i: &Incident) -> String {
 pub fn sitemap(a: &Archive, pages: &[String]) -> OutputFile {
     let mut lastmod: std::collections::HashMap<String, String> =
         a.incidents.iter().map(|i| (format!("incidents/{}/index.html", i.id), utc_day(revised(i)))).collect();
-    let page_dates = a.pages.iter().filter_map(|p| Some((format!("{}/index.html", p.id), p.history.history()?.updated)));
-    let cause_dates = a.cause_docs.values().filter_map(|c| Some((format!("causes/{}/index.html", c.slug), c.history.history()?.updated)));
+    let page_dates =
+        a.pages.iter().filter_map(|p| Some((format!("{}/index.html", p.id), p.history.history()?.updated)));
+    let cause_dates = a
+        .cause_docs
+        .values()
+        .filter_map(|c| Some((format!("causes/{}/index.html", c.slug), c.history.history()?.updated)));
     lastmod.extend(page_dates.chain(cause_dates).map(|(path, ts)| (path, utc_day(ts))));
-    let mut x = String::from("<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">\n");
+    let mut x = String::from(
+        "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">\n",
+    );
     let mut paths: Vec<&str> = pages
         .iter()
         .map(String::as_str)
@@ -313,8 +325,17 @@ pub enum RedirectOrigin {
 /// Files written at the site root that an alias must not shadow; `search/`
 /// holds the search index and `__rca/` is where `serve` answers live reloads.
 const RESERVED: &[&str] = &[
-    "index.html", "404.html", "feed.xml", "sitemap.xml", "robots.txt", "incidents.json", "_redirects", "style.css",
-    "search.js", "search", "__rca",
+    "index.html",
+    "404.html",
+    "feed.xml",
+    "sitemap.xml",
+    "robots.txt",
+    "incidents.json",
+    "_redirects",
+    "style.css",
+    "search.js",
+    "search",
+    "__rca",
 ];
 
 /// Longest segment of an alias: a folder or file name in the output.
@@ -348,7 +369,9 @@ pub fn alias_path(raw: &str) -> Result<String, String> {
         return Err(format!("alias {raw:?} is the home page; expected an old URL path such as /old/url/"));
     }
     if inner.split('/').any(|seg| seg.is_empty() || seg == "." || seg == "..") {
-        return Err(format!("alias {raw:?} has an empty, '.' or '..' segment; expected a plain path such as /old/url/"));
+        return Err(format!(
+            "alias {raw:?} has an empty, '.' or '..' segment; expected a plain path such as /old/url/"
+        ));
     }
     if let Some(seg) = inner.split('/').find(|seg| seg.len() > MAX_SEGMENT) {
         return Err(format!(
@@ -359,7 +382,9 @@ pub fn alias_path(raw: &str) -> Result<String, String> {
     let first = inner.split('/').next().unwrap_or(inner);
     if RESERVED.contains(&first) {
         let owner = if first == "__rca" { "which `rca-site serve` answers itself" } else { "which rca-site writes" };
-        return Err(format!("alias {raw:?} would shadow /{first}, {owner}; expected an old URL that no generated file uses"));
+        return Err(format!(
+            "alias {raw:?} would shadow /{first}, {owner}; expected an old URL that no generated file uses"
+        ));
     }
     if inner.ends_with(".html") {
         Ok(format!("/{inner}"))
@@ -454,7 +479,10 @@ pub fn redirects(a: &Archive, written: &mut OutputPaths, diags: &mut Diagnostics
         let to = a.incidents[r.to].url_path();
         let target = format!("{base}{to}");
         lines.push_str(&format!("{base}{} {target} 301\n", r.from));
-        files.push(OutputFile::new(page_path, redirect_page("Moved", "This incident has moved to", &absolute(a, &to), &target)));
+        files.push(OutputFile::new(
+            page_path,
+            redirect_page("Moved", "This incident has moved to", &absolute(a, &to), &target),
+        ));
     }
     files.push(OutputFile::new("_redirects", lines));
     files
@@ -488,7 +516,23 @@ mod tests {
         assert_eq!(alias_path(" /old/url// "), Ok("/old/url/".into()));
         assert_eq!(alias_path("/a/b.html"), Ok("/a/b.html".into()));
         assert_eq!(alias_path("/Wiki/Outage_2019~1.v2"), Ok("/Wiki/Outage_2019~1.v2/".into()));
-        for bad in ["/../etc/", "/a/./b", "/a//b", "https://x", "/", "", "/a b/", "/a\u{0}/", "/*", "/a!", "/a?b", "/a#b", "/:splat", "/é/", "/a%20b/"] {
+        for bad in [
+            "/../etc/",
+            "/a/./b",
+            "/a//b",
+            "https://x",
+            "/",
+            "",
+            "/a b/",
+            "/a\u{0}/",
+            "/*",
+            "/a!",
+            "/a?b",
+            "/a#b",
+            "/:splat",
+            "/é/",
+            "/a%20b/",
+        ] {
             assert!(alias_path(bad).is_err(), "{bad:?} accepted");
         }
         assert!(alias_path(&format!("/{}/", "x".repeat(MAX_SEGMENT))).is_ok());

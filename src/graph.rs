@@ -50,8 +50,21 @@ impl Graph {
         );
         let cause_index = archive.causes.iter().enumerate().map(|(k, t)| (t.slug.clone(), k)).collect();
         let drawn = crate::stats::DrawnYears::of(&archive.incidents);
-        let cause_year_max = archive.causes.iter().filter_map(|t| per_year(archive, t, &drawn).counts.into_iter().max()).max().unwrap_or(0);
-        Graph { backlinks, related: found.suggestions, earlier_by_text: found.earlier_by_text, duplicates, cause_year_max, drawn, cause_index }
+        let cause_year_max = archive
+            .causes
+            .iter()
+            .filter_map(|t| per_year(archive, t, &drawn).counts.into_iter().max())
+            .max()
+            .unwrap_or(0);
+        Graph {
+            backlinks,
+            related: found.suggestions,
+            earlier_by_text: found.earlier_by_text,
+            duplicates,
+            cause_year_max,
+            drawn,
+            cause_index,
+        }
     }
 
     /// For each cause of incident `n`, in front-matter order: the cause and
@@ -153,7 +166,9 @@ pub struct YearCounts {
 pub fn per_year(archive: &Archive, term: &TermIndex, drawn: &crate::stats::DrawnYears) -> YearCounts {
     // Incidents with no date are left out (the chart's text says how many).
     let dated = |i: &&crate::model::Incident| i.has_date();
-    let (Some(newest), Some(oldest)) = (archive.incidents.iter().find(dated), archive.incidents.iter().rev().find(dated)) else {
+    let (Some(newest), Some(oldest)) =
+        (archive.incidents.iter().find(dated), archive.incidents.iter().rev().find(dated))
+    else {
         return YearCounts { first_year: 0, counts: Vec::new(), not_drawn: 0 };
     };
     let first_year = drawn.from.unwrap_or(oldest.date.year()).min(newest.date.year());
@@ -174,8 +189,13 @@ impl YearCounts {
     pub fn describe(&self) -> String {
         let total: usize = self.counts.iter().sum();
         let last = self.first_year + self.counts.len().saturating_sub(1) as i16;
-        let years: Vec<String> =
-            self.counts.iter().enumerate().filter(|(_, &c)| c > 0).map(|(k, c)| format!("{c} in {}", self.first_year + k as i16)).collect();
+        let years: Vec<String> = self
+            .counts
+            .iter()
+            .enumerate()
+            .filter(|(_, &c)| c > 0)
+            .map(|(k, c)| format!("{c} in {}", self.first_year + k as i16))
+            .collect();
         let before = match self.not_drawn {
             0 => String::new(),
             n => format!("; {n} before {} not drawn", self.first_year),
@@ -289,7 +309,9 @@ pub fn check_spelling(tax: Taxonomy, all: &[Incident], docs: &BTreeMap<String, C
     groups.sort();
     for group in groups {
         // The spelling to keep: the documented cause, else the most used, then by slug.
-        let keep = group.iter().min_by(|a, b| docs.contains_key(b.0).cmp(&docs.contains_key(a.0)).then(b.1.cmp(&a.1)).then(a.0.cmp(b.0)));
+        let keep = group
+            .iter()
+            .min_by(|a, b| docs.contains_key(b.0).cmp(&docs.contains_key(a.0)).then(b.1.cmp(&a.1)).then(a.0.cmp(b.0)));
         let Some(&(keep, keep_count)) = keep else { continue };
         for &(slug, count) in group {
             if slug == keep || docs.contains_key(slug) {
@@ -298,11 +320,20 @@ pub fn check_spelling(tax: Taxonomy, all: &[Incident], docs: &BTreeMap<String, C
             let Some(places) = uses.get(slug) else { continue };
             let (incident, k) = places[0];
             let term = &tax.terms(incident)[k];
-            let here = if count == 1 { "is used only here".to_string() } else { format!("is used by {count} incidents, first here") };
+            let here = if count == 1 {
+                "is used only here".to_string()
+            } else {
+                format!("is used by {count} incidents, first here")
+            };
             diags.warning(
                 &incident.source_path,
                 term.pos,
-                format!("{what} {:?} {here}; did you mean {:?} ({})? They differ only in spaces, hyphens or case", term.name, name_of(keep), used(keep_count)),
+                format!(
+                    "{what} {:?} {here}; did you mean {:?} ({})? They differ only in spaces, hyphens or case",
+                    term.name,
+                    name_of(keep),
+                    used(keep_count)
+                ),
             );
             flagged.insert(slug);
         }
@@ -337,7 +368,9 @@ pub fn check_spelling(tax: Taxonomy, all: &[Incident], docs: &BTreeMap<String, C
             .flat_map(|b| b.iter().take(SPELLING_CANDIDATES));
         // The closest other term; on a tie the more used one, then by name.
         let best = candidates
-            .filter(|other| **other != *slug && other.chars().count().abs_diff(len) <= limit && digits(other) == digits(slug))
+            .filter(|other| {
+                **other != *slug && other.chars().count().abs_diff(len) <= limit && digits(other) == digits(slug)
+            })
             .filter(|other| spelling_key(other) != spelling_key(slug))
             .map(|other| (strsim::levenshtein(slug, other), *other, known[other]))
             .filter(|&(d, _, _)| d <= limit)
@@ -348,7 +381,12 @@ pub fn check_spelling(tax: Taxonomy, all: &[Incident], docs: &BTreeMap<String, C
             diags.warning(
                 &incident.source_path,
                 term.pos,
-                format!("{what} {:?} is used only here; did you mean {:?} ({})?", term.name, name_of(other), used(count)),
+                format!(
+                    "{what} {:?} is used only here; did you mean {:?} ({})?",
+                    term.name,
+                    name_of(other),
+                    used(count)
+                ),
             );
         }
     }

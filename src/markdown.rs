@@ -140,7 +140,11 @@ pub fn render(markdown: &str, src: &Source, links: &dyn LinkResolver, unsafe_htm
                         out.diagnostics.push(Diagnostic::error(
                             src.path,
                             pos_of(at),
-                            format!("heading id {:?} may contain only letters, digits, - and _; expected e.g. {{#{}}}", id.as_ref(), slugify(&id)),
+                            format!(
+                                "heading id {:?} may contain only letters, digits, - and _; expected e.g. {{#{}}}",
+                                id.as_ref(),
+                                slugify(&id)
+                            ),
                         ));
                         None
                     }
@@ -307,7 +311,8 @@ fn incident_link(dir: &str, dest: &str) -> Option<(String, String)> {
     if !path.ends_with(".md") {
         return None;
     }
-    let mut parts: Vec<&str> = if path.starts_with('/') { Vec::new() } else { dir.split('/').filter(|s| !s.is_empty()).collect() };
+    let mut parts: Vec<&str> =
+        if path.starts_with('/') { Vec::new() } else { dir.split('/').filter(|s| !s.is_empty()).collect() };
     for seg in path.split('/') {
         match seg {
             "" | "." => {}
@@ -365,7 +370,13 @@ pub fn is_safe_url(url: &str) -> bool {
 /// id (its text slugified, made unique; an explicit `{#id}` wins), appends
 /// a "¶" anchor link, and adds levels 2 and 3 to the table of contents.
 /// Costs the heading's own events only, so all headings cost one pass.
-fn finish_heading(events: &mut Vec<Event>, start: usize, level: HeadingLevel, ids: &mut UniqueIds, toc: &mut Vec<TocEntry>) {
+fn finish_heading(
+    events: &mut Vec<Event>,
+    start: usize,
+    level: HeadingLevel,
+    ids: &mut UniqueIds,
+    toc: &mut Vec<TocEntry>,
+) {
     let mut text = String::new();
     for e in events.get(start + 1..).unwrap_or_default() {
         if let Event::Text(t) | Event::Code(t) = e {
@@ -440,7 +451,9 @@ fn sanitizer() -> &'static ammonia::Builder<'static> {
         b.add_tag_attributes("th", ["style"]);
         b.add_tag_attributes("td", ["style"]);
         b.attribute_filter(|_, attribute, value| match attribute {
-            "style" => matches!(value, "text-align: left" | "text-align: center" | "text-align: right").then_some(value.into()),
+            "style" => {
+                matches!(value, "text-align: left" | "text-align: center" | "text-align: right").then_some(value.into())
+            }
             _ => Some(value.into()),
         });
         b.add_tags(["input"]);
@@ -527,7 +540,11 @@ fn scan_tag(bytes: &[u8], start: usize) -> Scanned<'_> {
     match bytes.get(j) {
         None => return Scanned::Text,
         Some(b'!' | b'?') => {
-            let close = if bytes[j..].starts_with(b"!--") { find(bytes, j + 3, b"-->").map(|c| c + 3) } else { find(bytes, j, b">").map(|c| c + 1) };
+            let close = if bytes[j..].starts_with(b"!--") {
+                find(bytes, j + 3, b"-->").map(|c| c + 3)
+            } else {
+                find(bytes, j, b">").map(|c| c + 1)
+            };
             return close.map_or(Scanned::Eof, |end| Scanned::Tag { end, name: "", closing: false });
         }
         _ => {}
@@ -570,9 +587,9 @@ fn find(hay: &[u8], from: usize, needle: &[u8]) -> Option<usize> {
 
 fn is_void_or_optional(name: &str) -> bool {
     const NAMES: &[&str] = &[
-        "area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr", "param", "keygen",
-        "p", "li", "dt", "dd", "tr", "td", "th", "thead", "tbody", "tfoot", "option", "optgroup", "rb", "rt", "rp", "rtc",
-        "colgroup", "caption",
+        "area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr", "param",
+        "keygen", "p", "li", "dt", "dd", "tr", "td", "th", "thead", "tbody", "tfoot", "option", "optgroup", "rb", "rt",
+        "rp", "rtc", "colgroup", "caption",
     ];
     NAMES.iter().any(|n| n.eq_ignore_ascii_case(name))
 }
@@ -597,7 +614,9 @@ mod tests {
         }
         fn by_id(&self, id: &str) -> LinkTarget {
             match id {
-                "koa2" => LinkTarget::Visible { id: "koa2".into(), url: "/incidents/koa2/".into(), title: "Koa & 2".into() },
+                "koa2" => {
+                    LinkTarget::Visible { id: "koa2".into(), url: "/incidents/koa2/".into(), title: "Koa & 2".into() }
+                }
                 "secret" => LinkTarget::Hidden,
                 _ => LinkTarget::Missing,
             }
@@ -667,7 +686,10 @@ mod tests {
 
     #[test]
     fn percent_encoded_and_angle_bracket_links() {
-        assert_eq!(incident_link("a", "PM2019-009%20-%20Kubernetes%20outage.md"), Some(("a/PM2019-009 - Kubernetes outage.md".into(), String::new())));
+        assert_eq!(
+            incident_link("a", "PM2019-009%20-%20Kubernetes%20outage.md"),
+            Some(("a/PM2019-009 - Kubernetes outage.md".into(), String::new()))
+        );
         assert_eq!(incident_link("", "<../b c.md>"), Some(("b c.md".into(), String::new())));
         assert_eq!(incident_link("", "x%2.md"), Some(("x%2.md".into(), String::new())));
         let r = md("See [it](../2021/koa2%2Emd) and [again](<../2021/koa2.md#timeline>).");
@@ -708,19 +730,33 @@ mod tests {
         assert!(r.html.contains("<h2 id=\"ok\">T "), "{}", r.html);
         assert!(!r.html.contains("onmouseover") && !r.html.contains("big") && !r.html.contains("style"), "{}", r.html);
         assert_eq!(r.diagnostics.len(), 1);
-        assert!(r.diagnostics[0].to_string().starts_with("content/incidents/2022/x.md:10:6: warning: heading classes and attributes"), "{}", r.diagnostics[0]);
+        assert!(
+            r.diagnostics[0]
+                .to_string()
+                .starts_with("content/incidents/2022/x.md:10:6: warning: heading classes and attributes"),
+            "{}",
+            r.diagnostics[0]
+        );
     }
 
     #[test]
     fn anchors_escape_whatever_id_they_are_given() {
         let mut events = vec![
-            Event::Start(Tag::Heading { level: HeadingLevel::H2, id: Some("a\"b<c>&'".into()), classes: vec![], attrs: vec![] }),
+            Event::Start(Tag::Heading {
+                level: HeadingLevel::H2,
+                id: Some("a\"b<c>&'".into()),
+                classes: vec![],
+                attrs: vec![],
+            }),
             Event::Text("T".into()),
         ];
         let mut toc = Vec::new();
         finish_heading(&mut events, 0, HeadingLevel::H2, &mut UniqueIds::default(), &mut toc);
         let Event::InlineHtml(link) = &events[2] else { panic!("{events:?}") };
-        assert_eq!(link.as_ref(), " <a class=\"anchor\" href=\"#a&quot;b&lt;c&gt;&amp;&apos;\" aria-label=\"Link to this section\">¶</a>");
+        assert_eq!(
+            link.as_ref(),
+            " <a class=\"anchor\" href=\"#a&quot;b&lt;c&gt;&amp;&apos;\" aria-label=\"Link to this section\">¶</a>"
+        );
     }
 
     #[test]
@@ -731,7 +767,11 @@ mod tests {
         assert!(r.html.contains("<th style=\"text-align: center\">a</th>"), "{}", r.html);
         assert!(r.html.contains("<td style=\"text-align: right\">2</td>"), "{}", r.html);
         assert!(r.html.contains("type=\"checkbox\"") && r.html.contains("checked"), "{}", r.html);
-        assert!(r.html.contains("class=\"footnote-definition\"") && r.html.contains("class=\"footnote-reference\""), "{}", r.html);
+        assert!(
+            r.html.contains("class=\"footnote-definition\"") && r.html.contains("class=\"footnote-reference\""),
+            "{}",
+            r.html
+        );
         assert!(r.html.contains("<code class=\"language-rust\">"), "{}", r.html);
         // Raw HTML styles go, even when they start like an alignment.
         let r = md("<table><tr><td style=\"text-align: left;background:url(x)\">x</td></tr></table>\n");
@@ -755,7 +795,8 @@ mod tests {
     fn positions_match_the_slow_count_in_any_order() {
         let text = "é日\nQ&A: réécriture 😀 x\n\n  [[a]] b\n";
         let mut p = Positions::new(text, 7);
-        let offsets: Vec<usize> = (0..=text.len()).chain([3, 0, 40, 12, 12, 5]).filter(|&o| text.is_char_boundary(o)).collect();
+        let offsets: Vec<usize> =
+            (0..=text.len()).chain([3, 0, 40, 12, 12, 5]).filter(|&o| text.is_char_boundary(o)).collect();
         for o in offsets {
             let slow = Pos::of_offset(text, o);
             assert_eq!(p.of(o), Pos::new(slow.line + 6, slow.column), "offset {o}");
@@ -779,7 +820,11 @@ mod tests {
         assert_eq!(r.html.matches("<blockquote>").count(), MAX_DEPTH);
         // Shallow HTML, void and optional-end elements, comments and quoted
         // `>` are left alone.
-        let html = format!("{}<!-- <div><div> --><a title=\"a>b\" href=\"#\">l</a>{}", "<p>x<br><img src=\"i\"/>".repeat(1000), "<div>".repeat(10));
+        let html = format!(
+            "{}<!-- <div><div> --><a title=\"a>b\" href=\"#\">l</a>{}",
+            "<p>x<br><img src=\"i\"/>".repeat(1000),
+            "<div>".repeat(10)
+        );
         assert_eq!(flatten_deep(&html, 8).0, html[..html.len() - 10], "only the two divs over 8 go");
         assert!(matches!(flatten_deep(&html, 10), (std::borrow::Cow::Borrowed(_), false)));
         // An unterminated tag ends the scan without a panic.
@@ -798,7 +843,8 @@ fn has_inline_markup(text: &str) -> bool {
 fn protect_block_start(text: &str) -> std::borrow::Cow<'_, str> {
     let t = text.trim_start();
     let digits = t.bytes().take_while(u8::is_ascii_digit).count();
-    let marker = t.starts_with(['#', '>', '=']) || (t.starts_with(['-', '+', '*']) && t[1..].starts_with([' ', '\t']))
+    let marker = t.starts_with(['#', '>', '='])
+        || (t.starts_with(['-', '+', '*']) && t[1..].starts_with([' ', '\t']))
         || (digits > 0 && t[digits..].starts_with(['.', ')']));
     if digits > 0 && marker {
         std::borrow::Cow::Owned(format!("{}\\{}", &t[..digits], &t[digits..]))
@@ -814,8 +860,17 @@ fn protect_block_start(text: &str) -> std::borrow::Cow<'_, str> {
 fn inline_events(text: &str) -> impl Iterator<Item = Event<'_>> {
     let mut first_block = true;
     Parser::new_ext(text, Options::ENABLE_STRIKETHROUGH).filter_map(move |ev| match ev {
-        Event::Start(Tag::Paragraph | Tag::Heading { .. } | Tag::List(_) | Tag::Item | Tag::BlockQuote(_) | Tag::CodeBlock(_))
-        | Event::End(TagEnd::Paragraph | TagEnd::Heading(_) | TagEnd::List(_) | TagEnd::Item | TagEnd::BlockQuote(_) | TagEnd::CodeBlock) => {
+        Event::Start(
+            Tag::Paragraph | Tag::Heading { .. } | Tag::List(_) | Tag::Item | Tag::BlockQuote(_) | Tag::CodeBlock(_),
+        )
+        | Event::End(
+            TagEnd::Paragraph
+            | TagEnd::Heading(_)
+            | TagEnd::List(_)
+            | TagEnd::Item
+            | TagEnd::BlockQuote(_)
+            | TagEnd::CodeBlock,
+        ) => {
             if first_block {
                 first_block = false;
                 None
@@ -850,14 +905,18 @@ fn render_inline_with(text: &str, links: bool) -> String {
     }
     let text = protect_block_start(text);
     let mut html = String::with_capacity(text.len() + 16);
-    let events = inline_events(&text).filter(|e| links || !matches!(e, Event::Start(Tag::Link { .. }) | Event::End(TagEnd::Link)));
+    let events = inline_events(&text)
+        .filter(|e| links || !matches!(e, Event::Start(Tag::Link { .. }) | Event::End(TagEnd::Link)));
     pulldown_cmark::html::push_html(&mut html, events);
     let clean = inline_sanitizer().clean(html.trim()).to_string();
     if links {
         clean
     } else {
         // Raw `<a>` tags too.
-        ammonia::Builder::empty().add_tags(["code", "em", "strong", "del", "s", "sub", "sup", "kbd"]).clean(&clean).to_string()
+        ammonia::Builder::empty()
+            .add_tags(["code", "em", "strong", "del", "s", "sub", "sup", "kbd"])
+            .clean(&clean)
+            .to_string()
     }
 }
 
@@ -908,8 +967,13 @@ mod inline_tests {
         assert_eq!(render_inline("1. not a `list`"), "1. not a <code>list</code>");
         assert_eq!(plain_inline("- not a *list*"), "- not a list");
         assert_eq!(render_inline("a < b & c"), "a &lt; b &amp; c");
-        assert_eq!(render_inline_unlinked("[Traefik](https://x) `bug` <a href=\"/y\">z</a>"), "Traefik <code>bug</code> z");
-        let bad = render_inline("<script>alert(1)</script>[x](javascript:alert(2)) <img src=x onerror=y> <b onclick=z>bold</b>");
+        assert_eq!(
+            render_inline_unlinked("[Traefik](https://x) `bug` <a href=\"/y\">z</a>"),
+            "Traefik <code>bug</code> z"
+        );
+        let bad = render_inline(
+            "<script>alert(1)</script>[x](javascript:alert(2)) <img src=x onerror=y> <b onclick=z>bold</b>",
+        );
         assert!(!bad.contains("<script") && !bad.contains("<img") && !bad.contains("onclick"), "{bad}");
         let link = render_inline("see [x](javascript:alert(2)) and [y](/incidents/a/)");
         assert!(!link.contains("href=\"javascript") && link.contains("href=\"/incidents/a/\""), "{link}");
@@ -917,7 +981,10 @@ mod inline_tests {
 
     #[test]
     fn short_fields_as_plain_text() {
-        assert_eq!(plain_inline("[Traefik v2 bug](https://example.com/x) in `kube-system`, **again**"), "Traefik v2 bug in kube-system, again");
+        assert_eq!(
+            plain_inline("[Traefik v2 bug](https://example.com/x) in `kube-system`, **again**"),
+            "Traefik v2 bug in kube-system, again"
+        );
         assert_eq!(plain_inline("a < b"), "a < b");
         assert_eq!(plain_inline("no markup"), "no markup");
     }

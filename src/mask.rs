@@ -35,7 +35,13 @@ pub const MASKED: &str = "[email]";
 const MASKED_MD: &str = "\\[email\\]";
 
 /// Masks every document of the archive, unless `show_emails = true`.
-pub fn documents(config: &Config, incidents: &mut [Incident], causes: &mut [CauseDoc], pages: &mut [Page], home: Option<&mut Page>) {
+pub fn documents(
+    config: &Config,
+    incidents: &mut [Incident],
+    causes: &mut [CauseDoc],
+    pages: &mut [Page],
+    home: Option<&mut Page>,
+) {
     if config.show_emails {
         return;
     }
@@ -292,8 +298,13 @@ pub fn markdown(source: &str, escape: bool) -> Cow<'_, str> {
     if found.is_empty() {
         return Cow::Owned(unlinked);
     }
-    let risky = |r: &Range<usize>| unlinked[..r.start].ends_with(['[', '!']) || unlinked[r.end..].starts_with(['(', '[', ':']);
-    let defines_email = || unlinked.match_indices('[').any(|(i, _)| unlinked.as_bytes()[i..].get(..7).is_some_and(|w| w.eq_ignore_ascii_case(b"[email]")));
+    let risky =
+        |r: &Range<usize>| unlinked[..r.start].ends_with(['[', '!']) || unlinked[r.end..].starts_with(['(', '[', ':']);
+    let defines_email = || {
+        unlinked
+            .match_indices('[')
+            .any(|(i, _)| unlinked.as_bytes()[i..].get(..7).is_some_and(|w| w.eq_ignore_ascii_case(b"[email]")))
+    };
     if !escape || !(found.iter().any(risky) || defines_email()) {
         return Cow::Owned(replace(&unlinked, &found, |_| MASKED).into_owned());
     }
@@ -333,7 +344,9 @@ fn unlink(source: &str, placeholder: &str) -> String {
     let mut mailto: Option<(Range<usize>, Option<Range<usize>>)> = None;
     for (event, range) in Parser::new_ext(source, crate::markdown::options()).into_offset_iter() {
         match event {
-            Event::Start(Tag::Link { link_type, dest_url, .. }) if is_mailto(&dest_url) || link_type == LinkType::Email => {
+            Event::Start(Tag::Link { link_type, dest_url, .. })
+                if is_mailto(&dest_url) || link_type == LinkType::Email =>
+            {
                 if matches!(link_type, LinkType::Autolink | LinkType::Email) {
                     edits.push((range, placeholder.to_string()));
                 } else {
@@ -450,15 +463,24 @@ mod tests {
         assert_eq!(md("Run `mail jane@corp.example`"), "Run `mail [email]`");
         assert_eq!(md("```\nto: jane@corp.example\n```\n"), "```\nto: [email]\n```\n");
         assert_eq!(md("Hi <a href=\"mailto:jane@corp.example\">Jane</a>"), "Hi <a>Jane</a>");
-        assert_eq!(md("<p>\n<a class=x HREF='mailto:j@corp.example'>j@corp.example</a>\n</p>\n"), "<p>\n<a class=x>[email]</a>\n</p>\n");
+        assert_eq!(
+            md("<p>\n<a class=x HREF='mailto:j@corp.example'>j@corp.example</a>\n</p>\n"),
+            "<p>\n<a class=x>[email]</a>\n</p>\n"
+        );
         assert_eq!(md("| who |\n|---|\n| jane@corp.example |\n"), "| who |\n|---|\n| [email] |\n");
         assert_eq!(markdown("Owner jane@corp.example, [Jane](mailto:j@corp.example)", false), "Owner [email], Jane");
         assert!(matches!(markdown("@team and a@b", true), Cow::Borrowed(_)));
         // Where `[email]` could become a link, a definition or a wikilink,
         // it is escaped (but not in code).
         assert_eq!(md("- jane@corp.example: on call `x@corp.example`\n"), "- \\[email\\]: on call `[email]`\n");
-        assert_eq!(md("[jane@corp.example](https://a.example) [[b@corp.example]]"), "[\\[email\\]](https://a.example) [[\\[email\\]]]");
-        assert_eq!(md("Mail j@corp.example\n\n[email]: https://a.example\n"), "Mail \\[email\\]\n\n[email]: https://a.example\n");
+        assert_eq!(
+            md("[jane@corp.example](https://a.example) [[b@corp.example]]"),
+            "[\\[email\\]](https://a.example) [[\\[email\\]]]"
+        );
+        assert_eq!(
+            md("Mail j@corp.example\n\n[email]: https://a.example\n"),
+            "Mail \\[email\\]\n\n[email]: https://a.example\n"
+        );
     }
 
     /// Masked bodies render the mask as text: never a link, a definition
@@ -490,8 +512,26 @@ mod tests {
     #[test]
     fn never_panics_and_leaves_no_address() {
         let pieces = [
-            "jé@ü.öx", "a@b.c", "@", "a@", "@.", "<", ">", "[", "](mailto:", ")", "`", "\n\n", "```\n", "<a href=mailto:", "é", "Q&", ".", " ",
-            "[r]: ", "\\",
+            "jé@ü.öx",
+            "a@b.c",
+            "@",
+            "a@",
+            "@.",
+            "<",
+            ">",
+            "[",
+            "](mailto:",
+            ")",
+            "`",
+            "\n\n",
+            "```\n",
+            "<a href=mailto:",
+            "é",
+            "Q&",
+            ".",
+            " ",
+            "[r]: ",
+            "\\",
         ];
         for a in pieces {
             for b in pieces {
@@ -528,6 +568,9 @@ mod tests {
         let term = |n: &str| Term { name: n.into(), slug: slugify(n), pos: crate::diagnostics::Pos::START };
         let mut terms = vec![term("jane@corp.example"), term("bob@corp.example"), term("api")];
         mask_terms(&mut terms, &Masker);
-        assert_eq!(terms.iter().map(|t| (t.name.as_str(), t.slug.as_str())).collect::<Vec<_>>(), [("[email]", "email"), ("api", "api")]);
+        assert_eq!(
+            terms.iter().map(|t| (t.name.as_str(), t.slug.as_str())).collect::<Vec<_>>(),
+            [("[email]", "email"), ("api", "api")]
+        );
     }
 }

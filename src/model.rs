@@ -325,7 +325,9 @@ impl Incident {
         let d = self.date;
         match self.date_precision {
             DatePrecision::Year => format!("{}", d.year()),
-            DatePrecision::Month => crate::dates::human_date(d).split_once(' ').map_or_else(String::new, |(_, rest)| rest.to_string()),
+            DatePrecision::Month => {
+                crate::dates::human_date(d).split_once(' ').map_or_else(String::new, |(_, rest)| rest.to_string())
+            }
             DatePrecision::Day | DatePrecision::Time => crate::dates::human_date(d),
             DatePrecision::Unknown => "Date unknown".to_string(),
         }

@@ -48,7 +48,10 @@ impl Memory {
 impl Sink for Memory {
     fn put(&self, file: OutputFile) -> io::Result<()> {
         if !is_safe_relative(&file.path) {
-            return Err(io::Error::new(io::ErrorKind::InvalidInput, format!("refusing to write outside the output: {}", file.path)));
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                format!("refusing to write outside the output: {}", file.path),
+            ));
         }
         self.files.lock().unwrap_or_else(|e| e.into_inner()).insert(file.path, file.bytes);
         Ok(())
@@ -123,7 +126,9 @@ pub fn output_dir(root: &Path, out: &Path, force: bool) -> Result<OutputDir, Ref
             let lexical = root.join(protected);
             let resolved = resolve(&lexical).unwrap_or_else(|_| lexical.clone());
             if at.starts_with(&lexical) || at.starts_with(&resolved) || resolved.starts_with(at) {
-                return Err(Refusal::Protected(format!("is inside {protected}/ of the archive; choose another folder, e.g. public")));
+                return Err(Refusal::Protected(format!(
+                    "is inside {protected}/ of the archive; choose another folder, e.g. public"
+                )));
             }
         }
     }
@@ -132,7 +137,9 @@ pub fn output_dir(root: &Path, out: &Path, force: bool) -> Result<OutputDir, Ref
         Err(e) if e.kind() == io::ErrorKind::NotFound => {}
         Err(e) => return Err(io(e)),
         Ok(m) if !m.is_dir() => {
-            return Err(Refusal::Protected(format!("{shown}is a file, not a folder; remove it or choose another folder")));
+            return Err(Refusal::Protected(format!(
+                "{shown}is a file, not a folder; remove it or choose another folder"
+            )));
         }
         Ok(_) => {
             let empty = std::fs::read_dir(&real).map_err(io)?.next().is_none();
@@ -185,7 +192,10 @@ pub fn resolve(p: &Path) -> io::Result<PathBuf> {
                     Ok(m) if m.file_type().is_symlink() => {
                         hops += 1;
                         if hops > 40 {
-                            return Err(io::Error::other(format!("too many levels of symbolic links at {}", next.display())));
+                            return Err(io::Error::other(format!(
+                                "too many levels of symbolic links at {}",
+                                next.display()
+                            )));
                         }
                         let target = std::fs::read_link(&next)?;
                         if target.is_absolute() {
@@ -289,7 +299,14 @@ impl Staging {
         }
         std::fs::create_dir_all(&dir)?;
         std::fs::write(dir.join(MARKER), format!("{MARKER_LINE}\nstate = \"staging\"\n"))?;
-        Ok(Staging { dir, out: out.to_path_buf(), old, made: Mutex::new(HashSet::new()), committed: false, stale_removed })
+        Ok(Staging {
+            dir,
+            out: out.to_path_buf(),
+            old,
+            made: Mutex::new(HashSet::new()),
+            committed: false,
+            stale_removed,
+        })
     }
 
     /// Swaps the staged site in place of the output; `about` is written
@@ -299,7 +316,8 @@ impl Staging {
     /// site is removed only after the new one is in place.
     pub fn commit_with(mut self, about: &str) -> io::Result<()> {
         self.committed = true;
-        let result = std::fs::write(self.dir.join(MARKER), format!("{MARKER_LINE}\n{about}")).and_then(|()| self.swap());
+        let result =
+            std::fs::write(self.dir.join(MARKER), format!("{MARKER_LINE}\n{about}")).and_then(|()| self.swap());
         if result.is_err() {
             let _ = remove_tree(&self.dir);
         }
@@ -349,7 +367,14 @@ fn exchange(a: &Path, b: &Path) -> io::Result<()> {
     let b = CString::new(b.as_os_str().as_bytes()).map_err(io::Error::other)?;
     // SAFETY: both pointers are valid NUL-terminated strings for the call.
     let r = unsafe {
-        libc::syscall(libc::SYS_renameat2, libc::AT_FDCWD, a.as_ptr(), libc::AT_FDCWD, b.as_ptr(), libc::RENAME_EXCHANGE)
+        libc::syscall(
+            libc::SYS_renameat2,
+            libc::AT_FDCWD,
+            a.as_ptr(),
+            libc::AT_FDCWD,
+            b.as_ptr(),
+            libc::RENAME_EXCHANGE,
+        )
     };
     if r == 0 {
         Ok(())
@@ -383,7 +408,10 @@ impl Drop for Staging {
 impl Sink for Staging {
     fn put(&self, file: OutputFile) -> io::Result<()> {
         if !is_safe_relative(&file.path) {
-            return Err(io::Error::new(io::ErrorKind::InvalidInput, format!("refusing to write outside the output: {}", file.path)));
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                format!("refusing to write outside the output: {}", file.path),
+            ));
         }
         let path = self.dir.join(&file.path);
         if let Some(parent) = path.parent() {
@@ -414,7 +442,9 @@ fn remove_tree(dir: &Path) -> io::Result<()> {
             }
         }
     }
-    entries.par_iter().try_for_each(|(p, is_dir)| if *is_dir { std::fs::remove_dir_all(p) } else { std::fs::remove_file(p) })?;
+    entries
+        .par_iter()
+        .try_for_each(|(p, is_dir)| if *is_dir { std::fs::remove_dir_all(p) } else { std::fs::remove_file(p) })?;
     std::fs::remove_dir_all(dir)
 }
 
@@ -450,7 +480,8 @@ mod tests {
         assert!(bad.is_err());
         assert_eq!(std::fs::read_to_string(out.join("a/index.html")).unwrap(), "2");
         assert!(!out.join("b.html").exists());
-        let leftovers: Vec<_> = std::fs::read_dir(&tmp).unwrap().filter_map(Result::ok).map(|e| e.file_name()).collect();
+        let leftovers: Vec<_> =
+            std::fs::read_dir(&tmp).unwrap().filter_map(Result::ok).map(|e| e.file_name()).collect();
         assert_eq!(leftovers.len(), 1, "{leftovers:?}");
         std::fs::remove_dir_all(&tmp).unwrap();
     }

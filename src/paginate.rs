@@ -152,7 +152,19 @@ mod tests {
     use super::*;
 
     fn numbers(p: &Pager) -> String {
-        p.links.iter().map(|l| if l.gap { "…".to_string() } else if l.current { format!("[{}]", l.number) } else { l.number.to_string() }).collect::<Vec<_>>().join(" ")
+        p.links
+            .iter()
+            .map(|l| {
+                if l.gap {
+                    "…".to_string()
+                } else if l.current {
+                    format!("[{}]", l.number)
+                } else {
+                    l.number.to_string()
+                }
+            })
+            .collect::<Vec<_>>()
+            .join(" ")
     }
 
     #[test]
@@ -186,7 +198,10 @@ mod tests {
         assert_eq!((p.prev_url.as_deref(), p.next_url.as_deref()), (Some("/x/page/9/"), Some("/x/page/11/")));
         assert_eq!((p.first_item, p.last_item, p.title_suffix.as_str()), (91, 100, " — page 10 of 20"));
         let first = Pager::new("/x/", 200, 10, 1);
-        assert_eq!((first.prev_url.as_deref(), first.next_url.as_deref(), first.url.as_str()), (None, Some("/x/page/2/"), "/x/"));
+        assert_eq!(
+            (first.prev_url.as_deref(), first.next_url.as_deref(), first.url.as_str()),
+            (None, Some("/x/page/2/"), "/x/")
+        );
         assert_eq!(first.with_all_pages("/x/").all.len(), 20);
         assert!(Pager::new("/x/", 30, 10, 1).with_all_pages("/x/").all.is_empty());
         let one = Pager::new("/x/", 3, 10, 1);

@@ -99,7 +99,11 @@ pub fn split<'a>(path: &str, text: &'a str) -> Result<Split<'a>, Diagnostic> {
 /// that does not start with `---` is all body.
 pub fn split_optional<'a>(path: &str, text: &'a str) -> Result<Split<'a>, Diagnostic> {
     if text.trim().is_empty() {
-        return Err(Diagnostic::error(path, Pos::START, "empty file; expected a `# Title` line and the postmortem, or YAML front matter between two `---` lines"));
+        return Err(Diagnostic::error(
+            path,
+            Pos::START,
+            "empty file; expected a `# Title` line and the postmortem, or YAML front matter between two `---` lines",
+        ));
     }
     if text.split_inclusive('\n').next().unwrap_or("").trim_end() != "---" {
         return Ok(Split { yaml: "", yaml_line: 1, body: text, body_line: 1 });
@@ -118,7 +122,10 @@ fn in_file(split: &Split, p: Pos) -> Pos {
 /// mistake in the file until it is fixed. So an unknown key written at the
 /// start of its line is reported, its lines are blanked (keeping every line
 /// number), and the rest is parsed again: the author sees all problems at once.
-fn front_matter<T: for<'de> Deserialize<'de>>(path: &str, split: &Split) -> Result<(T, Vec<Diagnostic>), Vec<Diagnostic>> {
+fn front_matter<T: for<'de> Deserialize<'de>>(
+    path: &str,
+    split: &Split,
+) -> Result<(T, Vec<Diagnostic>), Vec<Diagnostic>> {
     // Borrowed until an unknown key has to be blanked (the rare path).
     let mut text: Cow<str> = Cow::Borrowed(if split.yaml.trim().is_empty() { "{}" } else { split.yaml });
     let mut unknown = Vec::new();
@@ -127,7 +134,8 @@ fn front_matter<T: for<'de> Deserialize<'de>>(path: &str, split: &Split) -> Resu
             Ok(v) => return Ok((v, unknown)),
             Err(e) => {
                 let d = Diagnostic::error(path, in_file(split, e.pos), format!("front matter: {}", e.message));
-                let retry = e.message.starts_with("unknown field") && unknown.len() < 50 && blank_entry(text.to_mut(), e.pos);
+                let retry =
+                    e.message.starts_with("unknown field") && unknown.len() < 50 && blank_entry(text.to_mut(), e.pos);
                 unknown.push(d);
                 if !retry {
                     return Err(unknown);
@@ -157,15 +165,36 @@ fn blank_entry(text: &mut String, pos: Pos) -> bool {
             break;
         }
     }
-    let out: Vec<&str> = lines.iter().enumerate().map(|(i, l)| if i + 1 >= pos.line && i < end { "" } else { l }).collect();
+    let out: Vec<&str> =
+        lines.iter().enumerate().map(|(i, l)| if i + 1 >= pos.line && i < end { "" } else { l }).collect();
     *text = out.join("\n");
     true
 }
 
 /// Every key an incident's front matter may hold.
 pub const INCIDENT_KEYS: [&str; 22] = [
-    "title", "date", "published", "id", "summary", "severity", "status", "visibility", "kind", "services", "tags", "causes",
-    "related", "started", "detected", "mitigated", "resolved", "impact", "trigger", "detection", "action_items", "aliases",
+    "title",
+    "date",
+    "published",
+    "id",
+    "summary",
+    "severity",
+    "status",
+    "visibility",
+    "kind",
+    "services",
+    "tags",
+    "causes",
+    "related",
+    "started",
+    "detected",
+    "mitigated",
+    "resolved",
+    "impact",
+    "trigger",
+    "detection",
+    "action_items",
+    "aliases",
 ];
 
 const ACTION_ITEM_KEYS: [&str; 6] = ["title", "owner", "status", "type", "due", "link"];
@@ -224,7 +253,11 @@ fn resolve(path: &str, split: &Split, mut entries: Mapping, config: &Config, dia
     let mut extra = Vec::new();
     for (key, label) in &config.extra {
         if let Some(i) = lookup(key).filter(|&i| !entries[i].1.value.is_empty()) {
-            extra.push(ExtraField { key: key.clone(), label: label.trim().to_string(), values: flatten(&entries[i].1.value) });
+            extra.push(ExtraField {
+                key: key.clone(),
+                label: label.trim().to_string(),
+                values: flatten(&entries[i].1.value),
+            });
         }
     }
     for (k, _) in &entries {
@@ -273,7 +306,10 @@ fn resolve(path: &str, split: &Split, mut entries: Mapping, config: &Config, dia
 
 /// What to do about a key rca-site does not know: map it or keep it.
 fn unknown_key_message(key: &str) -> String {
-    let close = INCIDENT_KEYS.iter().filter(|k| strsim::damerau_levenshtein(k, key) <= 2).min_by_key(|k| strsim::damerau_levenshtein(k, key));
+    let close = INCIDENT_KEYS
+        .iter()
+        .filter(|k| strsim::damerau_levenshtein(k, key) <= 2)
+        .min_by_key(|k| strsim::damerau_levenshtein(k, key));
     let target = match close {
         Some(k) => k,
         None => guess_target(key),
@@ -324,7 +360,11 @@ pub fn check_template(s: &str) -> Result<(), String> {
         return Err("an empty key; expected the name of one of your front-matter keys".into());
     }
     if !is_template(s) {
-        return if s.contains('}') { Err(format!("{s:?} has `}}` without `{{`; expected e.g. \"{{company}} incident\"")) } else { Ok(()) };
+        return if s.contains('}') {
+            Err(format!("{s:?} has `}}` without `{{`; expected e.g. \"{{company}} incident\""))
+        } else {
+            Ok(())
+        };
     }
     let mut rest = s;
     while let Some(open) = rest.find(['{', '}']) {
@@ -422,11 +462,7 @@ impl Checker<'_> {
     /// whose value is absent.
     fn key_pos(&self, key: &str) -> Option<Pos> {
         let prefix = format!("{key}:");
-        self.split
-            .yaml
-            .lines()
-            .position(|l| l.starts_with(&prefix))
-            .map(|i| Pos::new(self.split.yaml_line + i, 1))
+        self.split.yaml.lines().position(|l| l.starts_with(&prefix)).map(|i| Pos::new(self.split.yaml_line + i, 1))
     }
 
     fn warning(&mut self, pos: Pos, msg: String) {
@@ -436,7 +472,10 @@ impl Checker<'_> {
     /// The name of the key `key` was read from (the archive's own key when
     /// `[fields]` maps it).
     fn name(&self, key: &str) -> String {
-        self.names.get(key).or_else(|| self.values.get(key).map(|(_, from)| from)).map_or_else(|| key.to_string(), String::clone)
+        self.names
+            .get(key)
+            .or_else(|| self.values.get(key).map(|(_, from)| from))
+            .map_or_else(|| key.to_string(), String::clone)
     }
 
     /// A single text value; an error for a list or mapping.
@@ -514,7 +553,10 @@ impl Checker<'_> {
         let d = crate::dates::parse_date(&v.value);
         if d.is_none() {
             let p = self.pos(v);
-            self.error(p, format!("{key} {:?} is not a valid date; expected YYYY-MM-DD (e.g. 2021-02-10) or RFC 3339", v.value));
+            self.error(
+                p,
+                format!("{key} {:?} is not a valid date; expected YYYY-MM-DD (e.g. 2021-02-10) or RFC 3339", v.value),
+            );
         }
         d
     }
@@ -526,7 +568,13 @@ impl Checker<'_> {
             let slug = slugify(&name);
             let pos = self.pos(&s);
             if slug.is_empty() {
-                self.error(pos, format!("{key} entry {:?} has no letters or digits; expected a name like \"release-pipeline\"", s.value));
+                self.error(
+                    pos,
+                    format!(
+                        "{key} entry {:?} has no letters or digits; expected a name like \"release-pipeline\"",
+                        s.value
+                    ),
+                );
                 continue;
             }
             if out.iter().any(|t| t.slug == slug) {
@@ -554,7 +602,11 @@ impl Checker<'_> {
         for item in items {
             let item_pos = self.pos(&item);
             let Value::Map(m) = &item.value else {
-                self.error(item_pos, "front matter: expected a mapping of `key: value` lines, e.g. `- title: \"Add a health check\"`".into());
+                self.error(
+                    item_pos,
+                    "front matter: expected a mapping of `key: value` lines, e.g. `- title: \"Add a health check\"`"
+                        .into(),
+                );
                 continue;
             };
             let get = |c: &mut Self, key: &str| -> Option<S<String>> {
@@ -572,21 +624,40 @@ impl Checker<'_> {
             for (k, _) in m {
                 if !ACTION_ITEM_KEYS.contains(&k.value.as_str()) {
                     let p = self.pos(k);
-                    self.error(p, format!("front matter: unknown field `{}`, expected one of: {}", k.value, ACTION_ITEM_KEYS.join(", ")));
+                    self.error(
+                        p,
+                        format!(
+                            "front matter: unknown field `{}`, expected one of: {}",
+                            k.value,
+                            ACTION_ITEM_KEYS.join(", ")
+                        ),
+                    );
                 }
             }
-            let (title, owner, status_v, kind_v, due_v, link_v) =
-                (get(self, "title"), get(self, "owner"), get(self, "status"), get(self, "type"), get(self, "due"), get(self, "link"));
+            let (title, owner, status_v, kind_v, due_v, link_v) = (
+                get(self, "title"),
+                get(self, "owner"),
+                get(self, "status"),
+                get(self, "type"),
+                get(self, "due"),
+                get(self, "link"),
+            );
             let title = match Checker::text(title) {
                 Some(t) => t,
                 None => {
-                    self.error(item_pos, "action item without `title`; expected e.g. `- title: \"Add a health check\"`".into());
+                    self.error(
+                        item_pos,
+                        "action item without `title`; expected e.g. `- title: \"Add a health check\"`".into(),
+                    );
                     continue;
                 }
             };
             let status = status_v.as_ref().and_then(|s| self.one_of("action item status", s, &ActionStatus::ALL));
             if status_v.is_none() {
-                self.error(item_pos, format!("action item {title:?} has no `status`; expected one of open, in-progress, done, wont-do"));
+                self.error(
+                    item_pos,
+                    format!("action item {title:?} has no `status`; expected one of open, in-progress, done, wont-do"),
+                );
             }
             let kind = kind_v.as_ref().and_then(|s| self.one_of("action item type", s, &ActionType::ALL));
             let due = due_v.as_ref().and_then(|d| self.date("due", d));
@@ -625,10 +696,20 @@ pub fn parse_incident(path: &str, bytes: &[u8], config: &Config) -> Result<Incid
             Ok(S { value: Value::Map(m), .. }) => m,
             Ok(S { value: Value::Null, .. }) => Vec::new(),
             Ok(_) => {
-                let d = Diagnostic::error(path, Pos::new(split.yaml_line, 1), "front matter: expected a mapping of `key: value` lines");
+                let d = Diagnostic::error(
+                    path,
+                    Pos::new(split.yaml_line, 1),
+                    "front matter: expected a mapping of `key: value` lines",
+                );
                 return Err(vec![d]);
             }
-            Err(e) => return Err(vec![Diagnostic::error(path, in_file(&split, e.pos), format!("front matter: {}", e.message))]),
+            Err(e) => {
+                return Err(vec![Diagnostic::error(
+                    path,
+                    in_file(&split, e.pos),
+                    format!("front matter: {}", e.message),
+                )])
+            }
         }
     };
     let resolved = resolve(path, &split, entries, config, &mut diags);
@@ -660,7 +741,10 @@ pub fn parse_incident(path: &str, bytes: &[u8], config: &Config) -> Result<Incid
                     c.error(Pos::START, format!("no title: the file has no `title:`, no `# Title` heading and its name {stem:?} has no words; add a `# Title` line at the top"));
                     None
                 } else {
-                    c.warning(Pos::START, format!("no title: the file has no `title:` and no `# Title` heading; using its name, {t:?}"));
+                    c.warning(
+                        Pos::START,
+                        format!("no title: the file has no `title:` and no `# Title` heading; using its name, {t:?}"),
+                    );
                     Some(t)
                 }
             }
@@ -709,14 +793,20 @@ pub fn parse_incident(path: &str, bytes: &[u8], config: &Config) -> Result<Incid
                 let p = c.pos(&s);
                 let suggestion = slugify(&id);
                 let hint = if suggestion.is_empty() { String::new() } else { format!(", e.g. {suggestion:?}") };
-                c.error(p, format!("id {id:?} is not a valid id; expected lowercase letters, digits and hyphens{hint}"));
+                c.error(
+                    p,
+                    format!("id {id:?} is not a valid id; expected lowercase letters, digits and hyphens{hint}"),
+                );
             }
             id
         }
         None => {
             let id = slugify(stem);
             if id.is_empty() {
-                c.error(Pos::START, format!("cannot make an id from the file name {stem:?}; add `id: some-name` to the front matter"));
+                c.error(
+                    Pos::START,
+                    format!("cannot make an id from the file name {stem:?}; add `id: some-name` to the front matter"),
+                );
             }
             id
         }
@@ -729,7 +819,10 @@ pub fn parse_incident(path: &str, bytes: &[u8], config: &Config) -> Result<Incid
             None if config.severities.is_empty() => None,
             None => {
                 let p = c.pos(&s);
-                c.error(p, format!("{} {:?} is not one of {}", c.name("severity"), s.value, config.severities.join(", ")));
+                c.error(
+                    p,
+                    format!("{} {:?} is not one of {}", c.name("severity"), s.value, config.severities.join(", ")),
+                );
                 None
             }
         }
@@ -764,7 +857,10 @@ pub fn parse_incident(path: &str, bytes: &[u8], config: &Config) -> Result<Incid
         let pos = c.pos(&r);
         let rid = r.value.trim().to_string();
         if !is_slug(&rid) {
-            c.error(pos, format!("related id {rid:?} is not a valid id; expected lowercase letters, digits and hyphens"));
+            c.error(
+                pos,
+                format!("related id {rid:?} is not a valid id; expected lowercase letters, digits and hyphens"),
+            );
         } else if rid == id {
             c.error(pos, format!("related lists the incident itself ({rid:?}); expected ids of other incidents"));
         } else if !related.iter().any(|x: &IdRef| x.id == rid) {
@@ -778,7 +874,8 @@ pub fn parse_incident(path: &str, bytes: &[u8], config: &Config) -> Result<Incid
     let action_items = c.action_items();
 
     // Checked by the archive stage, which also knows every generated path.
-    let aliases: Vec<Alias> = c.list("aliases").unwrap_or_default().into_iter().map(|a| Alias { pos: c.pos(&a), raw: a.value }).collect();
+    let aliases: Vec<Alias> =
+        c.list("aliases").unwrap_or_default().into_iter().map(|a| Alias { pos: c.pos(&a), raw: a.value }).collect();
     let summary = c.scalar("summary");
     let summary_pos = summary.as_ref().map_or(Pos::START, |s| c.pos(s));
     let summary = Checker::text(summary).unwrap_or_default();
@@ -790,7 +887,8 @@ pub fn parse_incident(path: &str, bytes: &[u8], config: &Config) -> Result<Incid
     if c.diags.iter().any(|d| d.severity == crate::diagnostics::Severity::Error) {
         return Err(c.diags);
     }
-    let (date, date_precision, date_text) = date.unwrap_or((jiff::civil::Date::MIN, DatePrecision::Unknown, String::new()));
+    let (date, date_precision, date_text) =
+        date.unwrap_or((jiff::civil::Date::MIN, DatePrecision::Unknown, String::new()));
     Ok(Incident {
         id,
         source_path: path.to_string(),
@@ -965,8 +1063,12 @@ mod tests {
 
     #[test]
     fn minimal_incident() {
-        let i = parse_incident("content/incidents/2021/Koa2 Install.md", b"---\ntitle: T\ndate: 2021-02-10\n---\nBody\n", &Config::default())
-            .unwrap();
+        let i = parse_incident(
+            "content/incidents/2021/Koa2 Install.md",
+            b"---\ntitle: T\ndate: 2021-02-10\n---\nBody\n",
+            &Config::default(),
+        )
+        .unwrap();
         assert_eq!(i.id, "koa2-install");
         assert_eq!(i.status, Status::Published);
         assert_eq!(i.body, "Body\n");
@@ -992,15 +1094,26 @@ mod tests {
 
     #[test]
     fn timestamps_in_order() {
-        let e = errors("---\ntitle: T\ndate: 2021-02-10\nstarted: 2021-02-10T10:00:00Z\ndetected: 2021-02-10 09:00\n---\n");
+        let e =
+            errors("---\ntitle: T\ndate: 2021-02-10\nstarted: 2021-02-10T10:00:00Z\ndetected: 2021-02-10 09:00\n---\n");
         assert_eq!(e.len(), 1);
-        assert!(e[0].starts_with("content/incidents/x.md:5:11: detected (2021-02-10T09:00:00Z) is before started"), "{}", e[0]);
+        assert!(
+            e[0].starts_with("content/incidents/x.md:5:11: detected (2021-02-10T09:00:00Z) is before started"),
+            "{}",
+            e[0]
+        );
     }
 
     #[test]
     fn unknown_key_and_unclosed() {
         let e = errors("---\ntitle: T\ndate: 2021-02-10\nseverty: SEV1\n---\n");
-        assert!(e[0].starts_with("content/incidents/x.md:4:1: front matter: unknown key `severty` (did you mean `severity`?)"), "{}", e[0]);
+        assert!(
+            e[0].starts_with(
+                "content/incidents/x.md:4:1: front matter: unknown key `severty` (did you mean `severity`?)"
+            ),
+            "{}",
+            e[0]
+        );
         assert!(e[0].contains("[fields]") && e[0].contains("[extra] (severty = \"Severty\")"), "{}", e[0]);
         let e = errors("---\ntitle: T\n");
         assert!(e[0].contains("never closed"));
@@ -1084,9 +1197,11 @@ uuid = "UUID"
         let i = parse_incident("x/notes.md", b"# Notes\nnothing\n", &Config::default()).unwrap();
         assert_eq!(i.date_precision, DatePrecision::Unknown);
         assert!(i.warnings.iter().any(|w| w.message.contains("Date unknown")));
-        let e = parse_incident("x/3f2b8c9e-1d4a-4b7e-9c0f-2a6d8e1b5c3f.md", b"just text\n", &Config::default()).unwrap_err();
+        let e = parse_incident("x/3f2b8c9e-1d4a-4b7e-9c0f-2a6d8e1b5c3f.md", b"just text\n", &Config::default())
+            .unwrap_err();
         assert!(e[0].to_string().starts_with("x/3f2b8c9e-1d4a-4b7e-9c0f-2a6d8e1b5c3f.md:1:1: no title"), "{}", e[0]);
-        let i = parse_incident("a.md", b"---\ntitle: Same\ndate: 2021-02\n---\n# Same\nBody\n", &Config::default()).unwrap();
+        let i = parse_incident("a.md", b"---\ntitle: Same\ndate: 2021-02\n---\n# Same\nBody\n", &Config::default())
+            .unwrap();
         assert!(!i.body.contains("Same"));
         assert_eq!((i.date_text.as_str(), i.date_precision), ("2021-02", DatePrecision::Month));
     }
@@ -1123,7 +1238,12 @@ uuid = "UUID"
 
     #[test]
     fn crlf_and_bom() {
-        let i = parse_incident("x.md", "\u{feff}---\r\ntitle: T\r\ndate: 2021-02-10\r\n---\r\nBody\r\n".as_bytes(), &Config::default()).unwrap();
+        let i = parse_incident(
+            "x.md",
+            "\u{feff}---\r\ntitle: T\r\ndate: 2021-02-10\r\n---\r\nBody\r\n".as_bytes(),
+            &Config::default(),
+        )
+        .unwrap();
         assert_eq!(i.title, "T");
     }
 

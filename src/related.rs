@@ -97,7 +97,9 @@ impl Suggestion {
         let parts: Vec<String> = self
             .shared
             .iter()
-            .map(|(tax, slugs)| format!("{}: {}", tax.key(), slugs.iter().map(|slug| name(*tax, slug)).collect::<Vec<_>>().join(", ")))
+            .map(|(tax, slugs)| {
+                format!("{}: {}", tax.key(), slugs.iter().map(|slug| name(*tax, slug)).collect::<Vec<_>>().join(", "))
+            })
             .collect();
         let similar = self.similar.map(Similar::words);
         match (parts.is_empty(), similar) {
@@ -184,11 +186,11 @@ const BODY_BYTES: usize = 2000;
 
 /// Words that say nothing about what an incident is (sorted: binary search).
 const STOP_WORDS: &[&str] = &[
-    "a", "about", "after", "again", "all", "also", "an", "and", "any", "are", "as", "at", "be", "been",
-    "before", "between", "but", "by", "can", "could", "did", "during", "for", "from", "had", "has", "have", "in",
-    "into", "is", "it", "its", "more", "most", "no", "not", "of", "on", "one", "or", "other", "our",
-    "out", "over", "so", "some", "than", "that", "the", "their", "them", "then", "there", "these", "this", "those",
-    "to", "until", "up", "was", "we", "were", "what", "when", "which", "while", "who", "will", "with", "would",
+    "a", "about", "after", "again", "all", "also", "an", "and", "any", "are", "as", "at", "be", "been", "before",
+    "between", "but", "by", "can", "could", "did", "during", "for", "from", "had", "has", "have", "in", "into", "is",
+    "it", "its", "more", "most", "no", "not", "of", "on", "one", "or", "other", "our", "out", "over", "so", "some",
+    "than", "that", "the", "their", "them", "then", "there", "these", "this", "those", "to", "until", "up", "was",
+    "we", "were", "what", "when", "which", "while", "who", "will", "with", "would",
 ];
 
 /// TF-IDF vectors of the incidents' texts, cut to their top words, and the
@@ -313,8 +315,10 @@ impl TextIndex {
         let vectors: Vec<Vec<(u32, f32)>> = with_ids
             .into_par_iter()
             .map(|tf| {
-                let mut v: Vec<(u32, f32)> =
-                    tf.into_iter().map(|(id, c)| (id, (1.0 + c.ln()) * (n / df[id as usize] as f32).ln().max(0.0))).collect();
+                let mut v: Vec<(u32, f32)> = tf
+                    .into_iter()
+                    .map(|(id, c)| (id, (1.0 + c.ln()) * (n / df[id as usize] as f32).ln().max(0.0)))
+                    .collect();
                 let norm = v.iter().map(|(_, w)| w * w).sum::<f32>().sqrt();
                 if norm == 0.0 {
                     return Vec::new();
@@ -392,12 +396,20 @@ pub const EARLIER_BY_TEXT: usize = 5;
 /// incident never suggests itself nor one in `explicit(n)` (those are listed
 /// on their own). Ties go to the incident earlier in `incidents` (the archive
 /// keeps them newest first), so the result never depends on thread timing.
-pub fn compute<'e>(incidents: &[Incident], explicit: impl Fn(usize) -> &'e [usize] + Sync, cfg: &RelatedConfig) -> Vec<Vec<Suggestion>> {
+pub fn compute<'e>(
+    incidents: &[Incident],
+    explicit: impl Fn(usize) -> &'e [usize] + Sync,
+    cfg: &RelatedConfig,
+) -> Vec<Vec<Suggestion>> {
     compute_all(incidents, explicit, cfg).suggestions
 }
 
 /// [`compute`], and the earlier incidents most alike in text.
-pub fn compute_all<'e>(incidents: &[Incident], explicit: impl Fn(usize) -> &'e [usize] + Sync, cfg: &RelatedConfig) -> Found {
+pub fn compute_all<'e>(
+    incidents: &[Incident],
+    explicit: impl Fn(usize) -> &'e [usize] + Sync,
+    cfg: &RelatedConfig,
+) -> Found {
     let n_total = incidents.len();
     if cfg.max == 0 {
         return Found { suggestions: vec![Vec::new(); n_total], earlier_by_text: vec![Vec::new(); n_total] };
@@ -684,7 +696,8 @@ pub(crate) mod tests {
                             .iter()
                             .flat_map(|&tax| tax.terms(&all[n]).iter().map(move |t| (tax, t)))
                             .filter(|(tax, t)| {
-                                tax.terms(&all[m]).iter().any(|u| u.slug == t.slug) && !is_common(count(*tax, &t.slug), total)
+                                tax.terms(&all[m]).iter().any(|u| u.slug == t.slug)
+                                    && !is_common(count(*tax, &t.slug), total)
                             })
                             .map(|(tax, _)| weight(cfg, tax))
                             .sum();
@@ -715,7 +728,8 @@ pub(crate) mod tests {
             (200, RelatedConfig { max: 10, threshold: 1, ..RelatedConfig::default() }),
         ] {
             let pick = |next: &mut dyn FnMut(usize) -> usize, prefix: &str, pool: usize, most: usize| -> Vec<String> {
-                let mut v: Vec<String> = (0..1 + next(most)).map(|_| format!("{prefix}{}", next(pool).min(next(pool)))).collect();
+                let mut v: Vec<String> =
+                    (0..1 + next(most)).map(|_| format!("{prefix}{}", next(pool).min(next(pool)))).collect();
                 v.sort();
                 v.dedup();
                 v
@@ -731,9 +745,12 @@ pub(crate) mod tests {
                     incident(&format!("i{k}"), &r(&c), &r(&s), &r(&t))
                 })
                 .collect();
-            let explicit: Vec<Vec<usize>> = (0..size).map(|_| if next(5) == 0 { vec![next(size)] } else { vec![] }).collect();
-            let got: Vec<Vec<(usize, u32)>> =
-                compute(&all, |n| explicit[n].as_slice(), &cfg).iter().map(|v| v.iter().map(|s| (s.incident, s.score)).collect()).collect();
+            let explicit: Vec<Vec<usize>> =
+                (0..size).map(|_| if next(5) == 0 { vec![next(size)] } else { vec![] }).collect();
+            let got: Vec<Vec<(usize, u32)>> = compute(&all, |n| explicit[n].as_slice(), &cfg)
+                .iter()
+                .map(|v| v.iter().map(|s| (s.incident, s.score)).collect())
+                .collect();
             assert_eq!(got, brute_force(&all, &explicit, &cfg), "size {size}, {cfg:?}");
         }
     }
@@ -773,12 +790,20 @@ pub(crate) mod tests {
         let mut all = vec![
             written("c", (2022, 3, 21), "All services returning 503 in Kubernetes", summary, &["cert-expired"]),
             written("b", (2022, 3, 11), "All services returning 503 in Kubernetes", summary, &["ingress-timeout"]),
-            written("a", (2022, 3, 1), "All services returning 503 in Kubernetes", summary, &["node-pool-full", "shared"]),
+            written(
+                "a",
+                (2022, 3, 1),
+                "All services returning 503 in Kubernetes",
+                summary,
+                &["node-pool-full", "shared"],
+            ),
             written("x", (2022, 2, 1), "Billing exports late", "Exports ran a day late.", &["shared"]),
             written("y", (2022, 1, 1), "Slow search", "Search took seconds.", &["shared"]),
         ];
         // Filler so that words have an inverse document frequency.
-        all.extend((0..20).map(|k| written(&format!("f{k}"), (2020, 1, 1), &format!("Unrelated thing {k}"), "Something else entirely.", &[])));
+        all.extend((0..20).map(|k| {
+            written(&format!("f{k}"), (2020, 1, 1), &format!("Unrelated thing {k}"), "Something else entirely.", &[])
+        }));
         let found = compute_all(&all, none, &RelatedConfig::default());
         let a: Vec<usize> = found.suggestions[2].iter().map(|s| s.incident).collect();
         assert_eq!(&a[..2], [0, 1], "same title and summary first: {:?}", found.suggestions[2]);
@@ -789,7 +814,11 @@ pub(crate) mod tests {
         assert_eq!(found.earlier_by_text[1], [2]);
         assert_eq!(found.earlier_by_text[0], [1, 2]);
         assert!(found.earlier_by_text[2].is_empty());
-        assert!(found.suggestions[5].iter().all(|s| s.incident >= 5), "the filler reads like the filler only: {:?}", found.suggestions[5]);
+        assert!(
+            found.suggestions[5].iter().all(|s| s.incident >= 5),
+            "the filler reads like the filler only: {:?}",
+            found.suggestions[5]
+        );
     }
 
     #[test]
@@ -808,9 +837,19 @@ pub(crate) mod tests {
         check_near_duplicates(&all, &mut diags);
         let w: Vec<String> = diags.sorted().iter().map(|d| d.to_string()).collect();
         assert_eq!(w.len(), 1, "one warning per pair: {w:?}");
-        assert!(w[0].starts_with("content/incidents/a.md:4:10: warning: possibly the same incident as content/incidents/b.md"), "{}", w[0]);
+        assert!(
+            w[0].starts_with(
+                "content/incidents/a.md:4:10: warning: possibly the same incident as content/incidents/b.md"
+            ),
+            "{}",
+            w[0]
+        );
         // A crowded day is compared with its neighbours only, and still finds the pair.
-        let mut crowded: Vec<Incident> = (0..200).map(|k| written(&format!("z{k}"), (2023, 2, 14), "x", &format!("Distinct summary number {k} of many"), &[])).collect();
+        let mut crowded: Vec<Incident> = (0..200)
+            .map(|k| {
+                written(&format!("z{k}"), (2023, 2, 14), "x", &format!("Distinct summary number {k} of many"), &[])
+            })
+            .collect();
         crowded.push(written("p", (2023, 2, 14), "p", s1, &[]));
         crowded.push(written("q", (2023, 2, 14), "q", s2, &[]));
         let d = near_duplicates(&crowded);

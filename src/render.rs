@@ -54,13 +54,16 @@ pub fn compile_templates(theme: &Theme, diags: &mut Diagnostics) -> Option<Tera>
     tera.autoescape_on(vec![".html", ".htm", ".xml"]);
     // `{{ x | inline }}`: a short field's inline Markdown as sanitised HTML.
     // `links=false` inside a link (a cause name that links to its page).
-    tera.register_filter("inline", |s: std::borrow::Cow<'_, str>, kw: tera::Kwargs, _: &tera::State| -> tera::TeraResult<tera::Value> {
-        let html = match kw.get::<bool>("links")? {
-            Some(false) => crate::markdown::render_inline_unlinked(&s),
-            _ => crate::markdown::render_inline(&s),
-        };
-        Ok(tera::Value::safe_string(&html))
-    });
+    tera.register_filter(
+        "inline",
+        |s: std::borrow::Cow<'_, str>, kw: tera::Kwargs, _: &tera::State| -> tera::TeraResult<tera::Value> {
+            let html = match kw.get::<bool>("links")? {
+                Some(false) => crate::markdown::render_inline_unlinked(&s),
+                _ => crate::markdown::render_inline(&s),
+            };
+            Ok(tera::Value::safe_string(&html))
+        },
+    );
     let templates: Vec<(&str, &str)> = theme.templates.iter().map(|(n, f)| (n.as_str(), f.contents.as_str())).collect();
     match tera.add_raw_templates(templates) {
         Ok(()) => Some(tera),
@@ -74,7 +77,10 @@ pub fn compile_templates(theme: &Theme, diags: &mut Diagnostics) -> Option<Tera>
 pub fn report_tera_error(theme: &Theme, e: &tera::Error, diags: &mut Diagnostics) {
     match e.kind() {
         tera::ErrorKind::SyntaxError(r) | tera::ErrorKind::RenderingError(r) => {
-            let origin = theme.templates.get(r.filename()).map_or_else(|| format!("theme/templates/{}", r.filename()), |t| t.origin.clone());
+            let origin = theme
+                .templates
+                .get(r.filename())
+                .map_or_else(|| format!("theme/templates/{}", r.filename()), |t| t.origin.clone());
             let span = r.span();
             diags.error(origin, Pos::new(span.start_line, span.start_col + 1), format!("template: {}", r.message()));
         }
@@ -318,16 +324,28 @@ impl CardCache {
 impl<'a> Renderer<'a> {
     /// Prepares the shared data; fails when the theme's `incident_card` or
     /// `incident_row` component cannot render.
-    pub fn new(archive: &'a Archive, tera: &'a Tera, bodies: &'a Bodies, build_date: Date) -> Result<Self, tera::Error> {
+    pub fn new(
+        archive: &'a Archive,
+        tera: &'a Tera,
+        bodies: &'a Bodies,
+        build_date: Date,
+    ) -> Result<Self, tera::Error> {
         Self::reusing(archive, tera, bodies, build_date, &mut CardCache::default())
     }
 
     /// Like [`Renderer::new`], taking the cards still in `reuse` instead of
     /// building them again.
-    pub fn reusing(archive: &'a Archive, tera: &'a Tera, bodies: &'a Bodies, build_date: Date, reuse: &mut CardCache) -> Result<Self, tera::Error> {
+    pub fn reusing(
+        archive: &'a Archive,
+        tera: &'a Tera,
+        bodies: &'a Bodies,
+        build_date: Date,
+        reuse: &mut CardCache,
+    ) -> Result<Self, tera::Error> {
         let base = archive.base();
         let kept: Vec<Option<(Card, Value)>> = archive.incidents.iter().map(|i| reuse.kept.remove(&i.id)).collect();
-        let same = kept.iter().all(Option::is_some) && reuse.shared.as_ref().is_some_and(|s| s.build_date == build_date && s.ids.len() == kept.len());
+        let same = kept.iter().all(Option::is_some)
+            && reuse.shared.as_ref().is_some_and(|s| s.build_date == build_date && s.ids.len() == kept.len());
         if !same {
             reuse.forget_shared();
         }
@@ -341,17 +359,20 @@ impl<'a> Renderer<'a> {
             .zip(kept)
             .map(|(i, k)| k.map_or_else(|| (card(archive, &base, i), None), |(c, v)| (c, Some(v))))
             .unzip();
-        cards.par_iter_mut().zip(&kept).filter(|(_, k)| k.is_none()).try_for_each(|(c, _)| -> Result<(), tera::Error> {
-            let value = Value::from_serializable(&*c);
-            let mut ctx = Context::new();
-            ctx.insert_value("incident", value.clone());
-            c.card_html = tera.render_component("incident_card", &ctx, None, true)?;
-            let mut ctx = Context::new();
-            ctx.insert_value("i", value);
-            c.row_html = tera.render_component("incident_row", &ctx, None, true)?;
-            Ok(())
-        })?;
-        let card_values = cards.par_iter().zip(kept).map(|(c, k)| k.unwrap_or_else(|| Value::from_serializable(c))).collect();
+        cards.par_iter_mut().zip(&kept).filter(|(_, k)| k.is_none()).try_for_each(
+            |(c, _)| -> Result<(), tera::Error> {
+                let value = Value::from_serializable(&*c);
+                let mut ctx = Context::new();
+                ctx.insert_value("incident", value.clone());
+                c.card_html = tera.render_component("incident_card", &ctx, None, true)?;
+                let mut ctx = Context::new();
+                ctx.insert_value("i", value);
+                c.row_html = tera.render_component("incident_row", &ctx, None, true)?;
+                Ok(())
+            },
+        )?;
+        let card_values =
+            cards.par_iter().zip(kept).map(|(c, k)| k.unwrap_or_else(|| Value::from_serializable(c))).collect();
         let config = &archive.config;
         let site = SiteView {
             title: &config.title,
@@ -383,7 +404,10 @@ impl<'a> Renderer<'a> {
             }
             None => {
                 let kept_minis = archive.incidents.iter().map(|i| minis.remove(&i.id)).collect();
-                (xlinks::Crosslinks::new(archive, tera, &bodies.incidents, &cards, kept_minis)?, BoardData::new(archive, tera, build_date, &base, old_board)?)
+                (
+                    xlinks::Crosslinks::new(archive, tera, &bodies.incidents, &cards, kept_minis)?,
+                    BoardData::new(archive, tera, build_date, &base, old_board)?,
+                )
             }
         };
         Ok(Renderer { archive, tera, bodies, build_date, base, cards, card_values, globals, xlinks, board, skip: None })
@@ -403,7 +427,13 @@ impl<'a> Renderer<'a> {
 
     /// Hands the cards over for the next rebuild.
     pub fn keep_cards(self, into: &mut CardCache) {
-        into.kept = self.archive.incidents.iter().map(|i| i.id.clone()).zip(self.cards.into_iter().zip(self.card_values)).collect();
+        into.kept = self
+            .archive
+            .incidents
+            .iter()
+            .map(|i| i.id.clone())
+            .zip(self.cards.into_iter().zip(self.card_values))
+            .collect();
         let ids = self.archive.incidents.iter().map(|i| i.id.clone()).collect();
         into.shared = Some(Shared { xlinks: self.xlinks, board: self.board, build_date: self.build_date, ids });
         into.minis.clear();
@@ -482,7 +512,9 @@ impl<'a> Renderer<'a> {
         }
         for k in 0..a.config.severities.len() {
             let total = self.severity_members(k).len();
-            paged(&mut jobs, total, &|| format!("severity/{}", slugify(&a.config.severities[k])), &|p| Job::Severity(k, p));
+            paged(&mut jobs, total, &|| format!("severity/{}", slugify(&a.config.severities[k])), &|p| {
+                Job::Severity(k, p)
+            });
         }
         jobs.extend((0..a.pages.len()).map(Job::Page));
         let keys: Vec<Option<String>> = jobs.iter().map(|j| self.paged_key(j)).collect();
@@ -527,7 +559,10 @@ impl<'a> Renderer<'a> {
             Job::Incidents(p) => self.incidents_list(None, p),
             Job::Year(y, p) => self.incidents_list(Some(y), p),
             Job::FirstPage(ref dir, ref list) => {
-                let to = paginate::redirect_page(&format!("{}{}", self.archive.config.base_url, list.strip_prefix(&self.base).unwrap_or(list)), list);
+                let to = paginate::redirect_page(
+                    &format!("{}{}", self.archive.config.base_url, list.strip_prefix(&self.base).unwrap_or(list)),
+                    list,
+                );
                 Ok(OutputFile::new(format!("{dir}/page/1/index.html"), to))
             }
             Job::NotFound => self.page(
@@ -548,7 +583,15 @@ impl<'a> Renderer<'a> {
         }
     }
 
-    pub fn page(&self, template: &str, out: &str, title: &str, description: &str, section: &str, ctx: Context) -> Result<OutputFile, tera::Error> {
+    pub fn page(
+        &self,
+        template: &str,
+        out: &str,
+        title: &str,
+        description: &str,
+        section: &str,
+        ctx: Context,
+    ) -> Result<OutputFile, tera::Error> {
         self.page_with_meta(template, out, title, description, section, None, ctx)
     }
 
@@ -604,7 +647,13 @@ impl<'a> Renderer<'a> {
         }
         ctx.insert(
             "totals",
-            &Totals { incidents: a.incidents.len(), open_actions: open, overdue_actions: overdue, services: a.services.len(), causes: a.causes.len() },
+            &Totals {
+                incidents: a.incidents.len(),
+                open_actions: open,
+                overdue_actions: overdue,
+                services: a.services.len(),
+                causes: a.causes.len(),
+            },
         );
         #[derive(Serialize)]
         struct BySeverity {
@@ -641,9 +690,21 @@ impl<'a> Renderer<'a> {
             .map(|t| TermCount {
                 term: self.term_view(tax, t),
                 count: t.incidents.len(),
-                first_date: t.incidents.iter().rev().find(|&&n| self.archive.incidents[n].has_date()).map(|&n| self.archive.incidents[n].date_shown()).unwrap_or_default(),
-                last_date: t.incidents.iter().find(|&&n| self.archive.incidents[n].has_date()).map(|&n| self.archive.incidents[n].date_shown()).unwrap_or_default(),
-                spark: (tax == Taxonomy::Causes).then(|| xlinks::spark_view(self.archive, &self.xlinks.graph, t, self.xlinks.graph.cause_year_max)),
+                first_date: t
+                    .incidents
+                    .iter()
+                    .rev()
+                    .find(|&&n| self.archive.incidents[n].has_date())
+                    .map(|&n| self.archive.incidents[n].date_shown())
+                    .unwrap_or_default(),
+                last_date: t
+                    .incidents
+                    .iter()
+                    .find(|&&n| self.archive.incidents[n].has_date())
+                    .map(|&n| self.archive.incidents[n].date_shown())
+                    .unwrap_or_default(),
+                spark: (tax == Taxonomy::Causes)
+                    .then(|| xlinks::spark_view(self.archive, &self.xlinks.graph, t, self.xlinks.graph.cause_year_max)),
             })
             .collect()
     }
@@ -685,10 +746,17 @@ impl<'a> Renderer<'a> {
             let card = self.card_values[n].clone();
             // Incidents with no date sort last, in a section of their own.
             let g = groups.iter().find(|g| g.incidents.contains(&n));
-            let (year, title, anchor) = g.map_or((0, String::new(), String::new()), |g| (g.year, g.title(), g.anchor()));
+            let (year, title, anchor) =
+                g.map_or((0, String::new(), String::new()), |g| (g.year, g.title(), g.anchor()));
             match years.last_mut() {
                 Some(s) if s.anchor == anchor => s.incidents.push(card),
-                _ => years.push(Year { year, title, anchor, count: g.map_or(1, |g| g.incidents.len()), incidents: vec![card] }),
+                _ => years.push(Year {
+                    year,
+                    title,
+                    anchor,
+                    count: g.map_or(1, |g| g.incidents.len()),
+                    incidents: vec![card],
+                }),
             }
         }
         ctx.insert("years", &years);
@@ -702,15 +770,29 @@ impl<'a> Renderer<'a> {
         }
         let all_years: Vec<YearLink> = groups
             .iter()
-            .map(|g| YearLink { year: g.year, title: g.title(), anchor: g.anchor(), count: g.incidents.len(), url: g.page.then(|| format!("{}/{}/", self.base, g.dir())) })
+            .map(|g| YearLink {
+                year: g.year,
+                title: g.title(),
+                anchor: g.anchor(),
+                count: g.incidents.len(),
+                url: g.page.then(|| format!("{}/{}/", self.base, g.dir())),
+            })
             .collect();
         ctx.insert("all_years", &all_years);
         if let Some(g) = year.and_then(|y| groups.get(y)) {
             ctx.insert("year", &g.year);
         }
         let (title, desc, out) = match year.and_then(|y| groups.get(y)) {
-            Some(g) => (format!("Incidents of {}", g.year), format!("The {} of {}, newest first.", text::count(g.incidents.len(), "incident"), g.year), paginate::out_path(&g.dir(), pager.number)),
-            None => ("Incidents".to_string(), format!("{} in the archive, newest first.", text::count(a.incidents.len(), "incident")), paginate::out_path("incidents", pager.number)),
+            Some(g) => (
+                format!("Incidents of {}", g.year),
+                format!("The {} of {}, newest first.", text::count(g.incidents.len(), "incident"), g.year),
+                paginate::out_path(&g.dir(), pager.number),
+            ),
+            None => (
+                "Incidents".to_string(),
+                format!("{} in the archive, newest first.", text::count(a.incidents.len(), "incident")),
+                paginate::out_path("incidents", pager.number),
+            ),
         };
         let title = format!("{title}{}", pager.title_suffix);
         ctx.insert("pager", &pager);
@@ -778,7 +860,12 @@ impl<'a> Renderer<'a> {
             .iter()
             .zip(ts.as_array())
             .filter_map(|(key, t)| {
-                t.map(|t| TimestampView { key, label: label_of(key), iso: dates::rfc3339(t), human: dates::human_timestamp(t) })
+                t.map(|t| TimestampView {
+                    key,
+                    label: label_of(key),
+                    iso: dates::rfc3339(t),
+                    human: dates::human_timestamp(t),
+                })
             })
             .collect();
         let durations = [
@@ -811,7 +898,9 @@ impl<'a> Renderer<'a> {
             duplicates: xlinks::minis(self, &self.xlinks.graph.duplicates[n]),
             // Times without a day of their own are placed on the incident's
             // day; with only a year or month known that would invent one.
-            timeline: if matches!(i.date_precision, DatePrecision::Day | DatePrecision::Time) || crate::parse::timeline_date(&i.body).is_some() {
+            timeline: if matches!(i.date_precision, DatePrecision::Day | DatePrecision::Time)
+                || crate::parse::timeline_date(&i.body).is_some()
+            {
                 crate::timeline::of_incident(i)
             } else {
                 crate::timeline::Timeline::default()
@@ -837,7 +926,15 @@ impl<'a> Renderer<'a> {
         ctx.insert("incident", &view);
         let desc = crate::share::incident_description(i);
         let meta = Some(crate::share::incident(a, i));
-        self.page_with_meta("incident.html", &format!("incidents/{}/index.html", i.id), &i.title, &desc, "incidents", meta, ctx)
+        self.page_with_meta(
+            "incident.html",
+            &format!("incidents/{}/index.html", i.id),
+            &i.title,
+            &desc,
+            "incidents",
+            meta,
+            ctx,
+        )
     }
 
     fn taxonomy(&self, tax: Taxonomy) -> Result<OutputFile, tera::Error> {
@@ -850,7 +947,12 @@ impl<'a> Renderer<'a> {
 
     fn term(&self, tax: Taxonomy, t: &TermIndex, number: usize) -> Result<OutputFile, tera::Error> {
         let per_page = self.archive.config.pagination.per_page;
-        let pager = paginate::Pager::new(&format!("{}/{}/{}/", self.base, tax.key(), t.slug), t.incidents.len(), per_page, number);
+        let pager = paginate::Pager::new(
+            &format!("{}/{}/{}/", self.base, tax.key(), t.slug),
+            t.incidents.len(),
+            per_page,
+            number,
+        );
         let shown = pager.range(per_page);
         let mut ctx = Context::new();
         ctx.insert("taxonomy", &taxonomy_view(tax));
@@ -883,7 +985,10 @@ impl<'a> Renderer<'a> {
         let idx = self.severity_members(k);
         let pager = paginate::Pager::new(&view.url, idx.len(), per_page, number);
         let mut ctx = Context::new();
-        let desc = view.description.clone().unwrap_or_else(|| format!("{}.", text::count(idx.len(), &format!("{name} incident"))));
+        let desc = view
+            .description
+            .clone()
+            .unwrap_or_else(|| format!("{}.", text::count(idx.len(), &format!("{name} incident"))));
         let out = paginate::out_path(&format!("severity/{}", view.slug), pager.number);
         ctx.insert("severity", &view);
         ctx.insert_value("incidents", self.cards_of(&idx[pager.range(per_page)]));
@@ -906,7 +1011,9 @@ impl<'a> Renderer<'a> {
         let mut ctx = Context::new();
         ctx.insert("content", &Content { title: &p.title, body_html: &body.html, toc: &body.toc, git });
         let description = match p.description.trim() {
-            "" => Some(crate::share::first_paragraph(&p.body)).filter(|d| !d.is_empty()).unwrap_or_else(|| p.title.clone()),
+            "" => Some(crate::share::first_paragraph(&p.body))
+                .filter(|d| !d.is_empty())
+                .unwrap_or_else(|| p.title.clone()),
             d => d.to_string(),
         };
         self.page("page.html", &format!("{}/index.html", p.id), &p.title, &description, "page", ctx)
@@ -992,7 +1099,11 @@ struct ExtraValue<'a> {
 }
 
 fn extra_views(i: &Incident) -> Vec<ExtraView<'_>> {
-    let is_url = |v: &str| (v.starts_with("https://") || v.starts_with("http://")) && !v.contains(char::is_whitespace) && crate::markdown::is_safe_url(v);
+    let is_url = |v: &str| {
+        (v.starts_with("https://") || v.starts_with("http://"))
+            && !v.contains(char::is_whitespace)
+            && crate::markdown::is_safe_url(v)
+    };
     i.extra
         .iter()
         .map(|e| ExtraView {
@@ -1095,9 +1206,16 @@ struct BoardData {
 impl BoardData {
     /// `kept`: the previous board (serve); the row and value of an item
     /// that is exactly as before are taken from it.
-    fn new(a: &Archive, tera: &Tera, build_date: Date, base: &str, kept: Option<BoardData>) -> Result<Self, tera::Error> {
+    fn new(
+        a: &Archive,
+        tera: &Tera,
+        build_date: Date,
+        base: &str,
+        kept: Option<BoardData>,
+    ) -> Result<Self, tera::Error> {
         let mut board = crate::actions::Board::build(a, build_date, base);
-        let keys: Vec<String> = board.items.par_iter().map(|it| serde_json::to_string(it).unwrap_or_default()).collect();
+        let keys: Vec<String> =
+            board.items.par_iter().map(|it| serde_json::to_string(it).unwrap_or_default()).collect();
         let mut old: std::collections::HashMap<String, (String, Value)> = match kept {
             Some(k) => {
                 let rows = k.board.items.into_iter().map(|it| it.row_html);
@@ -1137,7 +1255,8 @@ impl BoardData {
 impl Renderer<'_> {
     fn stats_page(&self) -> Result<OutputFile, tera::Error> {
         let stats = crate::stats::Stats::compute(self.archive, self.build_date);
-        let words = |s: Option<f64>| s.map(|v| dates::human_duration(jiff::SignedDuration::from_secs(v.round() as i64)));
+        let words =
+            |s: Option<f64>| s.map(|v| dates::human_duration(jiff::SignedDuration::from_secs(v.round() as i64)));
         #[derive(Serialize)]
         struct Summary {
             incidents: usize,
@@ -1168,7 +1287,10 @@ impl Renderer<'_> {
         let mut ctx = Context::new();
         ctx.insert("summary", &summary);
         ctx.insert("figures", &crate::charts::figures(&stats, &self.base));
-        let desc = format!("Statistics of {}: how often, how severe, how fast we detect and resolve, what recurs.", text::count(stats.incidents, "incident"));
+        let desc = format!(
+            "Statistics of {}: how often, how severe, how fast we detect and resolve, what recurs.",
+            text::count(stats.incidents, "incident")
+        );
         self.page("stats.html", "stats/index.html", "Statistics", &desc, "stats", ctx)
     }
 
@@ -1210,7 +1332,10 @@ impl Renderer<'_> {
             "status" => format!("{name} action items"),
             _ => "Action items".to_string(),
         };
-        let desc = format!("{} from our postmortems, open first, overdue ones flagged.", text::count(items.len(), "action item"));
+        let desc = format!(
+            "{} from our postmortems, open first, overdue ones flagged.",
+            text::count(items.len(), "action item")
+        );
         let heading = title.clone();
         let title = format!("{title}{}", pager.title_suffix);
         let out = paginate::out_path(&self.board_dir(filter), pager.number);
@@ -1245,10 +1370,22 @@ impl Renderer<'_> {
             days_since_last: Option<i64>,
             by_severity: Vec<Row>,
         }
-        let by_severity = a.config.severities.iter().zip(&recent.by_severity).map(|(s, c)| Row { severity: severity_view(a, &self.base, s), count: *c }).collect();
+        let by_severity = a
+            .config
+            .severities
+            .iter()
+            .zip(&recent.by_severity)
+            .map(|(s, c)| Row { severity: severity_view(a, &self.base, s), count: *c })
+            .collect();
         ctx.insert(
             "recent",
-            &RecentView { days: recent.days, since: recent.since, total: recent.total, days_since_last: recent.days_since_last, by_severity },
+            &RecentView {
+                days: recent.days,
+                since: recent.since,
+                total: recent.total,
+                days_since_last: recent.days_since_last,
+                by_severity,
+            },
         );
     }
 }
@@ -1266,6 +1403,14 @@ struct BoardSummary<'b> {
 
 impl<'b> BoardSummary<'b> {
     fn of(b: &'b crate::actions::Board) -> Self {
-        BoardSummary { total: b.total, pending: b.pending, overdue: b.overdue, done: b.done, untracked: b.untracked, owners: &b.owners, statuses: &b.statuses }
+        BoardSummary {
+            total: b.total,
+            pending: b.pending,
+            overdue: b.overdue,
+            done: b.done,
+            untracked: b.untracked,
+            owners: &b.owners,
+            statuses: &b.statuses,
+        }
     }
 }

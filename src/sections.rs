@@ -108,7 +108,13 @@ pub fn find(body: &str, wanted: impl Fn(&str) -> bool) -> Option<Section> {
                     let anchor = heading_anchor(source, words.trim());
                     section = Some((
                         level,
-                        Section { heading: words.trim().to_string(), anchor, line: line_of(at), notes: Vec::new(), blocks: Vec::new() },
+                        Section {
+                            heading: words.trim().to_string(),
+                            anchor,
+                            line: line_of(at),
+                            notes: Vec::new(),
+                            blocks: Vec::new(),
+                        },
                     ));
                 }
             }
@@ -123,7 +129,9 @@ pub fn find(body: &str, wanted: impl Fn(&str) -> bool) -> Option<Section> {
             _ if code > 0 => {}
             Event::Start(Tag::List(_)) => lists += 1,
             Event::End(TagEnd::List(_)) => lists = lists.saturating_sub(1),
-            Event::Start(Tag::Item) if lists == 1 => item = Some(Item { line: line_of(range.start), text: String::new(), task: None }),
+            Event::Start(Tag::Item) if lists == 1 => {
+                item = Some(Item { line: line_of(range.start), text: String::new(), task: None })
+            }
             Event::End(TagEnd::Item) if lists == 1 => {
                 if let (Some(mut it), Some((_, s))) = (item.take(), section.as_mut()) {
                     it.text = collapse(&it.text);
@@ -241,7 +249,10 @@ fn candidate_start(body: &str, wanted: &impl Fn(&str) -> bool) -> Option<usize> 
             if wanted(&rough_plain(words)) {
                 return Some(at);
             }
-        } else if !previous.is_empty() && !t.is_empty() && (t.bytes().all(|c| c == b'=') || t.bytes().all(|c| c == b'-')) {
+        } else if !previous.is_empty()
+            && !t.is_empty()
+            && (t.bytes().all(|c| c == b'=') || t.bytes().all(|c| c == b'-'))
+        {
             if wanted(&rough_plain(previous)) {
                 return Some(0);
             }
@@ -281,7 +292,13 @@ mod tests {
         assert_eq!((b.text.as_str(), b.task), ("done task", Some(true)));
         let Block::Table(t) = &s.blocks[2] else { panic!() };
         assert_eq!(t.header, ["Time", "Event"]);
-        assert_eq!(t.rows, [(17, vec!["09:00".to_string(), "db-1 fails over".to_string()]), (18, vec!["09:10".into(), "fixed".into()])]);
+        assert_eq!(
+            t.rows,
+            [
+                (17, vec!["09:00".to_string(), "db-1 fails over".to_string()]),
+                (18, vec!["09:10".into(), "fixed".into()])
+            ]
+        );
         let Block::Item(c) = &s.blocks[3] else { panic!() };
         assert_eq!(c.text, "12:00 deeper");
     }

@@ -7,7 +7,6 @@
 //! published. The selection is a plain value the source stage, the build,
 //! `serve` and the history walk all ask, so they agree on the same files.
 
-
 use globset::{Glob, GlobBuilder, GlobSet, GlobSetBuilder};
 
 use crate::config::{Config, CONFIG_FILE};
@@ -32,9 +31,15 @@ pub fn compile(glob: &str) -> Result<Glob, String> {
         return Err("an empty glob; expected e.g. \"postmortems/*.md\"".into());
     }
     if g.starts_with('/') || g.split('/').any(|p| p == "..") {
-        return Err(format!("glob {glob:?} leaves the archive; expected a path relative to the root, e.g. \"postmortems/*.md\""));
+        return Err(format!(
+            "glob {glob:?} leaves the archive; expected a path relative to the root, e.g. \"postmortems/*.md\""
+        ));
     }
-    GlobBuilder::new(g).literal_separator(true).backslash_escape(true).build().map_err(|e| format!("glob {glob:?}: {}", e.kind()))
+    GlobBuilder::new(g)
+        .literal_separator(true)
+        .backslash_escape(true)
+        .build()
+        .map_err(|e| format!("glob {glob:?}: {}", e.kind()))
 }
 
 fn is_wild(glob: &str) -> bool {
@@ -122,7 +127,12 @@ impl Selection {
     /// stage). Never anything under `.git/`, `target/`, `node_modules/`, a
     /// hidden folder, the `output` folder or any other folder that holds a
     /// site rca-site built (`incidents.json` beside `sitemap.xml`).
-    pub fn files_outside_content(&self, archive: &crate::source::ArchiveRoot, output: &str, refused: &mut Vec<crate::source::Refused>) -> Vec<String> {
+    pub fn files_outside_content(
+        &self,
+        archive: &crate::source::ArchiveRoot,
+        output: &str,
+        refused: &mut Vec<crate::source::Refused>,
+    ) -> Vec<String> {
         let root = archive.path();
         let output = root.join(output.trim_start_matches("./"));
         let mut out = Vec::new();

@@ -144,7 +144,13 @@ fn term_names(a: &Archive, tax: Taxonomy, terms: &[Term]) -> Vec<String> {
 
 /// A schema.org `Report`: the postmortem, `about` the incident itself (an
 /// event with its start and end) and the services it hit.
-fn incident_json_ld(a: &Archive, i: &Incident, url: &str, published: jiff::Timestamp, modified: jiff::Timestamp) -> serde_json::Value {
+fn incident_json_ld(
+    a: &Archive,
+    i: &Incident,
+    url: &str,
+    published: jiff::Timestamp,
+    modified: jiff::Timestamp,
+) -> serde_json::Value {
     let services = term_names(a, Taxonomy::Services, &i.services);
     let mut about = vec![{
         let mut event = json!({ "@type": "Event", "name": i.title });
@@ -159,7 +165,14 @@ fn incident_json_ld(a: &Archive, i: &Incident, url: &str, published: jiff::Times
     }];
     about.extend(services.iter().map(|s| json!({ "@type": "Service", "name": s })));
     let mut keywords: Vec<String> = Vec::new();
-    for k in i.severity.iter().map(|(s, _)| s.clone()).chain(services).chain(term_names(a, Taxonomy::Causes, &i.causes)).chain(term_names(a, Taxonomy::Tags, &i.tags)) {
+    for k in i
+        .severity
+        .iter()
+        .map(|(s, _)| s.clone())
+        .chain(services)
+        .chain(term_names(a, Taxonomy::Causes, &i.causes))
+        .chain(term_names(a, Taxonomy::Tags, &i.tags))
+    {
         if !keywords.contains(&k) {
             keywords.push(k);
         }
@@ -232,7 +245,10 @@ mod tests {
 
     #[test]
     fn first_paragraph_is_plain_text_cut_at_a_word() {
-        assert_eq!(first_paragraph("# Title\n\nThis is *the* `archive`\nof us.\n\nSecond."), "This is the archive of us.");
+        assert_eq!(
+            first_paragraph("# Title\n\nThis is *the* `archive`\nof us.\n\nSecond."),
+            "This is the archive of us."
+        );
         let long = "word ".repeat(100);
         let d = first_paragraph(&long);
         assert!(d.ends_with("word…") && d.chars().count() <= 201, "{d}");
@@ -243,7 +259,8 @@ mod tests {
 
     #[test]
     fn incident_description_leads_with_the_facts() {
-        let mut i = Incident { title: "Upload outage".into(), summary: "Uploads failed.".into(), ..Incident::default() };
+        let mut i =
+            Incident { title: "Upload outage".into(), summary: "Uploads failed.".into(), ..Incident::default() };
         i.date = jiff::civil::date(2021, 2, 10);
         i.severity = Some(("SEV2".into(), 2));
         i.timestamps.started = Some("2021-02-10T08:00:00Z".parse().unwrap());

@@ -14,8 +14,8 @@ use crate::config::{Config, CONFIG_FILE};
 use crate::diagnostics::{Diagnostics, Pos};
 use crate::markdown::{self, Rendered, Source};
 use crate::model::*;
-use crate::parse;
 use crate::output::Sink;
+use crate::parse;
 use crate::render::{compile_templates, report_tera_error, Bodies, OutputFile, Renderer};
 use crate::serve::incremental::Cache;
 use crate::source::Snapshot;
@@ -90,8 +90,12 @@ pub fn build_site_cached(snapshot: &Snapshot, opts: &BuildOptions, sink: &dyn Si
     }
 
     let selection = crate::select::Selection::new(&config);
-    let incident_files: Vec<(&str, &[u8])> =
-        snapshot.files.iter().filter(|(p, _)| selection.is_incident(p)).map(|(p, b)| (p.as_str(), b.as_slice())).collect();
+    let incident_files: Vec<(&str, &[u8])> = snapshot
+        .files
+        .iter()
+        .filter(|(p, _)| selection.is_incident(p))
+        .map(|(p, b)| (p.as_str(), b.as_slice()))
+        .collect();
     if incident_files.is_empty() && snapshot.under("content/").next().is_none() {
         diags.warning("content", Pos::UNKNOWN, "no content/ folder: the site has no incidents yet (write one with `rca-site new \"Title\"`, or run `rca-site init` to publish postmortems kept elsewhere)");
     }
@@ -145,11 +149,7 @@ pub fn build_site_cached(snapshot: &Snapshot, opts: &BuildOptions, sink: &dyn Si
     timings.markdown = t2.elapsed();
 
     let theme = Theme::load(snapshot);
-    let mut built = Built {
-        incidents: archive.incidents.len(),
-        left_out: archive.left_out,
-        ..Built::default()
-    };
+    let mut built = Built { incidents: archive.incidents.len(), left_out: archive.left_out, ..Built::default() };
     let Some(tera) = compile_templates(&theme, &mut diags) else {
         cache.failed(archive);
         built.diagnostics = diags;
@@ -194,12 +194,20 @@ pub fn build_site_cached(snapshot: &Snapshot, opts: &BuildOptions, sink: &dyn Si
     // clash is an error at its source in `check` as in `build`, never a
     // write error from the file system.
     let mut written = feeds::OutputPaths::new(
-        paths.iter().cloned().chain(extra.iter().map(|f| f.path.clone())).chain(["_redirects".into(), "search/index.html".into()]),
+        paths
+            .iter()
+            .cloned()
+            .chain(extra.iter().map(|f| f.path.clone()))
+            .chain(["_redirects".into(), "search/index.html".into()]),
     );
     for (path, bytes) in &theme.assets {
         if let Some(other) = written.conflict(path) {
             let what = feeds::clash(path, other);
-            diags.error(format!("theme/static/{path}"), Pos::UNKNOWN, format!("/{path} cannot be copied: {what}; expected static files to have paths of their own"));
+            diags.error(
+                format!("theme/static/{path}"),
+                Pos::UNKNOWN,
+                format!("/{path} cannot be copied: {what}; expected static files to have paths of their own"),
+            );
             continue;
         }
         written.insert(path.clone());
@@ -263,7 +271,13 @@ fn check_collisions(archive: &Archive, paths: &[String], diags: &mut Diagnostics
                 .iter()
                 .find(|i| format!("{}index.html", i.url_path().trim_start_matches('/')) == *path)
                 .map(|i| i.source_path.clone())
-                .or_else(|| archive.pages.iter().find(|p| *path == format!("{}/index.html", p.id)).map(|p| p.source_path.clone()))
+                .or_else(|| {
+                    archive
+                        .pages
+                        .iter()
+                        .find(|p| *path == format!("{}/index.html", p.id))
+                        .map(|p| p.source_path.clone())
+                })
                 .unwrap_or_default();
             diags.error(culprit, Pos::START, format!("two outputs would be written to /{path}; expected every page, alias and asset to have its own path"));
         }

@@ -42,10 +42,8 @@ impl Snapshot {
         for r in &refused {
             eprintln!("warning: {r}");
         }
-        let files: std::io::Result<Vec<(String, Arc<Vec<u8>>)>> = paths
-            .into_par_iter()
-            .map(|p| std::fs::read(root.join(&p)).map(|b| (p, Arc::new(b))))
-            .collect();
+        let files: std::io::Result<Vec<(String, Arc<Vec<u8>>)>> =
+            paths.into_par_iter().map(|p| std::fs::read(root.join(&p)).map(|b| (p, Arc::new(b)))).collect();
         Ok(Snapshot { files: files?.into_iter().collect() })
     }
 
@@ -64,7 +62,11 @@ impl Snapshot {
 
 pub fn is_ignored(name: &std::ffi::OsStr) -> bool {
     let name = name.to_string_lossy();
-    name.starts_with('.') || name.starts_with('#') || name.ends_with('~') || name.ends_with(".swp") || name.ends_with(".tmp")
+    name.starts_with('.')
+        || name.starts_with('#')
+        || name.ends_with('~')
+        || name.ends_with(".swp")
+        || name.ends_with(".tmp")
 }
 
 /// The archive root, resolved once, that every path read is checked against.
@@ -234,7 +236,8 @@ impl Snapshot {
         let keep = |path: &str| {
             let mut parts = path.split('/');
             let top = parts.next().unwrap_or("");
-            ((path == CONFIG_FILE || top == "content" || top == "theme") && !parts.any(|p| is_ignored(std::ffi::OsStr::new(p))))
+            ((path == CONFIG_FILE || top == "content" || top == "theme")
+                && !parts.any(|p| is_ignored(std::ffi::OsStr::new(p))))
                 || selection.is_incident(path)
         };
         Snapshot { files: files.into_iter().filter(|(p, _)| keep(p)).map(|(p, b)| (p, Arc::new(b))).collect() }
@@ -279,7 +282,10 @@ mod tests {
         let mut refused = Vec::new();
         let found = archive.files_under("theme/static/outlink/deep/secret.txt", &mut refused).unwrap();
         assert!(found.is_empty());
-        assert_eq!(refused.iter().map(|r| (r.link.as_str(), r.reason)).collect::<Vec<_>>(), [("theme/static/outlink", Reason::Outside)]);
+        assert_eq!(
+            refused.iter().map(|r| (r.link.as_str(), r.reason)).collect::<Vec<_>>(),
+            [("theme/static/outlink", Reason::Outside)]
+        );
         assert_eq!(archive.admit("theme/static/git/config").unwrap_err().reason, Reason::Hidden);
         assert!(archive.admit("theme/static/missing/x.txt").is_ok());
 

@@ -283,14 +283,20 @@ pub fn percentile(sorted: &[i64], p: f64) -> Option<f64> {
 
 fn ranked(a: &Archive, tax: Taxonomy, limit: usize) -> Vec<Ranked> {
     // The taxonomy is sorted by count, largest first.
-    a.taxonomy(tax).iter().take(limit).map(|t| Ranked { name: t.name.clone(), slug: t.slug.clone(), count: t.incidents.len() }).collect()
+    a.taxonomy(tax)
+        .iter()
+        .take(limit)
+        .map(|t| Ranked { name: t.name.clone(), slug: t.slug.clone(), count: t.incidents.len() })
+        .collect()
 }
 
 fn actions_by_year(incidents: &[&Incident], today: Date) -> Vec<ActionYear> {
     let mut years: std::collections::BTreeMap<i16, ActionYear> = std::collections::BTreeMap::new();
     for i in incidents.iter().filter(|i| i.has_date()) {
         for it in &i.action_items {
-            let y = years.entry(i.date.year()).or_insert_with(|| ActionYear { year: i.date.year(), ..ActionYear::default() });
+            let y = years
+                .entry(i.date.year())
+                .or_insert_with(|| ActionYear { year: i.date.year(), ..ActionYear::default() });
             y.opened += 1;
             match it.status {
                 ActionStatus::Open => y.open += 1,
@@ -385,7 +391,10 @@ mod tests {
         all.push(at(1628));
         let d = DrawnYears::of(&all);
         assert_eq!((d.from, d.left_out, d.left_out_years.clone()), (Some(2015), 1, vec![1628]));
-        assert_eq!(d.note().unwrap(), "1 incident before 2015 is not drawn (1628), to keep the axis on the years that hold the archive.");
+        assert_eq!(
+            d.note().unwrap(),
+            "1 incident before 2015 is not drawn (1628), to keep the axis on the years that hold the archive."
+        );
         assert!(!d.drawn(jiff::civil::date(1628, 6, 1)) && d.drawn(jiff::civil::date(2015, 1, 1)));
         // Ten old ones in 201 are more than 2 %: drawn.
         let mut many = all.clone();

@@ -127,8 +127,20 @@ fn instant(day: Date, time: Time, zone: &TimeZone) -> Option<Timestamp> {
 }
 
 const MONTHS: [&str; 12] = ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"];
-const MONTH_NAMES: [&str; 12] =
-    ["january", "february", "march", "april", "may", "june", "july", "august", "september", "october", "november", "december"];
+const MONTH_NAMES: [&str; 12] = [
+    "january",
+    "february",
+    "march",
+    "april",
+    "may",
+    "june",
+    "july",
+    "august",
+    "september",
+    "october",
+    "november",
+    "december",
+];
 
 /// `2024-11-19`, `Jan 17`, `January 17, 2024`, `17 Jan 2024`.
 /// The flag says whether the month was written as a name.
@@ -315,7 +327,11 @@ fn meridiem(s: &str) -> (Option<bool>, &str) {
 /// zone after it applies; the event is the start.
 fn skip_range_end(s: &str) -> &str {
     let t = s.trim_start_matches(' ');
-    let t = t.strip_prefix('–').or_else(|| t.strip_prefix('-')).or_else(|| t.strip_prefix('—')).or_else(|| t.strip_prefix("to "));
+    let t = t
+        .strip_prefix('–')
+        .or_else(|| t.strip_prefix('-'))
+        .or_else(|| t.strip_prefix('—'))
+        .or_else(|| t.strip_prefix("to "));
     match t.map(|t| t.trim_start_matches(' ')).and_then(clock) {
         Some((_, rest)) => rest,
         None => s,
@@ -490,10 +506,13 @@ fn take_separator(s: &str) -> Option<&str> {
     if first.is_alphanumeric() {
         return None;
     }
-    if !(first.is_whitespace() || matches!(first, '—' | '–' | '-' | ':' | '|' | ',' | ';' | '.' | ')' | ']' | '*')) {
+    if !(first.is_whitespace() || matches!(first, '—' | '–' | '-' | ':' | '|' | ',' | ';' | '.' | ')' | ']' | '*'))
+    {
         return None;
     }
-    Some(s.trim_start_matches(|c: char| c.is_whitespace() || matches!(c, '—' | '–' | '-' | ':' | '|' | ',' | ';' | ')' | ']' | '*')))
+    Some(s.trim_start_matches(|c: char| {
+        c.is_whitespace() || matches!(c, '—' | '–' | '-' | ':' | '|' | ',' | ';' | ')' | ']' | '*')
+    }))
 }
 
 /// One entry of the `## Timeline` section as written: a list item, or a
@@ -566,7 +585,9 @@ pub fn written(body: &str) -> WrittenTimeline {
                     .enumerate()
                     .filter(|(_, h)| {
                         let h = h.to_lowercase();
-                        ["time", "date", "when", "timestamp"].iter().any(|w| h == *w || h.starts_with(&format!("{w} ")) || h.starts_with(&format!("{w}(")))
+                        ["time", "date", "when", "timestamp"]
+                            .iter()
+                            .any(|w| h == *w || h.starts_with(&format!("{w} ")) || h.starts_with(&format!("{w}(")))
                             || h == "date/time"
                             || h == "date and time"
                     })
@@ -574,10 +595,18 @@ pub fn written(body: &str) -> WrittenTimeline {
                     .collect();
                 let columns = if named.is_empty() { vec![0] } else { named };
                 if zone.is_none() {
-                    zone = columns.iter().filter_map(|&k| t.header.get(k)).find_map(|h| h.split_once('(').and_then(|(_, z)| note_zone(&format!("({z}"))));
+                    zone = columns
+                        .iter()
+                        .filter_map(|&k| t.header.get(k))
+                        .find_map(|h| h.split_once('(').and_then(|(_, z)| note_zone(&format!("({z}"))));
                 }
                 for (line, cells) in &t.rows {
-                    let stamp: Vec<&str> = columns.iter().filter_map(|&k| cells.get(k)).map(String::as_str).filter(|c| !c.is_empty()).collect();
+                    let stamp: Vec<&str> = columns
+                        .iter()
+                        .filter_map(|&k| cells.get(k))
+                        .map(String::as_str)
+                        .filter(|c| !c.is_empty())
+                        .collect();
                     let rest: Vec<&str> = cells
                         .iter()
                         .enumerate()
@@ -635,8 +664,13 @@ const NOTE_REGIONS: &[(&str, &str)] = &[
 pub fn note_zone(note: &str) -> Option<TimeZone> {
     let t = note.trim().trim_end_matches('.').trim();
     let lower = t.to_lowercase();
-    let words: Vec<&str> = t.split(|c: char| c.is_whitespace() || matches!(c, ',' | ';' | ':' | '(' | ')' | '.')).filter(|w| !w.is_empty()).collect();
-    let about_time = lower.split(|c: char| !c.is_alphanumeric()).any(|w| matches!(w, "time" | "times" | "timezone" | "timestamps" | "zone" | "clock"))
+    let words: Vec<&str> = t
+        .split(|c: char| c.is_whitespace() || matches!(c, ',' | ';' | ':' | '(' | ')' | '.'))
+        .filter(|w| !w.is_empty())
+        .collect();
+    let about_time = lower
+        .split(|c: char| !c.is_alphanumeric())
+        .any(|w| matches!(w, "time" | "times" | "timezone" | "timestamps" | "zone" | "clock"))
         || (t.starts_with('(') && t.ends_with(')') && words.len() <= 3)
         || words.len() == 1;
     if !about_time || t.len() > 160 {
@@ -668,7 +702,12 @@ pub fn note_zone(note: &str) -> Option<TimeZone> {
             }
         } else if w.contains('/') && w.starts_with(|c: char| c.is_ascii_uppercase()) {
             TimeZone::get(w).ok()
-        } else if let Some(offset) = w.strip_prefix("UTC").or_else(|| w.strip_prefix("GMT")).and_then(|o| numeric_offset(o)).filter(|(_, r)| r.is_empty()) {
+        } else if let Some(offset) = w
+            .strip_prefix("UTC")
+            .or_else(|| w.strip_prefix("GMT"))
+            .and_then(|o| numeric_offset(o))
+            .filter(|(_, r)| r.is_empty())
+        {
             Some(TimeZone::fixed(offset.0))
         } else {
             None
@@ -742,7 +781,9 @@ pub fn read(w: &WrittenTimeline, date: Date) -> (Vec<Entry>, Vec<usize>) {
         let entry = match &e.rest {
             None => parse_item(&e.stamp, &mut cx),
             // A table's date and time cells must be only that.
-            Some(rest) => parse_item(&e.stamp, &mut cx).filter(|x| x.text.is_empty()).map(|x| Entry { text: rest.clone(), ..x }),
+            Some(rest) => {
+                parse_item(&e.stamp, &mut cx).filter(|x| x.text.is_empty()).map(|x| Entry { text: rest.clone(), ..x })
+            }
         };
         match entry {
             Some(x) => entries.push(x),
@@ -779,7 +820,8 @@ pub fn check(i: &Incident, diags: &mut Diagnostics) {
 /// Merges parsed entries with the four timestamps.
 pub fn build(ts: &Timestamps, entries: &[Entry], items: usize) -> Timeline {
     let labels = ["Started", "Detected", "Mitigated", "Resolved"];
-    let mut events: Vec<(When, Vec<&'static str>, String)> = entries.iter().map(|e| (e.when, Vec::new(), e.text.clone())).collect();
+    let mut events: Vec<(When, Vec<&'static str>, String)> =
+        entries.iter().map(|e| (e.when, Vec::new(), e.text.clone())).collect();
     for (label, t) in labels.iter().zip(ts.as_array()) {
         let Some(t) = t else { continue };
         match events.iter_mut().find(|(w, _, _)| *w == When::At(t)) {
@@ -799,7 +841,9 @@ pub fn build(ts: &Timestamps, entries: &[Entry], items: usize) -> Timeline {
     });
     let end = ts.resolved.map(|t| (t, "Resolved")).or_else(|| ts.mitigated.map(|t| (t, "Mitigated")));
     let impact = match (ts.started, end) {
-        (Some(s), Some((e, to))) => Some(ImpactWindow { from: "Started", to, duration: dates::human_duration(e.duration_since(s)) }),
+        (Some(s), Some((e, to))) => {
+            Some(ImpactWindow { from: "Started", to, duration: dates::human_duration(e.duration_since(s)) })
+        }
         _ => None,
     };
     let start_day = start.map(|s| s.to_zoned(TimeZone::UTC).date());
@@ -818,7 +862,9 @@ pub fn build(ts: &Timestamps, entries: &[Entry], items: usize) -> Timeline {
                         start.map(|s| t_offset(t.duration_since(s))),
                     )
                 }
-                When::Day(d) => (d, String::new(), dates::iso_date(d), start_day.map(|s| day_offset(dates::days_between(s, d)))),
+                When::Day(d) => {
+                    (d, String::new(), dates::iso_date(d), start_day.map(|s| day_offset(dates::days_between(s, d))))
+                }
             };
             let new_day = last_day != Some(date);
             last_day = Some(date);
@@ -962,7 +1008,9 @@ mod tests {
         assert_eq!(t_offset(b.duration_since(a)), "T+1 h");
         // And in autumn 2021-11-07, 00:30 to 03:30 pacific is four hours.
         let e = read("2021-11-07", &["00:30 pacific — a", "03:30 pacific — b"]);
-        let (Some(Entry { when: When::At(a), .. }), Some(Entry { when: When::At(b), .. })) = (&e[0], &e[1]) else { panic!() };
+        let (Some(Entry { when: When::At(a), .. }), Some(Entry { when: When::At(b), .. })) = (&e[0], &e[1]) else {
+            panic!()
+        };
         assert_eq!(b.duration_since(*a), SignedDuration::from_hours(4));
     }
 
@@ -970,7 +1018,13 @@ mod tests {
     fn dates_and_zones_carry_forward() {
         let e = read(
             "2021-10-01",
-            &["2021-10-12 16:19 PDT — deploy", "16:25 — session ends", "23:50 — last check", "00:10 — alert", "Oct 14: review"],
+            &[
+                "2021-10-12 16:19 PDT — deploy",
+                "16:25 — session ends",
+                "23:50 — last check",
+                "00:10 — alert",
+                "Oct 14: review",
+            ],
         );
         let whens: Vec<When> = e.iter().map(|e| e.as_ref().unwrap().when).collect();
         assert_eq!(whens[0], When::At(ts("2021-10-12T23:19:00Z")));
@@ -1045,7 +1099,12 @@ mod tests {
             1. 10:00 — [linked](https://x) text\n\n```\n- 11:00 in a code block\n```\n\n### Day two\n\n* Jan 17: review\n\n## Root cause\n\n- 12:00 — later\n";
         assert_eq!(
             section_items(body),
-            vec!["08:43 UTC — alert fires and pages", "09:00 — db-1 fails over", "10:00 — linked text", "Jan 17: review"]
+            vec![
+                "08:43 UTC — alert fires and pages",
+                "09:00 — db-1 fails over",
+                "10:00 — linked text",
+                "Jan 17: review"
+            ]
         );
         assert!(section_items("## Summary\n\n- 08:00 x\n").is_empty());
         assert_eq!(section_items("## Timeline (UTC)\n\n- a\n"), vec!["a"]);
@@ -1090,8 +1149,11 @@ mod tests {
 
     #[test]
     fn impact_ends_at_mitigation_without_resolution() {
-        let stamps =
-            Timestamps { started: Some(ts("2024-11-19T01:00:00Z")), mitigated: Some(ts("2024-11-19T03:30:00Z")), ..Timestamps::default() };
+        let stamps = Timestamps {
+            started: Some(ts("2024-11-19T01:00:00Z")),
+            mitigated: Some(ts("2024-11-19T03:30:00Z")),
+            ..Timestamps::default()
+        };
         let w = build(&stamps, &[], 0).impact.unwrap();
         assert_eq!((w.to, w.duration.as_str()), ("Mitigated", "2 h 30 min"));
     }
@@ -1119,7 +1181,8 @@ mod tests {
 
     #[test]
     fn time_columns_by_header_and_zones_in_headers() {
-        let body = "### Chronology\n\n| Event | Date | Time (Pacific) |\n|---|---|---|\n| deploy | 2021-10-06 | 14:00 |\n";
+        let body =
+            "### Chronology\n\n| Event | Date | Time (Pacific) |\n|---|---|---|\n| deploy | 2021-10-06 | 14:00 |\n";
         let (e, _) = events(body, "2021-10-06");
         assert_eq!(e[0].when, When::At(utc("2021-10-06T21:00:00Z")));
         assert_eq!(e[0].text, "deploy");
@@ -1141,7 +1204,9 @@ mod tests {
 
     #[test]
     fn headings_that_name_the_timeline() {
-        for h in ["timeline", "chronology", "timeline of events", "incident timeline", "timeline (utc)", "detailed timeline"] {
+        for h in
+            ["timeline", "chronology", "timeline of events", "incident timeline", "timeline (utc)", "detailed timeline"]
+        {
             assert!(is_timeline_heading(h), "{h}");
         }
         for h in ["summary", "timelines are hard to write", "action items"] {

@@ -229,7 +229,8 @@ mod tests {
 
     #[test]
     fn any_value_with_positions() {
-        let v: Spanned<Value> = from_str("title: T\ncategories:\n- cloud\n- dns\nyear: 1628\nflag: true\nempty:\n").unwrap();
+        let v: Spanned<Value> =
+            from_str("title: T\ncategories:\n- cloud\n- dns\nyear: 1628\nflag: true\nempty:\n").unwrap();
         let Value::Map(m) = v.value else { panic!("{v:?}") };
         let keys: Vec<&str> = m.iter().map(|(k, _)| k.value.as_str()).collect();
         assert_eq!(keys, ["title", "categories", "year", "flag", "empty"]);
@@ -249,7 +250,8 @@ mod tests {
     #[test]
     fn deep_nesting_is_an_error_not_a_stack_overflow() {
         let deep_flow = format!("a: {}x{}\n", "[".repeat(5000), "]".repeat(5000));
-        let deep_block: String = (0..200).map(|d| format!("{}k{d}:\n", "  ".repeat(d))).collect::<String>() + &"  ".repeat(200) + "v\n";
+        let deep_block: String =
+            (0..200).map(|d| format!("{}k{d}:\n", "  ".repeat(d))).collect::<String>() + &"  ".repeat(200) + "v\n";
         for text in [deep_flow, deep_block] {
             let t = text.clone();
             let r = std::thread::Builder::new()

@@ -64,7 +64,9 @@ fn html_pages(out: &Path) -> Vec<(String, String)> {
         .into_iter()
         .filter_map(Result::ok)
         .filter(|e| e.path().extension().is_some_and(|x| x == "html"))
-        .map(|e| (e.path().strip_prefix(out).unwrap().display().to_string(), std::fs::read_to_string(e.path()).unwrap()))
+        .map(|e| {
+            (e.path().strip_prefix(out).unwrap().display().to_string(), std::fs::read_to_string(e.path()).unwrap())
+        })
         .collect()
 }
 
@@ -72,7 +74,11 @@ fn html_pages(out: &Path) -> Vec<(String, String)> {
 fn shape_a(root: &Path) {
     write(root, "README.md", "# Umbra Networks postmortems\n\nEvery outage we wrote up, in the open.\n");
     write(root, "LICENSE", "CC BY 4.0\n");
-    write(root, "Postmortem template.md", "# Incident Title\n\n## Summary\n\n## Timeline\n\n## Root cause\n\n## Action items\n");
+    write(
+        root,
+        "Postmortem template.md",
+        "# Incident Title\n\n## Summary\n\n## Timeline\n\n## Root cause\n\n## Action items\n",
+    );
     write(
         root,
         "PM2019-009 - Kubernetes outage",
@@ -193,11 +199,26 @@ fn init_never_overwrites_and_finds_nothing_in_an_empty_repository() {
 /// lack every date, one is from 1628.
 fn shape_b(root: &Path) {
     let entries = [
-        ("a1b2c3d4-0000-4000-8000-000000000001", "title: \"Azure Front Door outage\"\nstart_time: 2021-10-13T09:00:00Z\nend_time: 2021-10-13T11:30:00Z\n", "Microsoft", "Azure"),
+        (
+            "a1b2c3d4-0000-4000-8000-000000000001",
+            "title: \"Azure Front Door outage\"\nstart_time: 2021-10-13T09:00:00Z\nend_time: 2021-10-13T11:30:00Z\n",
+            "Microsoft",
+            "Azure",
+        ),
         ("a1b2c3d4-0000-4000-8000-000000000002", "start_time: 2019-07-02T13:42:00Z\n", "Cloudflare", "WAF"),
-        ("a1b2c3d4-0000-4000-8000-000000000003", "title: \"Vasa capsizes on its maiden voyage\"\nsource_published_at: 1628\n", "Swedish Navy", ""),
+        (
+            "a1b2c3d4-0000-4000-8000-000000000003",
+            "title: \"Vasa capsizes on its maiden voyage\"\nsource_published_at: 1628\n",
+            "Swedish Navy",
+            "",
+        ),
         ("a1b2c3d4-0000-4000-8000-000000000004", "title: \"GitLab database deletion\"\n", "GitLab", "GitLab.com"),
-        ("a1b2c3d4-0000-4000-8000-000000000005", "title: \"S3 us-east-1 disruption\"\nstart_time: 2017-02-28T17:37:00Z\nend_time: 2017-02-28T21:54:00Z\n", "AWS", "S3"),
+        (
+            "a1b2c3d4-0000-4000-8000-000000000005",
+            "title: \"S3 us-east-1 disruption\"\nstart_time: 2017-02-28T17:37:00Z\nend_time: 2017-02-28T21:54:00Z\n",
+            "AWS",
+            "S3",
+        ),
     ];
     for (n, (uuid, keys, company, product)) in entries.iter().enumerate() {
         let text = format!(
@@ -280,7 +301,8 @@ fn shape_b_is_published_with_a_mapping() {
     let page = std::fs::read_to_string(out.join("incidents/a1b2c3d4-0000-4000-8000-000000000001/index.html")).unwrap();
     assert!(page.contains("<dt>Source</dt><dd><a href=\"https://example.org/postmortems/0\""), "{page}");
     assert!(page.contains("<dt>Product</dt><dd>Azure</dd>"));
-    let vasa_page = std::fs::read_to_string(out.join("incidents/a1b2c3d4-0000-4000-8000-000000000003/index.html")).unwrap();
+    let vasa_page =
+        std::fs::read_to_string(out.join("incidents/a1b2c3d4-0000-4000-8000-000000000003/index.html")).unwrap();
     assert!(vasa_page.contains(">1628</time>"), "shown at the precision given");
     assert!(!vasa_page.contains("1 Jan 1628") && !vasa_page.contains("1628-01-01"), "no invented day");
 }
@@ -329,7 +351,9 @@ fn shape_c_keeps_its_history_across_a_move_into_content() {
     assert_eq!(disk["date"], "2020-04-01");
     assert!(disk["published"].as_str().unwrap().starts_with("2020-04-02"), "created before the move: {disk}");
     let page = std::fs::read_to_string(out.join("incidents/disk-full/index.html")).unwrap();
-    for subject in ["Write up the disk incident", "Follow-up on the disk incident", "Move the postmortems into content/incidents"] {
+    for subject in
+        ["Write up the disk incident", "Follow-up on the disk incident", "Move the postmortems into content/incidents"]
+    {
         assert!(page.contains(subject), "revision {subject:?} kept");
     }
     assert!(!page.contains("Write up the queue stall"));
@@ -361,7 +385,11 @@ fn a_rev_build_reads_adopted_files_from_the_commit() {
 fn published_in_front_matter_overrides_the_git_date() {
     let repo = new_repo("adopt-published");
     let root = repo.path();
-    write(root, "content/incidents/migrated.md", "---\ntitle: Migrated from the wiki\ndate: 2016-03\npublished: 2016-04-02\n---\nBody.\n");
+    write(
+        root,
+        "content/incidents/migrated.md",
+        "---\ntitle: Migrated from the wiki\ndate: 2016-03\npublished: 2016-04-02\n---\nBody.\n",
+    );
     write(root, "content/incidents/fresh.md", "---\ntitle: Written here\ndate: 2022-05-01\n---\nBody.\n");
     commit_all(root, "2023-02-01T10:00:00Z", "Import from the wiki");
     let tmp = TempDir::new("adopt-published-out");

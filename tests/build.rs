@@ -29,7 +29,10 @@ fn builds_every_page_of_the_good_archive() {
         "/style.css",
         "/_redirects",
     ] {
-        assert!(site.exists(if url.ends_with('/') { format!("{url}index.html") } else { url.to_string() }.as_str()), "missing {url}");
+        assert!(
+            site.exists(if url.ends_with('/') { format!("{url}index.html") } else { url.to_string() }.as_str()),
+            "missing {url}"
+        );
     }
 }
 
@@ -83,7 +86,10 @@ fn cross_links_are_rewritten() {
     let site = Site::build("good", &[]).ok();
     let page = site.page("/incidents/koa2-install/");
     assert!(page.contains("href=\"/incidents/forums-staging/#timeline\""), "relative .md link rewritten");
-    assert!(page.contains(">Forums v2 broke a hoster&#x27;s staging</a>") || page.contains(">Forums v2 broke a hoster's staging</a>"));
+    assert!(
+        page.contains(">Forums v2 broke a hoster&#x27;s staging</a>")
+            || page.contains(">Forums v2 broke a hoster's staging</a>")
+    );
     assert!(page.contains("a non-public incident"));
     assert!(page.contains("secret stuff"), "a link to a left-out incident keeps its text");
 }
@@ -91,7 +97,17 @@ fn cross_links_are_rewritten() {
 #[test]
 fn left_out_incidents_never_reach_the_output() {
     let site = Site::build("good", &[]).ok();
-    for canary in ["LEAKCANARY-INTERNAL", "LEAKCANARY-DRAFT", "LEAKCANARY-REVIEW", "internal-leak", "draft-one", "in-review", "secret-service-xyz", "leaktag-internal", "draft-only-service"] {
+    for canary in [
+        "LEAKCANARY-INTERNAL",
+        "LEAKCANARY-DRAFT",
+        "LEAKCANARY-REVIEW",
+        "internal-leak",
+        "draft-one",
+        "in-review",
+        "secret-service-xyz",
+        "leaktag-internal",
+        "draft-only-service",
+    ] {
         site.nowhere(canary);
     }
     assert!(!site.exists("/incidents/internal-leak/index.html"));
@@ -210,7 +226,10 @@ fn failed_build_leaves_previous_output_byte_identical() {
         let mut v = Vec::new();
         for e in walkdir::WalkDir::new(dir).sort_by_file_name() {
             let e = e.unwrap();
-            v.push((e.path().to_path_buf(), if e.file_type().is_file() { std::fs::read(e.path()).unwrap() } else { vec![] }));
+            v.push((
+                e.path().to_path_buf(),
+                if e.file_type().is_file() { std::fs::read(e.path()).unwrap() } else { vec![] },
+            ));
         }
         v
     };
@@ -218,11 +237,14 @@ fn failed_build_leaves_previous_output_byte_identical() {
     std::fs::write(root.join("content/incidents/2024/forums-staging.md"), "---\ntitle: broken\n").unwrap();
     let o = rca(&["build", "--root", root.to_str().unwrap(), "--out", out.to_str().unwrap()]);
     assert_eq!(o.status.code(), Some(1));
-    assert!(stderr(&o).contains("content/incidents/2024/forums-staging.md:1:1: front matter opened here is never closed"));
+    assert!(
+        stderr(&o).contains("content/incidents/2024/forums-staging.md:1:1: front matter opened here is never closed")
+    );
     assert!(stderr(&o).contains("previous output was left untouched"));
     assert_eq!(before, snapshot(&out), "output changed after a failed build");
     // No staging directories left behind.
-    let names: Vec<String> = std::fs::read_dir(tmp.path()).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
+    let names: Vec<String> =
+        std::fs::read_dir(tmp.path()).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
     assert_eq!(names.len(), 2, "{names:?}");
 }
 
@@ -325,7 +347,10 @@ fn a_broken_card_component_is_an_error() {
     let tmp = TempDir::new("card");
     let root = tmp.path().join("archive");
     copy_tree(&fixtures().join("good"), &root);
-    let builtin = std::fs::read_to_string(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("theme/templates/partials/card.html")).unwrap();
+    let builtin = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("theme/templates/partials/card.html"),
+    )
+    .unwrap();
     let start = builtin.find("{% component incident_card(").unwrap();
     let end = builtin.find("{%- endcomponent incident_card %}").unwrap() + "{%- endcomponent incident_card %}".len();
     let without_card = format!("{}{}", &builtin[..start], &builtin[end..]);

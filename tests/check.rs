@@ -65,7 +65,11 @@ fn check_validates_drafts_too() {
     let tmp = TempDir::new("check-drafts");
     std::fs::create_dir_all(tmp.path().join("content/incidents")).unwrap();
     std::fs::write(tmp.path().join("rca-site.toml"), "base_url = \"https://x.example\"\n").unwrap();
-    std::fs::write(tmp.path().join("content/incidents/d.md"), "---\ntitle: D\ndate: 2022-01-01\nstatus: draft\n---\n[[nope]]\n").unwrap();
+    std::fs::write(
+        tmp.path().join("content/incidents/d.md"),
+        "---\ntitle: D\ndate: 2022-01-01\nstatus: draft\n---\n[[nope]]\n",
+    )
+    .unwrap();
     let o = rca(&["check", "--root", tmp.path().to_str().unwrap()]);
     assert_eq!(o.status.code(), Some(1));
     assert!(stderr(&o).contains("content/incidents/d.md:6:1: [[nope]] links to no incident"), "{}", stderr(&o));
@@ -86,7 +90,8 @@ fn usage_errors_exit_2() {
 fn new_writes_a_draft_from_the_template() {
     let tmp = TempDir::new("new");
     let root = tmp.path().to_str().unwrap();
-    let o = rca(&["new", "Uploads failed: disk \"full\"", "--severity", "sev1", "--date", "2023-04-05", "--root", root]);
+    let o =
+        rca(&["new", "Uploads failed: disk \"full\"", "--severity", "sev1", "--date", "2023-04-05", "--root", root]);
     assert!(o.status.success(), "{}", stderr(&o));
     assert_eq!(stdout(&o), "content/incidents/2023/uploads-failed-disk-full.md\n");
     let text = std::fs::read_to_string(tmp.path().join("content/incidents/2023/uploads-failed-disk-full.md")).unwrap();

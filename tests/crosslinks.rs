@@ -251,8 +251,14 @@ fn causes_index_ranks_counts_dates_and_sparklines_without_left_out_incidents() {
     let nm = row("no-monitoring");
     assert!(nm.contains(">No monitoring</a>"));
     assert!(nm.contains("<span class=\"bars-count\">3</span>"), "{nm}");
-    assert!(nm.contains("datetime=\"2020-01-10\"") && nm.contains("datetime=\"2021-03-01\""), "first and last seen: {nm}");
-    assert!(nm.contains("<svg class=\"spark\" role=\"img\" aria-label=\"3 incidents, 2019–2022: 2 in 2020, 1 in 2021\""), "{nm}");
+    assert!(
+        nm.contains("datetime=\"2020-01-10\"") && nm.contains("datetime=\"2021-03-01\""),
+        "first and last seen: {nm}"
+    );
+    assert!(
+        nm.contains("<svg class=\"spark\" role=\"img\" aria-label=\"3 incidents, 2019–2022: 2 in 2020, 1 in 2021\""),
+        "{nm}"
+    );
     assert!(nm.contains("<title>3 incidents, 2019–2022: 2 in 2020, 1 in 2021</title>"));
     assert_eq!(nm.matches("class=\"spark-bar\"").count(), 2, "one bar per year with incidents");
     // Ranked by count: no-monitoring (3) and manual-deploy-steps (3: a, b, d) before billing-bug (1).
@@ -283,7 +289,10 @@ fn cause_page_shows_description_recurrences_co_causes_and_services() {
     let billing = services.find("/services/billing/").expect("billing");
     let api = services.find("/services/api/").expect("api");
     assert!(billing < api, "billing (2) before api (1): {services}");
-    assert!(services.contains("<span class=\"bars-count\">2</span>") && services.contains("<span class=\"bars-count\">1</span>"));
+    assert!(
+        services.contains("<span class=\"bars-count\">2</span>")
+            && services.contains("<span class=\"bars-count\">1</span>")
+    );
     assert!(!page.contains("leak"));
 }
 

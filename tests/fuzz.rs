@@ -97,7 +97,8 @@ fn read_archive(root: &Path) -> Archive {
 fn seeds() -> Vec<Archive> {
     let repo = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
     let mut roots = vec![repo.clone(), fixtures().join("good"), fixtures().join("insight")];
-    let mut invalid: Vec<PathBuf> = std::fs::read_dir(fixtures().join("invalid")).unwrap().map(|e| e.unwrap().path()).collect();
+    let mut invalid: Vec<PathBuf> =
+        std::fs::read_dir(fixtures().join("invalid")).unwrap().map(|e| e.unwrap().path()).collect();
     invalid.sort();
     roots.extend(invalid);
     roots.iter().map(|r| read_archive(r)).filter(|a| !a.is_empty()).collect()
@@ -106,42 +107,204 @@ fn seeds() -> Vec<Archive> {
 // ---- Generated text
 
 const YAML_SPECIALS: &[&str] = &[
-    "~", "null", "Null", "yes", "no", "on", "off", "y", "n", ".inf", "-.inf", ".nan", "0x1F", "0o17", "1e400", "-0",
-    "!!binary aGVsbG8=", "!!str 12", "!custom x", "&anchor x", "*anchor", "<<: *anchor", "? complex key", "|", ">-",
-    "|+", "'single''quote'", "\"\\u00e9\\x41\\n\"", "\"\\ud800\"", "[", "]", "{", "}", "[a, [b, [c]]]", "{a: {b: {c: d}}}",
-    "---", "...", "%YAML 1.2", "%TAG ! tag:x,2000:", "\"unterminated", "'unterminated", "- - - x", ": x", "x: y: z",
-    "#comment", "\"\"", "''", "[]", "{}", "!!map {}", "!!seq []", "2021-02-10", "12:30", "1_000", "+1", "0b101",
+    "~",
+    "null",
+    "Null",
+    "yes",
+    "no",
+    "on",
+    "off",
+    "y",
+    "n",
+    ".inf",
+    "-.inf",
+    ".nan",
+    "0x1F",
+    "0o17",
+    "1e400",
+    "-0",
+    "!!binary aGVsbG8=",
+    "!!str 12",
+    "!custom x",
+    "&anchor x",
+    "*anchor",
+    "<<: *anchor",
+    "? complex key",
+    "|",
+    ">-",
+    "|+",
+    "'single''quote'",
+    "\"\\u00e9\\x41\\n\"",
+    "\"\\ud800\"",
+    "[",
+    "]",
+    "{",
+    "}",
+    "[a, [b, [c]]]",
+    "{a: {b: {c: d}}}",
+    "---",
+    "...",
+    "%YAML 1.2",
+    "%TAG ! tag:x,2000:",
+    "\"unterminated",
+    "'unterminated",
+    "- - - x",
+    ": x",
+    "x: y: z",
+    "#comment",
+    "\"\"",
+    "''",
+    "[]",
+    "{}",
+    "!!map {}",
+    "!!seq []",
+    "2021-02-10",
+    "12:30",
+    "1_000",
+    "+1",
+    "0b101",
 ];
 
 const KEYS: &[&str] = &[
-    "title", "date", "id", "summary", "severity", "status", "visibility", "kind", "services", "tags", "causes", "related",
-    "started", "detected", "mitigated", "resolved", "impact", "trigger", "detection", "action_items", "aliases",
-    "published", "unknown_key", "Title", "date ",
+    "title",
+    "date",
+    "id",
+    "summary",
+    "severity",
+    "status",
+    "visibility",
+    "kind",
+    "services",
+    "tags",
+    "causes",
+    "related",
+    "started",
+    "detected",
+    "mitigated",
+    "resolved",
+    "impact",
+    "trigger",
+    "detection",
+    "action_items",
+    "aliases",
+    "published",
+    "unknown_key",
+    "Title",
+    "date ",
 ];
 
 const DATES: &[&str] = &[
-    "0000-00-00", "2021-02-30", "2021-13-01", "99999-01-01", "-0001-01-01", "1628-01-01", "2021-02-10T25:00:00Z",
-    "2021-02-10T09:00:00+25:00", "2021-02-10 18:00", "2021", "2021-02", "20210210", "10/02/2021", "2021-02-10T09:00:00.123456789Z",
-    "9999-12-31T23:59:59Z", "1970-01-01T00:00:00Z", "2021-W06", "tomorrow", "2021-02-10T09:00:00",
+    "0000-00-00",
+    "2021-02-30",
+    "2021-13-01",
+    "99999-01-01",
+    "-0001-01-01",
+    "1628-01-01",
+    "2021-02-10T25:00:00Z",
+    "2021-02-10T09:00:00+25:00",
+    "2021-02-10 18:00",
+    "2021",
+    "2021-02",
+    "20210210",
+    "10/02/2021",
+    "2021-02-10T09:00:00.123456789Z",
+    "9999-12-31T23:59:59Z",
+    "1970-01-01T00:00:00Z",
+    "2021-W06",
+    "tomorrow",
+    "2021-02-10T09:00:00",
 ];
 
 const ENTITIES: &[&str] = &[
-    "&amp;", "&#x1F600;", "&#0;", "&#xD800;", "&#99999999;", "&nbsp;", "&Q", "Q&A: réécriture failed.", "&é", "&&&",
-    "&lt;script&gt;", "&#x26;", "&amp", "&;", "& é", "&#", "&x", "AT&T’s",
+    "&amp;",
+    "&#x1F600;",
+    "&#0;",
+    "&#xD800;",
+    "&#99999999;",
+    "&nbsp;",
+    "&Q",
+    "Q&A: réécriture failed.",
+    "&é",
+    "&&&",
+    "&lt;script&gt;",
+    "&#x26;",
+    "&amp",
+    "&;",
+    "& é",
+    "&#",
+    "&x",
+    "AT&T’s",
 ];
 
 const SCRIPTS: &[&str] = &[
-    "é", "ü", "ß", "日本語", "中文", "한국어", "العربية", "עברית", "русский", "ελληνικά", "हिन्दी", "ไทย", "👩\u{200d}🚒", "🏳️\u{200d}🌈",
-    "e\u{301}", "\u{200b}", "\u{feff}", "\u{2028}", "\u{2029}", "\u{202e}", "\u{fffd}", "\u{10ffff}", "İ", "ǅ", "ﬁ", "𝔘𝔫𝔦",
-    "Ⅻ", "\u{85}", "\t", "\r", "\r\n", "\u{0}", "\u{7f}",
+    "é",
+    "ü",
+    "ß",
+    "日本語",
+    "中文",
+    "한국어",
+    "العربية",
+    "עברית",
+    "русский",
+    "ελληνικά",
+    "हिन्दी",
+    "ไทย",
+    "👩\u{200d}🚒",
+    "🏳️\u{200d}🌈",
+    "e\u{301}",
+    "\u{200b}",
+    "\u{feff}",
+    "\u{2028}",
+    "\u{2029}",
+    "\u{202e}",
+    "\u{fffd}",
+    "\u{10ffff}",
+    "İ",
+    "ǅ",
+    "ﬁ",
+    "𝔘𝔫𝔦",
+    "Ⅻ",
+    "\u{85}",
+    "\t",
+    "\r",
+    "\r\n",
+    "\u{0}",
+    "\u{7f}",
 ];
 
 const MARKDOWN: &[&str] = &[
-    "## Heading {#custom-id}", "## T {#o\"x\"}", "# Title", "Title\n=====", "[x](../a.md)", "[x](other.md#frag)", "[[x]]",
-    "[[]]", "[[a|b]]", "![img](x.png)", "<https://example.com>", "<mailto:a@b.c>", "a@b.example", "| a | b |\n|---|---|\n| 1 | 2 |",
-    "[^1]\n\n[^1]: note", "```\nunclosed", "~~~rust\nfn x(){}\n~~~", "<div><script>alert(1)</script>", "<a href=\"javascript:x\">j</a>",
-    "- [ ] task\n- [x] done", "> quote\n>> nested", "***bold italic***", "`code", "\\", "<!-- comment", "## Timeline\n\n- 09:00 start\n- 2021-02-10 10:00 end",
-    "All times in CET", "| 09:00 | x |", "* * *", "1. one\n   1. two", "$$", "<details><summary>s</summary>x</details>",
+    "## Heading {#custom-id}",
+    "## T {#o\"x\"}",
+    "# Title",
+    "Title\n=====",
+    "[x](../a.md)",
+    "[x](other.md#frag)",
+    "[[x]]",
+    "[[]]",
+    "[[a|b]]",
+    "![img](x.png)",
+    "<https://example.com>",
+    "<mailto:a@b.c>",
+    "a@b.example",
+    "| a | b |\n|---|---|\n| 1 | 2 |",
+    "[^1]\n\n[^1]: note",
+    "```\nunclosed",
+    "~~~rust\nfn x(){}\n~~~",
+    "<div><script>alert(1)</script>",
+    "<a href=\"javascript:x\">j</a>",
+    "- [ ] task\n- [x] done",
+    "> quote\n>> nested",
+    "***bold italic***",
+    "`code",
+    "\\",
+    "<!-- comment",
+    "## Timeline\n\n- 09:00 start\n- 2021-02-10 10:00 end",
+    "All times in CET",
+    "| 09:00 | x |",
+    "* * *",
+    "1. one\n   1. two",
+    "$$",
+    "<details><summary>s</summary>x</details>",
 ];
 
 fn long_token(rng: &mut Rng) -> String {
@@ -185,7 +348,12 @@ fn generated_text(rng: &mut Rng) -> String {
         7 => rng.pick(MARKDOWN).to_string(),
         8 => format!("\t{}:\t{}", rng.pick(KEYS), generated_value(rng)),
         9 => format!("{} {} {}", rng.pick(SCRIPTS), rng.pick(ENTITIES), rng.pick(SCRIPTS)),
-        _ => format!("- title: {}\n  status: {}\n  due: {}", generated_value(rng), rng.pick(&["open", "done", "x"]), rng.pick(DATES)),
+        _ => format!(
+            "- title: {}\n  status: {}\n  due: {}",
+            generated_value(rng),
+            rng.pick(&["open", "done", "x"]),
+            rng.pick(DATES)
+        ),
     }
 }
 
@@ -302,8 +470,14 @@ fn body_offset(file: &[u8]) -> Option<usize> {
 fn generated_incident(rng: &mut Rng, valid_front_matter: bool) -> Vec<u8> {
     let mut s = String::from("---\n");
     if valid_front_matter {
-        let title: String = (0..1 + rng.below(4)).map(|_| *rng.pick(SCRIPTS)).filter(|c| c.chars().all(|c| !c.is_control())).collect();
-        s.push_str(&format!("title: \"Generated {}\"\ndate: 2021-0{}-1{}\n", title.replace(['"', '\\'], ""), 1 + rng.below(9), rng.below(10)));
+        let title: String =
+            (0..1 + rng.below(4)).map(|_| *rng.pick(SCRIPTS)).filter(|c| c.chars().all(|c| !c.is_control())).collect();
+        s.push_str(&format!(
+            "title: \"Generated {}\"\ndate: 2021-0{}-1{}\n",
+            title.replace(['"', '\\'], ""),
+            1 + rng.below(9),
+            rng.below(10)
+        ));
     } else {
         s.push_str(&format!("title: {}\n", generated_value(rng)));
         s.push_str(&format!("date: {}\n", rng.pick(DATES)));
@@ -344,7 +518,9 @@ fn mutate(rng: &mut Rng, seed: &Archive, all: &[Archive]) -> Archive {
         }
         // Prefer Markdown and the configuration over theme files.
         let candidates: Vec<usize> = (0..files.len())
-            .filter(|&i| files[i].0.ends_with(".md") || (!bodies_only && (files[i].0.ends_with(".toml") || rng.chance(5))))
+            .filter(|&i| {
+                files[i].0.ends_with(".md") || (!bodies_only && (files[i].0.ends_with(".toml") || rng.chance(5)))
+            })
             .collect();
         let Some(&i) = candidates.get(rng.below(candidates.len())) else { continue };
         let donor_archive = rng.pick(all);
@@ -380,8 +556,15 @@ impl std::fmt::Display for Finding {
             Finding::Hang => write!(f, "no result within the time limit"),
             Finding::Unpositioned(e) => write!(f, "error without a position: {e}"),
             Finding::Disagree { check, build } => {
-                let only = |a: &BTreeSet<String>, b: &BTreeSet<String>| a.difference(b).cloned().collect::<Vec<_>>().join("\n  ");
-                write!(f, "check and build disagree\n only check:\n  {}\n only build:\n  {}", only(check, build), only(build, check))
+                let only = |a: &BTreeSet<String>, b: &BTreeSet<String>| {
+                    a.difference(b).cloned().collect::<Vec<_>>().join("\n  ")
+                };
+                write!(
+                    f,
+                    "check and build disagree\n only check:\n  {}\n only build:\n  {}",
+                    only(check, build),
+                    only(build, check)
+                )
             }
         }
     }
@@ -480,9 +663,10 @@ fn run_one(files: &Archive, timeout: Duration) -> Outcome {
                 }
             }
             Outcome {
-            finding: check_positions(files, &diags),
-            errors: diags.iter().filter(|d| d.severity == Severity::Error).count(),
-        }},
+                finding: check_positions(files, &diags),
+                errors: diags.iter().filter(|d| d.severity == Severity::Error).count(),
+            }
+        }
     }
 }
 
@@ -501,14 +685,29 @@ fn compare_with_binary(files: &Archive) -> Option<Finding> {
     let errors = |o: &std::process::Output| -> BTreeSet<String> {
         stderr(o)
             .lines()
-            .filter(|l| !l.contains("warning: ") && !l.starts_with("Checked ") && !l.starts_with("Built ") && !l.starts_with("error: build failed"))
+            .filter(|l| {
+                !l.contains("warning: ")
+                    && !l.starts_with("Checked ")
+                    && !l.starts_with("Built ")
+                    && !l.starts_with("error: build failed")
+            })
             .map(str::to_string)
             .collect()
     };
     let r = root.to_str().unwrap();
     let out = tmp.path().join("public");
     let check = rca(&["check", "--root", r]);
-    let build = rca(&["build", "--drafts", "--internal", "--build-date", "2024-06-01", "--root", r, "--out", out.to_str().unwrap()]);
+    let build = rca(&[
+        "build",
+        "--drafts",
+        "--internal",
+        "--build-date",
+        "2024-06-01",
+        "--root",
+        r,
+        "--out",
+        out.to_str().unwrap(),
+    ]);
     let (c, b) = (errors(&check), errors(&build));
     // A panic shows as exit 101 and is reported by the in-process run.
     if check.status.code() == Some(101) || build.status.code() == Some(101) {
@@ -635,7 +834,10 @@ fn the_mutator_is_deterministic_and_reaches_generated_shapes() {
     for shape in ["&", "é", "\t", "[[", "- title:"] {
         assert!(text.contains(shape), "no input contains {shape:?}");
     }
-    assert!(a.iter().any(|files| files.iter().any(|(p, _)| p.starts_with("content/incidents/gen-"))), "no generated file");
+    assert!(
+        a.iter().any(|files| files.iter().any(|(p, _)| p.starts_with("content/incidents/gen-"))),
+        "no generated file"
+    );
     // One file per path, as on disk (the position check looks files up by path).
     for files in &a {
         let paths: BTreeSet<&str> = files.iter().map(|(p, _)| p.as_str()).collect();

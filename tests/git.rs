@@ -8,7 +8,6 @@ use std::path::{Path, PathBuf};
 
 use common::*;
 
-
 const ALICE: (&str, &str) = ("Alice Example", "alice.secret@mail.invalid");
 const BOB: (&str, &str) = ("Bob Builder", "bob.hidden@mail.invalid");
 
@@ -51,11 +50,19 @@ fn make_repo(dir: &Path) {
     git(dir, "2021-03-01 10:00:00 +0000", &["add", "-A"]);
     git(dir, "2021-03-01 10:00:00 +0000", &["commit", "-q", "-m", "Add first postmortems"]);
 
-    write(dir, "content/incidents/2021/db-outage.md", &incident("Database outage", "2021-02-10", &format!("{BODY}\nFixed a typo.\n")));
+    write(
+        dir,
+        "content/incidents/2021/db-outage.md",
+        &incident("Database outage", "2021-02-10", &format!("{BODY}\nFixed a typo.\n")),
+    );
     git_as(dir, "2021-03-05 12:00:00 +0000", BOB, &["commit", "-q", "-am", "Fix typo in db outage"]);
     git(dir, "2021-03-05 12:00:00 +0000", &["tag", "v1"]);
 
-    git(dir, "2021-04-01 09:00:00 +0000", &["mv", "content/incidents/2021/db-outage.md", "content/incidents/2021/database-outage.md"]);
+    git(
+        dir,
+        "2021-04-01 09:00:00 +0000",
+        &["mv", "content/incidents/2021/db-outage.md", "content/incidents/2021/database-outage.md"],
+    );
     write(
         dir,
         "rca-site.toml",
@@ -84,7 +91,11 @@ fn make_repo(dir: &Path) {
     git(dir, "2021-04-12 09:00:00 +0000", &["commit", "-q", "-m", "Add new one"]);
     git(dir, "2021-04-15 09:00:00 +0000", &["merge", "-q", "--no-ff", "side", "-m", "Merge branch side"]);
 
-    git(dir, "2021-05-01 09:00:00 +0000", &["mv", "content/incidents/2021/cache-miss.md", "content/incidents/2021/cache-misses.md"]);
+    git(
+        dir,
+        "2021-05-01 09:00:00 +0000",
+        &["mv", "content/incidents/2021/cache-miss.md", "content/incidents/2021/cache-misses.md"],
+    );
     write(
         dir,
         "content/incidents/2021/cache-misses.md",
@@ -150,19 +161,34 @@ fn history_follows_edits_and_renames_and_ignores_merges() {
     let page = b.page("/incidents/database-outage/");
     assert_eq!(
         subjects(&page),
-        ["Add lessons to database outage", "Rename db-outage to database-outage", "Fix typo in db outage", "Add first postmortems"]
+        [
+            "Add lessons to database outage",
+            "Rename db-outage to database-outage",
+            "Fix typo in db outage",
+            "Add first postmortems"
+        ]
     );
     assert!(page.contains("Published <time datetime=\"2021-03-01T10:00:00Z\">1 Mar 2021</time>"), "{page}");
     assert!(page.contains("Last revised <time datetime=\"2021-04-03T09:00:00Z\">3 Apr 2021</time>"));
     // Commit links use repo_url and the full id; "View source" the file's last commit.
     assert!(page.contains("href=\"https://git.example.org/acme/incidents/commit/"));
-    let last = git(&b.root, "2021-06-01 09:00:00 +0000", &["log", "-1", "--format=%H", "--", "content/incidents/2021/database-outage.md"]);
-    assert!(page.contains(&format!("https://git.example.org/acme/incidents/blob/{}/content/incidents/2021/database-outage.md", last.trim())));
+    let last = git(
+        &b.root,
+        "2021-06-01 09:00:00 +0000",
+        &["log", "-1", "--format=%H", "--", "content/incidents/2021/database-outage.md"],
+    );
+    assert!(page.contains(&format!(
+        "https://git.example.org/acme/incidents/blob/{}/content/incidents/2021/database-outage.md",
+        last.trim()
+    )));
 
     // The merge touched no file by itself: the side-branch edit and the
     // similar rename are the file's revisions, the merge is not.
     let cache = b.page("/incidents/cache-misses/");
-    assert_eq!(subjects(&cache), ["Rename cache-miss to cache-misses", "Add timeline to cache miss", "Add first postmortems"]);
+    assert_eq!(
+        subjects(&cache),
+        ["Rename cache-miss to cache-misses", "Add timeline to cache miss", "Add first postmortems"]
+    );
     let new_one = b.page("/incidents/new-one/");
     assert_eq!(subjects(&new_one), ["Add new one"]);
     for (_, bytes) in b.site().all_files() {
@@ -175,7 +201,10 @@ fn history_follows_edits_and_renames_and_ignores_merges() {
 
     // Feeds, sitemap and JSON use the git dates.
     let feed = b.file("feed.xml");
-    assert!(feed.contains("<published>2021-03-01T10:00:00Z</published>\n    <updated>2021-04-03T09:00:00Z</updated>"), "{feed}");
+    assert!(
+        feed.contains("<published>2021-03-01T10:00:00Z</published>\n    <updated>2021-04-03T09:00:00Z</updated>"),
+        "{feed}"
+    );
     let sitemap = b.file("sitemap.xml");
     assert!(sitemap.contains("/incidents/database-outage/</loc><lastmod>2021-04-03</lastmod>"), "{sitemap}");
     let json: serde_json::Value = serde_json::from_str(&b.file("incidents.json")).unwrap();
@@ -212,7 +241,11 @@ fn a_rename_never_shadows_a_page_or_reveals_a_left_out_incident() {
         "---\ntitle: Draft\ndate: 2021-04-20\nstatus: draft\n---\nLEAKCANARY-GIT-DRAFT\n",
     );
     git(&root, "2021-06-01 09:00:00 +0000", &["add", "-A"]);
-    git(&root, "2021-06-01 09:00:00 +0000", &["commit", "-q", "-m", "Add another db outage and secret-old-name.md LEAKCANARY-GIT-SUBJECT"]);
+    git(
+        &root,
+        "2021-06-01 09:00:00 +0000",
+        &["commit", "-q", "-m", "Add another db outage and secret-old-name.md LEAKCANARY-GIT-SUBJECT"],
+    );
     // A later commit names the draft's id in its subject.
     write(&root, "content/incidents/2021/new-one.md", &incident("New one", "2021-04-11", "Edited."));
     git(&root, "2021-06-03 09:00:00 +0000", &["commit", "-q", "-am", "Move lessons to secret-new-name"]);
@@ -269,7 +302,11 @@ fn a_subject_is_withheld_only_when_it_names_a_left_out_incident() {
     );
     git(&root, "2022-01-03 09:00:00 +0000", &["add", "-A"]);
     git(&root, "2022-01-03 09:00:00 +0000", &["commit", "-q", "-m", "Start a postmortem"]);
-    git(&root, "2022-01-04 09:00:00 +0000", &["mv", "content/incidents/Payroll Outage Old.md", "content/incidents/2022-03-01 payroll.md"]);
+    git(
+        &root,
+        "2022-01-04 09:00:00 +0000",
+        &["mv", "content/incidents/Payroll Outage Old.md", "content/incidents/2022-03-01 payroll.md"],
+    );
     git(&root, "2022-01-04 09:00:00 +0000", &["commit", "-q", "-m", "Rename a postmortem"]);
     let subjects_naming_it = [
         "Mention payroll-outage-old (former id)",
@@ -310,7 +347,11 @@ fn a_subject_is_withheld_only_when_it_names_a_left_out_incident() {
 fn rev_builds_content_config_and_theme_from_that_commit() {
     let (tmp, root) = repo("rev");
     // Uncommitted edits must not matter for --rev.
-    write(&root, "content/incidents/2021/database-outage.md", &incident("Edited in the working tree", "2021-02-10", BODY));
+    write(
+        &root,
+        "content/incidents/2021/database-outage.md",
+        &incident("Edited in the working tree", "2021-02-10", BODY),
+    );
     let b = ok(build_at(tmp, root, &["--rev", "v1"]));
     let page = b.page("/incidents/db-outage/");
     assert!(page.contains("Archive v1"), "config from v1");
@@ -431,7 +472,11 @@ fn a_directory_that_is_not_a_repository_builds_with_front_matter_dates() {
     assert_eq!(err.matches("warning").count(), 1, "{err}");
     assert!(err.contains("not in a git repository"), "{err}");
     let page = b.page("/incidents/database-outage/");
-    assert!(!page.contains("class=\"published\"") && !page.contains("Revision history") && !page.contains("Not yet committed"));
+    assert!(
+        !page.contains("class=\"published\"")
+            && !page.contains("Revision history")
+            && !page.contains("Not yet committed")
+    );
     assert!(b.file("feed.xml").contains("<published>2021-02-10T00:00:00Z</published>"));
     drop(tmp);
 }

@@ -58,7 +58,8 @@ fn timeline_visual_reads_dated_items_and_leaves_the_rest() {
     let site = insight();
     let page = site.page("/incidents/dst-deploy/");
     let tl = section(&page, "<figure class=\"tl\"", "</figure>");
-    let offsets: Vec<&str> = tl.split("<span class=\"tl-offset\">").skip(1).map(|s| &s[..s.find('<').unwrap()]).collect();
+    let offsets: Vec<&str> =
+        tl.split("<span class=\"tl-offset\">").skip(1).map(|s| &s[..s.find('<').unwrap()]).collect();
     assert_eq!(offsets, ["T+0", "T+1 h 15 min", "T+1 d", "T+24 h 30 min"]);
     assert!(tl.contains("deploy starts"));
     assert!(tl.contains("tl-tag-started\">Started"));
@@ -89,11 +90,25 @@ fn stats_page_charts_and_their_numbers() {
     let site = insight();
     let stats = site.page("/stats/");
     // Six figures, each with title, description, an accessible SVG and a table.
-    for id in ["incidents-over-time", "time-to-detect", "time-to-resolve", "top-causes", "top-services", "action-items-over-time"] {
+    for id in [
+        "incidents-over-time",
+        "time-to-detect",
+        "time-to-resolve",
+        "top-causes",
+        "top-services",
+        "action-items-over-time",
+    ] {
         let f = figure(&stats, id);
         assert!(f.contains(&format!("aria-labelledby=\"{id}-title\"")), "{id}");
-        assert!(f.contains(&format!("role=\"img\" aria-labelledby=\"{id}-svg-title\" aria-describedby=\"{id}-svg-desc\"")), "{id}");
-        assert!(f.contains(&format!("<title id=\"{id}-svg-title\">")) && f.contains(&format!("<desc id=\"{id}-svg-desc\">")), "{id}");
+        assert!(
+            f.contains(&format!("role=\"img\" aria-labelledby=\"{id}-svg-title\" aria-describedby=\"{id}-svg-desc\"")),
+            "{id}"
+        );
+        assert!(
+            f.contains(&format!("<title id=\"{id}-svg-title\">"))
+                && f.contains(&format!("<desc id=\"{id}-svg-desc\">")),
+            "{id}"
+        );
         assert!(f.contains("<table class=\"data-table\">"), "{id}");
     }
     // No script and nothing from elsewhere.
@@ -126,7 +141,10 @@ fn stats_page_charts_and_their_numbers() {
 
     // Top causes and services, with links.
     let f = figure(&stats, "top-causes");
-    assert!(f.contains("<a href=\"/causes/missing-monitoring/\">missing-monitoring</a></th><td class=\"num\">2</td>"), "{f}");
+    assert!(
+        f.contains("<a href=\"/causes/missing-monitoring/\">missing-monitoring</a></th><td class=\"num\">2</td>"),
+        "{f}"
+    );
     let f = figure(&stats, "top-services");
     assert!(f.contains("<a href=\"/services/web/\">web</a></th><td class=\"num\">2</td>"));
 
@@ -136,7 +154,8 @@ fn stats_page_charts_and_their_numbers() {
     assert!(f.contains("<th scope=\"row\">2024</th><td class=\"num\">2</td><td class=\"num\">1</td><td class=\"num\">1</td><td class=\"num\">0</td><td class=\"num\">0</td><td class=\"num\">0</td>"));
 
     // The tiles: medians, not means.
-    assert!(stats.contains("12 h 37 min</span><span class=\"tile-label\">median time to resolve; 90th percentile 22 h 7 min"));
+    assert!(stats
+        .contains("12 h 37 min</span><span class=\"tile-label\">median time to resolve; 90th percentile 22 h 7 min"));
     assert!(stats.contains("2 of 7</span><span class=\"tile-label\">action items done"));
 }
 
@@ -146,7 +165,8 @@ fn action_item_board_open_first_overdue_flagged() {
     let board = site.page("/action-items/");
     let todo = section(&board, "id=\"todo-title\"", "</section>");
     let titles = ["Long overdue alerting work", "Nearly on time runbook", "Due on build day", "Nobody owns this yet"];
-    let positions: Vec<usize> = titles.iter().map(|t| todo.find(t).unwrap_or_else(|| panic!("{t} not in To do"))).collect();
+    let positions: Vec<usize> =
+        titles.iter().map(|t| todo.find(t).unwrap_or_else(|| panic!("{t} not in To do"))).collect();
     assert!(positions.windows(2).all(|w| w[0] < w[1]), "most overdue first, then by due date, undated last");
     assert!(todo.contains("Overdue by 3 years 2 months"));
     assert!(todo.contains("Overdue by 1 day"));
@@ -280,7 +300,13 @@ fn real() -> Site {
 
 fn json_incident(site: &Site, id: &str) -> serde_json::Value {
     let json: serde_json::Value = serde_json::from_str(&site.file("incidents.json")).unwrap();
-    json["incidents"].as_array().unwrap().iter().find(|i| i["id"] == id).unwrap_or_else(|| panic!("{id} not in incidents.json")).clone()
+    json["incidents"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["id"] == id)
+        .unwrap_or_else(|| panic!("{id} not in incidents.json"))
+        .clone()
 }
 
 /// The `datetime` of every event of the visual timeline, in order.
@@ -312,7 +338,10 @@ fn a_list_timeline_with_a_pacific_note_follows_daylight_saving_time() {
     assert_eq!(timeline_instants(&page), ["2021-10-06T21:05:00Z", "2021-10-06T21:30:00Z", "2021-10-06T22:10:00Z"]);
     assert!(page.contains("<li>later — customers are told</li>"), "unread item kept as written");
     assert!(!section(&page, "<figure class=\"tl\"", "</figure>").contains("customers are told"));
-    assert_eq!(json_incident(&site, "2021-10-06-west-coast")["summary"], "Checkout took seconds for customers in the west.");
+    assert_eq!(
+        json_incident(&site, "2021-10-06-west-coast")["summary"],
+        "Checkout took seconds for customers in the west."
+    );
 }
 
 #[test]
@@ -321,8 +350,18 @@ fn check_warns_about_unread_rows_near_duplicates_and_spellings() {
     let o = rca(&["check", "--root", root.to_str().unwrap()]);
     let err = stderr(&o);
     assert!(o.status.success(), "warnings only:\n{err}");
-    assert!(err.contains("content/incidents/2021-06-22-cni-replaced.md:23:1: warning: 1 of 4 timeline rows has no time I can read"), "{err}");
-    assert!(err.contains("content/incidents/2021-10-06-west-coast.md:15:1: warning: 1 of 4 timeline rows has no time I can read"), "{err}");
+    assert!(
+        err.contains(
+            "content/incidents/2021-06-22-cni-replaced.md:23:1: warning: 1 of 4 timeline rows has no time I can read"
+        ),
+        "{err}"
+    );
+    assert!(
+        err.contains(
+            "content/incidents/2021-10-06-west-coast.md:15:1: warning: 1 of 4 timeline rows has no time I can read"
+        ),
+        "{err}"
+    );
     assert!(err.contains("content/incidents/2023-02-14-build-queue.md:4:10: warning: possibly the same incident as content/incidents/2023-02-14-ci-outage.md"), "{err}");
     assert!(
         err.contains("content/incidents/2023-02-14-ci-outage.md:5:12: warning: service \"TravisCI\" is used only here; did you mean \"Travis CI\" (used by 1 other incident)?"),
@@ -350,7 +389,9 @@ fn incidents_with_the_same_title_are_similar_and_answer_has_this_happened_before
     assert!(!panel.contains("First and only"), "{panel}");
     // The first of the three has nothing earlier: the usual sentence.
     let first = site.page("/incidents/2022-03-01-all-503/");
-    assert!(section(&first, "id=\"recurrence-title\"", "</section>").contains("First and only incident with this cause."));
+    assert!(
+        section(&first, "id=\"recurrence-title\"", "</section>").contains("First and only incident with this cause.")
+    );
     let json = json_incident(&site, "2022-03-11-all-503");
     assert_eq!(json["causes"][0], "a-certificate-in-the-cluster-expired-over-the-weekend");
 }
@@ -386,7 +427,13 @@ fn an_action_items_table_in_the_body_fills_the_board() {
         .as_array()
         .unwrap()
         .iter()
-        .map(|i| (i["title"].as_str().unwrap().into(), i["owner"].as_str().unwrap_or("-").into(), i["status"].as_str().unwrap().into()))
+        .map(|i| {
+            (
+                i["title"].as_str().unwrap().into(),
+                i["owner"].as_str().unwrap_or("-").into(),
+                i["status"].as_str().unwrap().into(),
+            )
+        })
         .collect();
     assert_eq!(
         items,
@@ -406,7 +453,11 @@ fn markdown_in_short_fields_is_html_on_pages_and_plain_text_elsewhere() {
     let page = site.page("/incidents/2021-06-22-cni-replaced/");
     assert!(page.contains(&format!("<p class=\"lead\">{html}</p>")), "{page}");
     // The description leads with the facts (severity · date · time to resolve), then the summary as plain text.
-    let description = page.split("<meta name=\"description\" content=\"").nth(1).and_then(|d| d.split('"').next()).unwrap_or_default();
+    let description = page
+        .split("<meta name=\"description\" content=\"")
+        .nth(1)
+        .and_then(|d| d.split('"').next())
+        .unwrap_or_default();
     assert!(description.ends_with(&format!(" — {plain}")), "{description}");
     assert!(page.contains("<dd>Every pod in <code>kube-system</code> lost its network.</dd>"));
     assert!(site.page("/incidents/").contains(html), "the list shows it too");

@@ -52,7 +52,16 @@ impl Built {
         fs::create_dir_all(&root).unwrap();
         write_archive(&root, n, per_page);
         let out = tmp.path().join("public");
-        let o = rca(&["build", "-q", "--root", root.to_str().unwrap(), "--out", out.to_str().unwrap(), "--build-date", "2024-06-10"]);
+        let o = rca(&[
+            "build",
+            "-q",
+            "--root",
+            root.to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap(),
+            "--build-date",
+            "2024-06-10",
+        ]);
         assert!(o.status.success(), "build failed:\n{}", stderr(&o));
         Built { _tmp: tmp, out }
     }
@@ -116,7 +125,9 @@ fn assert_list(b: &Built, list: &str, pages: usize, title_start: &str) {
         assert_eq!(head_link(&html, "prev"), (n > 1).then(|| url(n - 1)), "{} prev", url(n));
         assert_eq!(head_link(&html, "next"), (n < pages).then(|| url(n + 1)), "{} next", url(n));
         assert_eq!(title(&html), format!("{title_start} — page {n} of {pages} · Paged"), "{}", url(n));
-        let nav = &html[html.find("<nav class=\"pagination\" aria-label=\"Pagination\">").unwrap_or_else(|| panic!("no navigator on {}", url(n)))..];
+        let nav = &html[html
+            .find("<nav class=\"pagination\" aria-label=\"Pagination\">")
+            .unwrap_or_else(|| panic!("no navigator on {}", url(n)))..];
         let nav = &nav[..nav.find("</nav>").unwrap()];
         assert!(nav.contains(&format!("<a href=\"{}\" aria-current=\"page\">{n}</a>", url(n))), "{}: {nav}", url(n));
         assert_eq!(nav.contains(&format!("href=\"{}\" rel=\"prev\">Previous", url(n.max(2) - 1))), n > 1, "{nav}");
@@ -169,14 +180,22 @@ fn every_list_is_paginated_with_stable_urls_rel_links_navigator_and_titles() {
     assert!(cause.contains("Every occurrence <span class=\"count\">5</span>"));
     // The cause's summary panels and the board's owner list are not repeated on every page.
     assert!(!cause.contains("class=\"cause-aside\"") && b.page("/causes/cause-0/").contains("class=\"cause-aside\""));
-    assert!(!b.page("/action-items/page/2/").contains("id=\"by-owner-title\"") && b.page("/action-items/").contains("id=\"by-owner-title\""));
+    assert!(
+        !b.page("/action-items/page/2/").contains("id=\"by-owner-title\"")
+            && b.page("/action-items/").contains("id=\"by-owner-title\"")
+    );
     // The board: open items first across pages, the group counts are totals.
-    let board: Vec<String> = (1..=5).map(|n| b.page(&if n == 1 { "/action-items/".into() } else { format!("/action-items/page/{n}/") })).collect();
+    let board: Vec<String> = (1..=5)
+        .map(|n| b.page(&if n == 1 { "/action-items/".into() } else { format!("/action-items/page/{n}/") }))
+        .collect();
     let rows: Vec<usize> = board.iter().map(|h| count(h, "class=\"action-incident\"")).collect();
     assert_eq!(rows, [3, 3, 3, 3, 1]);
     let open: Vec<usize> = board.iter().map(|h| count(h, "pill-open")).collect();
     assert_eq!(open, [3, 3, 1, 0, 0], "open items first");
-    assert!(board[2].contains("To do <span class=\"count\">7</span>") && board[2].contains("Done or dropped <span class=\"count\">6</span>"));
+    assert!(
+        board[2].contains("To do <span class=\"count\">7</span>")
+            && board[2].contains("Done or dropped <span class=\"count\">6</span>")
+    );
     assert!(!board[3].contains("id=\"todo-title\""), "a page of done items only has no empty To do section");
     // Year pages hold one year, linked from the (paginated) list.
     let y = b.page("/incidents/2019/page/2/");
@@ -248,7 +267,15 @@ fn every_incident_is_within_three_clicks_of_the_incident_list() {
 fn the_sitemap_lists_every_page_but_not_the_page_one_redirects() {
     let b = Built::new(13, Some("3"));
     let sitemap = b.page("/sitemap.xml");
-    for url in ["/incidents/", "/incidents/page/5/", "/incidents/2019/page/2/", "/tags/common/page/4/", "/action-items/status/open/page/3/", "/severity/sev1/page/2/", "/causes/cause-0/page/2/"] {
+    for url in [
+        "/incidents/",
+        "/incidents/page/5/",
+        "/incidents/2019/page/2/",
+        "/tags/common/page/4/",
+        "/action-items/status/open/page/3/",
+        "/severity/sev1/page/2/",
+        "/causes/cause-0/page/2/",
+    ] {
         assert!(sitemap.contains(&format!("<loc>https://inc.example{url}</loc>")), "{url} not in the sitemap");
     }
     assert!(!sitemap.contains("/page/1/"), "the redirects are not pages");
@@ -259,7 +286,12 @@ fn lists_that_fit_on_one_page_have_no_pagination() {
     let b = Built::new(13, None);
     for url in ["/incidents/", "/tags/common/", "/action-items/", "/severity/sev1/", "/causes/cause-0/"] {
         let html = b.page(url);
-        assert!(!html.contains("class=\"pagination\"") && head_link(&html, "next").is_none() && head_link(&html, "prev").is_none(), "{url}");
+        assert!(
+            !html.contains("class=\"pagination\"")
+                && head_link(&html, "next").is_none()
+                && head_link(&html, "prev").is_none(),
+            "{url}"
+        );
         assert!(!title(&html).contains("page 1"), "{url}");
         assert!(!b.exists(&format!("{url}page/1/")) && !b.exists(&format!("{url}page/2/")), "{url}");
     }
@@ -274,10 +306,17 @@ fn per_page_below_one_is_an_error_at_its_value() {
     let root = tmp.path();
     write_archive(root, 2, Some("0"));
     let out = tmp.path().join("public");
-    for args in [vec!["build", "--root", root.to_str().unwrap(), "--out", out.to_str().unwrap()], vec!["check", "--root", root.to_str().unwrap()]] {
+    for args in [
+        vec!["build", "--root", root.to_str().unwrap(), "--out", out.to_str().unwrap()],
+        vec!["check", "--root", root.to_str().unwrap()],
+    ] {
         let o = rca(&args);
         assert_eq!(o.status.code(), Some(1), "{args:?}");
-        assert!(stderr(&o).contains("rca-site.toml:5:12: pagination.per_page must be at least 1"), "{args:?}: {}", stderr(&o));
+        assert!(
+            stderr(&o).contains("rca-site.toml:5:12: pagination.per_page must be at least 1"),
+            "{args:?}: {}",
+            stderr(&o)
+        );
     }
     assert!(!out.exists());
     write_archive(root, 2, Some("\"ten\""));
@@ -314,7 +353,11 @@ fn an_incident_whose_id_is_a_year_keeps_its_url_over_the_year_page() {
     let root = tmp.path().join("archive");
     fs::create_dir_all(&root).unwrap();
     write_archive(&root, 8, Some("3"));
-    fs::write(root.join("content/incidents/2020.md"), "---\ntitle: \"The 2020 outage\"\ndate: 2020-03-04\nseverity: SEV2\n---\nBody.\n").unwrap();
+    fs::write(
+        root.join("content/incidents/2020.md"),
+        "---\ntitle: \"The 2020 outage\"\ndate: 2020-03-04\nseverity: SEV2\n---\nBody.\n",
+    )
+    .unwrap();
     let out = tmp.path().join("public");
     let o = rca(&["build", "-q", "--root", root.to_str().unwrap(), "--out", out.to_str().unwrap()]);
     assert!(o.status.success(), "{}", stderr(&o));
@@ -323,5 +366,8 @@ fn an_incident_whose_id_is_a_year_keeps_its_url_over_the_year_page() {
     assert!(!b.exists("/incidents/2020/page/2/"));
     assert!(b.page("/incidents/2019/").contains("Incidents of 2019"));
     let list = b.page("/incidents/");
-    assert!(list.contains("<a href=\"/incidents/2019/\">2019") && !list.contains("<a href=\"/incidents/2020/\">2020 <span"), "no link to a year page that is not there");
+    assert!(
+        list.contains("<a href=\"/incidents/2019/\">2019") && !list.contains("<a href=\"/incidents/2020/\">2020 <span"),
+        "no link to a year page that is not there"
+    );
 }

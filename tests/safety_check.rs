@@ -34,7 +34,12 @@ fn incident(title: &str, extra: &str) -> String {
 fn error_lines(o: &Output) -> BTreeSet<String> {
     stderr(o)
         .lines()
-        .filter(|l| !l.contains("warning: ") && !l.starts_with("Checked ") && !l.starts_with("Built ") && !l.starts_with("error: build failed"))
+        .filter(|l| {
+            !l.contains("warning: ")
+                && !l.starts_with("Checked ")
+                && !l.starts_with("Built ")
+                && !l.starts_with("error: build failed")
+        })
         .map(str::to_string)
         .collect()
 }
@@ -61,16 +66,20 @@ fn agree(root: &Path, out: &Path) -> BTreeSet<String> {
     let b = build(root, out);
     let (ce, be) = (error_lines(&c), error_lines(&b));
     assert_eq!(ce, be, "{}: check and build disagree\ncheck:\n{}\nbuild:\n{}", root.display(), stderr(&c), stderr(&b));
-    assert_eq!(c.status.code(), b.status.code(), "{}: exit codes differ\ncheck:\n{}\nbuild:\n{}", root.display(), stderr(&c), stderr(&b));
+    assert_eq!(
+        c.status.code(),
+        b.status.code(),
+        "{}: exit codes differ\ncheck:\n{}\nbuild:\n{}",
+        root.display(),
+        stderr(&c),
+        stderr(&b)
+    );
     ce
 }
 
 #[test]
 fn an_alias_with_whitespace_cannot_inject_a_netlify_rule() {
-    let a = archive(
-        "alias-ws",
-        &[("content/incidents/x.md", &incident("X", "aliases: [\"/ /stats/ 301! zz\"]\n"))],
-    );
+    let a = archive("alias-ws", &[("content/incidents/x.md", &incident("X", "aliases: [\"/ /stats/ 301! zz\"]\n"))]);
     let errors = check_and_build_agree(a.path());
     assert_eq!(errors.len(), 1, "{errors:?}");
     let e = errors.iter().next().unwrap();
@@ -95,7 +104,8 @@ fn aliases_hold_only_path_characters() {
         ("/", "the home page"),
     ];
     for (alias, expect) in cases {
-        let a = archive("alias-chars", &[("content/incidents/x.md", &incident("X", &format!("aliases: [\"{alias}\"]\n")))]);
+        let a =
+            archive("alias-chars", &[("content/incidents/x.md", &incident("X", &format!("aliases: [\"{alias}\"]\n")))]);
         let errors = check_and_build_agree(a.path());
         assert_eq!(errors.len(), 1, "{alias}: {errors:?}");
         let e = errors.iter().next().unwrap();
@@ -118,8 +128,20 @@ fn aliases_hold_only_path_characters() {
 
 #[test]
 fn aliases_over_generated_files_are_errors_at_the_alias() {
-    for alias in ["/feed.xml", "/style.css", "/_redirects", "/__rca/events", "/sitemap.xml", "/incidents.json", "/search/x/", "/robots.txt"] {
-        let a = archive("alias-reserved", &[("content/incidents/x.md", &incident("X", &format!("aliases: [\"{alias}\"]\n")))]);
+    for alias in [
+        "/feed.xml",
+        "/style.css",
+        "/_redirects",
+        "/__rca/events",
+        "/sitemap.xml",
+        "/incidents.json",
+        "/search/x/",
+        "/robots.txt",
+    ] {
+        let a = archive(
+            "alias-reserved",
+            &[("content/incidents/x.md", &incident("X", &format!("aliases: [\"{alias}\"]\n")))],
+        );
         let errors = check_and_build_agree(a.path());
         assert_eq!(errors.len(), 1, "{alias}: {errors:?}");
         let e = errors.iter().next().unwrap();
@@ -187,7 +209,11 @@ fn a_bad_alias_does_not_hide_its_incident_from_other_files() {
     );
     let errors = check_and_build_agree(a.path());
     assert_eq!(errors.len(), 1, "only the alias is wrong: {errors:?}");
-    assert!(errors.iter().next().unwrap().starts_with("content/incidents/a.md:6:11: alias \"/a/../b/\" has an empty, '.' or '..' segment"));
+    assert!(errors
+        .iter()
+        .next()
+        .unwrap()
+        .starts_with("content/incidents/a.md:6:11: alias \"/a/../b/\" has an empty, '.' or '..' segment"));
 }
 
 #[test]
@@ -197,7 +223,13 @@ fn a_very_long_tag_gets_a_short_stable_slug_and_builds() {
     let a = archive(
         "long-slug",
         &[
-            ("content/incidents/x.md", &incident("X", &format!("tags: [\"{long_tag}\"]\nservices: [\"{}\"]\nrelated: [{long_stem}]\n", "s".repeat(260)))),
+            (
+                "content/incidents/x.md",
+                &incident(
+                    "X",
+                    &format!("tags: [\"{long_tag}\"]\nservices: [\"{}\"]\nrelated: [{long_stem}]\n", "s".repeat(260)),
+                ),
+            ),
             (&format!("content/incidents/{long_stem}.md"), &incident("Long", "")),
             ("content/incidents/y.md", &format!("---\ntitle: Y\ndate: 2021-03-01\n---\nSee [[{long_stem}]].\n")),
         ],
@@ -263,8 +295,10 @@ fn a_static_file_over_a_generated_page_is_reported_at_the_static_file() {
 /// (each invalid one has its errors at file:line:col).
 #[test]
 fn check_and_build_agree_on_every_fixture() {
-    let mut roots = vec![fixtures().join("good"), fixtures().join("insight"), std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"))];
-    let mut invalid: Vec<_> = std::fs::read_dir(fixtures().join("invalid")).unwrap().map(|e| e.unwrap().path()).collect();
+    let mut roots =
+        vec![fixtures().join("good"), fixtures().join("insight"), std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"))];
+    let mut invalid: Vec<_> =
+        std::fs::read_dir(fixtures().join("invalid")).unwrap().map(|e| e.unwrap().path()).collect();
     invalid.sort();
     roots.extend(invalid);
     assert!(roots.len() > 20);
@@ -284,7 +318,10 @@ fn git(dir: &Path, date: &str, args: &[&str]) {
 fn a_rename_redirect_over_a_static_file_is_dropped_with_a_warning() {
     let a = archive(
         "rename-clash",
-        &[("content/incidents/old-name.md", &incident("X", "")), ("theme/static/incidents/old-name/index.html", "<p>kept</p>")],
+        &[
+            ("content/incidents/old-name.md", &incident("X", "")),
+            ("theme/static/incidents/old-name/index.html", "<p>kept</p>"),
+        ],
     );
     let root = a.path();
     git(root, "2021-03-01T10:00:00Z", &["init", "-q", "-b", "main"]);

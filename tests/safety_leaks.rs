@@ -51,7 +51,8 @@ fn nothing_under_git_is_published_through_a_symlink() {
     let root = tmp.path().join("archive");
     write(&root, "content/incidents/inside.md", INCIDENT);
     let git = |args: &[&str]| {
-        let o = Command::new("git").arg("-C").arg(&root).args(args).env("GIT_CONFIG_GLOBAL", "/dev/null").output().unwrap();
+        let o =
+            Command::new("git").arg("-C").arg(&root).args(args).env("GIT_CONFIG_GLOBAL", "/dev/null").output().unwrap();
         assert!(o.status.success(), "git {args:?}: {}", String::from_utf8_lossy(&o.stderr));
     };
     git(&["init", "-q", "-b", "main"]);
@@ -71,7 +72,14 @@ fn nothing_under_git_is_published_through_a_symlink() {
     nowhere(&out, "GITTOKEN-5521");
     nowhere(&out, "repositoryformatversion");
     nowhere(&out, "refs/heads/main");
-    for link in ["theme/static/gitconfig.txt", "theme/static/gitdir", "theme/static/absolute-config.txt", "theme/static/head.txt", "content/incidents/config.md", "content/pages"] {
+    for link in [
+        "theme/static/gitconfig.txt",
+        "theme/static/gitdir",
+        "theme/static/absolute-config.txt",
+        "theme/static/head.txt",
+        "content/incidents/config.md",
+        "content/pages",
+    ] {
         assert!(err.contains(&format!("warning: {link}: skipped: a symlink that points into .git/")), "{link}:\n{err}");
     }
     for file in ["gitconfig.txt", "absolute-config.txt", "head.txt", "gitdir"] {
@@ -114,7 +122,11 @@ fn symlinks_out_of_the_archive_are_refused_and_inside_ones_followed() {
     let outside = tmp.path().join("outside");
     write(&outside, "secret.txt", "SECRET-OUTSIDE-7781");
     write(&outside, "static/secret.txt", "SECRET-OUTSIDE-7781");
-    write(&outside, "incidents/leak.md", "---\ntitle: LEAKCANARY-OUTSIDE\ndate: 2024-01-01\n---\nLEAKCANARY-OUTSIDE-BODY\n");
+    write(
+        &outside,
+        "incidents/leak.md",
+        "---\ntitle: LEAKCANARY-OUTSIDE\ndate: 2024-01-01\n---\nLEAKCANARY-OUTSIDE-BODY\n",
+    );
     write(&root, "content/incidents/inside.md", INCIDENT);
     write(&root, "shared/logo.txt", "LOGO-INSIDE");
     write(&root, "rca-site.toml", "title = \"Links\"\n");
@@ -133,10 +145,18 @@ fn symlinks_out_of_the_archive_are_refused_and_inside_ones_followed() {
     assert!(o.status.success(), "{err}");
     nowhere(&out, "SECRET-OUTSIDE");
     nowhere(&out, "LEAKCANARY-OUTSIDE");
-    for link in ["theme/static/outlink", "theme/static/secret.txt", "content/incidents/outlink", "content/incidents/leak2.md"] {
-        assert!(err.contains(&format!("warning: {link}: skipped: a symlink that points outside the archive")), "{link}:\n{err}");
+    for link in
+        ["theme/static/outlink", "theme/static/secret.txt", "content/incidents/outlink", "content/incidents/leak2.md"]
+    {
+        assert!(
+            err.contains(&format!("warning: {link}: skipped: a symlink that points outside the archive")),
+            "{link}:\n{err}"
+        );
     }
-    assert!(err.contains("warning: content/incidents/again: skipped: a symlink that points to a folder it is in"), "{err}");
+    assert!(
+        err.contains("warning: content/incidents/again: skipped: a symlink that points to a folder it is in"),
+        "{err}"
+    );
     assert_eq!(std::fs::read_to_string(out.join("shared/logo.txt")).unwrap(), "LOGO-INSIDE");
     assert_eq!(std::fs::read_to_string(out.join("logo.txt")).unwrap(), "LOGO-INSIDE");
 
@@ -159,7 +179,11 @@ fn symlinks_out_of_the_archive_are_refused_and_inside_ones_followed() {
     symlink(&outside, root3.join("content")).unwrap();
     let out3 = tmp.path().join("public3");
     let o = build(&root3, &out3, &[]);
-    assert!(stderr(&o).contains("warning: content: skipped: a symlink that points outside the archive"), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("warning: content: skipped: a symlink that points outside the archive"),
+        "{}",
+        stderr(&o)
+    );
     if out3.exists() {
         nowhere(&out3, "LEAKCANARY-OUTSIDE");
     }
@@ -260,7 +284,12 @@ fn addresses(text: &str) -> Vec<String> {
         while e < b.len() && label(b[e]) {
             e += 1;
         }
-        if s == at || e == at + 1 || e + 1 >= b.len() || b[e] != b'.' || !(b[e + 1].is_ascii_alphanumeric() || b".-".contains(&b[e + 1])) {
+        if s == at
+            || e == at + 1
+            || e + 1 >= b.len()
+            || b[e] != b'.'
+            || !(b[e + 1].is_ascii_alphanumeric() || b".-".contains(&b[e + 1]))
+        {
             continue;
         }
         e += 1;
@@ -343,7 +372,21 @@ fn show_emails_true_publishes_them() {
     let o = build(&root, &out, &["--build-date", "2024-05-01"]);
     assert!(o.status.success(), "{}", stderr(&o));
     let all: String = readable_outputs(&out).into_iter().map(|(_, t)| t).collect();
-    for field in ["title", "summary", "impact", "detection", "body", "timeline", "table", "code", "block", "causebody", "pagebody", "hometext", "htmltext"] {
+    for field in [
+        "title",
+        "summary",
+        "impact",
+        "detection",
+        "body",
+        "timeline",
+        "table",
+        "code",
+        "block",
+        "causebody",
+        "pagebody",
+        "hometext",
+        "htmltext",
+    ] {
         assert!(all.contains(&format!("m-{field}@leakhost.example")), "m-{field}");
     }
     assert!(all.contains("mailto:m-mailto@leakhost.example"));
@@ -356,7 +399,11 @@ fn show_emails_true_publishes_them() {
 fn an_email_in_an_alias_is_an_error_at_its_position() {
     let tmp = TempDir::new("leak-alias");
     let root = tmp.path().join("archive");
-    write(&root, "content/incidents/a.md", "---\ntitle: A\ndate: 2024-01-02\naliases: [/old/jane@corp.example/]\n---\nBody.\n");
+    write(
+        &root,
+        "content/incidents/a.md",
+        "---\ntitle: A\ndate: 2024-01-02\naliases: [/old/jane@corp.example/]\n---\nBody.\n",
+    );
     let o = rca(&["check", "--root", root.to_str().unwrap()]);
     assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
     assert!(stderr(&o).contains("content/incidents/a.md:4:"), "{}", stderr(&o));

@@ -70,16 +70,28 @@ fn a_heading_id_that_breaks_out_of_the_anchor_is_an_error_in_every_kind_of_file(
 fn explicit_heading_ids_that_are_safe_build_and_anchor_in_every_kind_of_file() {
     let tmp = good_copy("safe-id");
     let root = tmp.path().join("a");
-    for f in ["content/incidents/2021/Koa2_Install.md", "content/_index.md", "content/causes/missing-monitoring.md", "content/pages/about.md"] {
+    for f in [
+        "content/incidents/2021/Koa2_Install.md",
+        "content/_index.md",
+        "content/causes/missing-monitoring.md",
+        "content/pages/about.md",
+    ] {
         append(&root.join(f), "## Safe heading {#safe_id-1}\n\n## Plain \"quoted\" 1 < 2\n");
     }
     let out = tmp.path().join("public");
     let o = rca(&["build", "--root", root.to_str().unwrap(), "--out", out.to_str().unwrap()]);
     assert!(o.status.success(), "{}", stderr(&o));
-    for page in ["incidents/koa2-install/index.html", "index.html", "causes/missing-monitoring/index.html", "about/index.html"] {
+    for page in
+        ["incidents/koa2-install/index.html", "index.html", "causes/missing-monitoring/index.html", "about/index.html"]
+    {
         let html = std::fs::read_to_string(out.join(page)).unwrap_or_else(|e| panic!("{page}: {e}"));
         assert!(html.contains("<h2 id=\"safe_id-1\">Safe heading <a class=\"anchor\" href=\"#safe_id-1\""), "{page}");
-        assert!(html.contains("<h2 id=\"plain-quoted-1-2\">Plain \"quoted\" 1 &lt; 2 <a class=\"anchor\" href=\"#plain-quoted-1-2\""), "{page}");
+        assert!(
+            html.contains(
+                "<h2 id=\"plain-quoted-1-2\">Plain \"quoted\" 1 &lt; 2 <a class=\"anchor\" href=\"#plain-quoted-1-2\""
+            ),
+            "{page}"
+        );
     }
 }
 
@@ -109,12 +121,37 @@ fn payloads() -> Vec<String> {
 
 /// Elements that can run script, load a document or restyle the page.
 const FORBIDDEN_TAGS: &[&str] = &[
-    "script", "style", "iframe", "frame", "object", "embed", "applet", "form", "button", "meta", "link", "base", "svg",
-    "math", "body", "html", "head", "noscript", "textarea", "title", "template", "video", "audio", "source",
-    "xmp", "plaintext", "marquee",
+    "script",
+    "style",
+    "iframe",
+    "frame",
+    "object",
+    "embed",
+    "applet",
+    "form",
+    "button",
+    "meta",
+    "link",
+    "base",
+    "svg",
+    "math",
+    "body",
+    "html",
+    "head",
+    "noscript",
+    "textarea",
+    "title",
+    "template",
+    "video",
+    "audio",
+    "source",
+    "xmp",
+    "plaintext",
+    "marquee",
 ];
 /// Attributes whose value is a URL.
-const URL_ATTRS: &[&str] = &["href", "src", "xlink:href", "action", "formaction", "data", "poster", "background", "cite", "srcset"];
+const URL_ATTRS: &[&str] =
+    &["href", "src", "xlink:href", "action", "formaction", "data", "poster", "background", "cite", "srcset"];
 
 /// Decodes the entities an HTML serialiser writes in attribute values.
 fn decode_attr(v: &str) -> String {
@@ -156,7 +193,8 @@ fn decode_attr(v: &str) -> String {
 }
 
 fn url_is_safe(url: &str) -> bool {
-    let cleaned: String = url.chars().filter(|c| !c.is_whitespace() && !c.is_control()).collect::<String>().to_ascii_lowercase();
+    let cleaned: String =
+        url.chars().filter(|c| !c.is_whitespace() && !c.is_control()).collect::<String>().to_ascii_lowercase();
     match cleaned.find(':') {
         None => true,
         Some(i) if cleaned[..i].contains(['/', '?', '#']) => true,
@@ -219,7 +257,9 @@ fn assert_safe(payload: &str, html: &str) {
             if attr.starts_with("on") {
                 fail(&format!("event handler {attr}"));
             }
-            if attr == "style" && !matches!(value.as_str(), "text-align: left" | "text-align: center" | "text-align: right") {
+            if attr == "style"
+                && !matches!(value.as_str(), "text-align: left" | "text-align: center" | "text-align: right")
+            {
                 fail(&format!("style {value:?}"));
             }
             if matches!(attr.as_str(), "srcdoc" | "http-equiv" | "formaction" | "autofocus") {
@@ -275,7 +315,12 @@ fn the_checker_itself_catches_each_kind_of_payload() {
 
 #[test]
 fn unsafe_html_still_passes_raw_html_through() {
-    let r = markdown::render("<b onclick=\"x()\">b</b> <div style=\"color:red\">d</div>\n", &Source { path: "p.md", body_line: 1 }, &NoLinks, true);
+    let r = markdown::render(
+        "<b onclick=\"x()\">b</b> <div style=\"color:red\">d</div>\n",
+        &Source { path: "p.md", body_line: 1 },
+        &NoLinks,
+        true,
+    );
     assert!(r.html.contains("onclick=\"x()\"") && r.html.contains("style=\"color:red\""), "{}", r.html);
 }
 
@@ -286,11 +331,82 @@ fn unsafe_html_still_passes_raw_html_through() {
 /// entities whole and broken, multi-byte and mixed scripts, combining marks,
 /// bidi controls, markup characters and line structure.
 const PIECES: &[&str] = &[
-    "&", "&amp;", "&#x", "&#x1F600;", "&#233;", "&#", "&#99999999;", "&bogus;", "&;", ";", "&nbsp;", "&lt;", "é", "réécriture",
-    "日本", "語", "😀", "👩‍💻", "\u{5d0}\u{5d1}\u{5d2}", "\u{627}\u{644}", "\u{202e}", "\u{200f}", "e\u{301}", "\u{301}", "\u{200d}",
-    "#", "## ", "*", "**", "_", "__", "[", "]", "(", ")", "<", ">", "`", "```", "|", "{", "}", "{#", "{#a}", "~~", "\\", "!", "![",
-    "](", "[^1]", "[^1]: ", "[[", "]]", "<div>", "</div>", "<!--", "-->", "<![CDATA[", "]]>", "<a href=\"", "\"", "'", "=", "- ",
-    "> ", "1. ", "---", "|---|", "\n", "\n\n", " ", "  ", "\t", "x", "word", "Q&A:",
+    "&",
+    "&amp;",
+    "&#x",
+    "&#x1F600;",
+    "&#233;",
+    "&#",
+    "&#99999999;",
+    "&bogus;",
+    "&;",
+    ";",
+    "&nbsp;",
+    "&lt;",
+    "é",
+    "réécriture",
+    "日本",
+    "語",
+    "😀",
+    "👩‍💻",
+    "\u{5d0}\u{5d1}\u{5d2}",
+    "\u{627}\u{644}",
+    "\u{202e}",
+    "\u{200f}",
+    "e\u{301}",
+    "\u{301}",
+    "\u{200d}",
+    "#",
+    "## ",
+    "*",
+    "**",
+    "_",
+    "__",
+    "[",
+    "]",
+    "(",
+    ")",
+    "<",
+    ">",
+    "`",
+    "```",
+    "|",
+    "{",
+    "}",
+    "{#",
+    "{#a}",
+    "~~",
+    "\\",
+    "!",
+    "![",
+    "](",
+    "[^1]",
+    "[^1]: ",
+    "[[",
+    "]]",
+    "<div>",
+    "</div>",
+    "<!--",
+    "-->",
+    "<![CDATA[",
+    "]]>",
+    "<a href=\"",
+    "\"",
+    "'",
+    "=",
+    "- ",
+    "> ",
+    "1. ",
+    "---",
+    "|---|",
+    "\n",
+    "\n\n",
+    " ",
+    "  ",
+    "\t",
+    "x",
+    "word",
+    "Q&A:",
 ];
 
 fn generated_text() -> impl Strategy<Value = String> {
@@ -393,7 +509,10 @@ fn home_intro_links_to_incidents_resolve() {
         std::fs::write(p, text).unwrap();
     };
     write("content/incidents/2024/disk-full.md", "---\ntitle: Disk filled up\ndate: 2024-03-04\n---\nBody.\n");
-    write("content/_index.md", "---\ntitle: Home\n---\nStart with [[disk-full]] or [the disk incident](incidents/2024/disk-full.md).\n");
+    write(
+        "content/_index.md",
+        "---\ntitle: Home\n---\nStart with [[disk-full]] or [the disk incident](incidents/2024/disk-full.md).\n",
+    );
     let out = tmp.path().join("out");
     let o = common::rca(&["build", "--root", root.to_str().unwrap(), "--out", out.to_str().unwrap()]);
     assert!(o.status.success(), "{}", common::stderr(&o));

@@ -126,7 +126,14 @@ fn a_symlinked_out_to_the_archive_root_never_deletes_it() {
 fn dot_dotdot_and_git_are_refused_even_with_force() {
     let (_tmp, root) = archive("dots", true);
     let git = tree(&root.join(".git"));
-    for out in [root.join("."), root.join(".."), root.join(".git"), root.join(".git/site"), root.join("theme/x"), PathBuf::from("/")] {
+    for out in [
+        root.join("."),
+        root.join(".."),
+        root.join(".git"),
+        root.join(".git/site"),
+        root.join("theme/x"),
+        PathBuf::from("/"),
+    ] {
         let o = build(&root, Some(&out), &["--force"]);
         assert_eq!(o.status.code(), Some(2), "{}: {}", out.display(), stderr(&o));
     }
@@ -231,7 +238,12 @@ fn output_outside_the_archive_in_config_follows_the_marker_rule() {
         set_config_output(&root, &value);
         let o = build(&root, None, &[]);
         assert_eq!(o.status.code(), Some(1), "{value}: {}", stderr(&o));
-        assert!(stderr(&o).contains(&format!("{} output {value:?} is a folder rca-site did not write", output_value_pos(&root))), "{}", stderr(&o));
+        assert!(
+            stderr(&o)
+                .contains(&format!("{} output {value:?} is a folder rca-site did not write", output_value_pos(&root))),
+            "{}",
+            stderr(&o)
+        );
         assert_eq!(std::fs::read_to_string(x.join("precious.txt")).unwrap(), "keep");
         // check says so too, at the same place.
         let c = rca(&["check", "--root", root.to_str().unwrap()]);
@@ -252,7 +264,11 @@ fn check_reports_an_unsafe_output_at_its_value() {
     set_config_output(&root, "content/site");
     let c = rca(&["check", "--root", root.to_str().unwrap()]);
     assert_eq!(c.status.code(), Some(1));
-    assert!(stderr(&c).contains(&format!("{} output \"content/site\" is inside content/", output_value_pos(&root))), "{}", stderr(&c));
+    assert!(
+        stderr(&c).contains(&format!("{} output \"content/site\" is inside content/", output_value_pos(&root))),
+        "{}",
+        stderr(&c)
+    );
     let c = rca(&["check", "--root", root.to_str().unwrap(), "--format", "github"]);
     let line = output_value_pos(&root).split(':').nth(1).unwrap().to_string();
     assert!(stdout(&c).contains(&format!("file=rca-site.toml,line={line},col=10")), "{}", stdout(&c));
@@ -333,7 +349,10 @@ fn an_output_that_becomes_foreign_during_the_build_is_not_replaced() {
         .unwrap();
     // The staging folder appears once the output was approved.
     let deadline = Instant::now() + Duration::from_secs(60);
-    while !std::fs::read_dir(tmp.path()).unwrap().any(|e| e.unwrap().file_name().to_string_lossy().starts_with(".site.rca-new-")) {
+    while !std::fs::read_dir(tmp.path())
+        .unwrap()
+        .any(|e| e.unwrap().file_name().to_string_lossy().starts_with(".site.rca-new-"))
+    {
         assert!(Instant::now() < deadline, "no staging folder appeared");
         std::thread::sleep(Duration::from_millis(1));
     }
@@ -381,7 +400,10 @@ fn repo_url_must_be_http_and_url_errors_point_at_the_value() {
     let config = root.join("rca-site.toml");
     let text = std::fs::read_to_string(&config).unwrap();
     let text = text
-        .replace("repo_url = \"https://github.com/example/incidents\"", "repo_url = \"javascript:alert(document.domain)\"")
+        .replace(
+            "repo_url = \"https://github.com/example/incidents\"",
+            "repo_url = \"javascript:alert(document.domain)\"",
+        )
         .replace("base_url = \"https://incidents.example.com\"", "base_url =   \"incidents.example.com\"");
     std::fs::write(&config, &text).unwrap();
     let line = |key: &str| text.lines().position(|l| l.starts_with(key)).unwrap() + 1;
@@ -389,8 +411,17 @@ fn repo_url_must_be_http_and_url_errors_point_at_the_value() {
         let o = rca(&[cmd, "--root", root.to_str().unwrap()]);
         assert_eq!(o.status.code(), Some(1), "{cmd}");
         let err = stderr(&o);
-        assert!(err.contains(&format!("rca-site.toml:{}:12: repo_url \"javascript:alert(document.domain)\" must be an absolute http(s) URL", line("repo_url"))), "{cmd}: {err}");
-        assert!(err.contains(&format!("rca-site.toml:{}:14: base_url \"incidents.example.com\"", line("base_url"))), "{cmd}: {err}");
+        assert!(
+            err.contains(&format!(
+                "rca-site.toml:{}:12: repo_url \"javascript:alert(document.domain)\" must be an absolute http(s) URL",
+                line("repo_url")
+            )),
+            "{cmd}: {err}"
+        );
+        assert!(
+            err.contains(&format!("rca-site.toml:{}:14: base_url \"incidents.example.com\"", line("base_url"))),
+            "{cmd}: {err}"
+        );
     }
     assert!(!root.join("public").exists());
 }
@@ -405,7 +436,11 @@ fn new_refuses_a_title_with_control_characters_and_writes_files_check_accepts() 
         assert!(stderr(&o).contains("control character"), "{}", stderr(&o));
     }
     assert!(!root.join("content/incidents/2024/two-lines.md").exists());
-    for good in [r#"Quotes "and" \backslashes\ : # colons"#, "Émoji 🚀 and 'single' quotes", "Colon: [brackets] {braces} - dash"] {
+    for good in [
+        r#"Quotes "and" \backslashes\ : # colons"#,
+        "Émoji 🚀 and 'single' quotes",
+        "Colon: [brackets] {braces} - dash",
+    ] {
         let o = rca(&["new", good, "--root", r, "--date", "2024-05-06"]);
         assert!(o.status.success(), "{good}: {}", stderr(&o));
     }
@@ -428,7 +463,9 @@ fn serve_answers_kept_alive_requests_promptly() {
     let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
     let port: u16 = loop {
         let line = lines.next().expect("serve exited").unwrap();
-        if let Some(p) = line.split("http://127.0.0.1:").nth(1).and_then(|r| r.split('/').next()).and_then(|p| p.parse().ok()) {
+        if let Some(p) =
+            line.split("http://127.0.0.1:").nth(1).and_then(|r| r.split('/').next()).and_then(|p| p.parse().ok())
+        {
             break p;
         }
     };

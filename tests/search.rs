@@ -46,9 +46,16 @@ struct Index {
 
 impl Index {
     fn from_files(files: &BTreeMap<String, Vec<u8>>) -> Index {
-        let manifest_path = files.keys().find(|p| p.starts_with("search/") && p.ends_with("/manifest.json")).expect("a search manifest").clone();
+        let manifest_path = files
+            .keys()
+            .find(|p| p.starts_with("search/") && p.ends_with("/manifest.json"))
+            .expect("a search manifest")
+            .clone();
         let dir = manifest_path.trim_end_matches("manifest.json").to_string();
-        let json = |p: &str| -> Value { serde_json::from_slice(files.get(&format!("{dir}{p}")).unwrap_or_else(|| panic!("missing {dir}{p}"))).unwrap() };
+        let json = |p: &str| -> Value {
+            serde_json::from_slice(files.get(&format!("{dir}{p}")).unwrap_or_else(|| panic!("missing {dir}{p}")))
+                .unwrap()
+        };
         let manifest = json("manifest.json");
         let mut words = BTreeMap::new();
         for n in 0..manifest["shards"].as_array().unwrap().len() {
@@ -142,7 +149,18 @@ fn left_out_incidents_are_in_no_shard_fragment_or_facet() {
     for flags in [&[][..], &["--base-url", "https://example.org/"][..]] {
         let site = Site::build("good", flags).ok();
         let index = Index::from_dir(&site.out);
-        for canary in ["LEAKCANARY-INTERNAL", "LEAKCANARY-DRAFT", "LEAKCANARY-REVIEW", "leakcanary", "internal-leak", "draft-one", "in-review", "secret-service-xyz", "leaktag-internal", "draft-only-service"] {
+        for canary in [
+            "LEAKCANARY-INTERNAL",
+            "LEAKCANARY-DRAFT",
+            "LEAKCANARY-REVIEW",
+            "leakcanary",
+            "internal-leak",
+            "draft-one",
+            "in-review",
+            "secret-service-xyz",
+            "leaktag-internal",
+            "draft-only-service",
+        ] {
             index.never_mentions(canary);
         }
         for word in ["leakcanary", "leaktag", "xyz"] {
@@ -157,8 +175,17 @@ fn left_out_incidents_are_in_no_shard_fragment_or_facet() {
         }
         assert_eq!(index.facets["cause"]["missing-monitoring"].len(), 1, "the internal and draft uses are not counted");
         let json: Value = serde_json::from_str(&site.file("incidents.json")).unwrap();
-        let public_sev: BTreeSet<String> = json["incidents"].as_array().unwrap().iter().filter_map(|i| i["severity"].as_str().map(String::from)).collect();
-        assert_eq!(index.facets["severity"].keys().cloned().collect::<BTreeSet<_>>(), public_sev, "severities of public incidents only");
+        let public_sev: BTreeSet<String> = json["incidents"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(|i| i["severity"].as_str().map(String::from))
+            .collect();
+        assert_eq!(
+            index.facets["severity"].keys().cloned().collect::<BTreeSet<_>>(),
+            public_sev,
+            "severities of public incidents only"
+        );
         let years: BTreeSet<&String> = index.facets["year"].keys().collect();
         assert_eq!(years, ["2021", "2024"].iter().map(|s| s.to_string()).collect::<Vec<_>>().iter().collect());
     }
@@ -169,7 +196,10 @@ fn drafts_flag_indexes_drafts_and_internal_flag_does_not() {
     let site = Site::build("good", &["--drafts"]).ok();
     let index = Index::from_dir(&site.out);
     assert!(!index.docs_of("leakcanary").is_empty(), "--drafts indexes drafts");
-    assert!(index.files.values().all(|b| !String::from_utf8_lossy(b).contains("LEAKCANARY-INTERNAL")), "--drafts alone keeps internal out");
+    assert!(
+        index.files.values().all(|b| !String::from_utf8_lossy(b).contains("LEAKCANARY-INTERNAL")),
+        "--drafts alone keeps internal out"
+    );
 }
 
 #[test]
@@ -195,7 +225,8 @@ fn index_holds_folded_words_of_every_field_with_title_ranked_first() {
     // Services, tags and cause names are searchable too, and cause pages are documents.
     assert!(!index.docs_of("thumbnails").is_empty());
     let monitoring = &index.words["monitoring"];
-    let cause_page = monitoring.iter().find(|(d, _)| index.url(*d) == "/causes/missing-monitoring/").expect("cause page indexed");
+    let cause_page =
+        monitoring.iter().find(|(d, _)| index.url(*d) == "/causes/missing-monitoring/").expect("cause page indexed");
     // A word in the title outranks the same word in the body only.
     let best = monitoring.iter().max_by_key(|p| p.1).unwrap();
     assert!(best.1 >= cause_page.1);
@@ -223,7 +254,9 @@ fn facet_counts_match_the_archive() {
         }
         *years.entry(i["date"].as_str().unwrap()[..4].to_string()).or_default() += 1;
     }
-    let counts = |key: &str| -> BTreeMap<String, usize> { index.facets[key].iter().map(|(k, v)| (k.clone(), v.len())).collect() };
+    let counts = |key: &str| -> BTreeMap<String, usize> {
+        index.facets[key].iter().map(|(k, v)| (k.clone(), v.len())).collect()
+    };
     assert_eq!(counts("severity"), sev);
     assert_eq!(counts("year"), years);
     // Each fragment's severity agrees with the severity facet.
@@ -244,9 +277,15 @@ fn header_search_form_is_on_every_page() {
             continue;
         }
         pages += 1;
-        assert!(text.contains("<form class=\"search\" role=\"search\" action=\"/search/\" method=\"get\">"), "{path} has no header search form");
+        assert!(
+            text.contains("<form class=\"search\" role=\"search\" action=\"/search/\" method=\"get\">"),
+            "{path} has no header search form"
+        );
         assert!(text.contains("name=\"q\""), "{path}");
-        assert!(text.contains("<label class=\"visually-hidden\" for=\"site-search\">"), "{path}: the search box has a label");
+        assert!(
+            text.contains("<label class=\"visually-hidden\" for=\"site-search\">"),
+            "{path}: the search box has a label"
+        );
         assert!(text.contains("href=\"/search/\""), "{path}: the nav links to search");
     }
     assert!(pages > 10);
@@ -331,7 +370,8 @@ fn browser_finds_the_one_incident_with_a_unique_word_and_applies_facets() {
     // Query plus a facet from the URL: exactly the SEV3 incidents with the word.
     let monitoring = index.docs_of("monitoring");
     let sev3 = &index.facets["severity"]["SEV3"];
-    let expected: BTreeSet<String> = monitoring.iter().filter(|d| sev3.contains(d)).map(|&d| index.url(d).to_string()).collect();
+    let expected: BTreeSet<String> =
+        monitoring.iter().filter(|d| sev3.contains(d)).map(|&d| index.url(d).to_string()).collect();
     assert!(expected.len() >= 2 && expected.len() < monitoring.len(), "the fixture must make the facet matter");
     let dom = dump_dom(&chrome, &site.server.url("/search/?q=monitoring&severity=SEV3"));
     let got: BTreeSet<String> = results(&dom)
@@ -401,7 +441,8 @@ document.body.appendChild(f);
     .unwrap();
     let dom = dump_dom(&chrome, &site.server.url("/drive.html"));
     let s = dom.find("<pre id=\"out\">").unwrap() + "<pre id=\"out\">".len();
-    let text = dom[s..s + dom[s..].find("</pre>").unwrap()].replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&");
+    let text =
+        dom[s..s + dom[s..].find("</pre>").unwrap()].replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&");
     let v: Value = serde_json::from_str(&text).unwrap_or_else(|_| panic!("driver said: {text}"));
     assert_eq!(v["url"], "?q=certif&year=2017");
     assert!(v["first"].as_str().unwrap().contains("<mark>"), "prefix matches are highlighted: {}", v["first"]);
@@ -424,7 +465,8 @@ fn browser_tokenizer_matches_rust() {
     .unwrap();
     let dom = dump_dom(&chrome, &site.server.url("/tokens.html"));
     let s = dom.find("<pre id=\"out\">").unwrap() + "<pre id=\"out\">".len();
-    let text = dom[s..s + dom[s..].find("</pre>").unwrap()].replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&");
+    let text =
+        dom[s..s + dom[s..].find("</pre>").unwrap()].replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&");
     let js: Vec<Vec<String>> = serde_json::from_str(&text).unwrap_or_else(|_| panic!("page said: {text}"));
     let rust: Vec<Vec<String>> = SAMPLE_TEXT.iter().map(|s| tokenize(s)).collect();
     assert_eq!(js, rust);
@@ -481,9 +523,15 @@ addEventListener("load", function () {
         .output()
         .expect("run chromium");
     let dom = String::from_utf8_lossy(&out.stdout).into_owned();
-    let s = dom.find("<pre id=\"probe\">").unwrap_or_else(|| panic!("no probe output for {query} at {width}px:\n{dom}\n{}", String::from_utf8_lossy(&out.stderr)));
+    let s = dom.find("<pre id=\"probe\">").unwrap_or_else(|| {
+        panic!("no probe output for {query} at {width}px:\n{dom}\n{}", String::from_utf8_lossy(&out.stderr))
+    });
     let s = s + "<pre id=\"probe\">".len();
-    let text = dom[s..s + dom[s..].find("</pre>").unwrap()].replace("&lt;", "<").replace("&gt;", ">").replace("&quot;", "\"").replace("&amp;", "&");
+    let text = dom[s..s + dom[s..].find("</pre>").unwrap()]
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&quot;", "\"")
+        .replace("&amp;", "&");
     let v: Value = serde_json::from_str(&text).unwrap_or_else(|e| panic!("probe said {text}: {e}"));
     assert_eq!(v["done"], true, "the search did not finish for {query} at {width}px");
     v
@@ -510,7 +558,8 @@ fn browser_result_cards_say_where_the_query_matched_under_an_h2() {
     let index = Index::from_dir(&site.out);
     let v = probe(&chrome, &site, "?q=monitoring", 1280, 800);
     // Headings never skip a level: h1, then h2 cards (no h3 without an h2 before it).
-    let levels: Vec<u32> = v["headings"].as_array().unwrap().iter().map(|h| h.as_str().unwrap()[1..].parse().unwrap()).collect();
+    let levels: Vec<u32> =
+        v["headings"].as_array().unwrap().iter().map(|h| h.as_str().unwrap()[1..].parse().unwrap()).collect();
     let mut deepest = 0;
     for &l in &levels {
         assert!(l <= deepest + 1, "heading h{l} after at most h{deepest}: {levels:?}");
@@ -526,14 +575,21 @@ fn browser_result_cards_say_where_the_query_matched_under_an_h2() {
         let has = |field: &str| frag[field].as_str().is_some_and(|t| tokenize(t).iter().any(|w| w == "monitoring"));
         assert_eq!(where_.contains("in title"), has("title"), "{url}: {where_}");
         assert_eq!(where_.contains("in summary"), has("summary"), "{url}: {where_}");
-        let causes: Vec<&str> = frag["causes"].as_array().map(|c| c.iter().filter_map(|c| c.as_str()).collect()).unwrap_or_default();
+        let causes: Vec<&str> =
+            frag["causes"].as_array().map(|c| c.iter().filter_map(|c| c.as_str()).collect()).unwrap_or_default();
         let matching: Vec<&&str> = causes.iter().filter(|c| tokenize(c).iter().any(|w| w == "monitoring")).collect();
         if frag["kind"] == "incident" && !matching.is_empty() {
             by_cause += 1;
             assert!(where_.contains(&format!("in causes: {}", matching[0])), "{url}: {where_}");
         }
         if !has("title") && !has("summary") && matching.is_empty() {
-            assert!(where_.contains("in body") || where_.contains("in aliases") || where_.contains("in tags") || where_.contains("in services"), "{url}: {where_}");
+            assert!(
+                where_.contains("in body")
+                    || where_.contains("in aliases")
+                    || where_.contains("in tags")
+                    || where_.contains("in services"),
+                "{url}: {where_}"
+            );
         }
     }
     assert!(by_cause >= 2, "the example has incidents that match 'monitoring' through a cause: {results:?}");

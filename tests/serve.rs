@@ -43,8 +43,11 @@ impl Server {
         std::thread::spawn(move || {
             for line in BufReader::new(err).lines() {
                 let Ok(line) = line else { break };
-                if let Some(port) =
-                    line.split("http://127.0.0.1:").nth(1).and_then(|r| r.split('/').next()).and_then(|p| p.parse::<u16>().ok())
+                if let Some(port) = line
+                    .split("http://127.0.0.1:")
+                    .nth(1)
+                    .and_then(|r| r.split('/').next())
+                    .and_then(|p| p.parse::<u16>().ok())
                 {
                     let _ = tx.send(port);
                 }
@@ -117,7 +120,10 @@ fn request(port: u16, raw: &str) -> Reply {
     loop {
         if let Some(i) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
             let head = String::from_utf8_lossy(&buf[..i]).to_ascii_lowercase();
-            let length = head.lines().find_map(|l| l.strip_prefix("content-length:")).and_then(|v| v.trim().parse::<usize>().ok());
+            let length = head
+                .lines()
+                .find_map(|l| l.strip_prefix("content-length:"))
+                .and_then(|v| v.trim().parse::<usize>().ok());
             if length.is_some_and(|n| buf.len() >= i + 4 + n)
                 || (head.contains("transfer-encoding: chunked") && buf.ends_with(b"0\r\n\r\n"))
             {
@@ -147,7 +153,8 @@ fn dechunk(mut b: &[u8]) -> Vec<u8> {
     let mut out = Vec::new();
     loop {
         let Some(eol) = b.windows(2).position(|w| w == b"\r\n") else { return out };
-        let size = usize::from_str_radix(std::str::from_utf8(&b[..eol]).unwrap().split(';').next().unwrap().trim(), 16).unwrap();
+        let size = usize::from_str_radix(std::str::from_utf8(&b[..eol]).unwrap().split(';').next().unwrap().trim(), 16)
+            .unwrap();
         if size == 0 {
             return out;
         }
@@ -352,7 +359,9 @@ fn never_serves_anything_outside_the_site() {
         assert_eq!(r.status, 400, "{attempt}: {r:?}");
         assert!(!r.body.contains("root:"), "{attempt}");
     }
-    for attempt in ["GET //etc/passwd HTTP/1.1", "GET /etc/passwd HTTP/1.1", "GET /leak.txt HTTP/1.1", "GET /passwd HTTP/1.1"] {
+    for attempt in
+        ["GET //etc/passwd HTTP/1.1", "GET /etc/passwd HTTP/1.1", "GET /leak.txt HTTP/1.1", "GET /passwd HTTP/1.1"]
+    {
         let r = raw(attempt);
         assert_eq!(r.status, 404, "{attempt}: {r:?}");
         assert!(!r.body.contains("root:") && !r.body.contains("SECRET-OUTSIDE"), "{attempt}");
@@ -369,7 +378,11 @@ fn never_serves_anything_outside_the_site() {
     assert!(o.status.success(), "{}", stderr(&o));
     assert!(!out.join("leak.txt").exists() && !out.join("passwd").exists());
     assert!(out.join("alias.txt").exists());
-    assert!(stderr(&o).contains("theme/static/leak.txt: skipped: a symlink that points outside the archive"), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("theme/static/leak.txt: skipped: a symlink that points outside the archive"),
+        "{}",
+        stderr(&o)
+    );
 }
 
 /// A symlinked folder pointing outside the archive is skipped at start,
@@ -381,7 +394,11 @@ fn a_symlink_out_of_the_archive_stays_unread_while_serving() {
     let outside = tmp.path().join("outside");
     std::fs::create_dir_all(&outside).unwrap();
     std::fs::write(outside.join("secret.txt"), "SECRET-OUT-1").unwrap();
-    std::fs::write(outside.join("leak.md"), "---\ntitle: LEAKCANARY-OUT-TITLE\ndate: 2024-01-01\n---\nLEAKCANARY-OUT-BODY\n").unwrap();
+    std::fs::write(
+        outside.join("leak.md"),
+        "---\ntitle: LEAKCANARY-OUT-TITLE\ndate: 2024-01-01\n---\nLEAKCANARY-OUT-BODY\n",
+    )
+    .unwrap();
     std::fs::create_dir_all(root.join("theme/static")).unwrap();
     std::os::unix::fs::symlink(&outside, root.join("theme/static/outlink")).unwrap();
     std::os::unix::fs::symlink(&outside, root.join("content/incidents/outlink")).unwrap();
@@ -409,7 +426,11 @@ fn a_symlink_out_of_the_archive_stays_unread_while_serving() {
     // the archive, and after its rebuild nothing from outside is served.
     std::fs::write(outside.join("secret.txt"), "SECRET-OUT-2").unwrap();
     std::fs::write(outside.join("new.txt"), "SECRET-OUT-3").unwrap();
-    std::fs::write(outside.join("leak.md"), "---\ntitle: LEAKCANARY-OUT-TITLE2\ndate: 2024-01-01\n---\nLEAKCANARY-OUT-BODY\n").unwrap();
+    std::fs::write(
+        outside.join("leak.md"),
+        "---\ntitle: LEAKCANARY-OUT-TITLE2\ndate: 2024-01-01\n---\nLEAKCANARY-OUT-BODY\n",
+    )
+    .unwrap();
     std::thread::sleep(Duration::from_millis(600));
     edit(&root, FORUMS, |t| t + "\nA later addition.\n");
     events.next("reload");
@@ -445,7 +466,9 @@ fn a_theme_folder_linked_out_of_the_archive_is_neither_read_nor_watched() {
     let srv = Server::start(&root, &[]);
     let events = srv.events();
     events.next("hello");
-    srv.wait_log("the skipped theme link", |log| log.contains("theme: skipped: a symlink that points outside the archive"));
+    srv.wait_log("the skipped theme link", |log| {
+        log.contains("theme: skipped: a symlink that points outside the archive")
+    });
     std::fs::write(outside.join("static/secret.txt"), "SECRET-THEME-2").unwrap();
     std::thread::sleep(Duration::from_millis(600));
     edit(&root, FORUMS, |t| t + "\nA later addition.\n");
@@ -462,7 +485,9 @@ fn an_edit_reloads_a_broken_edit_shows_errors_and_keeps_the_last_good_site() {
     let events = srv.events();
     let first = events.next("hello");
 
-    edit(&root, FORUMS, |t| t.replacen("title: \"Forums v2 merge broke", "title: \"EDITED-7731 Forums v2 merge broke", 1));
+    edit(&root, FORUMS, |t| {
+        t.replacen("title: \"Forums v2 merge broke", "title: \"EDITED-7731 Forums v2 merge broke", 1)
+    });
     let second = events.next("reload");
     assert_ne!(first, second, "a reload names the new build");
     let page = srv.get("/incidents/forums-v2-staging-outage/");
@@ -477,7 +502,10 @@ fn an_edit_reloads_a_broken_edit_shows_errors_and_keeps_the_last_good_site() {
     edit(&root, FORUMS, |t| t.replacen("severity: SEV3", "severity: \"<b>SEV9</b>\"", 1));
     let errors: serde_json::Value = serde_json::from_str(&events.next("errors")).unwrap();
     let texts: Vec<&str> = errors.as_array().unwrap().iter().map(|e| e["text"].as_str().unwrap()).collect();
-    assert!(texts.iter().any(|t| t.starts_with(&format!("{FORUMS}:6:11: severity")) && t.contains("<b>SEV9</b>")), "{texts:?}");
+    assert!(
+        texts.iter().any(|t| t.starts_with(&format!("{FORUMS}:6:11: severity")) && t.contains("<b>SEV9</b>")),
+        "{texts:?}"
+    );
     let page = srv.get("/incidents/forums-v2-staging-outage/");
     assert_eq!(page.status, 200, "the last good page is still served");
     assert!(page.body.contains("EDITED-7731 Forums"));
@@ -519,26 +547,45 @@ fn incremental_rebuilds(per_page: Option<usize>) {
     let builds = std::cell::Cell::new(1);
     let step = |what: &str, f: &dyn Fn()| {
         f();
-        let (kind, data) = events.rx.recv_timeout(EVENT_TIMEOUT).unwrap_or_else(|_| panic!("{what}: no event\n{}", srv.log()));
+        let (kind, data) =
+            events.rx.recv_timeout(EVENT_TIMEOUT).unwrap_or_else(|_| panic!("{what}: no event\n{}", srv.log()));
         assert_eq!(kind, "reload", "{what}: {data}");
         builds.set(builds.get() + 1);
-        srv.wait_log("the rebuild's log line", |log| log.lines().filter(|l| l.starts_with("Built")).count() >= builds.get());
+        srv.wait_log("the rebuild's log line", |log| {
+            log.lines().filter(|l| l.starts_with("Built")).count() >= builds.get()
+        });
         assert_same_as_build(&srv, &root, &tmp.path().join(format!("out-{}", what.replace(' ', "-"))), what);
     };
     step("body edit", &|| edit(&root, FORUMS, |t| t.replacen("## ", "Extra paragraph.\n\n## ", 1)));
     let last = || srv.log().lines().rfind(|l| l.starts_with("Built")).unwrap_or_default().to_string();
     // A body edit: one file parsed, one body rendered, no card (the lists stay).
-    assert!(last().contains("; 1 parsed, 1 bodies, 0 cards,") && !last().contains("full render"), "only the edited body: {}", last());
+    assert!(
+        last().contains("; 1 parsed, 1 bodies, 0 cards,") && !last().contains("full render"),
+        "only the edited body: {}",
+        last()
+    );
     step("title and terms", &|| {
         edit(&root, FORUMS, |t| {
-            t.replacen("title: \"Forums", "title: \"Renamed Forums", 1).replacen("tags: [migration,", "tags: [brand-new-tag, migration,", 1)
+            t.replacen("title: \"Forums", "title: \"Renamed Forums", 1).replacen(
+                "tags: [migration,",
+                "tags: [brand-new-tag, migration,",
+                1,
+            )
         })
     });
-    assert!(last().contains("; 1 parsed, 1 bodies, 1 cards,") && !last().contains("full render"), "a front-matter edit: {}", last());
+    assert!(
+        last().contains("; 1 parsed, 1 bodies, 1 cards,") && !last().contains("full render"),
+        "a front-matter edit: {}",
+        last()
+    );
     step("related and severity", &|| {
         edit(&root, "content/incidents/2015/search-event-logging-gap.md", |t| {
-            t.replacen("related: [course-migration-table-lock]", "related: [course-migration-table-lock, forums-v2-staging-outage]", 1)
-                .replacen("severity: SEV3", "severity: SEV1", 1)
+            t.replacen(
+                "related: [course-migration-table-lock]",
+                "related: [course-migration-table-lock, forums-v2-staging-outage]",
+                1,
+            )
+            .replacen("severity: SEV3", "severity: SEV1", 1)
         })
     });
     step("new incident linking another", &|| {
@@ -559,11 +606,14 @@ fn incremental_rebuilds(per_page: Option<usize>) {
     // A broken edit, then its fix.
     edit(&root, FORUMS, |t| t.replacen("visibility: internal", "visibility: secret", 1));
     assert!(events.next("errors").contains("visibility"));
-    step("fix after a broken edit", &|| edit(&root, FORUMS, |t| t.replacen("visibility: secret", "visibility: public", 1)));
+    step("fix after a broken edit", &|| {
+        edit(&root, FORUMS, |t| t.replacen("visibility: secret", "visibility: public", 1))
+    });
     step("deleted incident", &|| std::fs::remove_file(root.join("content/incidents/2026/brand-new.md")).unwrap());
     step("template edit", &|| {
         std::fs::create_dir_all(root.join("theme/templates")).unwrap();
-        let base = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("theme/templates/404.html")).unwrap();
+        let base =
+            std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("theme/templates/404.html")).unwrap();
         std::fs::write(root.join("theme/templates/404.html"), base.replacen("</", "<!-- custom 404 --></", 1)).unwrap()
     });
     assert!(
@@ -571,7 +621,9 @@ fn incremental_rebuilds(per_page: Option<usize>) {
         "a template edit renders all, parses nothing: {}",
         last()
     );
-    step("cause file", &|| edit(&root, "content/causes/missing-monitoring.md", |t| t.replacen("title: ", "title: Renamed ", 1)));
+    step("cause file", &|| {
+        edit(&root, "content/causes/missing-monitoring.md", |t| t.replacen("title: ", "title: Renamed ", 1))
+    });
     step("config edit", &|| edit(&root, "rca-site.toml", |t| t.replacen("title = \"", "title = \"Renamed ", 1)));
     step("body edits of two incidents, one adding a link", &|| {
         edit(&root, FORUMS, |t| t + "\nOne more paragraph.\n");
@@ -589,7 +641,9 @@ fn incremental_rebuilds(per_page: Option<usize>) {
     step("title edit of an incident other pages cross-link", &|| {
         edit(&root, KOA2, |t| t.replacen("title: \"Release tag koa.2", "title: \"Renamed release tag koa.2", 1))
     });
-    step("date edit moving an incident in its causes' history", &|| edit(&root, KOA2, |t| t.replacen("date: 2021-", "date: 2019-", 1)));
+    step("date edit moving an incident in its causes' history", &|| {
+        edit(&root, KOA2, |t| t.replacen("date: 2021-", "date: 2019-", 1))
+    });
 }
 
 /// Fetches every file a fresh `build` writes and compares it with what the
@@ -642,7 +696,11 @@ fn a_burst_of_changes_is_one_rebuild() {
     let mut spells = Spells::new();
     std::fs::create_dir_all(&dir).unwrap();
     for n in 0..300 {
-        std::fs::write(dir.join(format!("b{n:03}.md")), format!("---\ntitle: \"Burst {n}\"\ndate: 2020-01-01\n---\nBody {n}.\n")).unwrap();
+        std::fs::write(
+            dir.join(format!("b{n:03}.md")),
+            format!("---\ntitle: \"Burst {n}\"\ndate: 2020-01-01\n---\nBody {n}.\n"),
+        )
+        .unwrap();
         spells.tick();
         std::fs::write(dir.join(format!(".b{n:03}.md.swp")), "x").unwrap();
         spells.tick();
@@ -709,16 +767,31 @@ fn new_commits_refresh_the_history() {
     events.next("hello");
     let page = "/incidents/forums-v2-staging-outage/";
     // The first commit also added the example's draft and internal incidents, but its subject names none.
-    assert!(srv.get(page).body.contains("<span class=\"history-subject\">first<"), "the first commit is in the revision list");
+    assert!(
+        srv.get(page).body.contains("<span class=\"history-subject\">first<"),
+        "the first commit is in the revision list"
+    );
     assert!(!srv.get(page).body.contains("Revise the forums postmortem"));
     // An edit is rebuilt as an uncommitted change; committing it moves the refs.
     edit(&root, FORUMS, |t| t + "\nA later addition.\n");
     events.next("reload");
-    git(&["-c", "user.name=T", "-c", "user.email=t@example.com", "commit", "-q", "-am", "Revise the forums postmortem"]);
+    git(&[
+        "-c",
+        "user.name=T",
+        "-c",
+        "user.email=t@example.com",
+        "commit",
+        "-q",
+        "-am",
+        "Revise the forums postmortem",
+    ]);
     events.next("reload");
     srv.wait_log("a second full render", |log| log.lines().filter(|l| l.contains("full render")).count() >= 2);
     let body = srv.get(page).body;
-    assert!(body.contains("Revise the forums postmortem"), "the new commit is in the revision list after the refs moved");
+    assert!(
+        body.contains("Revise the forums postmortem"),
+        "the new commit is in the revision list after the refs moved"
+    );
 }
 
 #[test]
@@ -834,7 +907,11 @@ fn build_never_contains_the_reload_script() {
         let e = e.unwrap();
         if e.file_type().is_file() {
             let text = String::from_utf8_lossy(&std::fs::read(e.path()).unwrap()).into_owned();
-            assert!(!text.contains("__rca") && !text.contains("data-rca-serve") && !text.contains("EventSource"), "{}", e.path().display());
+            assert!(
+                !text.contains("__rca") && !text.contains("data-rca-serve") && !text.contains("EventSource"),
+                "{}",
+                e.path().display()
+            );
         }
     }
 }
@@ -882,7 +959,9 @@ impl Browser {
         let port_file = profile.path().join("DevToolsActivePort");
         let deadline = Instant::now() + START_TIMEOUT;
         let devtools = loop {
-            if let Some(p) = std::fs::read_to_string(&port_file).ok().and_then(|t| t.lines().next()?.trim().parse().ok()) {
+            if let Some(p) =
+                std::fs::read_to_string(&port_file).ok().and_then(|t| t.lines().next()?.trim().parse().ok())
+            {
                 break p;
             }
             assert!(Instant::now() < deadline, "chromium did not open its DevTools port");
@@ -909,7 +988,10 @@ impl Browser {
             if titles.iter().any(|t| t.contains(text) && !t.contains(not)) {
                 return;
             }
-            assert!(Instant::now() < deadline, "no tab titled {text:?} without {not:?} within {timeout:?}; tabs: {titles:?}");
+            assert!(
+                Instant::now() < deadline,
+                "no tab titled {text:?} without {not:?} within {timeout:?}; tabs: {titles:?}"
+            );
             std::thread::sleep(Duration::from_millis(100));
         }
     }
@@ -940,11 +1022,15 @@ fn an_open_tab_reloads_by_itself_after_an_edit_and_after_a_restart() {
     let (_tmp, root) = example();
     let srv = Server::start(&root, &[]);
     let port = srv.port;
-    let Some(browser) = Browser::open(&format!("http://127.0.0.1:{port}/incidents/forums-v2-staging-outage/")) else { return };
+    let Some(browser) = Browser::open(&format!("http://127.0.0.1:{port}/incidents/forums-v2-staging-outage/")) else {
+        return;
+    };
     browser.wait_title("Forums v2 merge broke", START_TIMEOUT);
 
     // Saved in the editor: the tab reloads and shows the new title.
-    edit(&root, FORUMS, |t| t.replacen("title: \"Forums v2 merge broke", "title: \"RELOADED-1 Forums v2 merge broke", 1));
+    edit(&root, FORUMS, |t| {
+        t.replacen("title: \"Forums v2 merge broke", "title: \"RELOADED-1 Forums v2 merge broke", 1)
+    });
     browser.wait_title("RELOADED-1", Duration::from_secs(30));
 
     // A broken edit: the overlay (and a mark in the title) over the last good page.

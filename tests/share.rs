@@ -152,12 +152,16 @@ fn check_share_tags(site: &Site, base_url: &str, site_title: &str) -> usize {
         assert_eq!(h.links.get("icon").map(|v| v.contains(&"/favicon.ico".to_string())), Some(true), "{url}");
         assert_eq!(h.links.get("apple-touch-icon"), Some(&vec!["/apple-touch-icon.png".to_string()]), "{url}");
 
-        let incident = url.strip_prefix("/incidents/").and_then(|r| r.strip_suffix('/')).filter(|id| incidents.iter().any(|i| i == id));
+        let incident = url
+            .strip_prefix("/incidents/")
+            .and_then(|r| r.strip_suffix('/'))
+            .filter(|id| incidents.iter().any(|i| i == id));
         match incident {
             Some(id) => {
                 assert_eq!(m("og:type"), "article", "{url}");
                 assert_eq!(h.json_ld.len(), 1, "{url}: one JSON-LD block");
-                let ld: serde_json::Value = serde_json::from_str(&h.json_ld[0]).unwrap_or_else(|e| panic!("{url}: JSON-LD: {e}"));
+                let ld: serde_json::Value =
+                    serde_json::from_str(&h.json_ld[0]).unwrap_or_else(|e| panic!("{url}: JSON-LD: {e}"));
                 assert_eq!(ld["@type"], "Report", "{url}");
                 assert_eq!(ld["url"], canonical.as_str(), "{url}");
                 assert_eq!(ld["reportNumber"], *id, "{url}");
@@ -175,7 +179,10 @@ fn check_share_tags(site: &Site, base_url: &str, site_title: &str) -> usize {
                 assert!(h.json_ld.is_empty(), "{url}: JSON-LD on a page that is not an incident");
             }
         }
-        assert!(html.contains("<p class=\"print-header wrap\">") && html.contains(&format!("{canonical}</p>")), "{url}: print header");
+        assert!(
+            html.contains("<p class=\"print-header wrap\">") && html.contains(&format!("{canonical}</p>")),
+            "{url}: print header"
+        );
     }
     for required in ["/", "/404.html", "/incidents/", "/search/", "/stats/", "/action-items/", "/tags/"] {
         assert!(pages.iter().any(|(u, _)| u == required), "{required} was not checked");
@@ -192,7 +199,11 @@ fn every_page_of_the_example_archive_has_canonical_open_graph_and_description() 
     let n = check_share_tags(&site, "https://rca-site-example.netlify.app", "Larkspur Labs incident archive");
     assert!(n > 80, "only {n} pages");
     let about = head_of(&site.page("/about/"));
-    assert!(about.meta["description"].starts_with("This is the public incident archive of Larkspur Labs."), "{:?}", about.meta["description"]);
+    assert!(
+        about.meta["description"].starts_with("This is the public incident archive of Larkspur Labs."),
+        "{:?}",
+        about.meta["description"]
+    );
 }
 
 #[test]
@@ -238,7 +249,10 @@ fn json_ld_survives_a_title_that_closes_the_script() {
     assert!(!raw.contains('<') && !raw.contains('>') && !raw.contains('&'), "{raw}");
     let ld: serde_json::Value = serde_json::from_str(raw).unwrap();
     assert_eq!(ld["headline"], evil);
-    assert_eq!(ld["description"], "4 Mar 2022 — a bold claim", "descriptions are plain text: inline Markdown and HTML reduced to words");
+    assert_eq!(
+        ld["description"], "4 Mar 2022 — a bold claim",
+        "descriptions are plain text: inline Markdown and HTML reduced to words"
+    );
     assert_eq!(ld["about"][1], serde_json::json!({ "@type": "Service", "name": "api" }));
     assert_eq!(h.meta["og:title"], evil);
 }
@@ -253,7 +267,10 @@ fn deploy_preview_is_noindex_everywhere() {
         assert_eq!(h.meta.get("robots").map(String::as_str), Some("noindex"), "{url}");
         assert_eq!(h.links["canonical"], vec![format!("https://deploy-preview-42--fixture.netlify.app{url}")], "{url}");
     }
-    assert_eq!(site.file("robots.txt").lines().filter(|l| !l.starts_with('#')).collect::<Vec<_>>(), ["User-agent: *", "Disallow: /"]);
+    assert_eq!(
+        site.file("robots.txt").lines().filter(|l| !l.starts_with('#')).collect::<Vec<_>>(),
+        ["User-agent: *", "Disallow: /"]
+    );
     // Drafts are never for search engines either.
     let site = Site::build("good", &["--drafts"]).ok();
     assert!(site.page("/").contains("<meta name=\"robots\" content=\"noindex\">"));
@@ -263,7 +280,10 @@ fn deploy_preview_is_noindex_everywhere() {
 #[test]
 fn robots_txt_names_the_absolute_sitemap() {
     let site = Site::build("good", &[]).ok();
-    assert_eq!(site.file("robots.txt"), "User-agent: *\nAllow: /\n\nSitemap: https://incidents.example.com/sitemap.xml\n");
+    assert_eq!(
+        site.file("robots.txt"),
+        "User-agent: *\nAllow: /\n\nSitemap: https://incidents.example.com/sitemap.xml\n"
+    );
     assert!(site.exists("sitemap.xml"));
 
     // Without a base URL there is no absolute sitemap URL to give; a
@@ -271,8 +291,14 @@ fn robots_txt_names_the_absolute_sitemap() {
     let one = [("content/incidents/one.md", "---\ntitle: One\ndate: 2022-03-04\n---\nHi\n")];
     let site = build_archive(archive("share-robots", "title = \"T\"\n", &one), &[]);
     assert_eq!(site.file("robots.txt"), "User-agent: *\nAllow: /\n");
-    let site = build_archive(archive("share-robots-pages", "title = \"T\"\n", &one), &["--base-url", "https://example.github.io/archive/"]);
-    assert_eq!(site.file("robots.txt"), "User-agent: *\nAllow: /\n\nSitemap: https://example.github.io/archive/sitemap.xml\n");
+    let site = build_archive(
+        archive("share-robots-pages", "title = \"T\"\n", &one),
+        &["--base-url", "https://example.github.io/archive/"],
+    );
+    assert_eq!(
+        site.file("robots.txt"),
+        "User-agent: *\nAllow: /\n\nSitemap: https://example.github.io/archive/sitemap.xml\n"
+    );
     let h = head_of(&site.page("/incidents/one/"));
     assert!(!h.meta.contains_key("robots"));
     assert_eq!(h.links["canonical"], vec!["https://example.github.io/archive/incidents/one/".to_string()]);
@@ -281,7 +307,10 @@ fn robots_txt_names_the_absolute_sitemap() {
     let tmp = archive(
         "share-robots-theme",
         "title = \"T\"\nbase_url = \"https://t.example\"\n",
-        &[("content/incidents/one.md", "---\ntitle: One\ndate: 2022-03-04\n---\nHi\n"), ("theme/static/robots.txt", "User-agent: *\nDisallow: /private/\n")],
+        &[
+            ("content/incidents/one.md", "---\ntitle: One\ndate: 2022-03-04\n---\nHi\n"),
+            ("theme/static/robots.txt", "User-agent: *\nDisallow: /private/\n"),
+        ],
     );
     let site = build_archive(tmp, &[]);
     assert_eq!(site.file("robots.txt"), "User-agent: *\nDisallow: /private/\n");
@@ -326,8 +355,25 @@ fn favicon_and_apple_touch_icon_are_real_images() {
 /// (a 1 not part of a larger number or a decimal) in the page's text or its
 /// attributes.
 const PLURALS: &[&str] = &[
-    "incidents", "action items", "items", "causes", "services", "tags", "days", "hours", "minutes", "weeks", "months", "years",
-    "revisions", "changes", "commits", "results", "events", "owners", "times",
+    "incidents",
+    "action items",
+    "items",
+    "causes",
+    "services",
+    "tags",
+    "days",
+    "hours",
+    "minutes",
+    "weeks",
+    "months",
+    "years",
+    "revisions",
+    "changes",
+    "commits",
+    "results",
+    "events",
+    "owners",
+    "times",
 ];
 
 fn wrong_plurals(text: &str) -> Vec<String> {
@@ -398,7 +444,11 @@ action_items:\n  - title: Add an alert\n    owner: ops\n    status: open\n    du
             ("content/pages/about.md", "---\ntitle: About\n---\nWe had 2 incidents once; now 1 incident.\n"),
         ],
     );
-    let sites = [("one of everything", build_archive(one, &[])), ("good", Site::build("good", &[]).ok()), ("example", example_site())];
+    let sites = [
+        ("one of everything", build_archive(one, &[])),
+        ("good", Site::build("good", &[]).ok()),
+        ("example", example_site()),
+    ];
     let mut checked = 0;
     for (name, site) in &sites {
         let mut wrong = Vec::new();
@@ -425,13 +475,20 @@ fn printed_page_has_its_url_and_the_revision_history_open() {
     let tmp = archive(
         "share-print",
         "title = \"T\"\nbase_url = \"https://t.example\"\n",
-        &[("content/incidents/db.md", "---\ntitle: DB\ndate: 2022-03-04\nseverity: SEV2\n---\nSee [the docs](https://docs.example.org/db).\n")],
+        &[(
+            "content/incidents/db.md",
+            "---\ntitle: DB\ndate: 2022-03-04\nseverity: SEV2\n---\nSee [the docs](https://docs.example.org/db).\n",
+        )],
     );
     let root = tmp.path().join("archive");
     git(&root, "2022-03-05 10:00:00 +0000", &["init", "-q", "-b", "main"]);
     git(&root, "2022-03-05 10:00:00 +0000", &["add", "-A"]);
     git(&root, "2022-03-05 10:00:00 +0000", &["commit", "-q", "-m", "Add the DB postmortem"]);
-    std::fs::write(root.join("content/incidents/db.md"), "---\ntitle: DB\ndate: 2022-03-04\nseverity: SEV2\n---\nSee [the docs](https://docs.example.org/db). More.\n").unwrap();
+    std::fs::write(
+        root.join("content/incidents/db.md"),
+        "---\ntitle: DB\ndate: 2022-03-04\nseverity: SEV2\n---\nSee [the docs](https://docs.example.org/db). More.\n",
+    )
+    .unwrap();
     git(&root, "2022-03-07 10:00:00 +0000", &["commit", "-q", "-am", "Add a lesson to the DB postmortem"]);
     let site = build_archive(tmp, &[]);
     let html = site.page("/incidents/db/");
@@ -442,7 +499,11 @@ fn printed_page_has_its_url_and_the_revision_history_open() {
     }
     let css = site.file("style.css");
     let print_css = &css[css.rfind("sharing and print").unwrap()..];
-    for rule in [".print-header { display: none; }", ".history::details-content { content-visibility: visible; display: block;", ".print-header { display: block;"] {
+    for rule in [
+        ".print-header { display: none; }",
+        ".history::details-content { content-visibility: visible; display: block;",
+        ".print-header { display: block;",
+    ] {
         assert!(print_css.contains(rule), "style.css lacks {rule}");
     }
     assert!(css.contains(".prose a[href^=\"http\"]::after { content: \" (\" attr(href) \")\""));
@@ -474,7 +535,9 @@ impl Tab {
         let deadline = Instant::now() + Duration::from_secs(60);
         let port_file = profile.path().join("DevToolsActivePort");
         let port: u16 = loop {
-            if let Some(p) = std::fs::read_to_string(&port_file).ok().and_then(|t| t.lines().next()?.trim().parse().ok()) {
+            if let Some(p) =
+                std::fs::read_to_string(&port_file).ok().and_then(|t| t.lines().next()?.trim().parse().ok())
+            {
                 break p;
             }
             assert!(Instant::now() < deadline, "chromium did not open its DevTools port");
@@ -483,7 +546,8 @@ impl Tab {
         let path = loop {
             let list = http_get(port, "/json/list");
             let tabs: Vec<serde_json::Value> = serde_json::from_str(&list).unwrap_or_default();
-            if let Some(ws) = tabs.iter().find(|t| t["type"] == "page").and_then(|t| t["webSocketDebuggerUrl"].as_str()) {
+            if let Some(ws) = tabs.iter().find(|t| t["type"] == "page").and_then(|t| t["webSocketDebuggerUrl"].as_str())
+            {
                 break ws.splitn(4, '/').nth(3).map(|p| format!("/{p}")).unwrap();
             }
             assert!(Instant::now() < deadline, "no page in chromium");
@@ -577,7 +641,8 @@ Sec-WebSocket-Key: cmNhLXNpdGUtdGVzdC1rZXk=\r\nSec-WebSocket-Version: 13\r\n\r\n
     fn goto(&mut self, url: &str) {
         self.call("Page.navigate", serde_json::json!({ "url": url }));
         let deadline = Instant::now() + Duration::from_secs(60);
-        while self.eval("JSON.stringify(document.readyState === 'complete' && location.href)") != serde_json::json!(url) {
+        while self.eval("JSON.stringify(document.readyState === 'complete' && location.href)") != serde_json::json!(url)
+        {
             assert!(Instant::now() < deadline, "{url} did not load");
             std::thread::sleep(Duration::from_millis(50));
         }
@@ -601,7 +666,10 @@ fn http_get(port: u16, path: &str) -> String {
     loop {
         if let Some(i) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
             let head = String::from_utf8_lossy(&buf[..i]).to_ascii_lowercase();
-            let length = head.lines().find_map(|l| l.strip_prefix("content-length:")).and_then(|v| v.trim().parse::<usize>().ok());
+            let length = head
+                .lines()
+                .find_map(|l| l.strip_prefix("content-length:"))
+                .and_then(|v| v.trim().parse::<usize>().ok());
             if let Some(n) = length.filter(|n| buf.len() >= i + 4 + n) {
                 return String::from_utf8_lossy(&buf[i + 4..i + 4 + n]).into_owned();
             }
@@ -672,7 +740,10 @@ fn browser_dates_in_tables_never_wrap() {
     let mut tab = Tab::open(&chrome, "about:blank");
     let mut checked = 0;
     for width in [320, 390] {
-        tab.call("Emulation.setDeviceMetricsOverride", serde_json::json!({ "width": width, "height": 800, "deviceScaleFactor": 1, "mobile": true }));
+        tab.call(
+            "Emulation.setDeviceMetricsOverride",
+            serde_json::json!({ "width": width, "height": 800, "deviceScaleFactor": 1, "mobile": true }),
+        );
         for path in ["/action-items/", "/incidents/", "/incidents/koa2-install/", "/causes/"] {
             tab.goto(&server.url(path));
             let r = tab.eval(

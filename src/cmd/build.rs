@@ -89,7 +89,11 @@ pub fn run(args: BuildArgs, quiet: bool) -> i32 {
     };
     if staging.stale_removed > 0 && !quiet {
         let n = staging.stale_removed;
-        eprintln!("Removed {n} staging folder{} left next to {} by an interrupted build", if n == 1 { "" } else { "s" }, real.display());
+        eprintln!(
+            "Removed {n} staging folder{} left next to {} by an interrupted build",
+            if n == 1 { "" } else { "s" },
+            real.display()
+        );
     }
     let opts = BuildOptions {
         include: Include { drafts: args.drafts, internal: args.internal },
@@ -102,7 +106,10 @@ pub fn run(args: BuildArgs, quiet: bool) -> i32 {
     if built.diagnostics.has_errors() {
         drop(staging);
         let n = built.diagnostics.error_count();
-        eprintln!("error: build failed with {n} error{}; the previous output was left untouched", if n == 1 { "" } else { "s" });
+        eprintln!(
+            "error: build failed with {n} error{}; the previous output was left untouched",
+            if n == 1 { "" } else { "s" }
+        );
         return EXIT_CONTENT;
     }
     // The output may have changed while the site was built (files put into
@@ -111,7 +118,12 @@ pub fn run(args: BuildArgs, quiet: bool) -> i32 {
     match crate::output::output_dir(&root, &out, args.force) {
         Ok(now) if now.real == real => {}
         Ok(now) => {
-            eprintln!("error: {} now leads to {} instead of {}; the site was not written", out.display(), now.real.display(), real.display());
+            eprintln!(
+                "error: {} now leads to {} instead of {}; the site was not written",
+                out.display(),
+                now.real.display(),
+                real.display()
+            );
             return EXIT_CONTENT;
         }
         Err(refusal) => {
@@ -183,7 +195,11 @@ fn output_dir(root: &Path, snapshot: &Snapshot, flag: Option<&Path>, force: bool
 
 /// An unsafe `output`, as an error at its value in rca-site.toml (or, when
 /// the default is used, naming the folder).
-pub(super) fn output_diagnostic(config: Option<&str>, output: &str, refusal: &Refusal) -> crate::diagnostics::Diagnostic {
+pub(super) fn output_diagnostic(
+    config: Option<&str>,
+    output: &str,
+    refusal: &Refusal,
+) -> crate::diagnostics::Diagnostic {
     use crate::diagnostics::{Diagnostic, Pos};
     match config.and_then(|t| crate::config::value_pos(t, "output")) {
         Some(pos) => Diagnostic::error(crate::config::CONFIG_FILE, pos, format!("output {output:?} {refusal}")),

@@ -47,7 +47,9 @@ pub fn run(args: CheckArgs, quiet: bool) -> i32 {
     // The output folder `build` would replace: an unsafe one is an error
     // here as it is there.
     let config = snapshot.get(crate::config::CONFIG_FILE).and_then(|b| std::str::from_utf8(b).ok());
-    let output = config.map(|t| crate::config::Config::parse(t, &mut Diagnostics::new()).output).unwrap_or_else(|| "public".into());
+    let output = config
+        .map(|t| crate::config::Config::parse(t, &mut Diagnostics::new()).output)
+        .unwrap_or_else(|| "public".into());
     if let Err(refusal) = crate::output::output_dir(&root, &root.join(&output), false) {
         built.diagnostics.push(super::build::output_diagnostic(config, &output, &refusal));
     }

@@ -31,7 +31,9 @@ pub struct InitArgs {
 pub fn field_for(key: &str) -> Option<&'static str> {
     let k = key.to_ascii_lowercase().replace('-', "_");
     Some(match k.as_str() {
-        "start_time" | "started_at" | "start" | "begin" | "began" | "start_date" | "began_at" | "starttime" => "started",
+        "start_time" | "started_at" | "start" | "begin" | "began" | "start_date" | "began_at" | "starttime" => {
+            "started"
+        }
         "end_time" | "ended_at" | "end" | "finish" | "end_date" | "resolved_at" | "endtime" => "resolved",
         "detected_at" | "detection_time" => "detected",
         "mitigated_at" | "mitigation_time" => "mitigated",
@@ -55,8 +57,20 @@ fn is_fallback_date(key: &str) -> bool {
 
 /// Headings postmortems have and other documents rarely do.
 const POSTMORTEM_HEADINGS: [&str; 14] = [
-    "timeline", "root cause", "root causes", "contributing factors", "contributing factor", "action items", "impact",
-    "lessons learned", "remediation", "five whys", "5 whys", "resolution", "detection", "trigger",
+    "timeline",
+    "root cause",
+    "root causes",
+    "contributing factors",
+    "contributing factor",
+    "action items",
+    "impact",
+    "lessons learned",
+    "remediation",
+    "five whys",
+    "5 whys",
+    "resolution",
+    "detection",
+    "trigger",
 ];
 
 /// One file that looks like a postmortem.
@@ -74,7 +88,10 @@ pub fn run(args: InitArgs, quiet: bool) -> i32 {
     };
     let target = root.join(CONFIG_FILE);
     if target.exists() && !args.force {
-        eprintln!("error: {} already exists; rca-site init never overwrites it (pass --force to replace it)", target.display());
+        eprintln!(
+            "error: {} already exists; rca-site init never overwrites it (pass --force to replace it)",
+            target.display()
+        );
         return EXIT_USAGE;
     }
     let survey = survey(&root);
@@ -123,7 +140,13 @@ fn survey(root: &Path) -> Survey {
                     && (matches!(e.file_name().to_str(), Some("target" | "node_modules" | "theme"))
                         || e.path().join("incidents.json").is_file())))
     };
-    for entry in walkdir::WalkDir::new(root).follow_links(false).sort_by_file_name().into_iter().filter_entry(|e| !skip(e)).flatten() {
+    for entry in walkdir::WalkDir::new(root)
+        .follow_links(false)
+        .sort_by_file_name()
+        .into_iter()
+        .filter_entry(|e| !skip(e))
+        .flatten()
+    {
         if !entry.file_type().is_file() {
             continue;
         }
@@ -134,8 +157,13 @@ fn survey(root: &Path) -> Survey {
         let ext = name.rsplit_once('.').map(|(_, e)| e.to_ascii_lowercase());
         let markdown = matches!(ext.as_deref(), Some("md" | "markdown"));
         // Without an extension: `PM2019-009 - Kubernetes outage`, not `Makefile.lock`.
-        let bare = ext.is_none() || name.rsplit_once('.').is_some_and(|(_, e)| e.contains(' ') || e.chars().all(|c| c.is_ascii_digit()));
-        if rel == CONFIG_FILE || rel.starts_with("content/causes/") || rel.starts_with("content/pages/") || rel == "content/_index.md" {
+        let bare = ext.is_none()
+            || name.rsplit_once('.').is_some_and(|(_, e)| e.contains(' ') || e.chars().all(|c| c.is_ascii_digit()));
+        if rel == CONFIG_FILE
+            || rel.starts_with("content/causes/")
+            || rel.starts_with("content/pages/")
+            || rel == "content/_index.md"
+        {
             continue;
         }
         if !(markdown || bare) {
@@ -247,12 +275,21 @@ fn plan(root: &Path, s: &Survey) -> Plan {
             }
         }
         incidents.extend(bare.iter().map(|p| escape_glob(p)));
-        where_.push(format!("{} ({})", if folder.is_empty() { "the root".to_string() } else { format!("{folder}/") }, files.len()));
+        where_.push(format!(
+            "{} ({})",
+            if folder.is_empty() { "the root".to_string() } else { format!("{folder}/") },
+            files.len()
+        ));
     }
     report.push(format!("found {} postmortems in {}", s.found.len(), where_.join(", ")));
     let selection_config = Config { incidents: incidents.clone(), ..Config::default() };
     let selection = crate::select::Selection::new(&selection_config);
-    let exclude: Vec<String> = s.set_aside.iter().filter(|p| selection.is_incident(p) || by_folder.contains_key(folder_of(p))).map(|p| escape_glob(p)).collect();
+    let exclude: Vec<String> = s
+        .set_aside
+        .iter()
+        .filter(|p| selection.is_incident(p) || by_folder.contains_key(folder_of(p)))
+        .map(|p| escape_glob(p))
+        .collect();
     if !s.set_aside.is_empty() {
         report.push(format!("set aside (never incidents): {}", s.set_aside.join(", ")));
     }
@@ -312,25 +349,46 @@ fn plan(root: &Path, s: &Survey) -> Plan {
     let mut severities: Vec<String> = severities.into_iter().collect();
     severities.sort_by_key(|s| natural_key(s));
 
-    let no_title = s.found.iter().filter(|f| !f.has_h1 && !f.keys.iter().any(|(k, v)| (k == "title" || fields.get("title").is_some_and(|t| t.contains(k))) && !v.is_empty())).count();
+    let no_title =
+        s.found
+            .iter()
+            .filter(|f| {
+                !f.has_h1
+                    && !f.keys.iter().any(|(k, v)| {
+                        (k == "title" || fields.get("title").is_some_and(|t| t.contains(k))) && !v.is_empty()
+                    })
+            })
+            .count();
     if no_title > 0 {
         let files = if no_title == 1 { "1 file has".to_string() } else { format!("{no_title} files have") };
         report.push(format!(
             "{files} no title (no `title:` and no `# Title` heading): titled by the file name, or an error for a file named by an id; map one under [fields] title (e.g. title = [\"title\", \"{{company}} {{product}} incident\"])"
         ));
     }
-    let no_date = s.found.iter().filter(|f| !f.keys.iter().any(|(k, v)| (k == "date" || fields.get("date").is_some_and(|d| d.contains(k))) && !v.is_empty())).count();
+    let no_date = s
+        .found
+        .iter()
+        .filter(|f| {
+            !f.keys
+                .iter()
+                .any(|(k, v)| (k == "date" || fields.get("date").is_some_and(|d| d.contains(k))) && !v.is_empty())
+        })
+        .count();
     if no_date > 0 {
         let files = if no_date == 1 { "1 file has".to_string() } else { format!("{no_date} files have") };
         report.push(format!(
             "{files} no date in the front matter: their date is read from the `## Timeline` section, the file name or the title, else they are listed under \"Date unknown\""
         ));
     }
-    for (native_key, allowed) in [("status", &["draft", "review", "published"][..]), ("visibility", &["public", "internal"][..])] {
+    for (native_key, allowed) in
+        [("status", &["draft", "review", "published"][..]), ("visibility", &["public", "internal"][..])]
+    {
         let odd: BTreeSet<&str> = s
             .found
             .iter()
-            .flat_map(|f| f.keys.iter().filter(|(k, _)| k == native_key).flat_map(|(_, v)| v.iter().map(String::as_str)))
+            .flat_map(|f| {
+                f.keys.iter().filter(|(k, _)| k == native_key).flat_map(|(_, v)| v.iter().map(String::as_str))
+            })
             .filter(|v| !allowed.contains(&v.trim().to_ascii_lowercase().as_str()))
             .collect();
         if !odd.is_empty() {
@@ -343,12 +401,21 @@ fn plan(root: &Path, s: &Survey) -> Plan {
     }
 
     let title = readme_title(root, &s.set_aside).unwrap_or_else(|| {
-        root.canonicalize().ok().and_then(|p| p.file_name().map(|n| n.to_string_lossy().into_owned())).unwrap_or_else(|| "Incident archive".into())
+        root.canonicalize()
+            .ok()
+            .and_then(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()))
+            .unwrap_or_else(|| "Incident archive".into())
     });
 
     let q = |s: &str| serde_json::to_string(s).unwrap_or_else(|_| "\"\"".into());
     let list = |v: &[String]| format!("[{}]", v.iter().map(|s| q(s)).collect::<Vec<_>>().join(", "));
-    let key = |k: &str| if !k.is_empty() && k.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-') { k.to_string() } else { q(k) };
+    let key = |k: &str| {
+        if !k.is_empty() && k.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-') {
+            k.to_string()
+        } else {
+            q(k)
+        }
+    };
     let mut t = String::new();
     t.push_str("# Written by `rca-site init`: the postmortems are published where they are.\n");
     t.push_str("# Edit freely; `rca-site check` says what is still missing.\n");

@@ -1,8 +1,8 @@
 //! The command line: one file per subcommand.
 
 mod build;
-pub(crate) mod init;
 mod check;
+pub(crate) mod init;
 mod new;
 mod serve;
 

@@ -53,7 +53,12 @@ pub fn run(args: ServeArgs, quiet: bool) -> i32 {
         }
     };
     let local = listener.local_addr().unwrap_or(addr);
-    let opts = BuildOptions { include: Include { drafts: args.drafts, internal: args.internal }, base_url: None, build_date: None, history: None };
+    let opts = BuildOptions {
+        include: Include { drafts: args.drafts, internal: args.internal },
+        base_url: None,
+        build_date: None,
+        history: None,
+    };
     let mut session = match Session::new(&root, opts, quiet) {
         Ok(s) => s,
         Err(e) => {

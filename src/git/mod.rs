@@ -134,7 +134,8 @@ pub(crate) fn open(root: &Path) -> Result<Option<Repo>, GitError> {
     if !has_git_dir_above(&abs) {
         return Ok(None);
     }
-    let repo = gix::discover(&abs).map_err(|e| read_error(&format!("opening the repository at {}", root.display()), e))?;
+    let repo =
+        gix::discover(&abs).map_err(|e| read_error(&format!("opening the repository at {}", root.display()), e))?;
     let prefix = match repo.workdir().and_then(|w| w.canonicalize().ok()) {
         Some(work) => match abs.strip_prefix(&work) {
             Ok(rel) => rel.components().map(|c| c.as_os_str().to_string_lossy().into_owned()).collect(),
@@ -148,7 +149,9 @@ pub(crate) fn open(root: &Path) -> Result<Option<Repo>, GitError> {
 /// Whether `.git` exists in `dir` or a parent: cheap, and tells "not a
 /// repository" (a warning) apart from "a broken repository" (an error).
 fn has_git_dir_above(dir: &Path) -> bool {
-    dir.ancestors().any(|d| d.join(".git").exists() || (d.join("HEAD").is_file() && d.join("objects").is_dir() && d.join("refs").is_dir()))
+    dir.ancestors().any(|d| {
+        d.join(".git").exists() || (d.join("HEAD").is_file() && d.join("objects").is_dir() && d.join("refs").is_dir())
+    })
 }
 
 impl Repo {
@@ -157,10 +160,9 @@ impl Repo {
     pub fn commit_id(&self, rev: Option<&str>) -> Result<Option<gix::ObjectId>, GitError> {
         match rev {
             Some(rev) => {
-                let id = self
-                    .repo
-                    .rev_parse_single(rev)
-                    .map_err(|e| GitError::BadRev(format!("--rev {rev:?}: no such branch, tag or commit in the repository ({e})")))?;
+                let id = self.repo.rev_parse_single(rev).map_err(|e| {
+                    GitError::BadRev(format!("--rev {rev:?}: no such branch, tag or commit in the repository ({e})"))
+                })?;
                 let commit = id
                     .object()
                     .map_err(|e| read_error(rev, e))?
@@ -190,7 +192,10 @@ impl History {
     pub fn load(root: &Path, rev: Option<&str>) -> Result<Option<History>, GitError> {
         let Some(repo) = open(root)? else {
             return if rev.is_some() {
-                Err(GitError::NotARepository(format!("--rev needs a git repository, and {} is not in one", root.display())))
+                Err(GitError::NotARepository(format!(
+                    "--rev needs a git repository, and {} is not in one",
+                    root.display()
+                )))
             } else {
                 Ok(None)
             };
@@ -224,7 +229,9 @@ pub enum HistorySource {
 pub fn history_stage(source: Option<&HistorySource>, diags: &mut Diagnostics) -> Option<Arc<History>> {
     let (history, root) = match source? {
         HistorySource::Loaded(h) => (Ok(h.clone()), None),
-        HistorySource::Repository { root, rev } => (History::load(root, rev.as_deref()).map(|h| h.map(Arc::new)), Some(root)),
+        HistorySource::Repository { root, rev } => {
+            (History::load(root, rev.as_deref()).map(|h| h.map(Arc::new)), Some(root))
+        }
     };
     match history {
         Ok(Some(h)) => {
@@ -262,7 +269,13 @@ pub fn history_stage(source: Option<&HistorySource>, diags: &mut Diagnostics) ->
 /// A commit whose subject names a left-out incident ([`view::LeftOutNames`])
 /// keeps its date but not its subject: commit subjects are free text
 /// ("Add the draft about …").
-pub fn attach(history: Option<&History>, include: Include, incidents: &mut [Incident], causes: &mut [CauseDoc], pages: &mut [Page]) {
+pub fn attach(
+    history: Option<&History>,
+    include: Include,
+    incidents: &mut [Incident],
+    causes: &mut [CauseDoc],
+    pages: &mut [Page],
+) {
     let Some(history) = history else { return };
     for i in incidents.iter_mut() {
         i.history = history.get(&i.source_path);
@@ -281,8 +294,10 @@ pub fn attach(history: Option<&History>, include: Include, incidents: &mut [Inci
             _ => t,
         }
     };
-    let visible: Vec<Tracked> =
-        incidents.iter().map(|i| if i.is_visible(&include) { redacted(i.history.clone()) } else { i.history.clone() }).collect();
+    let visible: Vec<Tracked> = incidents
+        .iter()
+        .map(|i| if i.is_visible(&include) { redacted(i.history.clone()) } else { i.history.clone() })
+        .collect();
     let causes_h: Vec<Tracked> = causes.iter().map(|c| redacted(history.get(&c.source_path))).collect();
     let pages_h: Vec<Tracked> = pages.iter().map(|p| redacted(history.get(&p.source_path))).collect();
     for (i, t) in incidents.iter_mut().zip(visible) {

@@ -92,7 +92,14 @@ pub(super) struct Quick {
 
 /// Diffs the serialised trees `a` (old) and `b` (new) under `prefix`,
 /// reading sub-trees through `objects`.
-pub(super) fn diff(objects: &impl Find, a: &[u8], b: &[u8], prefix: &str, hash_len: usize, out: &mut Quick) -> Option<()> {
+pub(super) fn diff(
+    objects: &impl Find,
+    a: &[u8],
+    b: &[u8],
+    prefix: &str,
+    hash_len: usize,
+    out: &mut Quick,
+) -> Option<()> {
     let common = common_prefix(a, b);
     // Skip the whole entries inside the common start (same offsets in both).
     let mut pa = 0;

@@ -11,11 +11,18 @@ use crate::source::Snapshot;
 /// submodules in the tree are skipped.
 pub fn snapshot_at(root: &Path, rev: &str) -> Result<Snapshot, GitError> {
     let Some(repo) = open(root)? else {
-        return Err(GitError::NotARepository(format!("--rev needs a git repository, and {} is not in one", root.display())));
+        return Err(GitError::NotARepository(format!(
+            "--rev needs a git repository, and {} is not in one",
+            root.display()
+        )));
     };
-    let commit = repo.commit_id(Some(rev))?.ok_or_else(|| GitError::BadRev(format!("--rev {rev:?}: no such commit")))?;
+    let commit =
+        repo.commit_id(Some(rev))?.ok_or_else(|| GitError::BadRev(format!("--rev {rev:?}: no such commit")))?;
     let r = &repo.repo;
-    let tree = r.find_commit(commit).and_then(|c| c.tree()).map_err(|e| read_error(&format!("reading the tree of {rev}"), e))?;
+    let tree = r
+        .find_commit(commit)
+        .and_then(|c| c.tree())
+        .map_err(|e| read_error(&format!("reading the tree of {rev}"), e))?;
     let mut files: Vec<(String, Vec<u8>)> = Vec::new();
     for top in [crate::config::CONFIG_FILE, "content", "theme"] {
         let path = repo.path_in_repo(top).join("/");
@@ -23,11 +30,13 @@ pub fn snapshot_at(root: &Path, rev: &str) -> Result<Snapshot, GitError> {
         let Some(entry) = entry else { continue };
         let mode = entry.mode();
         if mode.is_blob() {
-            let blob = r.find_blob(entry.object_id()).map_err(|e| read_error(&format!("reading {path} in {rev}"), e))?;
+            let blob =
+                r.find_blob(entry.object_id()).map_err(|e| read_error(&format!("reading {path} in {rev}"), e))?;
             files.push((top.to_string(), blob.data.clone()));
         } else if mode.is_tree() {
             let sub = r.find_tree(entry.object_id()).map_err(|e| read_error(&format!("reading {path} in {rev}"), e))?;
-            let entries = sub.traverse().breadthfirst.files().map_err(|e| read_error(&format!("listing {path} in {rev}"), e))?;
+            let entries =
+                sub.traverse().breadthfirst.files().map_err(|e| read_error(&format!("listing {path} in {rev}"), e))?;
             for e in entries.into_iter().filter(|e| e.mode.is_blob()) {
                 let rel = format!("{top}/{}", e.filepath);
                 let blob = r.find_blob(e.oid).map_err(|err| read_error(&format!("reading {rel} in {rev}"), err))?;
@@ -47,15 +56,20 @@ pub fn snapshot_at(root: &Path, rev: &str) -> Result<Snapshot, GitError> {
             let sub = if path.is_empty() {
                 Some(tree.clone())
             } else {
-                match tree.lookup_entry_by_path(&path).map_err(|e| read_error(&format!("reading {path} in {rev}"), e))? {
-                    Some(entry) if entry.mode().is_tree() => {
-                        Some(r.find_tree(entry.object_id()).map_err(|e| read_error(&format!("reading {path} in {rev}"), e))?)
-                    }
+                match tree
+                    .lookup_entry_by_path(&path)
+                    .map_err(|e| read_error(&format!("reading {path} in {rev}"), e))?
+                {
+                    Some(entry) if entry.mode().is_tree() => Some(
+                        r.find_tree(entry.object_id())
+                            .map_err(|e| read_error(&format!("reading {path} in {rev}"), e))?,
+                    ),
                     _ => None,
                 }
             };
             let Some(sub) = sub else { continue };
-            let entries = sub.traverse().breadthfirst.files().map_err(|e| read_error(&format!("listing {path} in {rev}"), e))?;
+            let entries =
+                sub.traverse().breadthfirst.files().map_err(|e| read_error(&format!("listing {path} in {rev}"), e))?;
             for e in entries.into_iter().filter(|e| e.mode.is_blob()) {
                 let rel = if base.is_empty() { e.filepath.to_string() } else { format!("{base}/{}", e.filepath) };
                 let top = rel.split('/').next().unwrap_or("");

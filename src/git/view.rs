@@ -234,7 +234,10 @@ mod tests {
         {
             assert!(names.named_in(&n.to_string(), subject), "{subject}");
         }
-        for (n, subject) in ["Bulk import of 240 postmortems", "2024-03-01-payroll-outage-2 added", "payroll outages"].iter().enumerate() {
+        for (n, subject) in ["Bulk import of 240 postmortems", "2024-03-01-payroll-outage-2 added", "payroll outages"]
+            .iter()
+            .enumerate()
+        {
             assert!(!names.named_in(&format!("x{n}"), subject), "{subject}");
         }
         assert!(!LeftOutNames::new([]).named_in("a", "anything"));

@@ -161,7 +161,12 @@ impl Differ<'_> {
         Some(q.modified.into_iter().map(Change::Modified).chain(added).chain(deleted).collect())
     }
 
-    fn diff_with(&mut self, old: Option<ObjectId>, new: Option<ObjectId>, rewrites: Option<Rewrites>) -> Result<Vec<Change>, GitError> {
+    fn diff_with(
+        &mut self,
+        old: Option<ObjectId>,
+        new: Option<ObjectId>,
+        rewrites: Option<Rewrites>,
+    ) -> Result<Vec<Change>, GitError> {
         let kind = self.repo.object_hash();
         self.trees.next_generation();
         load_tree(&self.trees, old, &mut self.old_buf)?;
@@ -192,9 +197,15 @@ fn convert(change: ChangeRef<'_>) -> Option<Change> {
     match change {
         ChangeRef::Addition { location, entry_mode, .. } if !entry_mode.is_tree() => Some(Change::Added(s(location))),
         ChangeRef::Deletion { location, entry_mode, .. } if !entry_mode.is_tree() => Some(Change::Deleted(s(location))),
-        ChangeRef::Modification { location, entry_mode, .. } if !entry_mode.is_tree() => Some(Change::Modified(s(location))),
+        ChangeRef::Modification { location, entry_mode, .. } if !entry_mode.is_tree() => {
+            Some(Change::Modified(s(location)))
+        }
         ChangeRef::Rewrite { source_location, location, entry_mode, copy, .. } if !entry_mode.is_tree() => {
-            Some(if copy { Change::Added(s(location)) } else { Change::Renamed { from: s(source_location), to: s(location) } })
+            Some(if copy {
+                Change::Added(s(location))
+            } else {
+                Change::Renamed { from: s(source_location), to: s(location) }
+            })
         }
         _ => None,
     }
@@ -211,7 +222,12 @@ fn load_tree(trees: &TreeCache<'_>, id: Option<ObjectId>, buf: &mut Vec<u8>) -> 
 
 /// The id of the tree at `path` (e.g. `["content"]`) under the tree
 /// `root`; `None` when there is no such folder.
-fn subtree_of_tree(repo: &gix::Repository, root: ObjectId, path: &[String], buf: &mut Vec<u8>) -> Result<Option<ObjectId>, GitError> {
+fn subtree_of_tree(
+    repo: &gix::Repository,
+    root: ObjectId,
+    path: &[String],
+    buf: &mut Vec<u8>,
+) -> Result<Option<ObjectId>, GitError> {
     use gix::prelude::FindExt;
     let mut id = root;
     for name in path {
@@ -246,7 +262,8 @@ fn walk_commits(repo: &gix::Repository, tip: ObjectId, shallow: bool) -> Result<
     let mailmap = repo.open_mailmap();
     let mut buf = Vec::new();
     let mut read = |id: ObjectId| -> Result<(i64, CommitNode), GitError> {
-        let data = repo.objects.find_commit(&id, &mut buf).map_err(|e| read_error(&format!("reading commit {id}"), e))?;
+        let data =
+            repo.objects.find_commit(&id, &mut buf).map_err(|e| read_error(&format!("reading commit {id}"), e))?;
         let time = data.committer().map(|c| c.seconds()).unwrap_or(0);
         let revision = revision(&mailmap, id, &data)?;
         Ok((time, CommitNode { tree: data.tree(), parents: data.parents().collect(), revision }))
@@ -360,8 +377,12 @@ pub(super) fn walk(repo: Repo, tip: ObjectId) -> Result<History, GitError> {
         .zip(files.accs)
         .filter_map(|(path, acc)| {
             let revs: Vec<Arc<Revision>> = acc.revisions.iter().map(|&r| revisions[r].clone()).collect();
-            let history =
-                FileHistory { created: revs.last()?.date, updated: revs.first()?.date, revisions: revs, former_paths: acc.former_paths };
+            let history = FileHistory {
+                created: revs.last()?.date,
+                updated: revs.first()?.date,
+                revisions: revs,
+                former_paths: acc.former_paths,
+            };
             Some((path, Arc::new(history)))
         })
         .collect();
@@ -370,7 +391,12 @@ pub(super) fn walk(repo: Repo, tip: ObjectId) -> Result<History, GitError> {
 
 /// Walks the commits newest first and keeps those whose `content/` tree
 /// differs from every parent's. Returns them and the number of commits walked.
-fn content_steps(repo: &gix::Repository, tip: ObjectId, content_path: &[String], shallow: bool) -> Result<(Vec<Step>, usize), GitError> {
+fn content_steps(
+    repo: &gix::Repository,
+    tip: ObjectId,
+    content_path: &[String],
+    shallow: bool,
+) -> Result<(Vec<Step>, usize), GitError> {
     let commits = walk_commits(repo, tip, shallow)?;
 
     // Each commit's content/ tree, looked up in parallel runs.
@@ -388,7 +414,8 @@ fn content_steps(repo: &gix::Repository, tip: ObjectId, content_path: &[String],
         let own = content_tree[id];
         // Parents beyond a shallow clone's boundary were not walked: the
         // commit then acts as a root.
-        let parents: Vec<Option<ObjectId>> = commit.parents.iter().filter_map(|p| content_tree.get(p).copied()).collect();
+        let parents: Vec<Option<ObjectId>> =
+            commit.parents.iter().filter_map(|p| content_tree.get(p).copied()).collect();
         if parents.contains(&own) || (parents.is_empty() && own.is_none()) {
             continue;
         }
@@ -411,7 +438,9 @@ fn in_runs<T: Sync, R: Send>(
         let handles: Vec<_> = items.chunks(chunk).map(|run| scope.spawn(|| f(sync.to_thread_local(), run))).collect();
         handles
             .into_iter()
-            .flat_map(|h| h.join().unwrap_or_else(|_| vec![Err(GitError::Read("git: a history thread panicked".into()))]))
+            .flat_map(|h| {
+                h.join().unwrap_or_else(|_| vec![Err(GitError::Read("git: a history thread panicked".into()))])
+            })
             .collect()
     })
 }
@@ -496,14 +525,20 @@ fn changed_path(repo: &gix::Repository, mut a: ObjectId, mut b: ObjectId) -> Vec
     let mut pairs = vec![(a, b)];
     let (mut buf_a, mut buf_b) = (Vec::new(), Vec::new());
     for _ in 0..8 {
-        let (Ok(ta), Ok(tb)) = (repo.objects.find_tree_iter(&a, &mut buf_a), repo.objects.find_tree_iter(&b, &mut buf_b)) else {
+        let (Ok(ta), Ok(tb)) =
+            (repo.objects.find_tree_iter(&a, &mut buf_a), repo.objects.find_tree_iter(&b, &mut buf_b))
+        else {
             break;
         };
         let subtrees = |t: gix::objs::TreeRefIter<'_>| -> Vec<(Vec<u8>, ObjectId)> {
-            t.filter_map(Result::ok).filter(|e| e.mode.is_tree()).map(|e| (e.filename.to_vec(), e.oid.to_owned())).collect()
+            t.filter_map(Result::ok)
+                .filter(|e| e.mode.is_tree())
+                .map(|e| (e.filename.to_vec(), e.oid.to_owned()))
+                .collect()
         };
         let (sa, sb) = (subtrees(ta), subtrees(tb));
-        let Some((na, nb)) = sa.iter().find_map(|(name, ia)| sb.iter().find(|(n, ib)| n == name && ib != ia).map(|(_, ib)| (*ia, *ib)))
+        let Some((na, nb)) =
+            sa.iter().find_map(|(name, ia)| sb.iter().find(|(n, ib)| n == name && ib != ia).map(|(_, ib)| (*ia, *ib)))
         else {
             break;
         };
@@ -535,14 +570,23 @@ fn abbreviate(revisions: &mut [Arc<Revision>]) {
     }
 }
 
-fn revision(mailmap: &gix::mailmap::Snapshot, id: ObjectId, commit: &gix::objs::CommitRef<'_>) -> Result<Revision, GitError> {
+fn revision(
+    mailmap: &gix::mailmap::Snapshot,
+    id: ObjectId,
+    commit: &gix::objs::CommitRef<'_>,
+) -> Result<Revision, GitError> {
     let author = commit.author().map_err(|e| read_error(&format!("reading commit {id}"), e))?;
     let seconds = author.seconds();
     let name = match mailmap.try_resolve(author) {
         Some(sig) => sig.name.to_string(),
         None => author.trim().name.to_string(),
     };
-    let subject = commit.message.lines().find(|l| !l.trim().is_empty()).map(|l| l.trim().to_str_lossy().into_owned()).unwrap_or_default();
+    let subject = commit
+        .message
+        .lines()
+        .find(|l| !l.trim().is_empty())
+        .map(|l| l.trim().to_str_lossy().into_owned())
+        .unwrap_or_default();
     Ok(Revision {
         id: id.to_string(),
         short_id: id.to_hex_with_len(7).to_string(),

@@ -104,7 +104,8 @@ pub fn is_opaque_name(stem: &str) -> bool {
     let hex = |p: &str| !p.is_empty() && p.chars().all(|c| c.is_ascii_hexdigit());
     let parts: Vec<&str> = s.split('-').collect();
     let uuid = parts.len() == 5 && [8, 4, 4, 4, 12].iter().zip(&parts).all(|(n, p)| p.len() == *n && hex(p));
-    let hash = s.len() >= 12 && hex(s) && s.chars().any(|c| c.is_ascii_digit()) && s.chars().any(|c| c.is_ascii_alphabetic());
+    let hash =
+        s.len() >= 12 && hex(s) && s.chars().any(|c| c.is_ascii_digit()) && s.chars().any(|c| c.is_ascii_alphabetic());
     uuid || hash
 }
 
@@ -128,8 +129,25 @@ fn month_of(word: &str) -> Option<i8> {
     if w.len() < 3 {
         return None;
     }
-    let full = ["january", "february", "march", "april", "may", "june", "july", "august", "september", "october", "november", "december"];
-    MONTHS.iter().zip(full).position(|(short, long)| w == *short || w == long || (w == "sept" && *short == "sep")).map(|i| i as i8 + 1)
+    let full = [
+        "january",
+        "february",
+        "march",
+        "april",
+        "may",
+        "june",
+        "july",
+        "august",
+        "september",
+        "october",
+        "november",
+        "december",
+    ];
+    MONTHS
+        .iter()
+        .zip(full)
+        .position(|(short, long)| w == *short || w == long || (w == "sept" && *short == "sep"))
+        .map(|i| i as i8 + 1)
 }
 
 /// The first full date in `text`: `2019-03-12`, `2019/03/12`,
@@ -145,7 +163,10 @@ pub fn full_date_in(text: &str) -> Option<Found> {
         let Some(rest) = text.get(i..i + 10) else { break };
         let b = rest.as_bytes();
         let sep = b[4];
-        if (sep == b'-' || sep == b'/' || sep == b'.') && b[7] == sep && b.iter().enumerate().all(|(k, c)| k == 4 || k == 7 || c.is_ascii_digit()) {
+        if (sep == b'-' || sep == b'/' || sep == b'.')
+            && b[7] == sep
+            && b.iter().enumerate().all(|(k, c)| k == 4 || k == 7 || c.is_ascii_digit())
+        {
             if bytes.get(i + 10).is_some_and(u8::is_ascii_digit) {
                 continue;
             }
@@ -172,7 +193,11 @@ pub fn full_date_in(text: &str) -> Option<Found> {
             words.get(k + 1).zip(words.get(k + 2)).and_then(|((_, d), (_, y))| day_year(d, y)).map(|(d, y)| (y, m, d))
         } else {
             // 12 March 2019
-            words.get(k + 1).zip(words.get(k + 2)).and_then(|((_, m), (_, y))| Some((month_of(m)?, day_year(w, y)?))).map(|(m, (d, y))| (y, m, d))
+            words
+                .get(k + 1)
+                .zip(words.get(k + 2))
+                .and_then(|((_, m), (_, y))| Some((month_of(m)?, day_year(w, y)?)))
+                .map(|(m, (d, y))| (y, m, d))
         };
         if let Some((y, m, d)) = found {
             if let Ok(date) = Date::new(y, m, d) {
@@ -210,14 +235,20 @@ pub fn date_in(text: &str) -> Option<Found> {
     let bytes = text.as_bytes();
     let mut year_only = None;
     for i in 0..bytes.len() {
-        if (i > 0 && bytes[i - 1].is_ascii_digit()) || !digits_at(i, 4) || bytes.get(i + 4).is_some_and(u8::is_ascii_digit) {
+        if (i > 0 && bytes[i - 1].is_ascii_digit())
+            || !digits_at(i, 4)
+            || bytes.get(i + 4).is_some_and(u8::is_ascii_digit)
+        {
             continue;
         }
         let year: i16 = text[i..i + 4].parse().ok()?;
         if !(1000..=2999).contains(&year) {
             continue;
         }
-        if matches!(bytes.get(i + 4), Some(b'-' | b'_' | b'.')) && digits_at(i + 5, 2) && !bytes.get(i + 7).is_some_and(u8::is_ascii_digit) {
+        if matches!(bytes.get(i + 4), Some(b'-' | b'_' | b'.'))
+            && digits_at(i + 5, 2)
+            && !bytes.get(i + 7).is_some_and(u8::is_ascii_digit)
+        {
             let month: i8 = text[i + 5..i + 7].parse().ok()?;
             if (1..=12).contains(&month) {
                 if let Ok(d) = Date::new(year, month, 1) {
@@ -303,7 +334,10 @@ mod tests {
         assert_eq!(d("2019-03-12-db-failover"), Some(("2019-03-12".into(), DatePrecision::Day, "2019-03-12".into())));
         assert_eq!(d("PM2021-005 - All services"), Some(("2021-01-01".into(), DatePrecision::Year, "2021".into())));
         assert_eq!(d("outage-2020-07"), Some(("2020-07-01".into(), DatePrecision::Month, "2020-07".into())));
-        assert_eq!(d("On March 3, 2019 the site"), Some(("2019-03-03".into(), DatePrecision::Day, "2019-03-03".into())));
+        assert_eq!(
+            d("On March 3, 2019 the site"),
+            Some(("2019-03-03".into(), DatePrecision::Day, "2019-03-03".into()))
+        );
         assert_eq!(d("12 Sept 2020"), Some(("2020-09-12".into(), DatePrecision::Day, "2020-09-12".into())));
         assert_eq!(d("no date 12345"), None);
         assert_eq!(d("2019-02-30"), Some(("2019-02-01".into(), DatePrecision::Month, "2019-02".into())));
@@ -314,6 +348,9 @@ mod tests {
         let body = "## Summary\nOn 2020-01-01 we planned.\n## Timeline\nAll times UTC\n\n| Time | Event |\n|---|---|\n| 2019-03-12 14:02 | Alert |\n## Root cause\n2018-01-01\n";
         assert_eq!(timeline_date(body).map(|f| f.0.to_string()).as_deref(), Some("2019-03-12"));
         assert_eq!(timeline_date("## Timeline\n- 14:02 alert\n## Next\n- 2019-01-01\n"), None);
-        assert_eq!(timeline_date("## Timeline\n* **June 4, 2021** 10:00 — paged\n").map(|f| f.2).as_deref(), Some("2021-06-04"));
+        assert_eq!(
+            timeline_date("## Timeline\n* **June 4, 2021** 10:00 — paged\n").map(|f| f.2).as_deref(),
+            Some("2021-06-04")
+        );
     }
 }

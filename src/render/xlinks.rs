@@ -26,7 +26,13 @@ struct Mini<'a> {
 impl Crosslinks {
     /// Fails when the theme's `incident_mini` component cannot render.
     /// `kept[n]`, when set, is the mini line of `cards[n]` from the last render.
-    pub(super) fn new(archive: &Archive, tera: &Tera, bodies: &[Rendered], cards: &[Card], kept: Vec<Option<Value>>) -> Result<Crosslinks, tera::Error> {
+    pub(super) fn new(
+        archive: &Archive,
+        tera: &Tera,
+        bodies: &[Rendered],
+        cards: &[Card],
+        kept: Vec<Option<Value>>,
+    ) -> Result<Crosslinks, tera::Error> {
         let minis = cards
             .par_iter()
             .zip(kept)
@@ -141,7 +147,10 @@ pub(super) fn suggestion_views(r: &Renderer, n: usize) -> Vec<SuggestionView> {
 fn reason_views(r: &Renderer, s: &crate::related::Suggestion) -> Vec<ReasonView> {
     s.shared
         .iter()
-        .map(|(tax, slugs)| ReasonView { taxonomy: tax.key(), terms: slugs.iter().map(|slug| slug_view(r, *tax, slug)).collect() })
+        .map(|(tax, slugs)| ReasonView {
+            taxonomy: tax.key(),
+            terms: slugs.iter().map(|slug| slug_view(r, *tax, slug)).collect(),
+        })
         .collect()
 }
 
@@ -263,7 +272,11 @@ pub(super) fn cause_view(r: &Renderer, t: &TermIndex) -> CauseView {
         timeline: d
             .timeline
             .into_iter()
-            .map(|(n, gap)| Occurrence { incident: r.xlinks.minis[n].clone(), gap_days: gap, gap: gap.map(graph::recurrence_text) })
+            .map(|(n, gap)| Occurrence {
+                incident: r.xlinks.minis[n].clone(),
+                gap_days: gap,
+                gap: gap.map(graph::recurrence_text),
+            })
             .collect(),
         co_causes: counted(Taxonomy::Causes, d.co_causes),
         services: counted(Taxonomy::Services, d.services),
@@ -298,7 +311,10 @@ pub(super) fn fingerprints(r: &Renderer) -> Vec<u64> {
         .par_iter()
         .map(|c| {
             let mut h = std::collections::hash_map::DefaultHasher::new();
-            let _ = serde_json::to_writer(HashWriter(&mut h), &(&c.id, &c.url, &c.title, &c.date, &c.date_human, &c.severity));
+            let _ = serde_json::to_writer(
+                HashWriter(&mut h),
+                &(&c.id, &c.url, &c.title, &c.date, &c.date_human, &c.severity),
+            );
             std::hash::Hasher::finish(&h)
         })
         .collect();

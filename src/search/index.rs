@@ -310,10 +310,7 @@ pub fn shards(postings: &Postings) -> Vec<Shard> {
             json.push('"');
         }
         json.push('}');
-        out.push(Shard {
-            first: postings.words[from].0.clone(),
-            json,
-        });
+        out.push(Shard { first: postings.words[from].0.clone(), json });
     };
     for (i, e) in encoded.iter().enumerate() {
         if e.len() >= SOLO_BYTES {
@@ -387,36 +384,12 @@ mod tests {
     #[test]
     fn ranks_title_above_body_and_rare_above_common() {
         let docs = vec![
+            vec![Field { text: "Redis outage", weight: W_TITLE }, Field { text: "the cache was slow", weight: W_BODY }],
             vec![
-                Field {
-                    text: "Redis outage",
-                    weight: W_TITLE,
-                },
-                Field {
-                    text: "the cache was slow",
-                    weight: W_BODY,
-                },
+                Field { text: "Slow deploys", weight: W_TITLE },
+                Field { text: "redis was mentioned once among many other words here", weight: W_BODY },
             ],
-            vec![
-                Field {
-                    text: "Slow deploys",
-                    weight: W_TITLE,
-                },
-                Field {
-                    text: "redis was mentioned once among many other words here",
-                    weight: W_BODY,
-                },
-            ],
-            vec![
-                Field {
-                    text: "Other",
-                    weight: W_TITLE,
-                },
-                Field {
-                    text: "the the the",
-                    weight: W_BODY,
-                },
-            ],
+            vec![Field { text: "Other", weight: W_TITLE }, Field { text: "the the the", weight: W_BODY }],
         ];
         let p = build_postings(&docs);
         let get = |w: &str| p.words.iter().find(|(x, _)| x == w).map(|(_, l)| l.clone()).unwrap();
@@ -434,10 +407,7 @@ mod tests {
     fn shards_cover_every_word_once_in_order() {
         let docs: Vec<Vec<Field>> = (0..2500)
             .map(|_| {
-                vec![Field {
-                    text: "alpha beta gamma delta epsilon zeta eta theta iota kappa lambda",
-                    weight: 1.0,
-                }]
+                vec![Field { text: "alpha beta gamma delta epsilon zeta eta theta iota kappa lambda", weight: 1.0 }]
             })
             .collect();
         let mut p = build_postings(&docs);
@@ -458,7 +428,12 @@ mod tests {
         // The eleven common words (2,500 postings here, two bytes each) are alone.
         let solo = p.words.iter().filter(|w| encode_postings(&w.1).len() >= SOLO_BYTES).count();
         assert_eq!(solo, 11);
-        let alone = s.iter().filter(|sh| serde_json::from_str::<serde_json::Map<String, serde_json::Value>>(&sh.json).unwrap().len() == 1).count();
+        let alone = s
+            .iter()
+            .filter(|sh| {
+                serde_json::from_str::<serde_json::Map<String, serde_json::Value>>(&sh.json).unwrap().len() == 1
+            })
+            .count();
         assert!(alone >= solo);
         for shard in &s {
             let m: serde_json::Map<String, serde_json::Value> = serde_json::from_str(&shard.json).unwrap();

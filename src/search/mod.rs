@@ -98,9 +98,8 @@ pub fn documents(archive: &Archive, bodies: &Bodies) -> Vec<Doc> {
         .collect();
     for c in &archive.causes {
         let doc = archive.cause_docs.get(&c.slug);
-        let aliases = doc
-            .map(|d| d.aliases.iter().map(|a| a.name.as_str()).collect::<Vec<_>>().join(" "))
-            .unwrap_or_default();
+        let aliases =
+            doc.map(|d| d.aliases.iter().map(|a| a.name.as_str()).collect::<Vec<_>>().join(" ")).unwrap_or_default();
         docs.push(Doc {
             url: format!("{base}/causes/{}/", c.slug),
             title: c.name.clone(),
@@ -145,11 +144,7 @@ pub fn facets(archive: &Archive) -> Vec<Facet> {
         .collect();
     // `severities = []`: the site shows no severity, not even an empty facet.
     if !archive.config.severities.is_empty() {
-        out.push(Facet {
-            key: "severity",
-            label: "Severity",
-            values: sev,
-        });
+        out.push(Facet { key: "severity", label: "Severity", values: sev });
     }
     for (key, label, tax) in [
         ("service", "Service", Taxonomy::Services),
@@ -172,19 +167,11 @@ pub fn facets(archive: &Archive) -> Vec<Facet> {
         let y = i.date.year().to_string();
         match years.iter_mut().find(|v| v.slug == y) {
             Some(v) => v.docs.push(n as u32),
-            None => years.push(FacetValue {
-                slug: y.clone(),
-                name: y,
-                docs: vec![n as u32],
-            }),
+            None => years.push(FacetValue { slug: y.clone(), name: y, docs: vec![n as u32] }),
         }
     }
     years.sort_by(|a, b| b.slug.cmp(&a.slug));
-    out.push(Facet {
-        key: "year",
-        label: "Year",
-        values: years,
-    });
+    out.push(Facet { key: "year", label: "Year", values: years });
     out
 }
 
@@ -232,26 +219,11 @@ pub fn build_index(archive: &Archive, bodies: &Bodies) -> IndexFiles {
         .iter()
         .map(|d| {
             vec![
-                Field {
-                    text: &d.title,
-                    weight: index::W_TITLE,
-                },
-                Field {
-                    text: &d.causes,
-                    weight: index::W_CAUSES,
-                },
-                Field {
-                    text: &d.terms,
-                    weight: index::W_TERMS,
-                },
-                Field {
-                    text: &d.summary,
-                    weight: index::W_SUMMARY,
-                },
-                Field {
-                    text: &d.text,
-                    weight: index::W_BODY,
-                },
+                Field { text: &d.title, weight: index::W_TITLE },
+                Field { text: &d.causes, weight: index::W_CAUSES },
+                Field { text: &d.terms, weight: index::W_TERMS },
+                Field { text: &d.summary, weight: index::W_SUMMARY },
+                Field { text: &d.text, weight: index::W_BODY },
             ]
         })
         .collect();
@@ -313,10 +285,7 @@ pub fn build_index(archive: &Archive, bodies: &Bodies) -> IndexFiles {
         .collect::<Vec<u64>>()
         .iter()
         .fold(0xcbf29ce484222325u64, |h, x| fnv(h, &x.to_le_bytes()));
-    IndexFiles {
-        files,
-        hash: format!("{:012x}", hash >> 16),
-    }
+    IndexFiles { files, hash: format!("{:012x}", hash >> 16) }
 }
 
 /// FNV-1a over 8-byte words (then the tail byte by byte): a content hash
@@ -336,7 +305,13 @@ fn fnv(mut h: u64, bytes: &[u8]) -> u64 {
 
 /// Builds the index, writes it and the `/search/` page into `sink`, and
 /// returns the paths written.
-pub fn write(archive: &Archive, bodies: &Bodies, renderer: &Renderer, sink: &dyn Sink, diags: &mut Diagnostics) -> Vec<String> {
+pub fn write(
+    archive: &Archive,
+    bodies: &Bodies,
+    renderer: &Renderer,
+    sink: &dyn Sink,
+    diags: &mut Diagnostics,
+) -> Vec<String> {
     let index = build_index(archive, bodies);
     let dir = format!("search/{}", index.hash);
     let base = archive.base();
@@ -357,7 +332,8 @@ pub fn write(archive: &Archive, bodies: &Bodies, renderer: &Renderer, sink: &dyn
         "search",
         ctx,
     );
-    let mut out: Vec<OutputFile> = index.files.into_iter().map(|(p, b)| OutputFile::new(format!("{dir}/{p}"), b)).collect();
+    let mut out: Vec<OutputFile> =
+        index.files.into_iter().map(|(p, b)| OutputFile::new(format!("{dir}/{p}"), b)).collect();
     match page {
         Ok(f) => out.push(f),
         Err(e) => diags.error("theme/templates/search.html", Pos::UNKNOWN, format!("template: {e}")),
@@ -399,7 +375,8 @@ pub fn plain_text(html: &str) -> String {
         rest = &rest[lt + len + 1..];
         let closing = raw.starts_with('/');
         let name_start = raw.trim_start_matches('/');
-        let name = &name_start[..name_start.bytes().position(|b| !b.is_ascii_alphanumeric()).unwrap_or(name_start.len())];
+        let name =
+            &name_start[..name_start.bytes().position(|b| !b.is_ascii_alphanumeric()).unwrap_or(name_start.len())];
         let is = |n: &str| name.eq_ignore_ascii_case(n);
         if !closing && (is("script") || is("style")) {
             // Skip to the matching end tag.
@@ -422,7 +399,9 @@ pub fn plain_text(html: &str) -> String {
             rest = rest.find("</a>").map_or("", |p| &rest[p + 4..]);
             continue;
         }
-        let inline = ["a", "em", "strong", "code", "del", "s", "b", "i", "span", "sup", "sub", "mark", "abbr", "small"].iter().any(|n| is(n));
+        let inline = ["a", "em", "strong", "code", "del", "s", "b", "i", "span", "sup", "sub", "mark", "abbr", "small"]
+            .iter()
+            .any(|n| is(n));
         if !inline {
             push_space(&mut out);
         }

@@ -241,7 +241,9 @@ mod tests {
         files.insert("style.css".to_string(), Arc::new(b"css".to_vec()));
         let seg = |p: &str| clean_path(p).unwrap();
         assert!(matches!(lookup(&files, &seg("/"), true), Found::File(k, _) if k == "index.html"));
-        assert!(matches!(lookup(&files, &seg("/incidents/x/"), true), Found::File(k, _) if k == "incidents/x/index.html"));
+        assert!(
+            matches!(lookup(&files, &seg("/incidents/x/"), true), Found::File(k, _) if k == "incidents/x/index.html")
+        );
         assert!(matches!(lookup(&files, &seg("/incidents/x"), false), Found::Directory));
         assert!(matches!(lookup(&files, &seg("/style.css"), false), Found::File(..)));
         assert!(matches!(lookup(&files, &seg("/style.css/"), true), Found::Nothing));

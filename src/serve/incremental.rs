@@ -311,7 +311,13 @@ impl Cache {
 
     /// Parses the incident files, reusing the result for every file whose
     /// contents are those parsed before.
-    pub fn parse_incidents(&mut self, snapshot: &Snapshot, files: &[(&str, &[u8])], config: &Config, include: Include) -> Vec<Parsed> {
+    pub fn parse_incidents(
+        &mut self,
+        snapshot: &Snapshot,
+        files: &[(&str, &[u8])],
+        config: &Config,
+        include: Include,
+    ) -> Vec<Parsed> {
         self.prev = None;
         self.old.clear();
         self.body_only.clear();
@@ -330,8 +336,8 @@ impl Cache {
             .take_while(|(p, _)| p.starts_with("content/causes/"))
             .map(|(p, b)| (p.clone(), b.clone()))
             .collect();
-        let same_causes =
-            causes.len() == self.causes.len() && causes.iter().zip(&self.causes).all(|(a, b)| a.0 == b.0 && same_bytes(&b.1, &a.1));
+        let same_causes = causes.len() == self.causes.len()
+            && causes.iter().zip(&self.causes).all(|(a, b)| a.0 == b.0 && same_bytes(&b.1, &a.1));
         if self.config.as_ref() != Some(config) || !same_causes {
             self.parsed.clear();
             self.config = Some(config.clone());
@@ -386,7 +392,8 @@ impl Cache {
                 keep
             });
         }
-        let parsed: Vec<Parsed> = fresh.par_iter().map(|&k| parse::parse_incident(files[k].0, files[k].1, config)).collect();
+        let parsed: Vec<Parsed> =
+            fresh.par_iter().map(|&k| parse::parse_incident(files[k].0, files[k].1, config)).collect();
         self.last.parsed = fresh.len();
         for (k, result) in fresh.into_iter().zip(parsed) {
             let path = files[k].0;
@@ -417,8 +424,8 @@ impl Cache {
                     || p.starts_with("content/pages/")
                     || p == "content/_index.md"
             });
-            self.listings_dirty =
-                self.everything || self.changed.iter().any(|p| !self.body_only.contains(p) && !p.starts_with("theme/static/"));
+            self.listings_dirty = self.everything
+                || self.changed.iter().any(|p| !self.body_only.contains(p) && !p.starts_with("theme/static/"));
         }
         out.into_iter().map(|r| r.unwrap_or_else(|| Err(Vec::new()))).collect()
     }
@@ -539,20 +546,14 @@ impl Cache {
             .incidents
             .iter()
             .zip(stale)
-            .map(|(i, stale)| {
-                if stale {
-                    None
-                } else {
-                    good.bodies.remove(&i.source_path)
-                }
-            })
+            .map(|(i, stale)| if stale { None } else { good.bodies.remove(&i.source_path) })
             .collect();
         self.last.bodies = reused.iter().filter(|r| r.is_none()).count();
         // Cards: the changed incidents, and those showing a term whose name changed.
         let renamed = if self.reused_archive { HashSet::default() } else { renamed_terms(&good.archive, archive) };
         for i in &archive.incidents {
-            let renamed_term =
-                !renamed.is_empty() && Taxonomy::ALL.iter().any(|&t| t.terms(i).iter().any(|x| renamed.contains(&(t, x.slug.clone()))));
+            let renamed_term = !renamed.is_empty()
+                && Taxonomy::ALL.iter().any(|&t| t.terms(i).iter().any(|x| renamed.contains(&(t, x.slug.clone()))));
             if (changed.contains(&i.source_path) && !self.body_only.contains(&i.source_path)) || renamed_term {
                 self.cards.forget(&i.id);
             }
@@ -594,8 +595,11 @@ impl Cache {
         let old = &prev.archive;
         let old_ids = &prev.ids;
         let reused = self.reused_archive;
-        let old_index: HashMap<&str, usize> =
-            if reused { HashMap::default() } else { old_ids.iter().enumerate().map(|(n, id)| (id.as_str(), n)).collect() };
+        let old_index: HashMap<&str, usize> = if reused {
+            HashMap::default()
+        } else {
+            old_ids.iter().enumerate().map(|(n, id)| (id.as_str(), n)).collect()
+        };
 
         // Incidents whose card is built again: changed, or showing a renamed term.
         let card_dirty: HashSet<&str> = if reused {
@@ -655,7 +659,12 @@ impl Cache {
     /// Marks the incident pages whose cross-links (backlinks, cause
     /// history, similar incidents) differ from the last build's. Only
     /// front-matter changes move them, so a body-only rebuild skips this.
-    pub fn mark_crosslinks(&mut self, archive: &Archive, renderer: &crate::render::Renderer<'_>, plan: Option<&mut Plan>) {
+    pub fn mark_crosslinks(
+        &mut self,
+        archive: &Archive,
+        renderer: &crate::render::Renderer<'_>,
+        plan: Option<&mut Plan>,
+    ) {
         let Some(plan) = plan.filter(|_| self.on) else { return };
         if self.reused_archive && !plan.all && !self.crosslinks.is_empty() {
             return;
@@ -717,7 +726,9 @@ impl Cache {
             fresh
         } else {
             let mut paths = plan.old_paths;
-            for (map, (dirty, new)) in paths.each_mut().into_iter().zip(plan.dirty.each().into_iter().zip(fresh.each_mut())) {
+            for (map, (dirty, new)) in
+                paths.each_mut().into_iter().zip(plan.dirty.each().into_iter().zip(fresh.each_mut()))
+            {
                 for key in dirty {
                     match new.remove(key) {
                         Some(p) => map.insert(key.clone(), p),
@@ -730,7 +741,8 @@ impl Cache {
         };
         self.carried = plan.carried.into_inner().unwrap_or_else(|e| e.into_inner());
         self.last.pages_skipped = self.carried.len();
-        let bodies: HashMap<String, Rendered> = archive.incidents.iter().map(|i| i.source_path.clone()).zip(bodies.incidents).collect();
+        let bodies: HashMap<String, Rendered> =
+            archive.incidents.iter().map(|i| i.source_path.clone()).zip(bodies.incidents).collect();
         let known_ids = prev.filter(|_| self.reused_archive).map(|p| p.ids);
         let (archive, ids) = self.take_back(archive, known_ids);
         let others = std::mem::take(&mut self.others);
@@ -786,7 +798,11 @@ fn identity_tokens(old: &HashMap<String, Incident>, new: &Archive, changed: &Has
     // Paths that are not incidents have no identity before or after.
     for path in changed.iter() {
         let before = old.get(path).map(|i| (i.id.clone(), i.title.clone(), i.visibility, i.status));
-        let after = new.incidents.iter().find(|i| &i.source_path == path).map(|i| (i.id.clone(), i.title.clone(), i.visibility, i.status));
+        let after = new
+            .incidents
+            .iter()
+            .find(|i| &i.source_path == path)
+            .map(|i| (i.id.clone(), i.title.clone(), i.visibility, i.status));
         if before != after {
             tokens.extend(before.map(|(id, ..)| id));
             tokens.extend(after.map(|(id, ..)| id));
@@ -804,7 +820,8 @@ fn identity_tokens(old: &HashMap<String, Incident>, new: &Archive, changed: &Has
 fn renamed_terms(old: &Archive, new: &Archive) -> HashSet<(Taxonomy, String)> {
     let mut out = HashSet::default();
     for tax in Taxonomy::ALL {
-        let before: HashMap<&str, &str> = old.taxonomy(tax).iter().map(|t| (t.slug.as_str(), t.name.as_str())).collect();
+        let before: HashMap<&str, &str> =
+            old.taxonomy(tax).iter().map(|t| (t.slug.as_str(), t.name.as_str())).collect();
         for t in new.taxonomy(tax) {
             if before.get(t.slug.as_str()).is_some_and(|name| *name != t.name) {
                 out.insert((tax, t.slug.clone()));

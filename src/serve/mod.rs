@@ -55,7 +55,11 @@ struct Early {
 }
 
 /// A build's new files, and the files of `old` it left as they were.
-fn merged(new: std::collections::HashMap<String, Vec<u8>>, carried: &[String], old: &HashMap<String, Arc<Vec<u8>>>) -> HashMap<String, Arc<Vec<u8>>> {
+fn merged(
+    new: std::collections::HashMap<String, Vec<u8>>,
+    carried: &[String],
+    old: &HashMap<String, Arc<Vec<u8>>>,
+) -> HashMap<String, Arc<Vec<u8>>> {
     let mut files: HashMap<String, Arc<Vec<u8>>> = new.into_iter().map(|(p, b)| (p, Arc::new(b))).collect();
     for path in carried {
         if let Some(b) = old.get(path) {
@@ -77,7 +81,12 @@ impl Session {
         let snapshot = Snapshot::from_dir(root)?;
         opts.history = Some(load_history(root));
         let started = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_nanos());
-        let state = State { files: HashMap::default(), build: format!("{started:x}-0"), errors: None, error_page: Some(Vec::new()) };
+        let state = State {
+            files: HashMap::default(),
+            build: format!("{started:x}-0"),
+            errors: None,
+            error_page: Some(Vec::new()),
+        };
         Ok(Session {
             root: root.to_path_buf(),
             archive_root: ArchiveRoot::new(root)?,
@@ -119,7 +128,8 @@ impl Session {
             let errors: Vec<_> = built.diagnostics.sorted().into_iter().cloned().collect();
             let json = reload::errors_json(&errors);
             let error_page = old.error_page.is_some().then(|| reload::error_page(&errors));
-            let next = State { files: old.files.clone(), build: old.build.clone(), errors: Some(json.clone()), error_page };
+            let next =
+                State { files: old.files.clone(), build: old.build.clone(), errors: Some(json.clone()), error_page };
             *self.state.write().unwrap_or_else(|e| e.into_inner()) = Arc::new(next);
             eprint!("{report}");
             let n = built.diagnostics.error_count();
@@ -144,7 +154,10 @@ impl Session {
             }
             None => {
                 self.builds += 1;
-                (merged(sink.take(), self.cache.carried_over(), &old.files), format!("{:x}-{}", self.started, self.builds))
+                (
+                    merged(sink.take(), self.cache.carried_over(), &old.files),
+                    format!("{:x}-{}", self.started, self.builds),
+                )
             }
         };
         let pages = files.len();
@@ -185,7 +198,12 @@ impl Session {
     /// ([`Cache::pages_ready`]): the new pages, the pages carried over,
     /// and the previous index with its `/search/` page until the new
     /// ones replace them. Then the tabs reload.
-    fn publish_early(&self, sink: Arc<Memory>, early: Arc<Mutex<Option<Early>>>, t0: Instant) -> incremental::BeforeSearch {
+    fn publish_early(
+        &self,
+        sink: Arc<Memory>,
+        early: Arc<Mutex<Option<Early>>>,
+        t0: Instant,
+    ) -> incremental::BeforeSearch {
         let (state, hub) = (self.state.clone(), self.hub.clone());
         let build = format!("{:x}-{}", self.started, self.builds + 1);
         Box::new(move |carried: &[String]| {

@@ -221,7 +221,10 @@ mod tests {
             "severity \"<img src=x onerror=alert(1)>\" is not one of SEV1",
         )];
         let page = String::from_utf8(error_page(&d)).unwrap();
-        assert!(page.contains("content/incidents/x.md:4:11: severity &quot;&lt;img src=x onerror=alert(1)&gt;&quot;"), "{page}");
+        assert!(
+            page.contains("content/incidents/x.md:4:11: severity &quot;&lt;img src=x onerror=alert(1)&gt;&quot;"),
+            "{page}"
+        );
         assert!(!page.contains("<img"));
         let json: serde_json::Value = serde_json::from_str(&errors_json(&d)).unwrap();
         assert_eq!(json[0]["line"], 4);

@@ -170,7 +170,11 @@ fn incident_folders(root: &Path) -> Vec<PathBuf> {
         for e in entries.flatten() {
             let name = e.file_name();
             let n = name.to_string_lossy();
-            if e.path().is_dir() && !is_ignored(&name) && !matches!(n.as_ref(), "content" | "theme" | "target" | "node_modules") && n != config.output.trim_start_matches("./") {
+            if e.path().is_dir()
+                && !is_ignored(&name)
+                && !matches!(n.as_ref(), "content" | "theme" | "target" | "node_modules")
+                && n != config.output.trim_start_matches("./")
+            {
                 out.push(e.path());
             }
         }
@@ -206,7 +210,9 @@ pub fn classify<'a>(root: &Path, git: Option<&Path>, events: impl Iterator<Item 
         let read_only = matches!(
             ev.kind,
             EventKind::Access(
-                AccessKind::Open(_) | AccessKind::Read | AccessKind::Close(AccessMode::Read | AccessMode::Execute | AccessMode::Any)
+                AccessKind::Open(_)
+                    | AccessKind::Read
+                    | AccessKind::Close(AccessMode::Read | AccessMode::Execute | AccessMode::Any)
             )
         );
         if read_only {

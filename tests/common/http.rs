@@ -78,7 +78,11 @@ fn serve(root: &Path, stream: TcpStream) -> std::io::Result<()> {
                 "xml" => "application/xml",
                 _ => "application/octet-stream",
             };
-            write!(out, "HTTP/1.1 200 OK\r\nContent-Type: {ctype}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n", body.len())?;
+            write!(
+                out,
+                "HTTP/1.1 200 OK\r\nContent-Type: {ctype}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+                body.len()
+            )?;
             out.write_all(&body)?;
         }
         None => {
