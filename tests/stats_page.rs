@@ -125,48 +125,58 @@ fn a_small_archive_draws_every_incident_as_a_named_link() {
     assert!(!f.contains("class=\"median\""), "no median line for fewer than five: {f}");
 }
 
-/// Loads the example archive's /stats/ (a copy with a probe script) at
-/// `width` px in headless Chromium and returns what the probe measured.
+/// Loads the example archive's /stats/ at `width` px in headless Chromium
+/// and returns what the probe script measured.
 fn probe(chrome: &Path, out: &Path, server: &http::Server, width: u32) -> Value {
-    let page = fs::read_to_string(out.join("stats/index.html")).unwrap();
-    let script = r#"<script>
-addEventListener("load", function () {
-  document.querySelectorAll("details").forEach(function (d) { d.open = true; });
-  requestAnimationFrame(function () {
-    var se = document.scrollingElement;
-    var boxes = Array.from(document.querySelectorAll(".chart-box")).map(function (b) {
+    // Headless Chromium keeps windows at least 500 px wide: the page is
+    // measured in an iframe of `width` px (its media queries follow the
+    // iframe), inside a wide window.
+    let script = r#"<!doctype html><html><body style="margin:0">
+<iframe id="f" src="/stats/" width="WIDTH" height="2000" style="border:0"></iframe>
+<script>
+var frame = document.getElementById("f"), done = false;
+function measure() {
+  var w = frame.contentWindow, doc = frame.contentDocument;
+  if (done || !doc || doc.readyState !== "complete" || !doc.querySelector(".chart-box")) return;
+  done = true;
+  doc.querySelectorAll("details").forEach(function (d) { d.open = true; });
+  w.requestAnimationFrame(function () {
+    var se = doc.scrollingElement;
+    var boxes = Array.from(doc.querySelectorAll(".chart-box")).map(function (b) {
       var r = b.getBoundingClientRect(), s = b.querySelector("svg").getBoundingClientRect();
       return { id: b.closest("figure").id, left: r.left, right: r.right, svgRight: s.right, scroll: b.scrollWidth, client: b.clientWidth };
     });
-    var dots = Array.from(document.querySelectorAll("svg.chart circle")).map(function (c) {
+    var dots = Array.from(doc.querySelectorAll("svg.chart circle")).map(function (c) {
       var a = c.closest("a"), t = a && a.querySelector("title");
       return { href: a ? a.getAttribute("href") : null, title: t ? t.textContent : null };
     });
-    var scrollers = Array.from(document.querySelectorAll("main *")).filter(function (e) {
-      var o = getComputedStyle(e).overflowX;
+    var scrollers = Array.from(doc.querySelectorAll("main *")).filter(function (e) {
+      var o = w.getComputedStyle(e).overflowX;
       return (o === "auto" || o === "scroll") && e.scrollWidth > e.clientWidth;
     }).map(function (e) { return { tag: e.tagName, tabindex: e.getAttribute("tabindex"), role: e.getAttribute("role"), label: e.getAttribute("aria-label") }; });
-    var ticks = Array.from(document.querySelectorAll("svg.chart text")).filter(function (t) { return t.getBBox().width > 0 && getComputedStyle(t).display !== "none"; })
+    var texts = Array.from(doc.querySelectorAll("svg.chart text")).filter(function (t) { return w.getComputedStyle(t).display !== "none"; })
       .map(function (t) { var r = t.getBoundingClientRect(), s = t.closest("svg").getBoundingClientRect(); return { text: t.textContent, left: r.left - s.left, right: s.right - r.right }; });
     var pre = document.createElement("pre");
     pre.id = "probe";
-    pre.textContent = JSON.stringify({ scrollWidth: se.scrollWidth, innerWidth: innerWidth, boxes: boxes, dots: dots, scrollers: scrollers, texts: ticks });
+    pre.textContent = JSON.stringify({ scrollWidth: se.scrollWidth, innerWidth: w.innerWidth, boxes: boxes, dots: dots, scrollers: scrollers, texts: texts });
     document.body.appendChild(pre);
   });
-});
-</script>"#;
-    let head = page.find("<head>").unwrap() + "<head>".len();
-    fs::write(out.join("stats/probe.html"), format!("{}{script}{}", &page[..head], &page[head..])).unwrap();
+}
+frame.addEventListener("load", measure);
+setInterval(measure, 100);
+</script></body></html>"#
+        .replace("WIDTH", &width.to_string());
+    fs::write(out.join("probe.html"), script).unwrap();
     let profile = TempDir::new("chromium-profile");
     let o = Command::new(chrome)
         .args(CHROMIUM_FLAGS)
         .args([
             &format!("--user-data-dir={}", profile.path().display()),
-            &format!("--window-size={width},2000"),
+            "--window-size=1400,2100",
             "--hide-scrollbars",
-            "--virtual-time-budget=5000",
+            "--virtual-time-budget=15000",
             "--dump-dom",
-            &server.url("/stats/probe.html"),
+            &server.url("/probe.html"),
         ])
         .output()
         .expect("run chromium");
