@@ -76,13 +76,42 @@ pub struct PerPeriod {
     pub counts: Vec<Vec<usize>>,
 }
 
+/// One incident behind a value of a distribution: what a chart's dot
+/// names and links to.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct Who {
+    /// The incident's page, with the site's base path.
+    pub url: String,
+    /// The title as plain text.
+    pub title: String,
+    /// The date as written (`2021-03-14`).
+    pub date: String,
+}
+
 /// One year's values of a duration, in seconds, ascending.
 #[derive(Debug, Clone, Serialize)]
 pub struct YearDistribution {
     pub year: i16,
     pub seconds: Vec<i64>,
-    pub median: f64,
-    pub p90: f64,
+    /// The incident of each value (same order as `seconds`).
+    pub who: Vec<Who>,
+    /// `None` for fewer than [`MIN_FOR_PERCENTILES`] values.
+    pub median: Option<f64>,
+    pub p90: Option<f64>,
+}
+
+/// Fewer values than this get no percentiles (the median included): the
+/// 90th percentile of two incidents is a number the data cannot back, and
+/// tables and charts say "too few to tell" instead.
+pub const MIN_FOR_PERCENTILES: usize = 5;
+
+/// The `p` quantile of ascending values, when there are enough of them
+/// to tell ([`MIN_FOR_PERCENTILES`]).
+pub fn shown_percentile(sorted: &[i64], p: f64) -> Option<f64> {
+    if sorted.len() < MIN_FOR_PERCENTILES {
+        return None;
+    }
+    percentile(sorted, p)
 }
 
 /// A duration (time to detect, time to resolve) over the incidents that
@@ -91,6 +120,7 @@ pub struct YearDistribution {
 pub struct Distribution {
     pub years: Vec<YearDistribution>,
     pub count: usize,
+    /// Over all years; `None` for fewer than [`MIN_FOR_PERCENTILES`] values.
     pub median: Option<f64>,
     pub p90: Option<f64>,
     /// Incidents without the timestamps this duration needs.
@@ -207,8 +237,8 @@ impl Stats {
             incidents: a.incidents.len(),
             undated: a.incidents.iter().filter(|i| !i.has_date()).count(),
             per_period: per_period(a, &drawn),
-            detect: distribution(&drawn, |i| i.timestamps.time_to_detect().map(|d| d.as_secs())),
-            resolve: distribution(&drawn, |i| i.timestamps.time_to_resolve().map(|d| d.as_secs())),
+            detect: distribution(a, &drawn, |i| i.timestamps.time_to_detect().map(|d| d.as_secs())),
+            resolve: distribution(a, &drawn, |i| i.timestamps.time_to_resolve().map(|d| d.as_secs())),
             causes: ranked(a, Taxonomy::Causes, TOP),
             services: ranked(a, Taxonomy::Services, TOP),
             actions: actions_by_year(&drawn, build_date),
@@ -241,15 +271,15 @@ fn per_period(a: &Archive, incidents: &[&Incident]) -> Option<PerPeriod> {
     Some(PerPeriod { bucket, series, ranks, periods, counts })
 }
 
-fn distribution(incidents: &[&Incident], value: impl Fn(&Incident) -> Option<i64>) -> Distribution {
-    let mut by_year: std::collections::BTreeMap<i16, Vec<i64>> = std::collections::BTreeMap::new();
+fn distribution(a: &Archive, incidents: &[&Incident], value: impl Fn(&Incident) -> Option<i64>) -> Distribution {
+    let mut by_year: std::collections::BTreeMap<i16, Vec<(i64, &Incident)>> = std::collections::BTreeMap::new();
     let mut all = Vec::new();
     let mut missing = 0;
     for i in incidents {
         match value(i) {
             Some(v) => {
                 if i.has_date() {
-                    by_year.entry(i.date.year()).or_default().push(v);
+                    by_year.entry(i.date.year()).or_default().push((v, i));
                 }
                 all.push(v);
             }
@@ -259,14 +289,29 @@ fn distribution(incidents: &[&Incident], value: impl Fn(&Incident) -> Option<i64
     all.sort_unstable();
     let years = by_year
         .into_iter()
-        .map(|(year, mut seconds)| {
-            seconds.sort_unstable();
-            let median = percentile(&seconds, 0.5).unwrap_or(0.0);
-            let p90 = percentile(&seconds, 0.9).unwrap_or(0.0);
-            YearDistribution { year, seconds, median, p90 }
+        .map(|(year, mut values)| {
+            // Ties in archive order (newest first), so the page is stable.
+            values.sort_by_key(|(v, _)| *v);
+            let seconds: Vec<i64> = values.iter().map(|(v, _)| *v).collect();
+            let who = values
+                .iter()
+                .map(|(_, i)| Who {
+                    url: a.incident_url(i),
+                    title: crate::markdown::plain_inline(&i.title),
+                    date: if i.date_text.is_empty() { dates::iso_date(i.date) } else { i.date_text.clone() },
+                })
+                .collect();
+            let (median, p90) = (shown_percentile(&seconds, 0.5), shown_percentile(&seconds, 0.9));
+            YearDistribution { year, seconds, who, median, p90 }
         })
         .collect();
-    Distribution { years, count: all.len(), median: percentile(&all, 0.5), p90: percentile(&all, 0.9), missing }
+    Distribution {
+        years,
+        count: all.len(),
+        median: shown_percentile(&all, 0.5),
+        p90: shown_percentile(&all, 0.9),
+        missing,
+    }
 }
 
 /// The `p` quantile (0..=1) of ascending values, interpolated linearly
@@ -359,6 +404,50 @@ mod tests {
         assert_eq!(percentile(&[1, 2, 3, 4, 5, 6, 7, 8, 9, 10], 0.5), Some(5.5));
         assert_eq!(percentile(&[1, 2, 3, 4, 5, 6, 7, 8, 9, 10], 0.9), Some(9.1));
         assert_eq!(percentile(&[60, 600, 6000], 0.9), Some(600.0 + 0.8 * 5400.0));
+    }
+
+    #[test]
+    fn percentiles_are_shown_only_from_five_values() {
+        assert_eq!(MIN_FOR_PERCENTILES, 5);
+        assert_eq!(shown_percentile(&[], 0.9), None);
+        assert_eq!(shown_percentile(&[60], 0.5), None, "one incident has no median");
+        assert_eq!(shown_percentile(&[60, 3600], 0.9), None, "two incidents have no 90th percentile");
+        assert_eq!(shown_percentile(&[1, 2, 3, 4], 0.5), None);
+        assert_eq!(shown_percentile(&[1, 2, 3, 4, 5], 0.5), Some(3.0));
+        assert_eq!(shown_percentile(&[1, 2, 3, 4, 5], 0.9), Some(4.6));
+    }
+
+    #[test]
+    fn a_year_of_few_incidents_gets_no_percentiles_but_keeps_its_values() {
+        let mut a = Archive::default();
+        let at = |id: &str, y: i16, secs: i64| {
+            let mut i = Incident {
+                id: id.into(),
+                title: format!("*{id}*"),
+                date: jiff::civil::date(y, 3, 1),
+                ..Incident::default()
+            };
+            i.date_text = format!("{y}-03-01");
+            (i, secs)
+        };
+        let rows: Vec<(Incident, i64)> = vec![
+            at("a", 2020, 600),
+            at("b", 2020, 60),
+            at("c", 2021, 10),
+            at("d", 2021, 20),
+            at("e", 2021, 30),
+            at("f", 2021, 40),
+            at("g", 2021, 50),
+        ];
+        a.incidents = rows.iter().map(|(i, _)| i.clone()).collect();
+        let refs: Vec<&Incident> = a.incidents.iter().collect();
+        let d = distribution(&a, &refs, |i| rows.iter().find(|(r, _)| r.id == i.id).map(|(_, s)| *s));
+        let (y20, y21) = (&d.years[0], &d.years[1]);
+        assert_eq!((y20.year, y20.seconds.clone(), y20.median, y20.p90), (2020, vec![60, 600], None, None));
+        assert_eq!(y20.who[0], Who { url: "/incidents/b/".into(), title: "b".into(), date: "2020-03-01".into() });
+        assert_eq!((y21.median, y21.p90), (Some(30.0), Some(46.0)));
+        assert_eq!((d.count, d.median), (7, Some(40.0)));
+        assert!((d.p90.unwrap() - 276.0).abs() < 1e-9, "{:?}", d.p90);
     }
 
     #[test]
