@@ -13,6 +13,8 @@ Sums the bytes of every file under OUT_DIR by family (URL prefix):
   /tags/ /services/ /causes/ /severity/   term pages
   /search/ index       the search index files (everything under /search/ but its page)
   /search/ page        /search/index.html
+  /listing/            the sort and filter index of /incidents/ (ranks, and
+                       row fragments r/<n>.html, which are not pages)
   /incidents.json  /feed.xml (feeds)  /sitemap*.xml
   / home, /stats/, other   the rest (assets, 404, redirects, ...)
 
@@ -64,11 +66,13 @@ def family(rel):
         return f"/{top}/"
     if top == "search":
         return "/search/ page" if rel == "search/index.html" else "/search/ index"
+    if top == "listing":
+        return "/listing/ (sort and filter)"
     return "other"
 
 
 ORDER = ["/incidents/<id>/", "/incidents/ lists", "/action-items/", "/tags/", "/services/",
-         "/causes/", "/severity/", "/search/ index", "/search/ page", "/incidents.json",
+         "/causes/", "/severity/", "/search/ index", "/search/ page", "/listing/ (sort and filter)", "/incidents.json",
          "/feed.xml (feeds)", "/sitemap*.xml", "/ home", "/stats/", "other"]
 
 
@@ -202,7 +206,7 @@ def main():
             fam["bytes"] += size
             total += size
             nfiles += 1
-            if rel.endswith(".html"):
+            if rel.endswith(".html") and not rel.startswith("listing/"):
                 fam["html"] += 1
                 if size > fam["max"][0]:
                     fam["max"] = (size, url(rel))
