@@ -14,7 +14,7 @@ Sums the bytes of every file under OUT_DIR by family (URL prefix):
   /search/ index       the search index files (everything under /search/ but its page)
   /search/ page        /search/index.html
   /listing/            the sort and filter index of /incidents/ (ranks, and
-                       row fragments r/<n>.html, which are not pages)
+                       the row fragments r/<n>.txt)
   /incidents.json  /feed.xml (feeds)  /sitemap*.xml
   / home, /stats/, other   the rest (assets, 404, redirects, ...)
 
@@ -206,7 +206,7 @@ def main():
             fam["bytes"] += size
             total += size
             nfiles += 1
-            if rel.endswith(".html") and not rel.startswith("listing/"):
+            if rel.endswith(".html"):
                 fam["html"] += 1
                 if size > fam["max"][0]:
                     fam["max"] = (size, url(rel))

@@ -12,7 +12,7 @@
 //! - `listing/<hash>/title.json` and `duration.json`: one fixed-width rank
 //!   per incident (archive order), in the search index's 64-character
 //!   alphabet; the title and duration sorts compare them.
-//! - `listing/<hash>/r/<n>.html`: the table row of incident `n`, as the
+//! - `listing/<hash>/r/<n>.txt`: the table row (HTML) of incident `n`, as the
 //!   theme's `incident_row` renders it for the static pages, fetched only
 //!   for the rows a page of results shows.
 //!
@@ -96,7 +96,7 @@ pub fn build(archive: &Archive, renderer: &Renderer) -> Listing {
     let duration = serde_json::to_vec(&encode_ranks(&durations)).unwrap_or_default();
     let rows: Vec<(String, Vec<u8>)> = (0..incidents.len())
         .into_par_iter()
-        .map(|n| (format!("r/{n}.html"), renderer.row_html(n).trim().as_bytes().to_vec()))
+        .map(|n| (format!("r/{n}.txt"), renderer.row_html(n).trim().as_bytes().to_vec()))
         .collect();
     let mut h = Fnv::default();
     for (path, bytes) in [("title.json", &title), ("duration.json", &duration)]

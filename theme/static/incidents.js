@@ -10,7 +10,7 @@
  *                              incidents (numbered in archive order) that have it
  *   listing/<hash>/title.json, duration.json
  *                              one fixed-width rank per incident
- *   listing/<hash>/r/<n>.html  the table row of incident n, for the rows shown
+ *   listing/<hash>/r/<n>.txt   the table row (HTML) of incident n, for the rows shown
  * The state lives in the query string (?sort=title&year=2021&service=api&page=2),
  * so a view can be shared and the back button walks through the views.
  * No framework, no third-party requests.
@@ -308,7 +308,7 @@
       if (s.page > pages) s.page = pages;
       var shown = docs.slice((s.page - 1) * per, s.page * per);
       return Promise.all(shown.map(function (d) {
-        return fetchUrl(pointer.listing + "r/" + d + ".html", "text");
+        return fetchUrl(pointer.listing + "r/" + d + ".txt", "text");
       })).then(function (rows) {
         if (mine !== generation) return;
         results.textContent = "";
