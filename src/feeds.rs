@@ -334,7 +334,9 @@ const RESERVED: &[&str] = &[
     "_redirects",
     "style.css",
     "search.js",
+    "incidents.js",
     "search",
+    "listing",
     "__rca",
 ];
 

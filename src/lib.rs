@@ -18,6 +18,7 @@ pub mod escape;
 pub mod feeds;
 pub mod git;
 pub mod graph;
+pub mod listing;
 pub mod markdown;
 pub mod mask;
 pub mod model;

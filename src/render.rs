@@ -413,6 +413,12 @@ impl<'a> Renderer<'a> {
         Ok(Renderer { archive, tera, bodies, build_date, base, cards, card_values, globals, xlinks, board, skip: None })
     }
 
+    /// The table row of incident `n` (archive order), as the theme's
+    /// `incident_row` rendered it (src/listing.rs serves it to the browser).
+    pub fn row_html(&self, n: usize) -> &str {
+        &self.cards[n].row_html
+    }
+
     /// Per incident (archive order), a hash of the cross-links its page
     /// shows; see `xlinks::fingerprints`.
     pub fn crosslink_fingerprints(&self) -> Vec<u64> {

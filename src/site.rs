@@ -223,7 +223,9 @@ pub fn build_site_cached(snapshot: &Snapshot, opts: &BuildOptions, sink: &dyn Si
     }
     cache.pages_ready(&paths, plan.as_ref(), &diags);
     let t_search = Instant::now();
-    paths.extend(crate::search::write(&archive, &bodies, &renderer, sink, &mut diags));
+    let search_paths = crate::search::write(&archive, &bodies, &renderer, sink, &mut diags);
+    paths.extend(crate::listing::write(&archive, &renderer, &search_paths, sink, &mut diags));
+    paths.extend(search_paths);
     timings.search = t_search.elapsed();
     check_collisions(&archive, &paths, &mut diags);
     timings.render = t3.elapsed();
