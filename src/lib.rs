@@ -24,6 +24,7 @@ pub mod model;
 pub mod output;
 pub mod paginate;
 pub mod parse;
+pub mod pipeline;
 pub mod related;
 pub mod render;
 pub mod search;
@@ -31,7 +32,6 @@ pub mod sections;
 pub mod select;
 pub mod serve;
 pub mod share;
-pub mod site;
 pub mod slugs;
 pub mod source;
 pub mod stats;
@@ -39,3 +39,6 @@ pub mod text;
 pub mod theme;
 pub mod timeline;
 pub mod yaml;
+
+/// The old name of [`pipeline`], for the integration tests and examples that still import it.
+pub use crate::pipeline as site;

@@ -11,7 +11,7 @@ use super::{root_dir, EXIT_USAGE};
 use crate::model::Include;
 use crate::serve::watch::{git_dir, Targets, Watcher};
 use crate::serve::{http, Session};
-use crate::site::BuildOptions;
+use crate::pipeline::BuildOptions;
 
 #[derive(Debug, Args)]
 pub struct ServeArgs {

@@ -19,7 +19,7 @@ use std::time::{Duration, Instant};
 
 use crate::diagnostics::{format_report, Format};
 use crate::output::Memory;
-use crate::site::{build_site_cached, BuildOptions};
+use crate::pipeline::{build_site_cached, BuildOptions};
 use crate::source::{ArchiveRoot, Snapshot};
 
 use self::http::{Shared, State};
