@@ -27,9 +27,11 @@ pub mod parse;
 pub mod pipeline;
 pub mod related;
 pub mod render;
+pub mod reuse;
 pub mod search;
 pub mod sections;
 pub mod select;
+#[cfg(feature = "serve")]
 pub mod serve;
 pub mod share;
 pub mod slugs;

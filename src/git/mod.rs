@@ -219,16 +219,17 @@ impl History {
 pub enum HistorySource {
     /// Read the repository that contains `root`, up to `rev` (HEAD when `None`).
     Repository { root: PathBuf, rev: Option<String> },
-    /// Already loaded (e.g. kept by `serve` until the refs move); `None`
-    /// when the archive is not in a repository.
-    Loaded(Option<Arc<History>>),
+    /// Already loaded (e.g. kept by `serve` until the refs move): `Ok(None)`
+    /// when the archive is not in a repository, the error when it could not
+    /// be read (reported by every build, as `build` reports it).
+    Loaded(Result<Option<Arc<History>>, GitError>),
 }
 
 /// The history stage of the pipeline: loads the history and reports what
 /// makes dates unreliable, once each.
 pub fn history_stage(source: Option<&HistorySource>, diags: &mut Diagnostics) -> Option<Arc<History>> {
     let (history, root) = match source? {
-        HistorySource::Loaded(h) => (Ok(h.clone()), None),
+        HistorySource::Loaded(h) => (h.clone(), None),
         HistorySource::Repository { root, rev } => {
             (History::load(root, rev.as_deref()).map(|h| h.map(Arc::new)), Some(root))
         }
