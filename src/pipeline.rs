@@ -119,8 +119,7 @@ pub fn build_site_reusing<R: Reuse>(snapshot: &Snapshot, opts: &BuildOptions, si
         .under("content/pages/")
         .filter(|(p, _)| p.ends_with(".md"))
         .filter_map(|(p, b)| {
-            let stem = p.rsplit('/').next().unwrap_or(p).trim_end_matches(".md");
-            let id = crate::slugs::slugify(stem);
+            let id = crate::slugs::slugify(crate::slugs::file_stem(p));
             parse::collect(parse::parse_page(p, b, &id), &mut diags)
         })
         .collect();

@@ -317,14 +317,14 @@ pub fn attach(
         let Some(h) = i.history.history() else { continue };
         // An explicit `id:` that differs from the file name keeps the URL
         // stable across renames: nothing to redirect.
-        if i.id != slugify(stem(&i.source_path)) {
+        if i.id != slugify(crate::slugs::file_stem(&i.source_path)) {
             continue;
         }
         for old in &h.former_paths {
             if !old.starts_with("content/incidents/") || !old.ends_with(".md") {
                 continue;
             }
-            let old_id = slugify(stem(old));
+            let old_id = slugify(crate::slugs::file_stem(old));
             if old_id.is_empty() || current.contains(&old_id) || former[n].contains(&old_id) {
                 continue;
             }
@@ -340,8 +340,3 @@ pub fn attach(
 
 /// The subject shown for a commit whose subject names a left-out incident.
 pub const WITHHELD: &str = "(subject not shown)";
-
-fn stem(path: &str) -> &str {
-    let name = path.rsplit('/').next().unwrap_or(path);
-    name.strip_suffix(".md").unwrap_or(name)
-}
