@@ -219,20 +219,19 @@ impl History {
 pub enum HistorySource {
     /// Read the repository that contains `root`, up to `rev` (HEAD when `None`).
     Repository { root: PathBuf, rev: Option<String> },
-    /// Already loaded (e.g. kept by `serve` until the refs move): `Ok(None)`
-    /// when the archive is not in a repository, the error when it could not
-    /// be read (reported by every build, as `build` reports it).
-    Loaded(Result<Option<Arc<History>>, GitError>),
+    /// Already loaded from the repository that contains `root` (e.g. kept
+    /// by `serve` until the refs move): `Ok(None)` when the archive is not
+    /// in a repository, the error when it could not be read (reported by
+    /// every build, as `build` reports it).
+    Loaded { root: PathBuf, history: Result<Option<Arc<History>>, GitError> },
 }
 
 /// The history stage of the pipeline: loads the history and reports what
 /// makes dates unreliable, once each.
 pub fn history_stage(source: Option<&HistorySource>, diags: &mut Diagnostics) -> Option<Arc<History>> {
     let (history, root) = match source? {
-        HistorySource::Loaded(h) => (h.clone(), None),
-        HistorySource::Repository { root, rev } => {
-            (History::load(root, rev.as_deref()).map(|h| h.map(Arc::new)), Some(root))
-        }
+        HistorySource::Loaded { root, history } => (history.clone(), root),
+        HistorySource::Repository { root, rev } => (History::load(root, rev.as_deref()).map(|h| h.map(Arc::new)), root),
     };
     match history {
         Ok(Some(h)) => {
@@ -247,7 +246,7 @@ pub fn history_stage(source: Option<&HistorySource>, diags: &mut Diagnostics) ->
             Some(h)
         }
         Ok(None) => {
-            let place = root.map_or_else(|| "the archive".to_string(), |r| r.display().to_string());
+            let place = root.display();
             diags.warning(
                 "",
                 Pos::UNKNOWN,

@@ -353,5 +353,8 @@ impl Session {
 /// refs move (the build itself would walk it again each time). A read
 /// error is kept as it is: each build reports it, as `build` does.
 fn load_history(root: &Path) -> crate::git::HistorySource {
-    crate::git::HistorySource::Loaded(crate::git::History::load(root, None).map(|h| h.map(Arc::new)))
+    crate::git::HistorySource::Loaded {
+        root: root.to_path_buf(),
+        history: crate::git::History::load(root, None).map(|h| h.map(Arc::new)),
+    }
 }
