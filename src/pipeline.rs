@@ -4,7 +4,7 @@
 //! assets, redirects) → search, with the time each stage took.
 //!
 //! `build` and `check` call [`build_site`]; `serve` calls [`build_site_reusing`]
-//! with its reuse. The pipeline knows nothing about serve: at each stage it
+//! with its cache. The pipeline knows nothing about serve: at each stage it
 //! asks a [`Reuse`] what it may keep, and [`NoReuse`] keeps nothing.
 
 use std::time::{Duration, Instant};
