@@ -118,6 +118,11 @@ impl Diagnostics {
         self.items.extend(other);
     }
 
+    /// In the order they were reported.
+    pub fn items(&self) -> &[Diagnostic] {
+        &self.items
+    }
+
     pub fn has_errors(&self) -> bool {
         self.items.iter().any(|d| d.severity == Severity::Error)
     }

@@ -1,11 +1,30 @@
 //! rca-site turns a git repository of incident postmortems into a public,
 //! searchable, cross-linked static website.
 //!
-//! The pipeline, one module per stage:
-//! [`source`] (files) → [`parse`] (front matter, validation) → [`archive`]
-//! (the link graph and taxonomies) → [`markdown`] (bodies) → [`render`]
-//! (templates) and [`feeds`] → [`output`] (atomic write).
-//! [`site`] runs the stages; [`cmd`] holds the subcommands.
+//! The map, in the order a build runs ([`pipeline`] runs the stages; each
+//! module's own doc comment says what it owns and why):
+//!
+//! - commands: [`cmd`] (one file per subcommand);
+//! - the pipeline: [`pipeline`] (the stages, their timings) and [`reuse`]
+//!   (what a build may keep from the last one: nothing for `build`, serve's
+//!   cache for `serve`);
+//! - read: [`source`] (the snapshot of files), [`select`] (which files are incidents);
+//! - history: [`git`] (one walk, dates, revisions, former ids);
+//! - parse: [`parse`] (front matter, validation), [`config`], [`yaml`], [`dates`],
+//!   [`slugs`], [`mask`] (emails); the data between stages: [`model`], [`diagnostics`];
+//! - link: [`archive`] (which incidents show, taxonomies, cross-file rules),
+//!   [`related`] (similar incidents), [`graph`] (backlinks, cause recurrence);
+//! - bodies: [`markdown`], [`sections`] (named sections as data);
+//! - insight (numbers, no HTML): [`timeline`], [`stats`], [`actions`] (the board);
+//! - render: [`render`] (the pages through Tera), [`charts`] (SVG), [`paginate`],
+//!   [`share`] (page metadata, robots.txt), [`text`], [`escape`], [`theme`];
+//! - outputs: [`feeds`] (feed, sitemap, JSON, redirects), [`output`] (atomic write);
+//! - search: [`search`] (the sharded index and its page);
+//! - serve (Cargo feature `serve`, on by default): `serve` — the live
+//!   preview, its HTTP server, watcher and cache (a [`reuse::Reuse`]).
+//!
+//! `tools/module_cycles.py` lists the import cycles between these modules
+//! that are still to be broken.
 
 pub mod actions;
 pub mod archive;
@@ -25,14 +44,16 @@ pub mod model;
 pub mod output;
 pub mod paginate;
 pub mod parse;
+pub mod pipeline;
 pub mod related;
 pub mod render;
+pub mod reuse;
 pub mod search;
 pub mod sections;
 pub mod select;
+#[cfg(feature = "serve")]
 pub mod serve;
 pub mod share;
-pub mod site;
 pub mod slugs;
 pub mod source;
 pub mod stats;
@@ -40,3 +61,6 @@ pub mod text;
 pub mod theme;
 pub mod timeline;
 pub mod yaml;
+
+/// The old name of [`pipeline`], for the integration tests and examples that still import it.
+pub use crate::pipeline as site;

@@ -716,7 +716,7 @@ pub fn parse_incident(path: &str, bytes: &[u8], config: &Config) -> Result<Incid
     let mut c = Checker { path, split, diags, values: resolved.values, names: HashMap::new() };
     let mut body = c.split.body.to_string();
 
-    let stem = file_stem(path);
+    let stem = crate::slugs::file_stem(path);
     let fm_title = c.scalar("title").filter(|t| !t.value.trim().is_empty());
     let title: Option<String> = match fm_title {
         Some(t) => {
@@ -922,12 +922,6 @@ pub fn parse_incident(path: &str, bytes: &[u8], config: &Config) -> Result<Incid
     })
 }
 
-/// The file name without its folder and without `.md`.
-fn file_stem(path: &str) -> &str {
-    let name = path.rsplit('/').next().unwrap_or(path);
-    name.strip_suffix(".md").or_else(|| name.strip_suffix(".markdown")).unwrap_or(name)
-}
-
 /// Parses the four timestamps and checks started <= detected <= mitigated <= resolved.
 fn timestamps(c: &mut Checker, raw: [&Option<S<String>>; 4]) -> Timestamps {
     let mut parsed: [Option<(jiff::Timestamp, Pos)>; 4] = [None; 4];
@@ -987,7 +981,7 @@ pub fn parse_cause(path: &str, bytes: &[u8]) -> Result<CauseDoc, Vec<Diagnostic>
     let split = split(path, text).map_err(|d| vec![d])?;
     let (raw, unknown): (RawCause, _) = front_matter(path, &split)?;
     let mut c = Checker { path, split, diags: unknown, values: HashMap::new(), names: HashMap::new() };
-    let stem = path.rsplit('/').next().unwrap_or(path).trim_end_matches(".md");
+    let stem = crate::slugs::file_stem(path);
     let slug = slugify(stem);
     if slug.is_empty() {
         c.error(Pos::START, format!("cannot make a cause id from the file name {stem:?}"));

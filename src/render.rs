@@ -322,19 +322,9 @@ impl CardCache {
 }
 
 impl<'a> Renderer<'a> {
-    /// Prepares the shared data; fails when the theme's `incident_card` or
-    /// `incident_row` component cannot render.
-    pub fn new(
-        archive: &'a Archive,
-        tera: &'a Tera,
-        bodies: &'a Bodies,
-        build_date: Date,
-    ) -> Result<Self, tera::Error> {
-        Self::reusing(archive, tera, bodies, build_date, &mut CardCache::default())
-    }
-
-    /// Like [`Renderer::new`], taking the cards still in `reuse` instead of
-    /// building them again.
+    /// Prepares the shared data, taking the cards still in `reuse` instead
+    /// of building them again (an empty cache: every card is built); fails
+    /// when the theme's `incident_card` or `incident_row` component cannot render.
     pub fn reusing(
         archive: &'a Archive,
         tera: &'a Tera,

@@ -6,6 +6,14 @@
 //! system (a 300-character tag must not fail the build with "File name too
 //! long").
 
+/// The file name of a document without its folder and its `.md` (or
+/// `.markdown`): what an incident's, cause's or page's id is made from
+/// ([`slugify`] of it), in parsing as in the history's former ids.
+pub fn file_stem(path: &str) -> &str {
+    let name = path.rsplit('/').next().unwrap_or(path);
+    name.strip_suffix(".md").or_else(|| name.strip_suffix(".markdown")).unwrap_or(name)
+}
+
 /// Longest slug kept as it is; longer ones are shortened by [`slugify`].
 pub const MAX_LEN: usize = 80;
 
@@ -68,6 +76,14 @@ fn fnv1a32(bytes: &[u8]) -> u32 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_file_stem_drops_the_folder_and_one_markdown_extension() {
+        assert_eq!(file_stem("content/incidents/2024/db-outage.md"), "db-outage");
+        assert_eq!(file_stem("notes/db-outage.markdown"), "db-outage");
+        assert_eq!(file_stem("db.md.md"), "db.md");
+        assert_eq!(file_stem("README"), "README");
+    }
 
     #[test]
     fn spellings_fold_together() {

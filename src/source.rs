@@ -1,5 +1,5 @@
-//! Source: the files of an archive, read from the working tree (or, later,
-//! from a git tree) into memory.
+//! Source: the files of an archive, read into memory from the working tree
+//! (or, with `build --rev`, from a commit's tree: `git::tree`).
 //!
 //! Every later stage sees only a [`Snapshot`] — paths relative to the
 //! archive root, `/`-separated — so building a commit's tree or the working

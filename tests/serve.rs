@@ -541,6 +541,8 @@ fn incremental_rebuilds(per_page: Option<usize>) {
     if let Some(n) = per_page {
         edit(&root, "rca-site.toml", |t| format!("{t}\n[pagination]\nper_page = {n}\n"));
     }
+    // Served under the path of base_url, with dates and revisions from git.
+    with_base_path_and_history(&root);
     let srv = Server::start(&root, &[]);
     let events = srv.events();
     events.next("hello");
@@ -606,6 +608,7 @@ fn incremental_rebuilds(per_page: Option<usize>) {
     // A broken edit, then its fix.
     edit(&root, FORUMS, |t| t.replacen("visibility: internal", "visibility: secret", 1));
     assert!(events.next("errors").contains("visibility"));
+    assert_diagnostics_as_build(&srv, &root, &tmp.path().join("out-broken"), "broken edit");
     step("fix after a broken edit", &|| {
         edit(&root, FORUMS, |t| t.replacen("visibility: secret", "visibility: public", 1))
     });
@@ -647,10 +650,12 @@ fn incremental_rebuilds(per_page: Option<usize>) {
 }
 
 /// Fetches every file a fresh `build` writes and compares it with what the
-/// server serves (minus the reload script; feeds differ only in their build time).
+/// server serves under [`BASE_PATH`] (minus the reload script; feeds differ
+/// only in their build time), and the warnings of both.
 fn assert_same_as_build(srv: &Server, root: &Path, out: &Path, what: &str) {
     let o = rca(&["build", "--root", root.to_str().unwrap(), "--out", out.to_str().unwrap(), "-q"]);
     assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(srv.get("/__rca/diagnostics").body, stderr(&o), "{what}: serve's warnings differ from build's");
     let strip_time = |s: &str| -> String {
         s.lines().filter(|l| !l.contains("<updated>") && !l.contains("\"generated\"")).collect::<Vec<_>>().join("\n")
     };
@@ -666,7 +671,7 @@ fn assert_same_as_build(srv: &Server, root: &Path, out: &Path, what: &str) {
         }
         // Lossy like the reply's body, so that binary files (favicon.ico) compare too.
         let want = String::from_utf8_lossy(&std::fs::read(e.path()).unwrap()).into_owned();
-        let got = srv.get(&format!("/{rel}"));
+        let got = srv.get(&format!("{BASE_PATH}/{rel}"));
         assert_eq!(got.status, 200, "{what}: /{rel}");
         let body = match got.body.find("<script data-rca-serve>") {
             Some(start) => {
@@ -680,7 +685,7 @@ fn assert_same_as_build(srv: &Server, root: &Path, out: &Path, what: &str) {
     }
     assert!(count > 50, "{count} files");
     // Nothing served that the build does not have.
-    let gone = srv.get("/incidents/forums-v2-staging-outage/");
+    let gone = srv.get(&format!("{BASE_PATH}/incidents/forums-v2-staging-outage/"));
     assert_eq!(gone.status == 200, out.join("incidents/forums-v2-staging-outage/index.html").exists(), "{what}");
     let _ = std::fs::remove_dir_all(out);
 }
@@ -1092,4 +1097,169 @@ fn search_works_in_serve_and_follows_edits() {
     events.next("reload");
     srv.wait_log("the rebuild", |log| log.lines().filter(|l| l.starts_with("Built")).count() >= 2);
     assert!(shards_text().contains("zyxwvutq"), "the edited incident's new word is indexed");
+}
+
+/// The path of the base_url the oracle archives are built and served with.
+const BASE_PATH: &str = "/archive";
+
+/// Gives an archive copy a base_url with a path ([`BASE_PATH`]) and a git
+/// history of one commit.
+fn with_base_path_and_history(root: &Path) {
+    edit(root, "rca-site.toml", |t| {
+        let t = t.replacen(
+            "base_url = \"https://rca-site-example.netlify.app\"",
+            "base_url = \"https://x.github.io/archive\"",
+            1,
+        );
+        assert!(t.contains("x.github.io/archive"), "the example's base_url moved");
+        t
+    });
+    let git =
+        |args: &[&str]| common::git_as(root, "2024-05-01 12:00:00 +0000", ("Robin Oncall", "robin@mail.invalid"), args);
+    git(&["init", "-q"]);
+    git(&["add", "-A"]);
+    git(&["commit", "-q", "-m", "The archive"]);
+}
+
+/// serve's last diagnostics (`/__rca/diagnostics`) equal those of a fresh
+/// `build` of the same files, also when the build fails.
+fn assert_diagnostics_as_build(srv: &Server, root: &Path, out: &Path, what: &str) {
+    let o = rca(&["build", "--root", root.to_str().unwrap(), "--out", out.to_str().unwrap(), "-q"]);
+    let mut want = stderr(&o);
+    if !o.status.success() {
+        // build's last line says the build failed; serve says it differently.
+        let body = want.trim_end_matches('\n');
+        want = match body.rfind('\n') {
+            Some(end) => body[..=end].to_string(),
+            None => String::new(),
+        };
+    }
+    assert_eq!(srv.get("/__rca/diagnostics").body, want, "{what}: serve's diagnostics differ from build's");
+    let _ = std::fs::remove_dir_all(out);
+}
+
+/// Waits for the rebuild after an edit: its reload (or errors) event and its log line.
+fn await_rebuild(srv: &Server, events: &Events, kind: &str, builds: usize) {
+    events.next(kind);
+    srv.wait_log("the rebuild's log line", |log| {
+        log.lines().filter(|l| l.starts_with("Built") || l.starts_with("error: ")).count() >= builds
+    });
+}
+
+/// A build whose search stage fails after its pages were published early
+/// leaves the site from before it, as serve says it does.
+#[test]
+fn a_failure_in_the_search_stage_keeps_the_site_from_before_the_build() {
+    let (_tmp, root) = example();
+    let srv = Server::start(&root, &[]);
+    let events = srv.events();
+    events.next("hello");
+    let before = srv.get("/incidents/").body;
+    // One template edit: every page changes, and the search page cannot render.
+    let base =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("theme/templates/base.html")).unwrap();
+    let body = "<body class=\"section-{{ page.section }}\">";
+    assert!(base.contains(body), "the base template's <body> moved");
+    let broken = base.replacen(
+        body,
+        &format!(
+            "{body}<p>MARK-7731</p>{{% if page.section == \"search\" %}}{{{{ no_such_variable_7731 }}}}{{% endif %}}"
+        ),
+        1,
+    );
+    std::fs::create_dir_all(root.join("theme/templates")).unwrap();
+    std::fs::write(root.join("theme/templates/base.html"), broken).unwrap();
+    let errors = events.next("errors");
+    assert!(errors.contains("search.html"), "{errors}");
+    srv.wait_log("the failure", |log| log.contains("still serving the last good site"));
+    let after = srv.get("/incidents/");
+    assert_eq!(after.status, 200);
+    assert!(!after.body.contains("MARK-7731"), "a page of the failed build is served");
+    assert_eq!(strip_reload(&after.body), strip_reload(&before), "the page from before the build");
+}
+
+/// The page without serve's reload script (whose build id changes).
+fn strip_reload(page: &str) -> String {
+    match page.find("<script data-rca-serve>") {
+        Some(start) => {
+            let end = page[start..].find("</script>\n").map_or(page.len(), |e| e + start + "</script>\n".len());
+            format!("{}{}", &page[..start], &page[end..])
+        }
+        None => page.to_string(),
+    }
+}
+
+/// With base_url = "https://x.github.io/archive" every page links
+/// /archive/…: serve answers there, as the host will.
+#[test]
+fn a_base_url_with_a_path_is_served_under_that_path() {
+    let (_tmp, root) = example();
+    edit(&root, "rca-site.toml", |t| {
+        t.replacen(
+            "base_url = \"https://rca-site-example.netlify.app\"",
+            "base_url = \"https://x.github.io/archive\"",
+            1,
+        )
+    });
+    let srv = Server::start(&root, &[]);
+    assert!(srv.log().contains(&format!("127.0.0.1:{}/archive/", srv.port)), "{}", srv.log());
+    let home = srv.get("/archive/");
+    assert_eq!(home.status, 200);
+    let css = home.body.split("href=\"").filter_map(|r| r.split('"').next()).find(|h| h.ends_with(".css")).unwrap();
+    assert!(css.starts_with("/archive/"), "{css}");
+    assert_eq!(srv.get(css).status, 200, "{css}");
+    assert_eq!(srv.get("/archive/incidents/forums-v2-staging-outage/").status, 200);
+    let dir = srv.get("/archive/incidents");
+    assert_eq!((dir.status, dir.header("Location").as_deref()), (301, Some("/archive/incidents/")));
+    let root_page = srv.get("/");
+    assert_eq!((root_page.status, root_page.header("Location").as_deref()), (302, Some("/archive/")));
+    assert_eq!(srv.get(&css["/archive".len()..]).status, 404, "nothing outside the base path");
+}
+
+/// A warning of linking (a cause spelled like another) stays after a
+/// body-only edit reuses the archive, as build still reports it.
+#[test]
+fn warnings_stay_after_a_body_only_edit() {
+    let (tmp, root) = example();
+    const TYPO: &str = "content/incidents/2026/typo-cause.md";
+    std::fs::create_dir_all(root.join("content/incidents/2026")).unwrap();
+    std::fs::write(
+        root.join(TYPO),
+        "---\ntitle: \"A cause spelled wrong\"\ndate: 2026-01-03\nseverity: SEV4\nservices: [forums]\ncauses: [missing-monitorin]\n---\nThe body.\n",
+    )
+    .unwrap();
+    let srv = Server::start(&root, &[]);
+    let events = srv.events();
+    events.next("hello");
+    assert!(srv.get("/__rca/diagnostics").body.contains("did you mean"), "{}", srv.get("/__rca/diagnostics").body);
+    edit(&root, TYPO, |t| t + "\nAnother paragraph.\n");
+    await_rebuild(&srv, &events, "reload", 2);
+    assert!(srv.log().lines().rfind(|l| l.starts_with("Built")).unwrap().contains("; 1 parsed, 1 bodies, 0 cards,"));
+    assert_diagnostics_as_build(&srv, &root, &tmp.path().join("out"), "body-only edit");
+    assert!(srv.get("/__rca/diagnostics").body.contains("did you mean"));
+}
+
+/// A repository that cannot be read is reported with git's error on every
+/// build, as build reports it, never as "not in a git repository".
+#[test]
+fn a_git_read_error_is_reported_as_build_reports_it() {
+    let (tmp, root) = example();
+    let git = |args: &[&str]| {
+        common::git_as(&root, "2024-05-01 12:00:00 +0000", ("Robin Oncall", "robin@mail.invalid"), args)
+    };
+    git(&["init", "-q"]);
+    git(&["add", "-A"]);
+    git(&["commit", "-q", "-m", "The archive"]);
+    // The commit's tree goes missing: the repository opens, its history cannot be read.
+    let tree = git(&["rev-parse", "HEAD^{tree}"]).trim().to_string();
+    std::fs::remove_file(root.join(".git/objects").join(&tree[..2]).join(&tree[2..])).unwrap();
+    let srv = Server::start(&root, &[]);
+    let events = srv.events();
+    events.next("hello");
+    let report = srv.get("/__rca/diagnostics").body;
+    assert!(report.contains("warning: git") && !report.contains("not in a git repository"), "{report}");
+    assert_diagnostics_as_build(&srv, &root, &tmp.path().join("out-1"), "first build");
+    edit(&root, FORUMS, |t| t + "\nA new paragraph.\n");
+    await_rebuild(&srv, &events, "reload", 2);
+    assert_diagnostics_as_build(&srv, &root, &tmp.path().join("out-2"), "rebuild");
 }

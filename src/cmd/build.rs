@@ -10,7 +10,7 @@ use crate::diagnostics::{format_report, Format};
 use crate::git::{GitError, HistorySource};
 use crate::model::Include;
 use crate::output::{Refusal, Staging};
-use crate::site::{build_site, BuildOptions};
+use crate::pipeline::{build_site, BuildOptions};
 use crate::source::Snapshot;
 
 #[derive(Debug, Args)]

@@ -10,7 +10,7 @@ use clap::{Args, ValueEnum};
 use super::{root_dir, EXIT_CONTENT, EXIT_USAGE};
 use crate::diagnostics::{format_report, Diagnostics, Format};
 use crate::model::Include;
-use crate::site::{build_site, BuildOptions};
+use crate::pipeline::{build_site, BuildOptions};
 use crate::source::Snapshot;
 
 #[derive(Debug, Clone, Copy, ValueEnum)]

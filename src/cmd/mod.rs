@@ -4,6 +4,7 @@ mod build;
 mod check;
 pub(crate) mod init;
 mod new;
+#[cfg(feature = "serve")]
 mod serve;
 
 use std::path::PathBuf;
@@ -33,6 +34,7 @@ pub enum Command {
     Check(check::CheckArgs),
     /// Write a new incident file from the template and print its path.
     New(new::NewArgs),
+    #[cfg(feature = "serve")]
     /// Build into memory, serve over HTTP, rebuild on change and reload open tabs.
     Serve(serve::ServeArgs),
     /// Write an rca-site.toml that publishes an existing repository of postmortems in place.
@@ -52,6 +54,7 @@ pub fn main() -> i32 {
         Command::Build(args) => build::run(args, cli.quiet),
         Command::Check(args) => check::run(args, cli.quiet),
         Command::New(args) => new::run(args, cli.quiet),
+        #[cfg(feature = "serve")]
         Command::Serve(args) => serve::run(args, cli.quiet),
         Command::Init(args) => init::run(args, cli.quiet),
     }

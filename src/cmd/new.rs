@@ -50,7 +50,8 @@ pub fn run(args: NewArgs, _quiet: bool) -> i32 {
     }
     let date = match &args.date {
         Some(d) => match crate::dates::parse_date(d) {
-            Some(d) if d.to_string() == d.to_string() && d.to_string().len() == 10 => d,
+            // A four-digit year, as YYYY-MM-DD promises.
+            Some(d) if d.to_string().len() == 10 => d,
             _ => {
                 eprintln!("error: --date {d:?} is not a valid date; expected YYYY-MM-DD");
                 return EXIT_USAGE;

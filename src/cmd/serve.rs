@@ -9,9 +9,9 @@ use clap::Args;
 
 use super::{root_dir, EXIT_USAGE};
 use crate::model::Include;
+use crate::pipeline::BuildOptions;
 use crate::serve::watch::{git_dir, Targets, Watcher};
 use crate::serve::{http, Session};
-use crate::site::BuildOptions;
 
 #[derive(Debug, Args)]
 pub struct ServeArgs {
@@ -94,7 +94,7 @@ pub fn run(args: ServeArgs, quiet: bool) -> i32 {
     let host = if local.ip().is_unspecified() { "localhost".to_string() } else { local.ip().to_string() };
     let host = if local.is_ipv6() && host != "localhost" { format!("[{host}]") } else { host };
     // Always printed (also with -q): scripts and tests read the address here.
-    eprintln!("Serving {} at http://{host}:{}/ (Ctrl-C to stop)", root.display(), local.port());
+    eprintln!("Serving {} at http://{host}:{}{}/ (Ctrl-C to stop)", root.display(), local.port(), session.base());
 
     let (state, hub) = (session.state.clone(), session.hub.clone());
     let srv = server.clone();

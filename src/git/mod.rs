@@ -219,19 +219,19 @@ impl History {
 pub enum HistorySource {
     /// Read the repository that contains `root`, up to `rev` (HEAD when `None`).
     Repository { root: PathBuf, rev: Option<String> },
-    /// Already loaded (e.g. kept by `serve` until the refs move); `None`
-    /// when the archive is not in a repository.
-    Loaded(Option<Arc<History>>),
+    /// Already loaded from the repository that contains `root` (e.g. kept
+    /// by `serve` until the refs move): `Ok(None)` when the archive is not
+    /// in a repository, the error when it could not be read (reported by
+    /// every build, as `build` reports it).
+    Loaded { root: PathBuf, history: Result<Option<Arc<History>>, GitError> },
 }
 
 /// The history stage of the pipeline: loads the history and reports what
 /// makes dates unreliable, once each.
 pub fn history_stage(source: Option<&HistorySource>, diags: &mut Diagnostics) -> Option<Arc<History>> {
     let (history, root) = match source? {
-        HistorySource::Loaded(h) => (Ok(h.clone()), None),
-        HistorySource::Repository { root, rev } => {
-            (History::load(root, rev.as_deref()).map(|h| h.map(Arc::new)), Some(root))
-        }
+        HistorySource::Loaded { root, history } => (history.clone(), root),
+        HistorySource::Repository { root, rev } => (History::load(root, rev.as_deref()).map(|h| h.map(Arc::new)), root),
     };
     match history {
         Ok(Some(h)) => {
@@ -246,7 +246,7 @@ pub fn history_stage(source: Option<&HistorySource>, diags: &mut Diagnostics) ->
             Some(h)
         }
         Ok(None) => {
-            let place = root.map_or_else(|| "the archive".to_string(), |r| r.display().to_string());
+            let place = root.display();
             diags.warning(
                 "",
                 Pos::UNKNOWN,
@@ -316,14 +316,14 @@ pub fn attach(
         let Some(h) = i.history.history() else { continue };
         // An explicit `id:` that differs from the file name keeps the URL
         // stable across renames: nothing to redirect.
-        if i.id != slugify(stem(&i.source_path)) {
+        if i.id != slugify(crate::slugs::file_stem(&i.source_path)) {
             continue;
         }
         for old in &h.former_paths {
             if !old.starts_with("content/incidents/") || !old.ends_with(".md") {
                 continue;
             }
-            let old_id = slugify(stem(old));
+            let old_id = slugify(crate::slugs::file_stem(old));
             if old_id.is_empty() || current.contains(&old_id) || former[n].contains(&old_id) {
                 continue;
             }
@@ -339,8 +339,3 @@ pub fn attach(
 
 /// The subject shown for a commit whose subject names a left-out incident.
 pub const WITHHELD: &str = "(subject not shown)";
-
-fn stem(path: &str) -> &str {
-    let name = path.rsplit('/').next().unwrap_or(path);
-    name.strip_suffix(".md").unwrap_or(name)
-}

@@ -156,7 +156,7 @@ impl LeftOutNames {
             let former = i.history.history().map(|h| h.former_paths.as_slice()).unwrap_or_default();
             for path in std::iter::once(&i.source_path).chain(former) {
                 let name = path.rsplit('/').next().unwrap_or(path);
-                let stem = name.strip_suffix(".md").unwrap_or(name);
+                let stem = crate::slugs::file_stem(path);
                 add(name);
                 add(stem);
                 add(&crate::slugs::slugify(stem));

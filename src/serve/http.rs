@@ -21,7 +21,16 @@ pub struct State {
     pub errors: Option<String>,
     /// Served for every path while no build has succeeded yet.
     pub error_page: Option<Vec<u8>>,
+    /// The path of `base_url` ("" or "/archive"): the site is served under
+    /// it, where its pages link (`/archive/style.css`), as its host serves it.
+    pub base: String,
+    /// The last build's warnings and errors as `build` prints them, served
+    /// at [`DIAGNOSTICS_PATH`] (scripts and tests compare them with `build`'s).
+    pub report: String,
 }
+
+/// Where serve answers with the last build's diagnostics (plain text).
+pub const DIAGNOSTICS_PATH: &str = "/__rca/diagnostics";
 
 pub type Shared = Arc<RwLock<Arc<State>>>;
 
@@ -66,11 +75,25 @@ pub fn handle(req: Request, state: &Shared, hub: &Hub) {
         reload::stream(out, rx, current.build.clone(), current.errors.clone());
         return;
     }
+    if path == DIAGNOSTICS_PATH {
+        let _ = req.respond(text(200, &current.report));
+        return;
+    }
     let Some(segments) = clean_path(path) else {
         let _ = req.respond(text(400, "bad request: the path must be a plain path inside the site\n"));
         return;
     };
     let head = req.method() == &Method::Head;
+    let base = &current.base;
+    let Some(segments) = under_base(&segments, base) else {
+        // Outside the base path: the root leads to the site, anything else is not there.
+        if segments.is_empty() && current.error_page.is_none() {
+            let _ = req.respond(Response::empty(302).with_header(header("Location", &format!("{base}/"))));
+        } else {
+            let _ = req.respond(text(404, &format!("404 not found: the site is served under {base}/\n")));
+        }
+        return;
+    };
     if let Some(page) = &current.error_page {
         let body = reload::inject(page, &current.build);
         let _ = req.respond(bytes(500, "text/html; charset=utf-8", body, head));
@@ -84,7 +107,7 @@ pub fn handle(req: Request, state: &Shared, hub: &Hub) {
         }
         Found::Directory => {
             let query = &raw[path.len()..];
-            let to = format!("/{}/{query}", segments.join("/"));
+            let to = format!("{base}/{}/{query}", segments.join("/"));
             let _ = req.respond(Response::empty(301).with_header(header("Location", &to)));
         }
         Found::Nothing => {
@@ -95,6 +118,15 @@ pub fn handle(req: Request, state: &Shared, hub: &Hub) {
             let _ = req.respond(bytes(404, "text/html; charset=utf-8", body, head));
         }
     }
+}
+
+/// The segments of a request path below the base path (`None`: not below it).
+fn under_base(segments: &[String], base: &str) -> Option<Vec<String>> {
+    let base: Vec<&str> = base.split('/').filter(|s| !s.is_empty()).collect();
+    if segments.len() < base.len() || segments.iter().zip(&base).any(|(s, b)| s != b) {
+        return None;
+    }
+    Some(segments[base.len()..].to_vec())
 }
 
 enum Found<'a> {

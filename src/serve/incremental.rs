@@ -1,9 +1,10 @@
 //! Incremental rebuilds: what one build keeps for the next, and which pages
 //! a change affects.
 //!
-//! [`crate::site::build_site_cached`] is the one pipeline; this cache only
-//! lets it skip work. `build` runs it with [`Cache::off`] (nothing kept,
-//! nothing skipped); `serve` keeps one [`Cache::on`] for its whole session.
+//! [`crate::pipeline`] is the one pipeline; this cache, its [`Reuse`], only
+//! lets it skip work. `build` runs it with [`crate::reuse::NoReuse`]
+//! (nothing kept, nothing skipped); `serve` keeps one [`Cache`] for its
+//! whole session.
 //!
 //! What is reused, and when it is thrown away:
 //! - parsed incidents, by path and file contents (and the config and cause
@@ -16,7 +17,7 @@
 //!   history) throws these away: the next build renders everything, but
 //!   parses only what changed.
 //!
-//! Which pages a change renders again ([`Cache::plan_pages`]):
+//! Which pages a change renders again ([`Cache::plan`]):
 //! - an incident whose front matter is byte-for-byte as before (a body
 //!   edit): its body and its own page, and the pages of the incidents its
 //!   body links to now or linked to before (their backlinks). The archive,
@@ -45,7 +46,7 @@
 //! outputs not wrapped in [`Cache::listing`] are made on every rebuild. A
 //! page that shows more of other incidents than their cards, related lists
 //! and link targets (e.g. the incidents sharing a cause) needs its rule
-//! added in [`Cache::plan_pages`].
+//! added in [`Cache::plan`].
 
 use std::hash::{BuildHasherDefault, Hasher};
 use std::sync::{Arc, Mutex};
@@ -58,10 +59,9 @@ use crate::diagnostics::{Diagnostic, Diagnostics};
 use crate::markdown::Rendered;
 use crate::model::{Incident, Include};
 use crate::parse;
-use crate::render::{Bodies, CardCache, OutputFile, PageKey, Skip};
+use crate::render::{Bodies, CardCache, OutputFile, PageKey, Renderer, Skip};
+use crate::reuse::{Parsed, Reuse};
 use crate::source::Snapshot;
-
-type Parsed = Result<Incident, Vec<Diagnostic>>;
 
 /// Maps and sets keyed by paths and ids, looked up ten thousands of times
 /// per rebuild: hashed with [`FxHasher`], not SipHash (no untrusted keys here).
@@ -117,7 +117,6 @@ enum Slot {
 /// What one build keeps for the next (see the module docs).
 #[derive(Default)]
 pub struct Cache {
-    on: bool,
     /// The config the parsed incidents were parsed with.
     config: Option<Config>,
     parsed: HashMap<String, (Arc<Vec<u8>>, Slot)>,
@@ -135,6 +134,12 @@ pub struct Cache {
     everything: bool,
     /// This build reuses the last good build's archive (only bodies changed).
     reused_archive: bool,
+    /// What linking the archive last reported (cause spelling, duplicate
+    /// ids, aliases…): reported again by a build that reuses that archive,
+    /// so a body edit shows the same warnings as `build`.
+    link_diags: Diagnostics,
+    /// This build's base path ([`Config::base_path`]).
+    base: String,
     /// This build's files other than incident files.
     others: Vec<(String, Arc<Vec<u8>>)>,
     /// Whole-archive outputs built from front matter only (feeds, sitemap), by path.
@@ -156,9 +161,10 @@ pub struct Cache {
     pub before_search: Option<BeforeSearch>,
 }
 
-/// What serve does once a build's pages are ready: publish them and
+/// What serve does once a build's pages are ready: publish them (the
+/// paths carried over, and the base path they are served under) and
 /// reload the tabs, while the search index is still being built.
-pub type BeforeSearch = Box<dyn FnMut(&[String]) + Send>;
+pub type BeforeSearch = Box<dyn FnMut(&[String], &str) + Send>;
 
 /// How much work the last build did.
 #[derive(Debug, Clone, Copy, Default)]
@@ -285,14 +291,9 @@ impl Skip for Plan {
 }
 
 impl Cache {
-    /// Keeps nothing (`build`, `check`).
-    pub fn off() -> Cache {
-        Cache::default()
-    }
-
     /// Keeps what the next build can reuse (`serve`).
     pub fn on() -> Cache {
-        Cache { on: true, ..Cache::default() }
+        Cache::default()
     }
 
     /// Forgets everything but the parsed files: the next build renders
@@ -309,9 +310,49 @@ impl Cache {
         &self.carried
     }
 
+    /// [`Archive::build`], keeping what it reported.
+    #[allow(clippy::too_many_arguments)]
+    fn link(
+        &mut self,
+        config: Config,
+        include: Include,
+        incidents: Vec<Incident>,
+        causes: Vec<crate::model::CauseDoc>,
+        pages: Vec<crate::model::Page>,
+        home: Option<crate::model::Page>,
+        diags: &mut Diagnostics,
+    ) -> Archive {
+        let mut linked = Diagnostics::new();
+        let archive = Archive::build(config, include, incidents, causes, pages, home, &mut linked);
+        diags.extend(linked.items().iter().cloned());
+        self.link_diags = linked;
+        archive
+    }
+
+    /// Puts the archive's incidents back into the parse cache; returns the
+    /// archive without them and their ids.
+    fn take_back(&mut self, mut archive: Archive, known_ids: Option<Vec<String>>) -> (Archive, Vec<String>) {
+        let incidents = std::mem::take(&mut archive.incidents);
+        let collect = known_ids.is_none();
+        let mut ids = known_ids.unwrap_or_else(|| Vec::with_capacity(incidents.len()));
+        for i in incidents {
+            if collect {
+                ids.push(i.id.clone());
+            }
+            if let Some((_, slot)) = self.parsed.get_mut(&i.source_path) {
+                *slot = Slot::Held(i);
+            }
+        }
+        (archive, ids)
+    }
+}
+
+impl Reuse for Cache {
+    type Plan = Plan;
+
     /// Parses the incident files, reusing the result for every file whose
     /// contents are those parsed before.
-    pub fn parse_incidents(
+    fn parse_incidents(
         &mut self,
         snapshot: &Snapshot,
         files: &[(&str, &[u8])],
@@ -326,9 +367,6 @@ impl Cache {
         self.everything = false;
         self.reused_archive = false;
         self.last = Work::default();
-        if !self.on {
-            return files.par_iter().map(|(path, bytes)| parse::parse_incident(path, bytes, config)).collect();
-        }
         // Incidents hold their causes folded by the cause files' aliases.
         let causes: Vec<(String, Arc<Vec<u8>>)> = snapshot
             .files
@@ -434,7 +472,7 @@ impl Cache {
     /// changed since the last good build, that build's archive with the new
     /// incidents put in their places (everything else in it is the same).
     #[allow(clippy::too_many_arguments)]
-    pub fn archive(
+    fn archive(
         &mut self,
         config: Config,
         include: Include,
@@ -444,7 +482,8 @@ impl Cache {
         home: Option<crate::model::Page>,
         diags: &mut Diagnostics,
     ) -> Archive {
-        if self.on && !self.listings_dirty {
+        self.base = config.base_path();
+        if !self.listings_dirty {
             if let Some(good) = self.good.as_mut() {
                 let mut by_id: HashMap<String, Incident> = HashMap::default();
                 by_id.reserve(good.ids.len());
@@ -461,23 +500,21 @@ impl Cache {
                     archive.incidents = good.ids.iter().filter_map(|id| by_id.remove(id)).collect();
                     archive.config = config;
                     self.reused_archive = true;
+                    diags.extend(self.link_diags.items().iter().cloned());
                     return archive;
                 }
                 let all: Vec<Incident> = by_id.into_values().chain(rest).collect();
-                return Archive::build(config, include, all, causes, pages, home, diags);
+                return self.link(config, include, all, causes, pages, home, diags);
             }
         }
-        Archive::build(config, include, incidents, causes, pages, home, diags)
+        self.link(config, include, incidents, causes, pages, home, diags)
     }
 
     /// An output made from the front matter of the whole archive (the
     /// feeds, the sitemap): the previous one while only incident bodies
     /// changed, else `make()`. Its build time then stays that of the
     /// last front-matter change.
-    pub fn listing(&mut self, path: &'static str, make: impl FnOnce() -> OutputFile) -> OutputFile {
-        if !self.on {
-            return make();
-        }
+    fn listing(&mut self, path: &'static str, make: &mut dyn FnMut() -> OutputFile) -> OutputFile {
         if !self.listings_dirty {
             if let Some(f) = self.listing_outputs.get(path) {
                 return f.clone();
@@ -490,34 +527,15 @@ impl Cache {
 
     /// Takes back the incidents lent to `archive` (a build that failed
     /// before rendering); the next build renders every page.
-    pub fn failed(&mut self, archive: Archive) {
+    fn failed(&mut self, archive: Archive) {
         self.prev = None;
-        if self.on {
-            self.take_back(archive, None);
-            self.invalidate();
-        }
-    }
-
-    /// Puts the archive's incidents back into the parse cache; returns the
-    /// archive without them and their ids.
-    fn take_back(&mut self, mut archive: Archive, known_ids: Option<Vec<String>>) -> (Archive, Vec<String>) {
-        let incidents = std::mem::take(&mut archive.incidents);
-        let collect = known_ids.is_none();
-        let mut ids = known_ids.unwrap_or_else(|| Vec::with_capacity(incidents.len()));
-        for i in incidents {
-            if collect {
-                ids.push(i.id.clone());
-            }
-            if let Some((_, slot)) = self.parsed.get_mut(&i.source_path) {
-                *slot = Slot::Held(i);
-            }
-        }
-        (archive, ids)
+        self.take_back(archive, None);
+        self.invalidate();
     }
 
     /// The bodies of the previous build that are still valid, parallel to
     /// `archive.incidents` (`None`: render it). Drops the cards that changed.
-    pub fn reusable_bodies(&mut self, archive: &Archive) -> Vec<Option<Rendered>> {
+    fn bodies(&mut self, archive: &Archive) -> Vec<Option<Rendered>> {
         let n = archive.incidents.len();
         let none = || (0..n).map(|_| None).collect();
         let Some(mut good) = self.good.take() else {
@@ -569,10 +587,7 @@ impl Cache {
 
     /// Decides which pages to render, now that the bodies (and the links
     /// they make) are known. `None` when nothing is kept (`build`).
-    pub fn plan_pages(&mut self, archive: &Archive, bodies: &Bodies) -> Option<Plan> {
-        if !self.on {
-            return None;
-        }
+    fn plan(&mut self, archive: &Archive, bodies: &Bodies) -> Option<Plan> {
         let mut plan = Plan {
             all: true,
             listings: self.listings_dirty,
@@ -659,13 +674,8 @@ impl Cache {
     /// Marks the incident pages whose cross-links (backlinks, cause
     /// history, similar incidents) differ from the last build's. Only
     /// front-matter changes move them, so a body-only rebuild skips this.
-    pub fn mark_crosslinks(
-        &mut self,
-        archive: &Archive,
-        renderer: &crate::render::Renderer<'_>,
-        plan: Option<&mut Plan>,
-    ) {
-        let Some(plan) = plan.filter(|_| self.on) else { return };
+    fn crosslinks(&mut self, archive: &Archive, renderer: &Renderer<'_>, plan: Option<&mut Plan>) {
+        let Some(plan) = plan else { return };
         if self.reused_archive && !plan.all && !self.crosslinks.is_empty() {
             return;
         }
@@ -688,7 +698,7 @@ impl Cache {
     /// until then the previous index and its page stay, consistent with
     /// each other. Not when the build has failed so far, or when two
     /// outputs share a path (the build reports it after the index).
-    pub fn pages_ready(&mut self, paths: &[String], plan: Option<&Plan>, diags: &Diagnostics) {
+    fn pages_ready(&mut self, paths: &[String], plan: Option<&Plan>, diags: &Diagnostics) {
         let Some(publish) = self.before_search.as_mut() else { return };
         if diags.has_errors() {
             return;
@@ -699,21 +709,24 @@ impl Cache {
             return;
         }
         let carried = plan.map(|p| p.carried.lock().unwrap_or_else(|e| e.into_inner()).clone()).unwrap_or_default();
-        publish(&carried);
+        publish(&carried, &self.base);
     }
 
     /// Keeps the renderer's cards for the next build (not for `build`).
-    pub fn keep_cards(&mut self, renderer: crate::render::Renderer<'_>) {
-        if self.on {
-            renderer.keep_cards(&mut self.cards);
-        }
+    fn cards(&mut self) -> Option<&mut CardCache> {
+        Some(&mut self.cards)
+    }
+
+    /// Keeps the renderer's cards for the next build.
+    fn keep_cards(&mut self, renderer: Renderer<'_>) {
+        renderer.keep_cards(&mut self.cards);
     }
 
     /// Keeps this build's results for the next one, if it succeeded.
-    pub fn keep(&mut self, archive: Archive, bodies: Bodies, plan: Option<Plan>, diags: &Diagnostics) {
+    fn keep(&mut self, archive: Archive, bodies: Bodies, plan: Option<Plan>, diags: &Diagnostics) {
         self.carried.clear();
         let prev = self.prev.take();
-        let Some(plan) = plan.filter(|_| self.on) else { return };
+        let Some(plan) = plan else { return };
         if diags.has_errors() {
             self.failed(archive);
             return;

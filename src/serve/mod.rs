@@ -19,7 +19,7 @@ use std::time::{Duration, Instant};
 
 use crate::diagnostics::{format_report, Format};
 use crate::output::Memory;
-use crate::site::{build_site_cached, BuildOptions};
+use crate::pipeline::{build_site_reusing, BuildOptions};
 use crate::source::{ArchiveRoot, Snapshot};
 
 use self::http::{Shared, State};
@@ -86,6 +86,8 @@ impl Session {
             build: format!("{started:x}-0"),
             errors: None,
             error_page: Some(Vec::new()),
+            base: String::new(),
+            report: String::new(),
         };
         Ok(Session {
             root: root.to_path_buf(),
@@ -113,23 +115,32 @@ impl Session {
             self.cache.invalidate();
         }
         self.day = Some(today);
+        // The site before this build: what a failed build leaves served,
+        // even when its pages were published before its search stage failed.
+        let before = self.state.read().unwrap_or_else(|e| e.into_inner()).clone();
         let sink = Arc::new(Memory::default());
         let early: Arc<Mutex<Option<Early>>> = Arc::default();
         self.cache.before_search = Some(self.publish_early(sink.clone(), early.clone(), t0));
-        let built = build_site_cached(&self.snapshot, &self.opts, &*sink, &mut self.cache);
+        let built = build_site_reusing(&self.snapshot, &self.opts, &*sink, &mut self.cache);
         self.cache.before_search = None;
         let early = early.lock().unwrap_or_else(|e| e.into_inner()).take();
         if early.is_some() {
             self.builds += 1;
         }
         let report = format_report(&built.diagnostics, Format::Text);
-        let old = self.state.read().unwrap_or_else(|e| e.into_inner()).clone();
         if built.diagnostics.has_errors() {
+            let old = before;
             let errors: Vec<_> = built.diagnostics.sorted().into_iter().cloned().collect();
             let json = reload::errors_json(&errors);
             let error_page = old.error_page.is_some().then(|| reload::error_page(&errors));
-            let next =
-                State { files: old.files.clone(), build: old.build.clone(), errors: Some(json.clone()), error_page };
+            let next = State {
+                files: old.files.clone(),
+                build: old.build.clone(),
+                errors: Some(json.clone()),
+                error_page,
+                base: old.base.clone(),
+                report: report.clone(),
+            };
             *self.state.write().unwrap_or_else(|e| e.into_inner()) = Arc::new(next);
             eprint!("{report}");
             let n = built.diagnostics.error_count();
@@ -142,6 +153,7 @@ impl Session {
             self.hub.send(&Event::Errors(json));
             return Outcome { ok: false, took: t0.elapsed() };
         }
+        let old = self.state.read().unwrap_or_else(|e| e.into_inner()).clone();
         let (files, build) = match &early {
             // The pages are out: swap the previous index for the new one.
             Some(e) => {
@@ -161,8 +173,14 @@ impl Session {
             }
         };
         let pages = files.len();
-        *self.state.write().unwrap_or_else(|e| e.into_inner()) =
-            Arc::new(State { files, build: build.clone(), errors: None, error_page: None });
+        *self.state.write().unwrap_or_else(|e| e.into_inner()) = Arc::new(State {
+            files,
+            build: build.clone(),
+            errors: None,
+            error_page: None,
+            base: built.base_path.clone(),
+            report: report.clone(),
+        });
         let took = t0.elapsed();
         if !self.quiet {
             if report != self.warnings {
@@ -206,7 +224,7 @@ impl Session {
     ) -> incremental::BeforeSearch {
         let (state, hub) = (self.state.clone(), self.hub.clone());
         let build = format!("{:x}-{}", self.started, self.builds + 1);
-        Box::new(move |carried: &[String]| {
+        Box::new(move |carried: &[String], base: &str| {
             let old = state.read().unwrap_or_else(|e| e.into_inner()).clone();
             let mut files = merged(sink.take(), carried, &old.files);
             let mut kept_search = Vec::new();
@@ -216,11 +234,22 @@ impl Session {
                     kept_search.push(p.clone());
                 }
             }
-            *state.write().unwrap_or_else(|e| e.into_inner()) =
-                Arc::new(State { files, build: build.clone(), errors: None, error_page: None });
+            *state.write().unwrap_or_else(|e| e.into_inner()) = Arc::new(State {
+                files,
+                build: build.clone(),
+                errors: None,
+                error_page: None,
+                base: base.to_string(),
+                report: old.report.clone(),
+            });
             hub.send(&Event::Reload(build.clone()));
             *early.lock().unwrap_or_else(|e| e.into_inner()) = Some(Early { reloaded: t0.elapsed(), kept_search });
         })
+    }
+
+    /// The path the site is served under (that of `base_url`; "" for the root).
+    pub fn base(&self) -> String {
+        self.state.read().unwrap_or_else(|e| e.into_inner()).base.clone()
     }
 
     /// New commits: the git history is read again (one walk), and every
@@ -321,13 +350,11 @@ impl Session {
 }
 
 /// Reads the archive's git history once, for every rebuild until the
-/// refs move (the build itself would walk it again each time).
+/// refs move (the build itself would walk it again each time). A read
+/// error is kept as it is: each build reports it, as `build` does.
 fn load_history(root: &Path) -> crate::git::HistorySource {
-    match crate::git::History::load(root, None) {
-        Ok(h) => crate::git::HistorySource::Loaded(h.map(Arc::new)),
-        Err(e) => {
-            eprintln!("warning: {e}; pages show front-matter dates only");
-            crate::git::HistorySource::Loaded(None)
-        }
+    crate::git::HistorySource::Loaded {
+        root: root.to_path_buf(),
+        history: crate::git::History::load(root, None).map(|h| h.map(Arc::new)),
     }
 }

@@ -1,8 +1,11 @@
-//! The pipeline, end to end:
-//! source → parse + validate → archive → markdown → render → (output).
+//! The pipeline, end to end, one stage after another:
+//! read (the [`Snapshot`]) → parse → history → link ([`Archive`]) →
+//! bodies (Markdown) → plan → render (pages) → outputs (feeds, sitemap,
+//! assets, redirects) → search, with the time each stage took.
 //!
-//! `build`, `check` and (later) `serve` all call [`build_site`]; only what
-//! they do with the result differs.
+//! `build` and `check` call [`build_site`]; `serve` calls [`build_site_reusing`]
+//! with its cache. The pipeline knows nothing about serve: at each stage it
+//! asks a [`Reuse`] what it may keep, and [`NoReuse`] keeps nothing.
 
 use std::time::{Duration, Instant};
 
@@ -16,8 +19,8 @@ use crate::markdown::{self, Rendered, Source};
 use crate::model::*;
 use crate::output::Sink;
 use crate::parse;
-use crate::render::{compile_templates, report_tera_error, Bodies, OutputFile, Renderer};
-use crate::serve::incremental::Cache;
+use crate::render::{compile_templates, report_tera_error, Bodies, CardCache, OutputFile, Renderer};
+use crate::reuse::{NoReuse, Reuse};
 use crate::source::Snapshot;
 use crate::theme::Theme;
 use crate::{dates, feeds};
@@ -54,19 +57,21 @@ pub struct Built {
     pub incidents: usize,
     pub left_out: usize,
     pub pages: usize,
+    /// The path of `base_url` ("" or "/archive"): the site's pages link
+    /// under it, so a host (and `serve`) serves them there.
+    pub base_path: String,
     pub timings: Timings,
 }
 
 /// Runs the pipeline over a snapshot of the archive.
 pub fn build_site(snapshot: &Snapshot, opts: &BuildOptions, sink: &dyn Sink) -> Built {
-    build_site_cached(snapshot, opts, sink, &mut Cache::off())
+    build_site_reusing(snapshot, opts, sink, &mut NoReuse)
 }
 
-/// Runs the pipeline, reusing what `cache` kept from the previous build of
-/// the same archive (`serve`): only changed files are parsed again, and only
-/// the bodies, cards and pages they affect are rendered again; every other
-/// page is left out of the sink (see [`Cache::carried_over`]).
-pub fn build_site_cached(snapshot: &Snapshot, opts: &BuildOptions, sink: &dyn Sink, cache: &mut Cache) -> Built {
+/// Runs the pipeline, keeping what `reuse` says it may keep from the
+/// previous build of the same archive (`serve`): pages the plan leaves as
+/// they were are not put into the sink.
+pub fn build_site_reusing<R: Reuse>(snapshot: &Snapshot, opts: &BuildOptions, sink: &dyn Sink, reuse: &mut R) -> Built {
     let mut diags = Diagnostics::new();
     let mut timings = Timings::default();
     let t0 = Instant::now();
@@ -99,7 +104,7 @@ pub fn build_site_cached(snapshot: &Snapshot, opts: &BuildOptions, sink: &dyn Si
     if incident_files.is_empty() && snapshot.under("content/").next().is_none() {
         diags.warning("content", Pos::UNKNOWN, "no content/ folder: the site has no incidents yet (write one with `rca-site new \"Title\"`, or run `rca-site init` to publish postmortems kept elsewhere)");
     }
-    let parsed: Vec<Result<Incident, Vec<_>>> = cache.parse_incidents(snapshot, &incident_files, &config, opts.include);
+    let parsed: Vec<Result<Incident, Vec<_>>> = reuse.parse_incidents(snapshot, &incident_files, &config, opts.include);
     let incidents: Vec<Incident> = parsed.into_iter().filter_map(|r| parse::collect(r, &mut diags)).collect();
     for i in &incidents {
         diags.extend(i.warnings.iter().cloned());
@@ -114,8 +119,7 @@ pub fn build_site_cached(snapshot: &Snapshot, opts: &BuildOptions, sink: &dyn Si
         .under("content/pages/")
         .filter(|(p, _)| p.ends_with(".md"))
         .filter_map(|(p, b)| {
-            let stem = p.rsplit('/').next().unwrap_or(p).trim_end_matches(".md");
-            let id = crate::slugs::slugify(stem);
+            let id = crate::slugs::slugify(crate::slugs::file_stem(p));
             parse::collect(parse::parse_page(p, b, &id), &mut diags)
         })
         .collect();
@@ -135,29 +139,34 @@ pub fn build_site_cached(snapshot: &Snapshot, opts: &BuildOptions, sink: &dyn Si
     timings.parse += tm.elapsed();
 
     let t1 = Instant::now();
-    let archive = cache.archive(config, opts.include, incidents, causes, pages, home, &mut diags);
+    let archive = reuse.archive(config, opts.include, incidents, causes, pages, home, &mut diags);
     if archive.config.base_url.is_empty() && !diags.has_errors() {
         diags.warning("", Pos::UNKNOWN, "base_url is not set: the feed and sitemap will use root-relative links (set base_url = \"https://…\" in rca-site.toml, or pass --base-url)");
     }
     timings.archive = t1.elapsed();
 
     let t2 = Instant::now();
-    let bodies = render_bodies(&archive, cache.reusable_bodies(&archive));
+    let bodies = render_bodies(&archive, reuse.bodies(&archive));
     for r in bodies.incidents.iter().chain(bodies.causes.values()).chain(&bodies.pages).chain(&bodies.home) {
         diags.extend(r.diagnostics.iter().cloned());
     }
     timings.markdown = t2.elapsed();
 
     let theme = Theme::load(snapshot);
-    let mut built = Built { incidents: archive.incidents.len(), left_out: archive.left_out, ..Built::default() };
+    let mut built = Built {
+        incidents: archive.incidents.len(),
+        left_out: archive.left_out,
+        base_path: archive.base(),
+        ..Built::default()
+    };
     let Some(tera) = compile_templates(&theme, &mut diags) else {
-        cache.failed(archive);
+        reuse.failed(archive);
         built.diagnostics = diags;
         built.timings = timings;
         return built;
     };
     if diags.has_errors() {
-        cache.failed(archive);
+        reuse.failed(archive);
         built.diagnostics = diags;
         built.timings = timings;
         return built;
@@ -165,26 +174,31 @@ pub fn build_site_cached(snapshot: &Snapshot, opts: &BuildOptions, sink: &dyn Si
 
     let t3 = Instant::now();
     let build_date = opts.build_date.unwrap_or_else(dates::today);
-    let mut plan = cache.plan_pages(&archive, &bodies);
-    let renderer = match Renderer::reusing(&archive, &tera, &bodies, build_date, &mut cache.cards) {
+    let mut plan = reuse.plan(&archive, &bodies);
+    let mut no_cards = CardCache::default();
+    let cards = match reuse.cards() {
+        Some(kept) => kept,
+        None => &mut no_cards,
+    };
+    let renderer = match Renderer::reusing(&archive, &tera, &bodies, build_date, cards) {
         Ok(r) => r,
         Err(e) => {
             report_tera_error(&theme, &e, &mut diags);
-            cache.failed(archive);
+            reuse.failed(archive);
             built.diagnostics = diags;
             built.timings = timings;
             return built;
         }
     };
-    cache.mark_crosslinks(&archive, &renderer, plan.as_mut());
+    reuse.crosslinks(&archive, &renderer, plan.as_mut());
     let renderer = renderer.skipping(plan.as_ref().map(|p| p as &dyn crate::render::Skip));
     let mut paths = renderer.render_all(&theme, sink, &mut diags);
     built.pages = paths.len();
     let now = jiff::Timestamp::now();
     let mut extra = vec![
-        cache.listing("sitemap.xml", || feeds::sitemap(&archive, &paths)),
-        cache.listing("feed.xml", || feeds::atom(&archive, now)),
-        cache.listing("incidents.json", || feeds::json(&archive, now)),
+        reuse.listing("sitemap.xml", &mut || feeds::sitemap(&archive, &paths)),
+        reuse.listing("feed.xml", &mut || feeds::atom(&archive, now)),
+        reuse.listing("incidents.json", &mut || feeds::json(&archive, now)),
     ];
     // A theme's own static/robots.txt replaces the generated one.
     if !theme.assets.contains_key("robots.txt") {
@@ -221,7 +235,7 @@ pub fn build_site_cached(snapshot: &Snapshot, opts: &BuildOptions, sink: &dyn Si
             diags.error("", Pos::UNKNOWN, format!("writing {path}: {e}"));
         }
     }
-    cache.pages_ready(&paths, plan.as_ref(), &diags);
+    reuse.pages_ready(&paths, plan.as_ref(), &diags);
     let t_search = Instant::now();
     let search_paths = crate::search::write(&archive, &bodies, &renderer, sink, &mut diags);
     paths.extend(crate::listing::write(&archive, &renderer, &search_paths, sink, &mut diags));
@@ -230,8 +244,8 @@ pub fn build_site_cached(snapshot: &Snapshot, opts: &BuildOptions, sink: &dyn Si
     check_collisions(&archive, &paths, &mut diags);
     timings.render = t3.elapsed();
 
-    cache.keep_cards(renderer);
-    cache.keep(archive, bodies, plan, &diags);
+    reuse.keep_cards(renderer);
+    reuse.keep(archive, bodies, plan, &diags);
     built.timings = timings;
     built.diagnostics = diags;
     built
