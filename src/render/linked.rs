@@ -18,7 +18,8 @@ struct Why {
     causes: BTreeSet<String>,
     services: BTreeSet<String>,
     tags: BTreeSet<String>,
-    alike: bool,
+    /// "Similar title and summary" (scored), or alike in text with no shared cause.
+    alike: Option<&'static str>,
 }
 
 impl Why {
@@ -29,7 +30,7 @@ impl Why {
             + 3 * self.causes.len()
             + 2 * self.services.len()
             + self.tags.len()
-            + 2 * self.alike as usize
+            + 2 * self.alike.is_some() as usize
     }
 }
 
@@ -87,10 +88,12 @@ pub(super) fn linked(r: &Renderer, n: usize) -> Vec<LinkedView> {
             };
             set.extend(slugs.iter().map(|s| s.to_string()));
         }
-        w.alike |= s.similar.is_some();
+        if let Some(sim) = s.similar {
+            w.alike = Some(sim.words());
+        }
     }
     for &m in xlinks::earlier_by_text(r, n) {
-        why.entry(m).or_default().alike = true;
+        why.entry(m).or_default().alike.get_or_insert("reads alike");
     }
     why.remove(&n);
     let mut rows: Vec<(usize, Why)> = why.into_iter().collect();
@@ -119,8 +122,12 @@ fn reasons(r: &Renderer, w: &Why) -> Vec<String> {
     out.extend(named(Taxonomy::Causes, &w.causes, "Same cause", "Same causes"));
     out.extend(named(Taxonomy::Services, &w.services, "Same service", "Same services"));
     out.extend(named(Taxonomy::Tags, &w.tags, "Same tag", "Same tags"));
-    if w.alike {
-        out.push("Reads alike".to_string());
+    if let Some(words) = w.alike {
+        let mut words = words.to_string();
+        if let Some(first) = words.get_mut(..1) {
+            first.make_ascii_uppercase();
+        }
+        out.push(words);
     }
     out
 }
