@@ -220,7 +220,7 @@ fn automatic_related_incidents_are_scored_ranked_and_explained() {
     // d shares a cause and is explicitly related: listed once, with both reasons, first.
     assert_eq!(similar.matches("/incidents/d/").count(), 1);
     assert_eq!(why(&a, "d").unwrap(), "Listed as related · Same cause: manual-deploy-steps");
-    assert!(similar.find("/incidents/d/").unwrap() < c_at, "explicit links rank first");
+    assert!(similar.find("/incidents/d/").unwrap() < b_at, "an explicit link outranks two shared causes");
     assert!(!similar.contains("/incidents/a/"), "never the incident itself");
     // e shares only the service api with b (2 < threshold 3): not suggested.
     assert!(why(&site.page("/incidents/b/"), "e").is_none());

@@ -34,8 +34,8 @@ fn durations_are_real_time_across_zones_and_dst() {
     let site = insight();
     // 01:30 PST to 03:45 PDT on the night clocks sprang forward: 1 h 15 min.
     let page = site.page("/incidents/dst-deploy/");
-    assert!(page.contains("1 h 15 min</span> <span class=\"duration-label\">Time to detect"), "{page}");
-    assert!(page.contains("24 h 30 min</span> <span class=\"duration-label\">Time to resolve"));
+    assert!(page.contains("Detected in <strong>1 h 15 min</strong>"), "{page}");
+    assert!(page.contains("Resolved in <strong>24 h 30 min</strong>"));
     // In lists: the table row and the card.
     let list = site.page("/incidents/");
     assert!(list.contains("24 h 30 min"));
@@ -453,7 +453,9 @@ fn markdown_in_short_fields_is_html_on_pages_and_plain_text_elsewhere() {
         .and_then(|d| d.split('"').next())
         .unwrap_or_default();
     assert!(description.ends_with(&format!(" — {plain}")), "{description}");
-    assert!(page.contains("<dd>Every pod in <code>kube-system</code> lost its network.</dd>"));
+    assert!(page.contains(
+        "<strong class=\"impact-label\">Impact</strong> Every pod in <code>kube-system</code> lost its network."
+    ));
     assert!(site.page("/incidents/").contains(html), "the list shows it too");
     assert!(site.file("feed.xml").contains(&format!("<summary>{plain}</summary>")));
     let json = json_incident(&site, "2021-06-22-cni-replaced");
