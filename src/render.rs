@@ -205,6 +205,8 @@ struct IncidentView<'a> {
     action_items: Vec<ActionView<'a>>,
     /// Every connected incident once, with its reasons (src/render/linked.rs).
     linked: Vec<linked::LinkedView>,
+    /// How many more connected incidents the list leaves out (the cause pages have them).
+    linked_more: usize,
     /// Per cause: how many incidents had it before and since.
     recurrence: Vec<linked::RecurrenceView>,
     /// The facts line (src/facts.rs).
@@ -893,7 +895,7 @@ impl<'a> Renderer<'a> {
         } else {
             crate::timeline::Timeline::default()
         };
-        let linked = linked::linked(self, n);
+        let (linked, linked_more) = linked::linked(self, n);
         let page = linked::page_plan(&body.html, &body.toc, &timeline, !action_items.is_empty(), !linked.is_empty());
         let view = IncidentView {
             card: &self.cards[n],
@@ -907,6 +909,7 @@ impl<'a> Renderer<'a> {
             durations,
             action_items,
             linked,
+            linked_more,
             recurrence: linked::recurrence(self, n),
             facts: crate::facts::of_incident(i),
             body_parts: page.parts,

@@ -250,3 +250,34 @@ fn revision_lists_leave_out_the_commits_of_git_blame_ignore_revs() {
     let older = site.page("/incidents/older/");
     assert!(!older.contains("class=\"history\"") && !older.contains("Not yet committed"));
 }
+
+#[test]
+fn the_connected_list_keeps_the_ten_strongest_and_says_how_many_more() {
+    let tmp = TempDir::new("page-linked-cap");
+    let root = tmp.path().join("site");
+    let mut files = vec![("rca-site.toml".to_string(), CONFIG.to_string())];
+    for k in 0..13 {
+        // All share one cause; x12 also lists x00 as related.
+        let related = if k == 12 { "related: [x00]\n" } else { "" };
+        files.push((
+            format!("content/incidents/x{k:02}.md"),
+            format!(
+                "---\ntitle: Incident {k}\ndate: 2021-01-{:02}\ncauses: [shared-cause]\n{related}---\nBody.\n",
+                k + 1
+            ),
+        ));
+    }
+    let refs: Vec<(&str, &str)> = files.iter().map(|(p, t)| (p.as_str(), t.as_str())).collect();
+    write(&root, &refs);
+    let site = build(&tmp);
+    let page = site.page("/incidents/x00/");
+    let linked = block(&page, "<section class=\"incident-section linked\"", "</section>");
+    assert_eq!(linked.matches("<li>").count(), 10, "{linked}");
+    // 11 connected: the 5 nearest of the cause (x01–x05), 5 scored as related
+    // (newest first, x07–x11) and x12, listed as related: 10 shown.
+    assert!(linked.contains("1 more incident with the same causes"), "{linked}");
+    assert!(linked.contains("12 since."), "the count per cause is not capped: {linked}");
+    // The explicit link ranks first.
+    let first = block(linked, "<li>", "</li>");
+    assert!(first.contains("/incidents/x12/") && first.contains("Listed as related"), "{first}");
+}

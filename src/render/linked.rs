@@ -62,7 +62,12 @@ pub(super) fn recurrence(r: &Renderer, n: usize) -> Vec<RecurrenceView> {
         .collect()
 }
 
-pub(super) fn linked(r: &Renderer, n: usize) -> Vec<LinkedView> {
+/// At most this many connected incidents, the strongest; the cause pages list the rest.
+const LINKED_MAX: usize = 10;
+
+/// The connected incidents, strongest first (at most [`LINKED_MAX`]), and
+/// how many more there are.
+pub(super) fn linked(r: &Renderer, n: usize) -> (Vec<LinkedView>, usize) {
     let g = &r.xlinks.graph;
     let mut why: BTreeMap<usize, Why> = BTreeMap::new();
     for &m in r.archive.related(n) {
@@ -101,7 +106,13 @@ pub(super) fn linked(r: &Renderer, n: usize) -> Vec<LinkedView> {
     rows.sort_by(|(a, wa), (b, wb)| {
         wb.rank().cmp(&wa.rank()).then_with(|| incidents[*b].date.cmp(&incidents[*a].date))
     });
-    rows.into_iter().map(|(m, w)| LinkedView { incident: r.xlinks.mini(m), reasons: reasons(r, &w) }).collect()
+    let more = rows.len().saturating_sub(LINKED_MAX);
+    let shown = rows
+        .into_iter()
+        .take(LINKED_MAX)
+        .map(|(m, w)| LinkedView { incident: r.xlinks.mini(m), reasons: reasons(r, &w) })
+        .collect();
+    (shown, more)
 }
 
 fn reasons(r: &Renderer, w: &Why) -> Vec<String> {
