@@ -246,11 +246,22 @@ impl Archive {
                 *e.1.entry(t.name.as_str()).or_default() += 1;
             }
         }
+        // `[services]` and `[tags]` in rca-site.toml: names by slug or spelling.
+        let none = BTreeMap::new();
+        let named: HashMap<String, &str> = match tax {
+            Taxonomy::Services => &self.config.services,
+            Taxonomy::Tags => &self.config.tags,
+            Taxonomy::Causes => &none,
+        }
+        .iter()
+        .map(|(k, v)| (crate::slugs::slugify(k), v.as_str()))
+        .collect();
         let mut out: Vec<TermIndex> = by_slug
             .into_iter()
             .map(|(slug, (incidents, spellings))| {
                 let name = match (tax, self.cause_docs.get(slug)) {
                     (Taxonomy::Causes, Some(doc)) => doc.title.clone(),
+                    _ if named.contains_key(slug) => named[slug].to_string(),
                     _ => spellings
                         .into_iter()
                         .max_by(|a, b| a.1.cmp(&b.1).then_with(|| b.0.cmp(a.0)))

@@ -27,6 +27,10 @@ pub struct Config {
     pub show_emails: bool,
     pub unsafe_html: bool,
     pub severity_descriptions: BTreeMap<String, String>,
+    /// `[services]`, `[tags]`: display names of terms, by slug or by any
+    /// spelling of it (`learning-platform = "Learning platform"`).
+    pub services: BTreeMap<String, String>,
+    pub tags: BTreeMap<String, String>,
     pub related: RelatedConfig,
     /// Globs (relative to the root) of the incident files.
     pub incidents: Vec<String>,
@@ -135,6 +139,8 @@ impl Default for Config {
             show_emails: false,
             unsafe_html: false,
             severity_descriptions: BTreeMap::new(),
+            services: BTreeMap::new(),
+            tags: BTreeMap::new(),
             related: RelatedConfig::default(),
             incidents: vec![DEFAULT_INCIDENTS.to_string()],
             exclude: Vec::new(),

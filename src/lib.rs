@@ -34,6 +34,7 @@ pub mod config;
 pub mod dates;
 pub mod diagnostics;
 pub mod escape;
+pub mod facts;
 pub mod feeds;
 pub mod git;
 pub mod graph;

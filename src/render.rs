@@ -199,17 +199,24 @@ struct IncidentView<'a> {
     trigger: Option<&'a str>,
     detection: Option<&'a str>,
     body_html: &'a str,
-    toc: &'a [TocEntry],
+    toc: Vec<TocEntry>,
     timestamps: Vec<TimestampView>,
     durations: Vec<DurationView>,
     action_items: Vec<ActionView<'a>>,
-    related: Vec<Value>,
-    /// Cross-links (src/graph.rs): see docs/theme.md.
-    backlinks: Vec<Value>,
-    cause_history: Vec<xlinks::HistoryView>,
-    suggested: Vec<xlinks::SuggestionView>,
-    /// When no other incident shares a cause: the earlier ones most alike.
-    similar_earlier: Vec<Value>,
+    /// Every connected incident once, with its reasons (src/render/linked.rs).
+    linked: Vec<linked::LinkedView>,
+    /// How many more connected incidents the list leaves out (the cause pages have them).
+    linked_more: usize,
+    /// Per cause: how many incidents had it before and since.
+    recurrence: Vec<linked::RecurrenceView>,
+    /// The facts line (src/facts.rs).
+    facts: crate::facts::Facts,
+    /// The body cut where the timeline figure and the action items go.
+    body_parts: Vec<crate::facts::BodyPart<'a>>,
+    /// The id the facts line's action-item count links to.
+    actions_anchor: String,
+    /// Whether the tracked action items sit in the body's own section.
+    actions_in_body: bool,
     /// Incidents that may be this one filed twice.
     duplicates: Vec<Value>,
     timeline: crate::timeline::Timeline,
@@ -874,7 +881,18 @@ impl<'a> Renderer<'a> {
         .collect();
         let mut items: Vec<&ActionItem> = i.action_items.iter().collect();
         items.sort_by_key(|it| (it.status, it.due));
-        let action_items = items.into_iter().map(|it| action_view(it, self.build_date)).collect();
+        let action_items: Vec<_> = items.into_iter().map(|it| action_view(it, self.build_date)).collect();
+        // Times without a day of their own are placed on the incident's
+        // day; with only a year or month known that would invent one.
+        let timeline = if matches!(i.date_precision, DatePrecision::Day | DatePrecision::Time)
+            || crate::parse::timeline_date(&i.body).is_some()
+        {
+            crate::timeline::of_incident(i)
+        } else {
+            crate::timeline::Timeline::default()
+        };
+        let (linked, linked_more) = linked::linked(self, n);
+        let page = linked::page_plan(&body.html, &body.toc, &timeline, !action_items.is_empty(), !linked.is_empty());
         let view = IncidentView {
             card: &self.cards[n],
             extra: extra_views(i),
@@ -882,25 +900,19 @@ impl<'a> Renderer<'a> {
             trigger: i.trigger.as_deref(),
             detection: i.detection.as_deref(),
             body_html: &body.html,
-            toc: &body.toc,
+            toc: page.toc,
             timestamps,
             durations,
             action_items,
-            related: a.related(n).iter().map(|&m| self.card_values[m].clone()).collect(),
-            backlinks: xlinks::minis(self, &self.xlinks.graph.backlinks[n]),
-            cause_history: xlinks::history_views(self, n),
-            suggested: xlinks::suggestion_views(self, n),
-            similar_earlier: xlinks::minis(self, xlinks::earlier_by_text(self, n)),
+            linked,
+            linked_more,
+            recurrence: linked::recurrence(self, n),
+            facts: crate::facts::of_incident(i),
+            body_parts: page.parts,
+            actions_anchor: page.actions_anchor,
+            actions_in_body: page.actions_in_body,
             duplicates: xlinks::minis(self, &self.xlinks.graph.duplicates[n]),
-            // Times without a day of their own are placed on the incident's
-            // day; with only a year or month known that would invent one.
-            timeline: if matches!(i.date_precision, DatePrecision::Day | DatePrecision::Time)
-                || crate::parse::timeline_date(&i.body).is_some()
-            {
-                crate::timeline::of_incident(i)
-            } else {
-                crate::timeline::Timeline::default()
-            },
+            timeline,
             source_path: &i.source_path,
             // The file's last commit (not HEAD): right for `--rev` builds too.
             source_url: a.config.repo_url.as_ref().map(|r| {
@@ -1155,6 +1167,7 @@ fn action_view(it: &ActionItem, today: Date) -> ActionView<'_> {
 }
 
 /// Views of the cross-links (src/graph.rs) for the templates.
+mod linked;
 mod xlinks;
 
 /// A run of incidents of one year in the archive's order (`year_groups`).

@@ -839,7 +839,9 @@ pub fn build(ts: &Timestamps, entries: &[Entry], items: usize) -> Timeline {
             When::Day(_) => None,
         })
     });
-    let end = ts.resolved.map(|t| (t, "Resolved")).or_else(|| ts.mitigated.map(|t| (t, "Mitigated")));
+    // The impact window ends when the impact did: at mitigation when it is
+    // known (what an Impact text describes), else at resolution.
+    let end = ts.mitigated.map(|t| (t, "Mitigated")).or_else(|| ts.resolved.map(|t| (t, "Resolved")));
     let impact = match (ts.started, end) {
         (Some(s), Some((e, to))) => {
             Some(ImpactWindow { from: "Started", to, duration: dates::human_duration(e.duration_since(s)) })
@@ -1136,9 +1138,9 @@ mod tests {
         assert_eq!(labels[2], ["Detected"], "the body's 08:43 item carries the milestone");
         assert_eq!(t.events[2].text, "alert fires");
         let impact: Vec<bool> = t.events.iter().map(|e| e.in_impact).collect();
-        assert_eq!(impact, [false, true, true, true, true, false]);
+        assert_eq!(impact, [false, true, true, true, false, false], "the window closes at mitigation");
         let w = t.impact.unwrap();
-        assert_eq!((w.from, w.to, w.duration.as_str()), ("Started", "Resolved", "16 h 26 min"));
+        assert_eq!((w.from, w.to, w.duration.as_str()), ("Started", "Mitigated", "10 h 43 min"));
     }
 
     #[test]
@@ -1156,6 +1158,17 @@ mod tests {
         };
         let w = build(&stamps, &[], 0).impact.unwrap();
         assert_eq!((w.to, w.duration.as_str()), ("Mitigated", "2 h 30 min"));
+    }
+
+    #[test]
+    fn impact_ends_at_resolution_without_mitigation() {
+        let stamps = Timestamps {
+            started: Some(ts("2024-11-19T01:00:00Z")),
+            resolved: Some(ts("2024-11-19T05:00:00Z")),
+            ..Timestamps::default()
+        };
+        let w = build(&stamps, &[], 0).impact.unwrap();
+        assert_eq!((w.to, w.duration.as_str()), ("Resolved", "4 h"));
     }
 
     fn utc(s: &str) -> Timestamp {

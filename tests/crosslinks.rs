@@ -84,20 +84,50 @@ fn has_section(page: &str, heading_id: &str) -> bool {
     page.contains(&format!("id=\"{heading_id}\""))
 }
 
+/// The incident page's one list of connected incidents ("" when it has none).
+fn linked(page: &str) -> &str {
+    if has_section(page, "linked-title") {
+        section(page, "linked-title")
+    } else {
+        ""
+    }
+}
+
+/// The reasons given for the connected incident `id`, when it is listed.
+fn why(page: &str, id: &str) -> Option<String> {
+    let list = linked(page);
+    let at = list.find(&format!("href=\"/incidents/{id}/\""))?;
+    let item = &list[at..at + list[at..].find("</li>").unwrap()];
+    let from = item.find("<span class=\"why\">").map_or(item.len(), |w| w + "<span class=\"why\">".len());
+    Some(item[from..].trim_end_matches("</span>").to_string())
+}
+
+/// The ids of the connected incidents listed with `reason`, in page order.
+fn with_reason(page: &str, reason: &str) -> Vec<String> {
+    linked(page)
+        .split("<li>")
+        .skip(1)
+        .filter(|item| item.contains(reason))
+        .filter_map(|item| {
+            let at = item.find("href=\"/incidents/")? + "href=\"/incidents/".len();
+            Some(item[at..at + item[at..].find('/')?].to_string())
+        })
+        .collect()
+}
+
 #[test]
 fn explicit_related_is_symmetric_and_drops_left_out_incidents() {
     let tmp = graph_archive();
     let site = build(tmp.path(), &[]).ok();
     let a = site.page("/incidents/a/");
-    let related = section(&a, "related-title");
-    assert!(related.contains("/incidents/d/"), "a lists d");
-    assert!(!related.contains("secret"), "the internal related entry is dropped");
+    assert_eq!(with_reason(&a, "Listed as related"), ["d"], "a lists d; the internal related entry is dropped");
+    assert!(!linked(&a).contains("secret"));
     let d = site.page("/incidents/d/");
-    assert!(section(&d, "related-title").contains("/incidents/a/"), "d shows a back");
+    assert_eq!(with_reason(&d, "Listed as related"), ["a"], "d shows a back");
     // The internal incident lists a; a must not show it back.
     assert!(!a.contains("/incidents/secret/"));
-    // The draft lists b; b shows no related section at all.
-    assert!(!has_section(&site.page("/incidents/b/"), "related-title"));
+    // The draft lists b; b lists nothing as related.
+    assert!(with_reason(&site.page("/incidents/b/"), "Listed as related").is_empty());
 }
 
 #[test]
@@ -138,17 +168,13 @@ fn body_links_are_rewritten_and_make_backlinks() {
     assert!(a.contains("<a href=\"/incidents/b/\">Bravo outage</a>"), "[[b]] shows b's title");
     assert!(a.contains("<a href=\"/incidents/c/\">the c write-up</a>"), "relative .md link rewritten");
     // b is linked from a (and from the draft and the internal one, which must not count).
-    let back_b = section(&site.page("/incidents/b/"), "backlinks-title").to_string();
-    assert!(back_b.contains("/incidents/a/"));
-    assert_eq!(back_b.matches("<li>").count(), 1, "{back_b}");
+    assert_eq!(with_reason(&site.page("/incidents/b/"), "Links to this one"), ["a"]);
     // c is linked from a; the internal incident's link to c is not a backlink.
-    let back_c = section(&site.page("/incidents/c/"), "backlinks-title").to_string();
-    assert!(back_c.contains("/incidents/a/"));
-    assert_eq!(back_c.matches("<li>").count(), 1, "{back_c}");
+    assert_eq!(with_reason(&site.page("/incidents/c/"), "Links to this one"), ["a"]);
     // a is linked from c.
-    assert!(section(&a, "backlinks-title").contains("/incidents/c/"));
+    assert_eq!(with_reason(&a, "Links to this one"), ["c"]);
     // Nobody links to d.
-    assert!(!has_section(&site.page("/incidents/d/"), "backlinks-title"));
+    assert!(with_reason(&site.page("/incidents/d/"), "Links to this one").is_empty());
 }
 
 #[test]
@@ -168,11 +194,10 @@ fn links_to_left_out_incidents_lose_their_target_but_keep_their_text() {
 fn backlinks_from_left_out_incidents_appear_only_when_they_are_built() {
     let tmp = graph_archive();
     let site = build(tmp.path(), &["--internal"]).ok();
-    let back_c = section(&site.page("/incidents/c/"), "backlinks-title").to_string();
-    assert!(back_c.contains("/incidents/secret/"), "{back_c}");
-    assert!(back_c.contains("/incidents/a/"));
+    let back_c = with_reason(&site.page("/incidents/c/"), "Links to this one");
+    assert!(back_c.contains(&"secret".to_string()) && back_c.contains(&"a".to_string()), "{back_c:?}");
     // With --internal the secret incident is related to a both ways.
-    assert!(section(&site.page("/incidents/a/"), "related-title").contains("/incidents/secret/"));
+    assert!(with_reason(&site.page("/incidents/a/"), "Listed as related").contains(&"secret".to_string()));
 }
 
 #[test]
@@ -180,20 +205,25 @@ fn automatic_related_incidents_are_scored_ranked_and_explained() {
     let tmp = graph_archive();
     let site = build(tmp.path(), &[]).ok();
     let a = site.page("/incidents/a/");
-    let similar = section(&a, "similar-title");
+    let similar = linked(&a);
     // b: two causes (3 + 3); c: a cause, a service and a tag (3 + 2 + 1).
     // Equal scores: the newer incident (c, 2021) comes first.
     let c_at = similar.find("/incidents/c/").expect("c suggested");
     let b_at = similar.find("/incidents/b/").expect("b suggested");
     assert!(c_at < b_at, "ties go to the newer incident");
     // Reasons name the terms as readers know them: the cause file's title, else the spelling used.
-    assert!(similar.contains("Shares causes: No monitoring; services: billing; tags: dns"), "{similar}");
-    assert!(similar.contains("Shares causes: No monitoring, manual-deploy-steps"), "{similar}");
-    // d shares a cause (score 3) but is explicitly related: listed there only.
-    assert!(!similar.contains("/incidents/d/"));
+    assert_eq!(
+        why(&a, "c").unwrap(),
+        "Links to this one · Same cause: No monitoring · Same service: billing · Same tag: dns"
+    );
+    assert_eq!(why(&a, "b").unwrap(), "Same causes: manual-deploy-steps, No monitoring");
+    // d shares a cause and is explicitly related: listed once, with both reasons, first.
+    assert_eq!(similar.matches("/incidents/d/").count(), 1);
+    assert_eq!(why(&a, "d").unwrap(), "Listed as related · Same cause: manual-deploy-steps");
+    assert!(similar.find("/incidents/d/").unwrap() < b_at, "an explicit link outranks two shared causes");
     assert!(!similar.contains("/incidents/a/"), "never the incident itself");
     // e shares only the service api with b (2 < threshold 3): not suggested.
-    assert!(!section(&site.page("/incidents/b/"), "similar-title").contains("/incidents/e/"));
+    assert!(why(&site.page("/incidents/b/"), "e").is_none());
     // The internal incident shares everything with a but is never scored.
     assert!(!similar.contains("secret"));
 }
@@ -204,13 +234,18 @@ fn related_weights_and_threshold_come_from_the_config() {
     let config = format!("{CONFIG}\n[related]\nmax = 1\ncauses = 1\nservices = 5\ntags = 0\nthreshold = 5\n");
     std::fs::write(tmp.path().join("site/rca-site.toml"), config).unwrap();
     let site = build(tmp.path(), &[]).ok();
-    let similar = section(&site.page("/incidents/a/"), "similar-title").to_string();
-    // c: cause 1 + service 5 = 6; b: 2 causes = 2 < 5.
-    assert!(similar.contains("/incidents/c/") && !similar.contains("/incidents/b/"), "{similar}");
-    assert!(similar.contains("Shares causes: No monitoring; services: billing<"), "tags weigh nothing: {similar}");
+    let a = site.page("/incidents/a/");
+    // c: cause 1 + service 5 = 6; b: 2 causes = 2 < 5, listed for its causes only.
+    assert_eq!(with_reason(&a, "Same service"), ["c"]);
+    assert_eq!(
+        why(&a, "c").unwrap(),
+        "Links to this one · Same cause: No monitoring · Same service: billing",
+        "tags weigh nothing"
+    );
+    assert!(!why(&a, "b").unwrap().contains("Same service"));
     // e and b share api (5): e is b's only suggestion, max = 1.
     let b = site.page("/incidents/b/");
-    assert_eq!(section(&b, "similar-title").matches("<li>").count(), 1);
+    assert_eq!(with_reason(&b, "Same service"), ["e"]);
 }
 
 #[test]
@@ -229,13 +264,12 @@ fn a_term_on_a_large_share_of_the_archive_carries_no_weight() {
     let tmp = archive("xlinks-common", &refs);
     std::fs::write(tmp.path().join("site/rca-site.toml"), format!("{CONFIG}\n[related]\nthreshold = 2\n")).unwrap();
     let site = build(tmp.path(), &[]).ok();
-    // Sharing only the common cause relates nothing.
-    assert!(!has_section(&site.page("/incidents/i10/"), "similar-title"));
-    // The shared service alone (2) does, and the reason leaves the cause out.
-    let similar = section(&site.page("/incidents/i00/"), "similar-title").to_string();
-    assert!(similar.contains("/incidents/i01/"));
-    assert!(similar.contains("Shares services: rare-service<"), "{similar}");
-    assert_eq!(similar.matches("<li>").count(), 1);
+    // Sharing only the common cause relates nothing beyond "has this happened before?".
+    let i10 = site.page("/incidents/i10/");
+    assert!(with_reason(&i10, "Same service").is_empty() && with_reason(&i10, "Similar").is_empty());
+    // The shared service alone (2) does.
+    let i00 = site.page("/incidents/i00/");
+    assert_eq!(with_reason(&i00, "Same service: rare-service"), ["i01"]);
 }
 
 #[test]
@@ -301,16 +335,19 @@ fn incident_page_answers_has_this_happened_before() {
     let tmp = graph_archive();
     let site = build(tmp.path(), &[]).ok();
     let b = site.page("/incidents/b/");
-    let panel = section(&b, "recurrence-title");
-    let nm = &panel[panel.find("/causes/no-monitoring/").unwrap()..panel.find("/causes/manual-deploy-steps/").unwrap()];
-    assert!(nm.contains("Earlier (1)") && nm.contains("/incidents/a/"), "{nm}");
-    assert!(nm.contains("Since then (1)") && nm.contains("/incidents/c/"), "{nm}");
-    let mds = &panel[panel.find("/causes/manual-deploy-steps/").unwrap()..];
-    assert!(mds.contains("Earlier (2)") && mds.contains("/incidents/a/") && mds.contains("/incidents/d/"), "{mds}");
-    assert!(!mds.contains("Since then"));
+    let panel = linked(&b);
+    let line = &panel[panel.find("Has this happened before?").unwrap()..panel.find("</p>").unwrap()];
+    let nm = &line[line.find("/causes/no-monitoring/").unwrap()..line.find("/causes/manual-deploy-steps/").unwrap()];
+    assert!(nm.contains(": 1 earlier, 1 since;"), "{nm}");
+    let mds = &line[line.find("/causes/manual-deploy-steps/").unwrap()..];
+    assert!(mds.contains(": 2 earlier."), "{mds}");
+    // The incidents themselves, each once with the causes it shares.
+    assert_eq!(why(&b, "a").unwrap(), "Links to this one · Same causes: manual-deploy-steps, No monitoring");
+    assert_eq!(why(&b, "c").unwrap(), "Same cause: No monitoring");
+    assert_eq!(why(&b, "d").unwrap(), "Same cause: manual-deploy-steps");
     // A cause seen once says so.
     let e = site.page("/incidents/e/");
-    assert!(section(&e, "recurrence-title").contains("First and only incident with this cause."));
+    assert!(linked(&e).contains("first and only incident with this cause"));
 }
 
 #[test]

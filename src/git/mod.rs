@@ -8,6 +8,7 @@
 //! repository's refs move. [`snapshot_at`] reads a commit's tree for
 //! `build --rev`.
 
+pub mod ignore;
 mod quick;
 mod tree;
 mod view;
@@ -92,6 +93,8 @@ pub struct History {
     /// How many commits the walk visited and how many changed content/.
     pub commits: usize,
     pub content_commits: usize,
+    /// Files every commit of which is in `.git-blame-ignore-revs` (src/git/ignore.rs).
+    pub ignored_only: std::collections::HashSet<String>,
 }
 
 /// Why history or a tree could not be read.
@@ -203,12 +206,16 @@ impl History {
         let Some(tip) = repo.commit_id(rev)? else {
             return Ok(Some(History::default()));
         };
-        walk::walk(repo, tip).map(Some)
+        let ignored = ignore::read(&repo, tip);
+        let mut h = walk::walk(repo, tip)?;
+        h.ignored_only = ignore::apply(&mut h.files, &ignored).into_iter().collect();
+        Ok(Some(h))
     }
 
     pub fn get(&self, path: &str) -> Tracked {
         match self.files.get(path) {
             Some(h) => Tracked::Committed(h.clone()),
+            None if self.ignored_only.contains(path) => Tracked::Unknown,
             None => Tracked::NotCommitted,
         }
     }

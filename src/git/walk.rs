@@ -386,7 +386,15 @@ pub(super) fn walk(repo: Repo, tip: ObjectId) -> Result<History, GitError> {
             Some((path, Arc::new(history)))
         })
         .collect();
-    Ok(History { tip: tip.to_string(), files, shallow, partial, commits, content_commits })
+    Ok(History {
+        tip: tip.to_string(),
+        files,
+        shallow,
+        partial,
+        commits,
+        content_commits,
+        ignored_only: Default::default(),
+    })
 }
 
 /// Walks the commits newest first and keeps those whose `content/` tree

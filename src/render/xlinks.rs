@@ -60,6 +60,11 @@ impl Crosslinks {
         Ok(Crosslinks { graph: Graph::build(archive, bodies), minis })
     }
 
+    /// The mini line of incident `n`.
+    pub(super) fn mini(&self, n: usize) -> Value {
+        self.minis[n].clone()
+    }
+
     pub(super) fn into_minis(self) -> Vec<Value> {
         self.minis
     }
@@ -72,31 +77,7 @@ pub(super) fn minis(r: &Renderer, idx: &[usize]) -> Vec<Value> {
 /// How many earlier and later incidents the "has this happened
 /// before?" panel lists per cause (the nearest in time); the cause page
 /// lists them all.
-const HISTORY_LIMIT: usize = 5;
-
-#[derive(Serialize)]
-pub(super) struct HistoryView {
-    term: TermView,
-    earlier: Vec<Value>,
-    later: Vec<Value>,
-    earlier_count: usize,
-    later_count: usize,
-}
-
-pub(super) fn history_views(r: &Renderer, n: usize) -> Vec<HistoryView> {
-    r.xlinks
-        .graph
-        .cause_history(r.archive, n)
-        .into_iter()
-        .map(|h| HistoryView {
-            term: r.term_view(Taxonomy::Causes, h.term),
-            earlier: minis(r, &h.earlier[..h.earlier.len().min(HISTORY_LIMIT)]),
-            later: minis(r, &h.later[h.later.len().saturating_sub(HISTORY_LIMIT)..]),
-            earlier_count: h.earlier.len(),
-            later_count: h.later.len(),
-        })
-        .collect()
-}
+pub(super) const HISTORY_LIMIT: usize = 5;
 
 /// The earlier incidents most alike in text, when none of the incident's
 /// causes recurs (else nothing: the per-cause lists answer).
@@ -112,36 +93,6 @@ pub(super) fn earlier_by_text<'r>(r: &'r Renderer, n: usize) -> &'r [usize] {
 struct ReasonView {
     taxonomy: &'static str,
     terms: Vec<TermView>,
-}
-
-#[derive(Serialize)]
-pub(super) struct SuggestionView {
-    incident: Value,
-    score: u32,
-    why: String,
-    reasons: Vec<ReasonView>,
-    /// "similar title and summary", when the text similarity counted.
-    similar: Option<&'static str>,
-}
-
-pub(super) fn suggestion_views(r: &Renderer, n: usize) -> Vec<SuggestionView> {
-    r.xlinks.graph.related[n]
-        .iter()
-        .map(|s| {
-            // Readers see the terms' names ("Missing monitoring"), not their slugs.
-            let mut why = s.why_named(|tax, slug| r.archive.term_name(tax, slug).unwrap_or(slug));
-            if let Some(first) = why.get_mut(..1) {
-                first.make_ascii_uppercase();
-            }
-            SuggestionView {
-                incident: r.xlinks.minis[s.incident].clone(),
-                score: s.score,
-                why,
-                reasons: reason_views(r, s),
-                similar: s.similar.map(crate::related::Similar::words),
-            }
-        })
-        .collect()
 }
 
 fn reason_views(r: &Renderer, s: &crate::related::Suggestion) -> Vec<ReasonView> {
