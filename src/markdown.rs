@@ -2,12 +2,14 @@
 //! lists and footnotes; stable heading anchors and a table of contents;
 //! cross-links to other incidents; and sanitising of raw HTML.
 //!
-//! Every body goes through one sanitising step (ammonia) unless the archive
-//! sets `unsafe_html = true`: what Markdown itself makes (heading ids,
-//! footnote labels, link titles) is escaped by the renderer, but one pass
-//! over the finished HTML is the only check that does not depend on every
-//! path having been thought of. Explicit heading ids are held to a safe
-//! slug before that, with an error at their position.
+//! Every body with raw HTML goes through one sanitising step (ammonia)
+//! unless the archive sets `unsafe_html = true`. What Markdown itself makes
+//! (heading ids, footnote labels, link titles, URLs) is escaped or checked
+//! by the renderer, so a body without raw HTML skips the sanitiser's DOM:
+//! a test runs both paths over the XSS corpus and generated text and finds
+//! that the sanitiser would remove nothing ([`Sanitise::WhenRawHtml`]).
+//! Explicit heading ids are held to a safe slug, with an error at their
+//! position.
 //!
 //! Every step is linear in the body: anchors are added in one pass, ids
 //! made unique with a counter per base, positions found from a cursor, and
@@ -24,7 +26,9 @@ use crate::diagnostics::{Diagnostic, Pos};
 use crate::escape::push_escaped;
 use crate::slugs::slugify;
 
-/// One entry of an incident's table of contents.
+/// One entry of an incident's table of contents: a heading of level 2 or
+/// 3, or (level 0, last, no id) a note that the list stops at
+/// [`TOC_LIMIT`] headings.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct TocEntry {
     pub level: u8,
@@ -75,11 +79,34 @@ pub struct Source<'a> {
 #[derive(Debug, Clone, Default)]
 pub struct Rendered {
     pub html: String,
-    /// Headings of level 2 and 3; empty unless there are three or more sections.
+    /// Headings of level 2 and 3, the first [`TOC_LIMIT`] of them (then a
+    /// note of how many more); empty unless there are three or more sections.
     pub toc: Vec<TocEntry>,
     /// Ids of the visible incidents this body links to (for backlinks).
     pub links: Vec<String>,
+    /// Every heading's anchor with the line it starts on: the one place
+    /// anchors are made, for whatever links to a section (the timeline's
+    /// "Timeline as written").
+    pub anchors: Vec<Anchor>,
+    /// Whether the body holds raw HTML (which the sanitiser then cleans).
+    pub raw_html: bool,
     pub diagnostics: Vec<Diagnostic>,
+}
+
+/// A heading's id as the page writes it, and the line of the body (0 = its
+/// first line) the heading starts on.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Anchor {
+    pub line: usize,
+    pub id: String,
+}
+
+impl Rendered {
+    /// The id of the heading that starts on body line `line`.
+    pub fn anchor_at(&self, line: usize) -> Option<&str> {
+        let k = self.anchors.partition_point(|a| a.line < line);
+        self.anchors.get(k).filter(|a| a.line == line).map(|a| a.id.as_str())
+    }
 }
 
 /// Shown in place of a `[[id]]` link to an incident left out of the build,
@@ -103,6 +130,11 @@ pub const MAX_DEPTH: usize = 256;
 
 /// Renders a Markdown body to HTML.
 pub fn render(markdown: &str, src: &Source, links: &dyn LinkResolver, unsafe_html: bool) -> Rendered {
+    render_with(markdown, src, links, if unsafe_html { Sanitise::Never } else { Sanitise::WhenRawHtml })
+}
+
+/// [`render`], saying when to sanitise.
+pub fn render_with(markdown: &str, src: &Source, links: &dyn LinkResolver, sanitise: Sanitise) -> Rendered {
     let mut out = Rendered::default();
     let mut events: Vec<Event> = Vec::with_capacity(markdown.len() / 8);
     // For each open link: (drop its Start/End tags, drop its inner content).
@@ -110,8 +142,9 @@ pub fn render(markdown: &str, src: &Source, links: &dyn LinkResolver, unsafe_htm
     let mut positions = Positions::new(markdown, src.body_line);
     let mut pos_of = |offset: usize| positions.of(offset);
     // Anchors: the open heading's index in `events`, the ids given so far.
-    let mut heading: Option<usize> = None;
+    let mut heading: Option<(usize, usize)> = None;
     let mut ids = UniqueIds::default();
+    let mut toc_omitted = 0usize;
     let dir = src.path.rsplit_once('/').map_or("", |(d, _)| d);
 
     for (event, range) in Parser::new_ext(markdown, options()).into_offset_iter() {
@@ -124,8 +157,9 @@ pub fn render(markdown: &str, src: &Source, links: &dyn LinkResolver, unsafe_htm
             }
             _ if inside_replaced => {}
             Event::End(TagEnd::Heading(level)) => {
-                if let Some(start) = heading.take() {
-                    finish_heading(&mut events, start, level, &mut ids, &mut out.toc);
+                if let Some((start, line)) = heading.take() {
+                    let id = finish_heading(&mut events, start, level, &mut ids, &mut out.toc, &mut toc_omitted);
+                    out.anchors.push(Anchor { line, id });
                 }
                 events.push(event);
             }
@@ -157,7 +191,7 @@ pub fn render(markdown: &str, src: &Source, links: &dyn LinkResolver, unsafe_htm
                         "heading classes and attributes are not written; only an id ({#id}) is kept",
                     ));
                 }
-                heading = Some(events.len());
+                heading = Some((events.len(), pos_of(range.start).line - src.body_line));
                 events.push(Event::Start(Tag::Heading { level, id, classes: Vec::new(), attrs: Vec::new() }));
             }
             Event::Start(Tag::Link { link_type: LinkType::WikiLink { has_pothole }, dest_url, title, id }) => {
@@ -223,17 +257,28 @@ pub fn render(markdown: &str, src: &Source, links: &dyn LinkResolver, unsafe_htm
                 let dest_url = if is_safe_url(&dest_url) { dest_url } else { CowStr::from("") };
                 events.push(Event::Start(Tag::Image { link_type, dest_url, title, id }));
             }
-            e => events.push(e),
+            e => {
+                if matches!(e, Event::Html(_) | Event::InlineHtml(_)) {
+                    out.raw_html = true;
+                }
+                events.push(e)
+            }
         }
     }
 
     if out.toc.iter().filter(|t| t.level == 2).count() < 3 {
         out.toc.clear();
+    } else if toc_omitted > 0 {
+        out.toc.push(TocEntry {
+            level: 0,
+            id: String::new(),
+            title: format!("and {toc_omitted} more headings, not listed here"),
+        });
     }
 
     let mut html = String::with_capacity(markdown.len() * 3 / 2);
     pulldown_cmark::html::push_html(&mut html, events.into_iter());
-    if unsafe_html {
+    if sanitise == Sanitise::Never {
         out.html = html;
     } else {
         let (flat, flattened) = flatten_deep(&html, MAX_DEPTH);
@@ -244,9 +289,25 @@ pub fn render(markdown: &str, src: &Source, links: &dyn LinkResolver, unsafe_htm
                 format!("the body nests elements (HTML, lists or quotes) more than {MAX_DEPTH} deep; the tags beyond that depth were dropped and their text kept"),
             ));
         }
-        out.html = sanitize(&flat);
+        out.html = if out.raw_html || sanitise == Sanitise::Always { sanitize(&flat) } else { flat.into_owned() };
     }
     out
+}
+
+/// When [`render_with`] runs the HTML sanitiser.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Sanitise {
+    /// On every body (to compare the paths; tests).
+    Always,
+    /// On bodies with raw HTML. A body without any is HTML that the
+    /// renderer wrote from Markdown events alone, every text, attribute and
+    /// URL of it escaped or checked on the way (`is_safe_url`, safe heading
+    /// ids); `tests/safety_markdown.rs` proves over the XSS corpus and
+    /// generated text that the sanitiser would remove nothing from it.
+    /// Skipping it saves a DOM per body, most of the cost of large ones.
+    WhenRawHtml,
+    /// Never (`unsafe_html = true`).
+    Never,
 }
 
 /// Whether an explicit `{#id}` is safe as written: letters, digits, `-`
@@ -368,22 +429,24 @@ pub fn is_safe_url(url: &str) -> bool {
 
 /// Ends the heading whose start tag is `events[start]`: gives it a stable
 /// id (its text slugified, made unique; an explicit `{#id}` wins), appends
-/// a "¶" anchor link, and adds levels 2 and 3 to the table of contents.
-/// Costs the heading's own events only, so all headings cost one pass.
+/// a "¶" anchor link, adds levels 2 and 3 to the table of contents, and
+/// returns the id. Costs the heading's own events only, so all headings
+/// cost one pass.
 fn finish_heading(
     events: &mut Vec<Event>,
     start: usize,
     level: HeadingLevel,
     ids: &mut UniqueIds,
     toc: &mut Vec<TocEntry>,
-) {
+    toc_omitted: &mut usize,
+) -> String {
     let mut text = String::new();
     for e in events.get(start + 1..).unwrap_or_default() {
         if let Event::Text(t) | Event::Code(t) = e {
             text.push_str(t);
         }
     }
-    let Some(Event::Start(Tag::Heading { id, .. })) = events.get_mut(start) else { return };
+    let Some(Event::Start(Tag::Heading { id, .. })) = events.get_mut(start) else { return String::new() };
     let base = match id.as_ref() {
         Some(explicit) => explicit.to_string(),
         None => match slugify(&text) {
@@ -399,9 +462,23 @@ fn finish_heading(
     link.push_str("\" aria-label=\"Link to this section\">¶</a>");
     events.push(Event::InlineHtml(link.into()));
     if matches!(level, HeadingLevel::H2 | HeadingLevel::H3) {
-        toc.push(TocEntry { level: level as u8, id: anchor, title: text.trim().to_string() });
+        if toc.len() < TOC_LIMIT {
+            let title = match text.trim() {
+                t if t.len() == text.len() => text,
+                t => t.to_string(),
+            };
+            toc.push(TocEntry { level: level as u8, id: anchor.clone(), title });
+        } else {
+            *toc_omitted += 1;
+        }
     }
+    anchor
 }
+
+/// The table of contents lists at most this many headings (the first
+/// ones); a body with more gets a note under it instead of a list that
+/// would outweigh the body. No postmortem comes near it.
+pub const TOC_LIMIT: usize = 200;
 
 /// Makes ids unique the way readers expect (`summary`, `summary-1`,
 /// `summary-2`), remembering per base where to go on counting so that a
@@ -414,14 +491,23 @@ struct UniqueIds {
 
 impl UniqueIds {
     fn claim(&mut self, base: String) -> String {
-        if self.used.insert(base.clone()) {
+        if !self.used.contains(&base) {
+            self.used.insert(base.clone());
             return base;
         }
-        let n = self.next.entry(base.clone()).or_insert(1);
+        let n = match self.next.get_mut(&base) {
+            Some(n) => n,
+            None => self.next.entry(base.clone()).or_insert(1),
+        };
+        let mut candidate = String::with_capacity(base.len() + 4);
         loop {
-            let candidate = format!("{base}-{n}");
+            candidate.clear();
+            candidate.push_str(&base);
+            candidate.push('-');
+            candidate.push_str(&n.to_string());
             *n += 1;
-            if self.used.insert(candidate.clone()) {
+            if !self.used.contains(&candidate) {
+                self.used.insert(candidate.clone());
                 return candidate;
             }
         }
@@ -751,7 +837,7 @@ mod tests {
             Event::Text("T".into()),
         ];
         let mut toc = Vec::new();
-        finish_heading(&mut events, 0, HeadingLevel::H2, &mut UniqueIds::default(), &mut toc);
+        finish_heading(&mut events, 0, HeadingLevel::H2, &mut UniqueIds::default(), &mut toc, &mut 0);
         let Event::InlineHtml(link) = &events[2] else { panic!("{events:?}") };
         assert_eq!(
             link.as_ref(),
@@ -789,6 +875,27 @@ mod tests {
         let mut ids = UniqueIds::default();
         let got: Vec<String> = ["a", "a", "a-1", "a", "b"].iter().map(|b| ids.claim(b.to_string())).collect();
         assert_eq!(got, ["a", "a-1", "a-1-1", "a-2", "b"]);
+    }
+
+    #[test]
+    fn the_toc_stops_at_its_limit_with_a_note_and_anchors_cover_every_heading() {
+        let body: String = (0..TOC_LIMIT + 50).map(|n| format!("## S{n}\n\n### T\n\n")).collect();
+        let r = md(&body);
+        assert_eq!(r.toc.len(), TOC_LIMIT + 1);
+        assert!(r.toc[..TOC_LIMIT].iter().all(|t| t.level >= 2 && !t.id.is_empty()));
+        let last = &r.toc[TOC_LIMIT];
+        assert_eq!((last.level, last.id.as_str()), (0, ""));
+        assert_eq!(last.title, format!("and {} more headings, not listed here", 2 * (TOC_LIMIT + 50) - TOC_LIMIT));
+        // Every heading has its anchor, with the line it starts on.
+        assert_eq!(r.anchors.len(), 2 * (TOC_LIMIT + 50));
+        assert_eq!(r.anchor_at(0), Some("s0"));
+        assert_eq!(r.anchor_at(2), Some("t"));
+        assert_eq!(r.anchor_at(6), Some("t-1"));
+        assert_eq!(r.anchor_at(1), None);
+        // Under the limit: no note.
+        let r = md("## A\n\n## B\n\n## C\n");
+        assert_eq!(r.toc.iter().map(|t| t.id.as_str()).collect::<Vec<_>>(), ["a", "b", "c"]);
+        assert!(!r.raw_html);
     }
 
     #[test]

@@ -887,7 +887,7 @@ impl<'a> Renderer<'a> {
         let timeline = if matches!(i.date_precision, DatePrecision::Day | DatePrecision::Time)
             || crate::parse::timeline_date(&i.body).is_some()
         {
-            crate::timeline::of_incident(i)
+            crate::timeline::of_incident(i, body)
         } else {
             crate::timeline::Timeline::default()
         };

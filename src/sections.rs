@@ -42,9 +42,6 @@ pub enum Block {
 pub struct Section {
     /// The heading as plain text ("Timeline (UTC)").
     pub heading: String,
-    /// Its anchor as the Markdown renderer makes it: an explicit `{#id}`,
-    /// else the slugified text.
-    pub anchor: String,
     /// Line of the heading in the body.
     pub line: usize,
     /// Paragraphs written in the section before its first list or table.
@@ -104,13 +101,10 @@ pub fn find(body: &str, wanted: impl Fn(&str) -> bool) -> Option<Section> {
             Event::End(TagEnd::Heading(_)) => {
                 let Some((level, at, words)) = heading.take() else { continue };
                 if section.is_none() && wanted(&words.trim().to_lowercase()) {
-                    let source = text[at..range.end].lines().next().unwrap_or("");
-                    let anchor = heading_anchor(source, words.trim());
                     section = Some((
                         level,
                         Section {
                             heading: words.trim().to_string(),
-                            anchor,
                             line: line_of(at),
                             notes: Vec::new(),
                             blocks: Vec::new(),
@@ -208,14 +202,6 @@ fn collapse(s: &str) -> String {
     s.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
-fn heading_anchor(source: &str, text: &str) -> String {
-    let line = source.trim().trim_end_matches('#').trim_end();
-    match line.rsplit_once("{#") {
-        Some((_, id)) if id.ends_with('}') => id.trim_end_matches('}').trim().to_string(),
-        _ => crate::slugs::slugify(text),
-    }
-}
-
 /// Where to start parsing: the first ATX heading line outside code fences
 /// that `wanted` may accept (or the whole body when it has a setext heading
 /// that could be one). Parsing from there keeps long bodies cheap.
@@ -282,7 +268,6 @@ mod tests {
             | Time | Event |\n| --- | --- |\n| 09:00 | `db-1` fails over |\n| 09:10 | [fixed](https://x) |\n\n```\n- 11:00 code\n```\n\n#### Detail\n\n- 12:00 deeper\n\n## Next\n\n- 13:00 after\n";
         let s = find(body, timeline).unwrap();
         assert_eq!(s.heading, "Timeline");
-        assert_eq!(s.anchor, "timeline");
         assert_eq!(s.line, 6);
         assert_eq!(s.notes, ["All times in CET."]);
         assert_eq!(s.entry_count(), 5);
@@ -306,8 +291,8 @@ mod tests {
     #[test]
     fn explicit_anchors_setext_and_absence() {
         let s = find("## Timeline {#events}\n\n- a\n", timeline).unwrap();
-        assert_eq!(s.anchor, "events");
-        assert_eq!(find("## Timeline (UTC)\n\n- a\n", timeline).unwrap().anchor, "timeline-utc");
+        assert_eq!((s.heading.as_str(), s.line), ("Timeline", 0));
+        assert_eq!(find("## Timeline (UTC)\n\n- a\n", timeline).unwrap().heading, "Timeline (UTC)");
         let s = find("Intro\n\nTimeline\n--------\n\n- a\n", timeline).unwrap();
         assert_eq!(s.entry_count(), 1);
         assert!(find("## Summary\n\n- 08:00 x\n", timeline).is_none());

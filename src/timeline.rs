@@ -540,9 +540,11 @@ impl Written {
 /// The `## Timeline` section of a body as written.
 #[derive(Debug, Clone, Default)]
 pub struct WrittenTimeline {
-    /// The heading's anchor, its line in the body.
-    pub anchor: Option<String>,
+    /// The heading's line in the body (its anchor is the Markdown
+    /// renderer's: [`crate::markdown::Rendered::anchor_at`]).
     pub line: usize,
+    /// Whether the body has a timeline section at all.
+    pub found: bool,
     /// The zone a note names ("All times in CET.", "Timeline (UTC)",
     /// a `Time (Pacific)` column), for entries that name none.
     pub zone: Option<TimeZone>,
@@ -618,7 +620,7 @@ pub fn written(body: &str) -> WrittenTimeline {
             }
         }
     }
-    WrittenTimeline { anchor: Some(s.anchor), line: s.line, zone, entries }
+    WrittenTimeline { line: s.line, found: true, zone, entries }
 }
 
 /// Region names a note may use, with daylight saving time: a note speaks of
@@ -765,10 +767,12 @@ pub struct ImpactWindow {
 
 /// The timeline of an incident: front-matter timestamps merged with the
 /// `## Timeline` items, in time order. Empty when fewer than two events.
-pub fn of_incident(i: &Incident) -> Timeline {
+/// The section's anchor is the one the rendered `body` gave its heading.
+pub fn of_incident(i: &Incident, body: &crate::markdown::Rendered) -> Timeline {
     let w = written(&i.body);
     let (entries, _) = read(&w, i.date);
-    Timeline { anchor: w.anchor, ..build(&i.timestamps, &entries, w.entries.len()) }
+    let anchor = if w.found { body.anchor_at(w.line).map(str::to_string) } else { None };
+    Timeline { anchor, ..build(&i.timestamps, &entries, w.entries.len()) }
 }
 
 /// Reads the written entries in order (each leaves its date and zone to
@@ -1110,9 +1114,39 @@ mod tests {
         );
         assert!(section_items("## Summary\n\n- 08:00 x\n").is_empty());
         assert_eq!(section_items("## Timeline (UTC)\n\n- a\n"), vec!["a"]);
-        assert_eq!(written("## Timeline (UTC)\n\n- a\n").anchor.as_deref(), Some("timeline-utc"));
-        assert_eq!(written("## Timeline {#events}\n\n- a\n").anchor.as_deref(), Some("events"));
-        assert_eq!(written("## Summary\n").anchor, None);
+        assert!(!written("## Summary\n").found);
+    }
+
+    /// The anchor "Timeline as written" links to, found as `of_incident`
+    /// finds it, and every id the rendered page has.
+    fn anchor_and_ids(body: &str) -> (Option<String>, Vec<String>) {
+        let src = crate::markdown::Source { path: "content/incidents/x.md", body_line: 1 };
+        let r = crate::markdown::render(body, &src, &crate::markdown::NoLinks, false);
+        let w = written(body);
+        let anchor = if w.found { r.anchor_at(w.line).map(str::to_string) } else { None };
+        let ids = r.html.split(" id=\"").skip(1).filter_map(|s| s.split('"').next()).map(str::to_string).collect();
+        (anchor, ids)
+    }
+
+    #[test]
+    fn the_timeline_anchor_is_the_id_the_page_gives_its_heading() {
+        for (body, want) in [
+            ("## Timeline (UTC)\n\n- a\n", "timeline-utc"),
+            ("## Timeline {#events}\n\n- a\n", "events"),
+            // An earlier heading took `timeline`: the renderer counts on
+            // (this linked to #timeline while the section was timeline-1).
+            ("## Overview {#timeline}\n\nx\n\n## Timeline\n\n- 08:00 a\n", "timeline-1"),
+            ("# Report\n\n## Timeline\n\n- 08:00 a\n\n## Summary\n\n### Timeline\n", "timeline"),
+            // The renderer reads the id `a` (and drops `b` with a warning);
+            // the copy in sections.rs said `a b`.
+            ("## Timeline {#a b}\n\n- 08:00 a\n", "a"),
+            ("Timeline\n--------\n\n- 08:00 a\n", "timeline"),
+        ] {
+            let (anchor, ids) = anchor_and_ids(body);
+            assert_eq!(anchor.as_deref(), Some(want), "{body:?}");
+            assert!(ids.iter().any(|i| i == want), "{body:?}: {ids:?}");
+        }
+        assert_eq!(anchor_and_ids("## Summary\n\n- a\n").0, None);
     }
 
     #[test]
