@@ -7,7 +7,7 @@
 //! SEV1 in a year with no public incident) so that a leak into any count,
 //! chart or percentile changes a number these tests pin.
 
-mod common;
+use crate::harness as common;
 
 use common::*;
 

@@ -4,7 +4,7 @@
 //! `/page/1/` redirect, the sitemap, reachability of every incident within
 //! three clicks of /incidents/, and page weight on a 2,000-incident archive.
 
-mod common;
+use crate::harness as common;
 
 use std::collections::{BTreeSet, HashMap, VecDeque};
 use std::fs;

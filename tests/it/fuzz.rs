@@ -27,7 +27,7 @@
 //! `RCA_FUZZ_DEBUG=1` (print every error message, to see where inputs stop).
 //! Failing inputs are saved under `target/tmp/fuzz-failures/`.
 
-mod common;
+use crate::harness as common;
 
 use std::collections::BTreeSet;
 use std::panic::{self, AssertUnwindSafe};

@@ -3,6 +3,9 @@
 
 #![allow(dead_code)]
 
+pub mod http;
+pub mod pathological;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 

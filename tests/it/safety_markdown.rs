@@ -2,9 +2,8 @@
 //! or raw HTML (issue 11, break 3); building stays linear on pathological
 //! bodies (break 7); ordinary text never panics (break 11).
 
-mod common;
-#[path = "common/pathological.rs"]
-mod pathological;
+use crate::harness as common;
+use crate::harness::pathological;
 
 use std::path::Path;
 use std::time::{Duration, Instant};

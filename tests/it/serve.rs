@@ -1,7 +1,7 @@
 //! `rca-site serve` over real HTTP: a running server process on a free
 //! port, a copy of an archive it watches, and raw TCP requests.
 
-mod common;
+use crate::harness as common;
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;

@@ -1,0 +1,21 @@
+//! The integration tests, in one binary (one link instead of one per file),
+//! a module per area. `harness` builds or serves a fixture archive with the
+//! real binary and asks about the output.
+
+mod harness;
+
+mod adopt;
+mod build;
+mod check;
+mod crosslinks;
+mod fuzz;
+mod git;
+mod insight;
+mod pagination;
+mod safety_check;
+mod safety_leaks;
+mod safety_markdown;
+mod safety_output;
+mod search;
+mod serve;
+mod share;
