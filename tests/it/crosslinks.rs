@@ -72,32 +72,19 @@ fn graph_archive() -> TempDir {
     )
 }
 
-/// The HTML of the section whose heading has this id, up to the next section.
-fn section<'a>(page: &'a str, heading_id: &str) -> &'a str {
-    let start = page.find(&format!("id=\"{heading_id}\"")).unwrap_or_else(|| panic!("no section {heading_id}"));
-    let rest = &page[start..];
-    let end = rest.find("</section>").unwrap_or(rest.len());
-    &rest[..end]
-}
-
-fn has_section(page: &str, heading_id: &str) -> bool {
-    page.contains(&format!("id=\"{heading_id}\""))
-}
-
 #[test]
 fn explicit_related_is_symmetric_and_drops_left_out_incidents() {
     let tmp = graph_archive();
     let site = build(tmp.path(), &[]).ok();
     let a = site.page("/incidents/a/");
-    let related = section(&a, "related-title");
-    assert!(related.contains("/incidents/d/"), "a lists d");
-    assert!(!related.contains("secret"), "the internal related entry is dropped");
-    let d = site.page("/incidents/d/");
-    assert!(section(&d, "related-title").contains("/incidents/a/"), "d shows a back");
+    // The internal related entry is dropped.
+    assert_eq!(a.section("Related incidents").incidents(), ["d"]);
+    // d shows a back.
+    assert_eq!(site.page("/incidents/d/").section("Related incidents").incidents(), ["a"]);
     // The internal incident lists a; a must not show it back.
-    assert!(!a.contains("/incidents/secret/"));
+    a.does_not_list_incident("secret");
     // The draft lists b; b shows no related section at all.
-    assert!(!has_section(&site.page("/incidents/b/"), "related-title"));
+    assert!(!site.page("/incidents/b/").has_section("Related incidents"));
 }
 
 #[test]
@@ -138,17 +125,15 @@ fn body_links_are_rewritten_and_make_backlinks() {
     assert!(a.contains("<a href=\"/incidents/b/\">Bravo outage</a>"), "[[b]] shows b's title");
     assert!(a.contains("<a href=\"/incidents/c/\">the c write-up</a>"), "relative .md link rewritten");
     // b is linked from a (and from the draft and the internal one, which must not count).
-    let back_b = section(&site.page("/incidents/b/"), "backlinks-title").to_string();
-    assert!(back_b.contains("/incidents/a/"));
-    assert_eq!(back_b.matches("<li>").count(), 1, "{back_b}");
+    let b = site.page("/incidents/b/");
+    assert_eq!(b.section("Referenced by").incidents(), ["a"]);
+    assert_eq!(b.section("Referenced by").count("li"), 1);
     // c is linked from a; the internal incident's link to c is not a backlink.
-    let back_c = section(&site.page("/incidents/c/"), "backlinks-title").to_string();
-    assert!(back_c.contains("/incidents/a/"));
-    assert_eq!(back_c.matches("<li>").count(), 1, "{back_c}");
+    assert_eq!(site.page("/incidents/c/").section("Referenced by").incidents(), ["a"]);
     // a is linked from c.
-    assert!(section(&a, "backlinks-title").contains("/incidents/c/"));
+    assert_eq!(a.section("Referenced by").incidents(), ["c"]);
     // Nobody links to d.
-    assert!(!has_section(&site.page("/incidents/d/"), "backlinks-title"));
+    assert!(!site.page("/incidents/d/").has_section("Referenced by"));
 }
 
 #[test]
@@ -168,11 +153,10 @@ fn links_to_left_out_incidents_lose_their_target_but_keep_their_text() {
 fn backlinks_from_left_out_incidents_appear_only_when_they_are_built() {
     let tmp = graph_archive();
     let site = build(tmp.path(), &["--internal"]).ok();
-    let back_c = section(&site.page("/incidents/c/"), "backlinks-title").to_string();
-    assert!(back_c.contains("/incidents/secret/"), "{back_c}");
-    assert!(back_c.contains("/incidents/a/"));
+    let c = site.page("/incidents/c/");
+    c.section("Referenced by").lists_incident("secret").lists_incident("a");
     // With --internal the secret incident is related to a both ways.
-    assert!(section(&site.page("/incidents/a/"), "related-title").contains("/incidents/secret/"));
+    site.page("/incidents/a/").section("Related incidents").lists_incident("secret");
 }
 
 #[test]
@@ -180,22 +164,23 @@ fn automatic_related_incidents_are_scored_ranked_and_explained() {
     let tmp = graph_archive();
     let site = build(tmp.path(), &[]).ok();
     let a = site.page("/incidents/a/");
-    let similar = section(&a, "similar-title");
+    let similar = a.section("Similar incidents");
     // b: two causes (3 + 3); c: a cause, a service and a tag (3 + 2 + 1).
-    // Equal scores: the newer incident (c, 2021) comes first.
-    let c_at = similar.find("/incidents/c/").expect("c suggested");
-    let b_at = similar.find("/incidents/b/").expect("b suggested");
-    assert!(c_at < b_at, "ties go to the newer incident");
+    // Equal scores: the newer incident (c, 2021) comes first. d shares a
+    // cause (score 3) but is explicitly related: listed there only. Never
+    // a itself; the internal incident shares everything with a but is
+    // never scored.
+    assert_eq!(similar.incidents(), ["c", "b"], "ties go to the newer incident");
     // Reasons name the terms as readers know them: the cause file's title, else the spelling used.
-    assert!(similar.contains("Shares causes: No monitoring; services: billing; tags: dns"), "{similar}");
-    assert!(similar.contains("Shares causes: No monitoring, manual-deploy-steps"), "{similar}");
-    // d shares a cause (score 3) but is explicitly related: listed there only.
-    assert!(!similar.contains("/incidents/d/"));
-    assert!(!similar.contains("/incidents/a/"), "never the incident itself");
+    assert_eq!(
+        similar.texts(".why"),
+        [
+            "Shares causes: No monitoring; services: billing; tags: dns",
+            "Shares causes: No monitoring, manual-deploy-steps"
+        ]
+    );
     // e shares only the service api with b (2 < threshold 3): not suggested.
-    assert!(!section(&site.page("/incidents/b/"), "similar-title").contains("/incidents/e/"));
-    // The internal incident shares everything with a but is never scored.
-    assert!(!similar.contains("secret"));
+    site.page("/incidents/b/").section("Similar incidents").does_not_list_incident("e");
 }
 
 #[test]
@@ -204,13 +189,15 @@ fn related_weights_and_threshold_come_from_the_config() {
     let config = format!("{CONFIG}\n[related]\nmax = 1\ncauses = 1\nservices = 5\ntags = 0\nthreshold = 5\n");
     std::fs::write(tmp.path().join("site/rca-site.toml"), config).unwrap();
     let site = build(tmp.path(), &[]).ok();
-    let similar = section(&site.page("/incidents/a/"), "similar-title").to_string();
+    let a = site.page("/incidents/a/");
+    let similar = a.section("Similar incidents");
     // c: cause 1 + service 5 = 6; b: 2 causes = 2 < 5.
-    assert!(similar.contains("/incidents/c/") && !similar.contains("/incidents/b/"), "{similar}");
-    assert!(similar.contains("Shares causes: No monitoring; services: billing<"), "tags weigh nothing: {similar}");
+    assert_eq!(similar.incidents(), ["c"]);
+    assert_eq!(similar.texts(".why"), ["Shares causes: No monitoring; services: billing"], "tags weigh nothing");
     // e and b share api (5): e is b's only suggestion, max = 1.
     let b = site.page("/incidents/b/");
-    assert_eq!(section(&b, "similar-title").matches("<li>").count(), 1);
+    assert_eq!(b.section("Similar incidents").incidents(), ["e"]);
+    assert_eq!(b.section("Similar incidents").count("li"), 1);
 }
 
 #[test]
@@ -230,12 +217,12 @@ fn a_term_on_a_large_share_of_the_archive_carries_no_weight() {
     std::fs::write(tmp.path().join("site/rca-site.toml"), format!("{CONFIG}\n[related]\nthreshold = 2\n")).unwrap();
     let site = build(tmp.path(), &[]).ok();
     // Sharing only the common cause relates nothing.
-    assert!(!has_section(&site.page("/incidents/i10/"), "similar-title"));
+    assert!(!site.page("/incidents/i10/").has_section("Similar incidents"));
     // The shared service alone (2) does, and the reason leaves the cause out.
-    let similar = section(&site.page("/incidents/i00/"), "similar-title").to_string();
-    assert!(similar.contains("/incidents/i01/"));
-    assert!(similar.contains("Shares services: rare-service<"), "{similar}");
-    assert_eq!(similar.matches("<li>").count(), 1);
+    let i00 = site.page("/incidents/i00/");
+    let similar = i00.section("Similar incidents");
+    assert_eq!(similar.incidents(), ["i01"]);
+    assert_eq!(similar.texts(".why"), ["Shares services: rare-service"]);
 }
 
 #[test]
@@ -244,27 +231,22 @@ fn causes_index_ranks_counts_dates_and_sparklines_without_left_out_incidents() {
     let site = build(tmp.path(), &[]).ok();
     let index = site.page("/causes/");
     // no-monitoring: a, b, c (plus the internal and the draft one, not counted).
-    let row = |slug: &str| -> String {
-        let at = index.find(&format!("href=\"/causes/{slug}/\"")).unwrap_or_else(|| panic!("no row for {slug}"));
-        index[at..at + index[at..].find("</tr>").unwrap()].to_string()
-    };
-    let nm = row("no-monitoring");
-    assert!(nm.contains(">No monitoring</a>"));
-    assert!(nm.contains("<span class=\"bars-count\">3</span>"), "{nm}");
-    assert!(
-        nm.contains("datetime=\"2020-01-10\"") && nm.contains("datetime=\"2021-03-01\""),
-        "first and last seen: {nm}"
-    );
-    assert!(
-        nm.contains("<svg class=\"spark\" role=\"img\" aria-label=\"3 incidents, 2019–2022: 2 in 2020, 1 in 2021\""),
-        "{nm}"
-    );
-    assert!(nm.contains("<title>3 incidents, 2019–2022: 2 in 2020, 1 in 2021</title>"));
-    assert_eq!(nm.matches("class=\"spark-bar\"").count(), 2, "one bar per year with incidents");
-    // Ranked by count: no-monitoring (3) and manual-deploy-steps (3: a, b, d) before billing-bug (1).
-    let first = index.find("/causes/no-monitoring/").unwrap().min(index.find("/causes/manual-deploy-steps/").unwrap());
-    assert!(first < index.find("/causes/billing-bug/").unwrap());
-    assert!(row("manual-deploy-steps").contains("<span class=\"bars-count\">3</span>"));
+    let nm = index.main().row_for("/causes/no-monitoring/");
+    assert_eq!(nm.text_of("th a"), "No monitoring");
+    assert_eq!(nm.text_of(".bars-count"), "3");
+    let seen: Vec<String> = nm.each("time").iter().filter_map(|t| t.attr("datetime")).collect();
+    assert_eq!(seen, ["2020-01-10", "2021-03-01"], "first and last seen");
+    let spark = nm.find("svg.spark");
+    assert_eq!(spark.attr("aria-label").as_deref(), Some("3 incidents, 2019–2022: 2 in 2020, 1 in 2021"));
+    assert_eq!(spark.text_of("title"), "3 incidents, 2019–2022: 2 in 2020, 1 in 2021");
+    assert_eq!(nm.count(".spark-bar"), 2, "one bar per year with incidents");
+    // Ranked by count: no-monitoring (3) and manual-deploy-steps (3: a, b, d) before the ones seen once.
+    let ranked = index.main().bars();
+    assert_eq!(ranked[..2].iter().map(|(_, n)| *n).collect::<Vec<_>>(), [3, 3], "{ranked:?}");
+    let names: Vec<&str> = ranked.iter().map(|(name, _)| name.as_str()).collect();
+    assert!(names[..2].contains(&"No monitoring") && names[..2].contains(&"manual-deploy-steps"), "{ranked:?}");
+    assert!(ranked[2..].iter().all(|(_, n)| *n == 1), "{ranked:?}");
+    assert!(names[2..].contains(&"billing-bug"), "{ranked:?}");
 }
 
 #[test]
@@ -272,26 +254,24 @@ fn cause_page_shows_description_recurrences_co_causes_and_services() {
     let tmp = graph_archive();
     let site = build(tmp.path(), &[]).ok();
     let page = site.page("/causes/no-monitoring/");
-    assert!(page.contains("CAUSE-DESCRIPTION"));
-    assert!(page.contains("3 incidents"));
+    assert!(page.text_of(".term-description").contains("CAUSE-DESCRIPTION"));
+    assert!(page.text_of(".lead").starts_with("3 incidents, from"), "{}", page.text_of(".lead"));
     // Oldest first, each with the gap since the previous one.
-    let a = page.find("/incidents/a/").unwrap();
-    let b = page.find("/incidents/b/").unwrap();
-    let c = page.find("/incidents/c/").unwrap();
-    assert!(a < b && b < c, "date order");
-    assert!(page.contains("First seen"));
-    assert!(page[a..].contains("Recurred after 213 days"), "2020-01-10 → 2020-08-10");
-    assert!(page[b..].contains("Recurred after 203 days"), "2020-08-10 → 2021-03-01");
+    let every = page.section("Every occurrence");
+    assert_eq!(every.text_of("h2 .count"), "3");
+    page.lists_incident("a").lists_incident("b").lists_incident("c");
+    assert_eq!(every.incidents(), ["a", "b", "c"], "date order");
+    assert_eq!(
+        every.texts(".recurrence-gap"),
+        ["First seen", "Recurred after 213 days", "Recurred after 203 days"],
+        "2020-01-10 → 2020-08-10 → 2021-03-01"
+    );
     // Co-occurring causes and services, with counts; left-out ones ignored.
-    let co = section(&page, "co-causes-title");
-    assert!(co.contains("/causes/manual-deploy-steps/") && co.contains("<span class=\"bars-count\">2</span>"), "{co}");
-    let services = section(&page, "cause-services-title");
-    let billing = services.find("/services/billing/").expect("billing");
-    let api = services.find("/services/api/").expect("api");
-    assert!(billing < api, "billing (2) before api (1): {services}");
-    assert!(
-        services.contains("<span class=\"bars-count\">2</span>")
-            && services.contains("<span class=\"bars-count\">1</span>")
+    assert_eq!(page.section("Together with").bars(), [("manual-deploy-steps".to_string(), 2)]);
+    assert_eq!(
+        page.section("Services hit").bars(),
+        [("billing".to_string(), 2), ("api".to_string(), 1)],
+        "billing (2) before api (1)"
     );
     assert!(!page.contains("leak"));
 }
@@ -301,16 +281,21 @@ fn incident_page_answers_has_this_happened_before() {
     let tmp = graph_archive();
     let site = build(tmp.path(), &[]).ok();
     let b = site.page("/incidents/b/");
-    let panel = section(&b, "recurrence-title");
-    let nm = &panel[panel.find("/causes/no-monitoring/").unwrap()..panel.find("/causes/manual-deploy-steps/").unwrap()];
-    assert!(nm.contains("Earlier (1)") && nm.contains("/incidents/a/"), "{nm}");
-    assert!(nm.contains("Since then (1)") && nm.contains("/incidents/c/"), "{nm}");
-    let mds = &panel[panel.find("/causes/manual-deploy-steps/").unwrap()..];
-    assert!(mds.contains("Earlier (2)") && mds.contains("/incidents/a/") && mds.contains("/incidents/d/"), "{mds}");
-    assert!(!mds.contains("Since then"));
+    let causes = b.section("Has this happened before?").each("ul.recurrence > li");
+    assert_eq!(causes.iter().map(|c| c.text_of("h3")).collect::<Vec<_>>(), ["No monitoring", "manual-deploy-steps"]);
+    let (nm, mds) = (&causes[0], &causes[1]);
+    assert_eq!(nm.texts(".recurrence-label"), ["Earlier (1)", "Since then (1)"]);
+    assert_eq!(nm.incidents(), ["a", "c"]);
+    assert_eq!(mds.texts(".recurrence-label"), ["Earlier (2)"]);
+    let mut earlier = mds.incidents();
+    earlier.sort();
+    assert_eq!(earlier, ["a", "d"]);
     // A cause seen once says so.
     let e = site.page("/incidents/e/");
-    assert!(section(&e, "recurrence-title").contains("First and only incident with this cause."));
+    assert!(e
+        .section("Has this happened before?")
+        .texts("p")
+        .contains(&"First and only incident with this cause.".to_string()));
 }
 
 #[test]
@@ -319,14 +304,15 @@ fn services_and_tags_pages_rank_and_count_incidents() {
     let site = build(tmp.path(), &[]).ok();
     let services = site.page("/services/");
     // billing: a, c; api: b, e (the draft does not count). Equal: by name.
-    assert!(services.find("/services/api/").unwrap() < services.find("/services/billing/").unwrap());
-    assert_eq!(services.matches("<span class=\"bars-count\">2</span>").count(), 2);
+    assert_eq!(services.main().bars(), [("api".to_string(), 2), ("billing".to_string(), 2)]);
     assert!(!services.contains("leakservice"));
     let billing = site.page("/services/billing/");
-    assert!(billing.contains("2 incidents"));
-    assert!(billing.contains("/incidents/a/") && billing.contains("/incidents/c/"));
+    assert!(billing.text_of(".lead").starts_with("2 incidents, from"), "{}", billing.text_of(".lead"));
+    let mut listed = billing.section("Incidents").incidents();
+    listed.sort();
+    assert_eq!(listed, ["a", "c"]);
     let dns = site.page("/tags/dns/");
-    assert!(dns.contains("2 incidents"), "the internal incident's tag is not counted");
+    assert!(dns.text_of(".lead").starts_with("2 incidents,"), "the internal incident's tag is not counted");
 }
 
 #[test]
