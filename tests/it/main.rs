@@ -19,3 +19,4 @@ mod safety_output;
 mod search;
 mod serve;
 mod share;
+mod snapshots;
