@@ -769,7 +769,7 @@ fn fuzz(seed: u64, inputs: Option<usize>, deadline: Option<Instant>, compare_eve
         report.errors += outcome.errors;
         let mut finding = outcome.finding;
         let hung = matches!(finding, Some(Finding::Hang));
-        if finding.is_none() && compare_every > 0 && n % compare_every == 0 {
+        if finding.is_none() && compare_every > 0 && n.is_multiple_of(compare_every) {
             report.compared += 1;
             finding = compare_with_binary(&files);
         }

@@ -34,14 +34,25 @@ fn durations_are_real_time_across_zones_and_dst() {
     let site = insight();
     // 01:30 PST to 03:45 PDT on the night clocks sprang forward: 1 h 15 min.
     let page = site.page("/incidents/dst-deploy/");
-    assert!(page.contains("1 h 15 min</span> <span class=\"duration-label\">Time to detect"), "{page}");
-    assert!(page.contains("24 h 30 min</span> <span class=\"duration-label\">Time to resolve"));
+    let durations: Vec<(String, String)> = page
+        .main()
+        .each("li")
+        .iter()
+        .filter(|li| li.count(".duration-value") == 1)
+        .map(|li| (li.text_of(".duration-label"), li.text_of(".duration-value")))
+        .collect();
+    let duration = |label: &str| durations.iter().find(|(l, _)| l == label).map(|(_, v)| v.as_str());
+    assert_eq!(duration("Time to detect"), Some("1 h 15 min"), "{durations:?}");
+    assert_eq!(duration("Time to resolve"), Some("24 h 30 min"), "{durations:?}");
     // In lists: the table row and the card.
     let list = site.page("/incidents/");
-    assert!(list.contains("24 h 30 min"));
-    assert!(list.contains("detected in 1 h 15 min"));
+    let row = list.main().row_for("/incidents/dst-deploy/");
+    // The cell reads the time to resolve, then (a block of its own) the time to detect.
+    assert_eq!(row.text_of(".ttd"), "detected in 1 h 15 min");
+    assert_eq!(row.text_of(".col-ttr").strip_suffix(&row.text_of(".ttd")), Some("24 h 30 min"));
     let home = site.page("/");
-    assert!(home.contains("<span class=\"fact-label\">Resolved in</span> 45 min"), "card of east-rollback");
+    let card = home.main().each("article").into_iter().find(|a| a.incidents() == ["east-rollback"]).expect("card");
+    assert!(card.texts(".fact").contains(&"Resolved in 45 min".to_string()), "card of east-rollback: {card:?}");
     // And in incidents.json, as seconds and words, next to the old fields.
     let json: serde_json::Value = serde_json::from_str(&site.file("incidents.json")).unwrap();
     assert_eq!(json["version"], 1);
@@ -154,9 +165,11 @@ fn stats_page_charts_and_their_numbers() {
     assert!(f.contains("<th scope=\"row\">2024</th><td class=\"num\">2</td><td class=\"num\">1</td><td class=\"num\">1</td><td class=\"num\">0</td><td class=\"num\">0</td><td class=\"num\">0</td>"));
 
     // The tiles: medians, not means.
-    assert!(stats
-        .contains("12 h 37 min</span><span class=\"tile-label\">median time to resolve; 90th percentile 22 h 7 min"));
-    assert!(stats.contains("2 of 7</span><span class=\"tile-label\">action items done"));
+    let tiles: Vec<(String, String)> =
+        stats.main().each(".tile").iter().map(|t| (t.text_of(".tile-label"), t.text_of(".tile-value"))).collect();
+    let tile = |label: &str| tiles.iter().find(|(l, _)| l == label).map(|(_, v)| v.as_str());
+    assert_eq!(tile("median time to resolve; 90th percentile 22 h 7 min"), Some("12 h 37 min"), "{tiles:?}");
+    assert_eq!(tile("action items done"), Some("2 of 7"), "{tiles:?}");
 }
 
 #[test]
