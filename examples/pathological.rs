@@ -5,12 +5,12 @@
 //! cargo run --release --example pathological -- [--bytes N] [CASE...]
 //! ```
 //!
-//! Without cases every shape of `tests/common/pathological.rs` runs; the
+//! Without cases every shape of `tests/it/harness/pathological.rs` runs; the
 //! default size is 1 MB. Each line prints the case, the size and the build
 //! time, and the time at a quarter of the size, so growth shows at a glance
 //! (linear: about 4x).
 
-#[path = "../tests/common/pathological.rs"]
+#[path = "../tests/it/harness/pathological.rs"]
 mod pathological;
 
 use std::time::{Duration, Instant};

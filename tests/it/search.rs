@@ -2,9 +2,8 @@
 //! header search form, and the /search/ page in headless Chromium served
 //! from a local HTTP server.
 
-mod common;
-#[path = "common/http.rs"]
-mod http;
+use crate::harness as common;
+use crate::harness::http;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};

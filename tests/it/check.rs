@@ -1,7 +1,7 @@
 //! `rca-site check` and the error reporting of every bad input, plus the
 //! `new` command and exit codes.
 
-mod common;
+use crate::harness as common;
 
 use common::*;
 

@@ -2,7 +2,7 @@
 //! and the rule that `check` reports every error `build` would, each at
 //! its file:line:col.
 
-mod common;
+use crate::harness as common;
 
 use std::collections::BTreeSet;
 use std::path::Path;

@@ -2,7 +2,7 @@
 //! and non-git archives. Each test makes a real repository with the `git`
 //! program and fixed dates (rca-site itself reads it with gix).
 
-mod common;
+use crate::harness as common;
 
 use std::path::{Path, PathBuf};
 

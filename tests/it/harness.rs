@@ -3,6 +3,13 @@
 
 #![allow(dead_code)]
 
+pub mod golden;
+pub mod html;
+pub mod http;
+pub mod pathological;
+
+pub use html::Page;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
@@ -89,14 +96,12 @@ impl Site {
         std::fs::read_to_string(&p).unwrap_or_else(|e| panic!("{}: {e}", p.display()))
     }
 
-    /// The page at a URL path like `/incidents/x/`.
-    pub fn page(&self, url: &str) -> String {
+    /// The page at a URL path like `/incidents/x/`, parsed.
+    pub fn page(&self, url: &str) -> Page {
         let rel = url.trim_start_matches('/');
-        if rel.is_empty() || rel.ends_with('/') {
-            self.file(&format!("{rel}index.html"))
-        } else {
-            self.file(rel)
-        }
+        let html =
+            if rel.is_empty() || rel.ends_with('/') { self.file(&format!("{rel}index.html")) } else { self.file(rel) };
+        Page::parse(url, html)
     }
 
     pub fn exists(&self, path: &str) -> bool {

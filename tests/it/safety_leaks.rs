@@ -2,7 +2,7 @@
 //! read, through a symlink or otherwise; emails typed in incidents are
 //! masked unless `show_emails = true`.
 
-mod common;
+use crate::harness as common;
 
 use std::os::unix::fs::symlink;
 use std::path::Path;

@@ -18,8 +18,8 @@
 //! Some inputs are also written to disk and given to the binary's `check`
 //! and `build`, which must report the same errors.
 //!
-//! `cargo test --test fuzz` runs a short seeded pass; the long run is
-//! `RCA_FUZZ_SECS=600 cargo test --release --test fuzz -- --ignored --nocapture`.
+//! `cargo test --test it fuzz::` runs a short seeded pass; the long run is
+//! `RCA_FUZZ_SECS=600 cargo test --release --test it fuzz:: -- --ignored --nocapture`.
 //! Environment: `RCA_FUZZ_SEED` (u64), `RCA_FUZZ_SECS` (long run),
 //! `RCA_FUZZ_INPUTS` (short pass), `RCA_FUZZ_TIMEOUT_MS` (per input),
 //! `RCA_FUZZ_COMPARE_EVERY` (every n-th input is compared with the binary;
@@ -27,7 +27,7 @@
 //! `RCA_FUZZ_DEBUG=1` (print every error message, to see where inputs stop).
 //! Failing inputs are saved under `target/tmp/fuzz-failures/`.
 
-mod common;
+use crate::harness as common;
 
 use std::collections::BTreeSet;
 use std::panic::{self, AssertUnwindSafe};
@@ -574,16 +574,18 @@ impl std::fmt::Display for Finding {
 /// thread panicked (the pipeline runs on rayon's pool, not on the worker).
 static LAST_PANIC: std::sync::Mutex<Option<(String, String)>> = std::sync::Mutex::new(None);
 
-/// Panics in fuzz workers and the rayon pool are recorded instead of
-/// printing a backtrace for each; other threads (the other tests of this
-/// file) keep the default hook.
+/// Panics in fuzz workers and in their rayon pool are recorded instead of
+/// printing a backtrace for each; every other thread keeps the default
+/// hook. The hook is process-wide and the other tests of this binary run
+/// the pipeline on rayon's global pool, so the fuzz pipeline runs on a pool
+/// of its own whose threads it can tell by name.
 fn install_quiet_hook() {
     static ONCE: std::sync::Once = std::sync::Once::new();
     ONCE.call_once(|| {
         let default = panic::take_hook();
         panic::set_hook(Box::new(move |info| {
             let name = std::thread::current().name().map(str::to_string);
-            if !matches!(name.as_deref(), None | Some("fuzz-worker")) {
+            if !name.as_deref().is_some_and(|n| n.starts_with("fuzz-")) {
                 return default(info);
             }
             let message = match info.payload().downcast_ref::<&str>() {
@@ -606,7 +608,11 @@ fn run_pipeline(files: Archive) -> Result<Vec<Diagnostic>, (String, String)> {
         build_date: Some(jiff::civil::date(2024, 6, 1)),
         ..BuildOptions::default()
     };
-    match panic::catch_unwind(AssertUnwindSafe(|| build_site(&snapshot, &opts, &Discard))) {
+    static POOL: std::sync::OnceLock<rayon::ThreadPool> = std::sync::OnceLock::new();
+    let pool = POOL.get_or_init(|| {
+        rayon::ThreadPoolBuilder::new().thread_name(|i| format!("fuzz-rayon-{i}")).build().expect("fuzz rayon pool")
+    });
+    match panic::catch_unwind(AssertUnwindSafe(|| pool.install(|| build_site(&snapshot, &opts, &Discard)))) {
         Ok(built) => Ok(built.diagnostics.sorted().into_iter().cloned().collect()),
         Err(_) => Err(LAST_PANIC.lock().unwrap_or_else(|e| e.into_inner()).take().unwrap_or_default()),
     }
@@ -763,7 +769,7 @@ fn fuzz(seed: u64, inputs: Option<usize>, deadline: Option<Instant>, compare_eve
         report.errors += outcome.errors;
         let mut finding = outcome.finding;
         let hung = matches!(finding, Some(Finding::Hang));
-        if finding.is_none() && compare_every > 0 && n % compare_every == 0 {
+        if finding.is_none() && compare_every > 0 && n.is_multiple_of(compare_every) {
             report.compared += 1;
             finding = compare_with_binary(&files);
         }

@@ -1,7 +1,7 @@
 //! `rca-site serve` over real HTTP: a running server process on a free
 //! port, a copy of an archive it watches, and raw TCP requests.
 
-mod common;
+use crate::harness as common;
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
@@ -536,30 +536,60 @@ fn incremental_rebuilds_of_paginated_lists_equal_a_full_build() {
     incremental_rebuilds(Some(2));
 }
 
-fn incremental_rebuilds(per_page: Option<usize>) {
-    let (tmp, root) = example();
-    if let Some(n) = per_page {
-        edit(&root, "rca-site.toml", |t| format!("{t}\n[pagination]\nper_page = {n}\n"));
+/// serve's oracle: a serve of a copy of the example archive, and after each
+/// edit the site it serves must equal a fresh `build` of the same files.
+struct ServeOracle {
+    tmp: TempDir,
+    root: PathBuf,
+    srv: Server,
+    events: Events,
+    builds: std::cell::Cell<usize>,
+}
+
+impl ServeOracle {
+    fn start(per_page: Option<usize>) -> ServeOracle {
+        let (tmp, root) = example();
+        if let Some(n) = per_page {
+            edit(&root, "rca-site.toml", |t| format!("{t}\n[pagination]\nper_page = {n}\n"));
+        }
+        // Served under the path of base_url, with dates and revisions from git.
+        with_base_path_and_history(&root);
+        let srv = Server::start(&root, &[]);
+        let events = srv.events();
+        events.next("hello");
+        ServeOracle { tmp, root, srv, events, builds: std::cell::Cell::new(1) }
     }
-    // Served under the path of base_url, with dates and revisions from git.
-    with_base_path_and_history(&root);
-    let srv = Server::start(&root, &[]);
-    let events = srv.events();
-    events.next("hello");
-    let builds = std::cell::Cell::new(1);
-    let step = |what: &str, f: &dyn Fn()| {
-        f();
-        let (kind, data) =
-            events.rx.recv_timeout(EVENT_TIMEOUT).unwrap_or_else(|_| panic!("{what}: no event\n{}", srv.log()));
+
+    /// Makes `edit` to the archive, waits for serve's reload and its log
+    /// line, then compares every served file with a fresh build's.
+    fn assert_serve_matches_build(&self, what: &str, edit: impl FnOnce(&Path)) {
+        edit(&self.root);
+        let (kind, data) = self
+            .events
+            .rx
+            .recv_timeout(EVENT_TIMEOUT)
+            .unwrap_or_else(|_| panic!("{what}: no event\n{}", self.srv.log()));
         assert_eq!(kind, "reload", "{what}: {data}");
-        builds.set(builds.get() + 1);
-        srv.wait_log("the rebuild's log line", |log| {
-            log.lines().filter(|l| l.starts_with("Built")).count() >= builds.get()
+        self.builds.set(self.builds.get() + 1);
+        self.srv.wait_log("the rebuild's log line", |log| {
+            log.lines().filter(|l| l.starts_with("Built")).count() >= self.builds.get()
         });
-        assert_same_as_build(&srv, &root, &tmp.path().join(format!("out-{}", what.replace(' ', "-"))), what);
-    };
+        let out = self.tmp.path().join(format!("out-{}", what.replace(' ', "-")));
+        assert_same_as_build(&self.srv, &self.root, &out, what);
+    }
+
+    /// serve's last "Built …" line (what it parsed and rendered).
+    fn last_build(&self) -> String {
+        self.srv.log().lines().rfind(|l| l.starts_with("Built")).unwrap_or_default().to_string()
+    }
+}
+
+fn incremental_rebuilds(per_page: Option<usize>) {
+    let oracle = ServeOracle::start(per_page);
+    let (root, events) = (oracle.root.clone(), &oracle.events);
+    let step = |what: &str, f: &dyn Fn()| oracle.assert_serve_matches_build(what, |_| f());
     step("body edit", &|| edit(&root, FORUMS, |t| t.replacen("## ", "Extra paragraph.\n\n## ", 1)));
-    let last = || srv.log().lines().rfind(|l| l.starts_with("Built")).unwrap_or_default().to_string();
+    let last = || oracle.last_build();
     // A body edit: one file parsed, one body rendered, no card (the lists stay).
     assert!(
         last().contains("; 1 parsed, 1 bodies, 0 cards,") && !last().contains("full render"),
@@ -608,7 +638,7 @@ fn incremental_rebuilds(per_page: Option<usize>) {
     // A broken edit, then its fix.
     edit(&root, FORUMS, |t| t.replacen("visibility: internal", "visibility: secret", 1));
     assert!(events.next("errors").contains("visibility"));
-    assert_diagnostics_as_build(&srv, &root, &tmp.path().join("out-broken"), "broken edit");
+    assert_diagnostics_as_build(&oracle.srv, &root, &oracle.tmp.path().join("out-broken"), "broken edit");
     step("fix after a broken edit", &|| {
         edit(&root, FORUMS, |t| t.replacen("visibility: secret", "visibility: public", 1))
     });

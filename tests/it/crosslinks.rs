@@ -5,7 +5,7 @@
 //! Each test writes a small archive into a temp dir, so the scenario reads
 //! next to its assertions.
 
-mod common;
+use crate::harness as common;
 
 use std::path::Path;
 

@@ -4,7 +4,7 @@
 //! rejects unsafe URLs and titles, and serves kept-alive requests without
 //! Nagle's delay. Every test here failed on the code before Step 7.
 
-mod common;
+use crate::harness as common;
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;

@@ -1,7 +1,7 @@
 //! `rca-site build` on fixture archives: the pages, the leak rules, the
 //! feeds and the atomic output.
 
-mod common;
+use crate::harness as common;
 
 use common::*;
 

@@ -9,7 +9,7 @@
 //!   `[fields]` mapping and `[extra]`;
 //! - C: rca-site-like sections, moved into `content/incidents/` with `git mv`.
 
-mod common;
+use crate::harness as common;
 
 use std::path::Path;
 

@@ -6,7 +6,7 @@
 //! agrees with the facts; display names for services and tags; and revision
 //! lists without the commits of `.git-blame-ignore-revs`.
 
-mod common;
+use crate::harness as common;
 
 use std::path::Path;
 

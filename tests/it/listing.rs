@@ -5,9 +5,8 @@
 //! its state in the URL (shareable, back button), and leaves the static
 //! pages as they are with JavaScript off.
 
-mod common;
-#[path = "common/http.rs"]
-mod http;
+use crate::harness as common;
+use crate::harness::http;
 
 use std::collections::BTreeSet;
 use std::fs;

@@ -3,9 +3,8 @@
 //! incident pages, robots.txt, the icons, deploy previews kept out of search
 //! engines; and texts that count correctly ("1 incident", never "1 incidents").
 
-mod common;
-#[path = "common/http.rs"]
-mod http;
+use crate::harness as common;
+use crate::harness::http;
 
 use std::collections::BTreeMap;
 use std::io::{Read, Write};

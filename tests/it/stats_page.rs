@@ -3,9 +3,8 @@
 //! small archive, binned durations (with the slowest still named) and a
 //! page under 250 KB on a generated 2,000-incident archive.
 
-mod common;
-#[path = "common/http.rs"]
-mod http;
+use crate::harness as common;
+use crate::harness::http;
 
 use std::fs;
 use std::path::Path;
