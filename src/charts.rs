@@ -162,9 +162,9 @@ pub fn label_every(n: usize, chars: usize, share: f64) -> (usize, usize) {
 
 /// The class of the `k`-th tick label, or `None` when it is not printed.
 fn tick_class(k: usize, (always, wide): (usize, usize)) -> Option<&'static str> {
-    if k % always == 0 {
+    if k.is_multiple_of(always) {
         Some("tick")
-    } else if k % wide == 0 {
+    } else if k.is_multiple_of(wide) {
         Some("tick wide-only")
     } else {
         None

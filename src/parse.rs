@@ -73,8 +73,7 @@ pub fn split<'a>(path: &str, text: &'a str) -> Result<Split<'a>, Diagnostic> {
     }
     let yaml_start = first.len();
     let mut offset = yaml_start;
-    let mut line = 2;
-    for l in lines {
+    for (line, l) in (2..).zip(lines) {
         let t = l.trim_end();
         if t == "---" || t == "..." {
             let body_start = offset + l.len();
@@ -86,7 +85,6 @@ pub fn split<'a>(path: &str, text: &'a str) -> Result<Split<'a>, Diagnostic> {
             });
         }
         offset += l.len();
-        line += 1;
     }
     Err(Diagnostic::error(
         path,

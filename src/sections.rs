@@ -238,10 +238,9 @@ fn candidate_start(body: &str, wanted: &impl Fn(&str) -> bool) -> Option<usize> 
         } else if !previous.is_empty()
             && !t.is_empty()
             && (t.bytes().all(|c| c == b'=') || t.bytes().all(|c| c == b'-'))
+            && wanted(&rough_plain(previous))
         {
-            if wanted(&rough_plain(previous)) {
-                return Some(0);
-            }
+            return Some(0);
         }
         previous = t;
     }

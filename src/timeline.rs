@@ -704,15 +704,12 @@ pub fn note_zone(note: &str) -> Option<TimeZone> {
             }
         } else if w.contains('/') && w.starts_with(|c: char| c.is_ascii_uppercase()) {
             TimeZone::get(w).ok()
-        } else if let Some(offset) = w
-            .strip_prefix("UTC")
-            .or_else(|| w.strip_prefix("GMT"))
-            .and_then(|o| numeric_offset(o))
-            .filter(|(_, r)| r.is_empty())
-        {
-            Some(TimeZone::fixed(offset.0))
         } else {
-            None
+            w.strip_prefix("UTC")
+                .or_else(|| w.strip_prefix("GMT"))
+                .and_then(|o| numeric_offset(o))
+                .filter(|(_, r)| r.is_empty())
+                .map(|offset| TimeZone::fixed(offset.0))
         };
         if let Some(tz) = tz {
             if !set(tz) {

@@ -300,13 +300,13 @@ pub fn shards(postings: &Postings) -> Vec<Shard> {
     let close = |from: usize, to: usize, out: &mut Vec<Shard>| {
         let mut json = String::with_capacity(SHARD_BYTES + 256);
         json.push('{');
-        for i in from..to {
-            if i > from {
+        for (i, (word, code)) in postings.words[from..to].iter().zip(&encoded[from..to]).enumerate() {
+            if i > 0 {
                 json.push(',');
             }
-            json.push_str(&serde_json::to_string(&postings.words[i].0).unwrap_or_default());
+            json.push_str(&serde_json::to_string(&word.0).unwrap_or_default());
             json.push_str(":\"");
-            json.push_str(&encoded[i]);
+            json.push_str(code);
             json.push('"');
         }
         json.push('}');

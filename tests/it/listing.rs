@@ -291,7 +291,8 @@ fn browser_sorts_by_each_key_and_filters_by_each_facet_across_pages() {
         }
     }
     // Each facet, and two together, across the whole archive (not one static page).
-    let cases: Vec<(&str, Box<dyn Fn(&Spec) -> bool>)> = vec![
+    type Filter = Box<dyn Fn(&Spec) -> bool>;
+    let cases: Vec<(&str, Filter)> = vec![
         ("year=2020", Box::new(|x: &Spec| x.date.0 == 2020)),
         ("severity=SEV2", Box::new(|x: &Spec| x.severity == Some(2))),
         ("service=svc-1", Box::new(|x: &Spec| x.service == "svc-1")),

@@ -205,6 +205,27 @@ impl Events {
         }
     }
 
+    /// The events of one change: waits up to [`EVENT_TIMEOUT`] for the
+    /// first (a loaded machine may take seconds to rebuild), then collects
+    /// until none came for `quiet`.
+    fn settle(&self, quiet: Duration) -> Vec<(String, String)> {
+        let mut out = Vec::new();
+        if let Ok(ev) = self.rx.recv_timeout(EVENT_TIMEOUT) {
+            out.push(ev);
+            out.extend(self.drain_quiet(quiet));
+        }
+        out
+    }
+
+    /// Events until none came for `quiet`.
+    fn drain_quiet(&self, quiet: Duration) -> Vec<(String, String)> {
+        let mut out = Vec::new();
+        while let Ok(ev) = self.rx.recv_timeout(quiet) {
+            out.push(ev);
+        }
+        out
+    }
+
     /// Every event that arrives within `window`.
     fn drain(&self, window: Duration) -> Vec<(String, String)> {
         let end = Instant::now() + window;
@@ -740,7 +761,7 @@ fn a_burst_of_changes_is_one_rebuild() {
         std::fs::write(dir.join(format!(".b{n:03}.md.swp")), "x").unwrap();
         spells.tick();
     }
-    let got = events.drain(Duration::from_secs(3));
+    let got = events.settle(Duration::from_secs(3));
     let reloads = got.iter().filter(|(e, _)| e == "reload").count();
     spells.assert_rebuilds(reloads, &format!("{got:?}\n{}", srv.log()));
     assert_eq!(srv.get("/incidents/b299/").status, 200);
@@ -768,7 +789,7 @@ fn an_editor_save_through_a_temp_file_is_one_rebuild() {
     std::fs::write(dir.join(".forums-v2-staging-outage.md.tmp"), text).unwrap();
     std::fs::rename(dir.join(".forums-v2-staging-outage.md.tmp"), &target).unwrap();
     std::fs::remove_file(dir.join("forums-v2-staging-outage.md~")).unwrap();
-    let got = events.drain(Duration::from_secs(2));
+    let got = events.settle(Duration::from_secs(3));
     assert_eq!(got.iter().filter(|(e, _)| e == "reload").count(), 1, "{got:?}\n{}", srv.log());
     assert!(srv.get("/incidents/forums-v2-staging-outage/").body.contains("RENAMED-SAVE Forums"));
 }
@@ -864,12 +885,12 @@ fn a_git_checkout_of_another_branch_is_one_rebuild() {
     let events = srv.events();
     events.next("hello");
     let spells = Spells::around(|| git(&["checkout", "-q", "many"]));
-    let got = events.drain(Duration::from_secs(3));
+    let got = events.settle(Duration::from_secs(3));
     spells.assert_rebuilds(got.iter().filter(|(e, _)| e == "reload").count(), &format!("{got:?}\n{}", srv.log()));
     assert_eq!(srv.get("/tags/many/").status, 200);
     assert!(srv.get("/incidents/forums-v2-staging-outage/").body.contains("BRANCH Forums"));
     let spells = Spells::around(|| git(&["checkout", "-q", "main"]));
-    let got = events.drain(Duration::from_secs(3));
+    let got = events.settle(Duration::from_secs(3));
     spells.assert_rebuilds(got.iter().filter(|(e, _)| e == "reload").count(), &format!("{got:?}\n{}", srv.log()));
     assert_eq!(srv.get("/tags/many/").status, 404);
     assert_eq!(srv.get("/incidents/m042/").status, 404);
