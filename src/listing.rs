@@ -23,7 +23,7 @@ use rayon::prelude::*;
 use serde::Serialize;
 
 use crate::archive::Archive;
-use crate::diagnostics::{Diagnostics, Pos};
+use crate::diagnostics::Diagnostics;
 use crate::output::Sink;
 use crate::render::{OutputFile, Renderer};
 use crate::search::index::ALPHABET;
@@ -130,18 +130,7 @@ pub fn write(
     let pointer = pointer(archive, &listing, search_paths);
     let mut files = listing.files;
     files.extend(pointer);
-    let paths: Vec<String> = files.iter().map(|f| f.path.clone()).collect();
-    let errors: Vec<String> = files
-        .into_par_iter()
-        .filter_map(|f| {
-            let path = f.path.clone();
-            sink.put(f).err().map(|e| format!("writing {path}: {e}"))
-        })
-        .collect();
-    for e in errors {
-        diags.error("", Pos::UNKNOWN, e);
-    }
-    paths
+    crate::output::put_all(files, sink, diags)
 }
 
 #[derive(Serialize)]

@@ -22,6 +22,24 @@ pub trait Sink: Sync {
     fn put(&self, file: OutputFile) -> io::Result<()>;
 }
 
+/// Puts `files` into `sink` in parallel; a file that cannot be written is
+/// an error in `diags`. Returns the paths, written or not, for the sitemap
+/// and for serve's list of what this build produced.
+pub fn put_all(files: Vec<OutputFile>, sink: &dyn Sink, diags: &mut crate::diagnostics::Diagnostics) -> Vec<String> {
+    let paths: Vec<String> = files.iter().map(|f| f.path.clone()).collect();
+    let errors: Vec<String> = files
+        .into_par_iter()
+        .filter_map(|f| {
+            let path = f.path.clone();
+            sink.put(f).err().map(|e| format!("writing {path}: {e}"))
+        })
+        .collect();
+    for e in errors {
+        diags.error("", crate::diagnostics::Pos::UNKNOWN, e);
+    }
+    paths
+}
+
 /// Drops every file (`check`).
 pub struct Discard;
 

@@ -338,18 +338,7 @@ pub fn write(
         Ok(f) => out.push(f),
         Err(e) => diags.error("theme/templates/search.html", Pos::UNKNOWN, format!("template: {e}")),
     }
-    let paths: Vec<String> = out.iter().map(|f| f.path.clone()).collect();
-    let errors: Vec<String> = out
-        .into_par_iter()
-        .filter_map(|f| {
-            let path = f.path.clone();
-            sink.put(f).err().map(|e| format!("writing {path}: {e}"))
-        })
-        .collect();
-    for e in errors {
-        diags.error("", Pos::UNKNOWN, e);
-    }
-    paths
+    crate::output::put_all(out, sink, diags)
 }
 
 #[derive(Serialize)]
