@@ -169,31 +169,20 @@ fn blank_entry(text: &mut String, pos: Pos) -> bool {
     true
 }
 
-/// Every key an incident's front matter may hold.
-pub const INCIDENT_KEYS: [&str; 22] = [
-    "title",
-    "date",
-    "published",
-    "id",
-    "summary",
-    "severity",
-    "status",
-    "visibility",
-    "kind",
-    "services",
-    "tags",
-    "causes",
-    "related",
-    "started",
-    "detected",
-    "mitigated",
-    "resolved",
-    "impact",
-    "trigger",
-    "detection",
-    "action_items",
-    "aliases",
-];
+/// Every key an incident's front matter may hold: the keys `[fields]` may
+/// map ([`crate::config::MAPPABLE_KEYS`]), then the two that only the
+/// front matter itself can give.
+pub const INCIDENT_KEYS: [&str; crate::config::MAPPABLE_KEYS.len() + 2] = {
+    let mut keys = [""; crate::config::MAPPABLE_KEYS.len() + 2];
+    let mut i = 0;
+    while i < crate::config::MAPPABLE_KEYS.len() {
+        keys[i] = crate::config::MAPPABLE_KEYS[i];
+        i += 1;
+    }
+    keys[crate::config::MAPPABLE_KEYS.len()] = "action_items";
+    keys[crate::config::MAPPABLE_KEYS.len() + 1] = "aliases";
+    keys
+};
 
 const ACTION_ITEM_KEYS: [&str; 6] = ["title", "owner", "status", "type", "due", "link"];
 
