@@ -302,7 +302,7 @@ pub enum Sanitise {
     /// On bodies with raw HTML. A body without any is HTML that the
     /// renderer wrote from Markdown events alone, every text, attribute and
     /// URL of it escaped or checked on the way (`is_safe_url`, safe heading
-    /// ids); `tests/safety_markdown.rs` proves over the XSS corpus and
+    /// ids); `tests/it/safety_markdown.rs` proves over the XSS corpus and
     /// generated text that the sanitiser would remove nothing from it.
     /// Skipping it saves a DOM per body, most of the cost of large ones.
     WhenRawHtml,

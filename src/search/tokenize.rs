@@ -1,7 +1,7 @@
 //! Tokenisation shared by the index builder and the browser.
 //!
 //! `theme/static/search.js` implements the same algorithm (its `tokenize`);
-//! tests/search.rs runs both over one word list and compares the tokens.
+//! tests/it/search.rs runs both over one word list and compares the tokens.
 //!
 //! Per character: lowercase, compatibility-decompose (NFKD), drop marks
 //! (accents), lowercase again, fold final sigma to sigma. A token is a run
