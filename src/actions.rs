@@ -15,7 +15,6 @@ use crate::dates;
 use crate::model::{ActionItem, ActionStatus, ActionType};
 use crate::sections::{self, Block};
 use crate::slugs::slugify;
-use crate::stats::is_overdue;
 
 /// One action item with the incident it came from.
 #[derive(Debug, Clone, Serialize)]
@@ -91,7 +90,7 @@ impl Board {
         let mut items: Vec<BoardItem> = Vec::new();
         for i in &a.incidents {
             for it in &i.action_items {
-                let overdue_days = overdue_days(it.status, it.due, today);
+                let overdue_days = it.days_overdue(today);
                 let overdue = overdue_days > 0;
                 let pending = it.status.is_pending();
                 let owner_slug = owner_slug(it.owner.as_deref());
@@ -211,15 +210,6 @@ fn owner_slug(owner: Option<&str>) -> String {
     match owner.map(slugify) {
         Some(s) if !s.is_empty() => s,
         _ => slugify(UNASSIGNED),
-    }
-}
-
-/// Days an item is overdue on `today` (0 when it is not): the board and
-/// the incident pages count alike.
-pub fn overdue_days(status: ActionStatus, due: Option<Date>, today: Date) -> i64 {
-    match due {
-        Some(due) if is_overdue(status, Some(due), today) => dates::days_between(due, today),
-        _ => 0,
     }
 }
 
@@ -452,12 +442,5 @@ mod tests {
             link: None,
         }];
         assert_eq!(or_from_body(front.clone(), body), front, "front matter wins");
-    }
-
-    #[test]
-    fn untracked_is_never_overdue() {
-        let today = jiff::civil::date(2024, 6, 10);
-        assert_eq!(overdue_days(ActionStatus::Untracked, Some(jiff::civil::date(2020, 1, 1)), today), 0);
-        assert!(!ActionStatus::Untracked.is_pending());
     }
 }

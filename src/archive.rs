@@ -15,6 +15,9 @@ use crate::feeds::{alias_path, Redirect, RedirectOrigin};
 use crate::markdown::{LinkResolver, LinkTarget};
 use crate::model::*;
 
+/// Kept here by its old path: the taxonomies are the archive's lists of terms.
+pub use crate::model::Taxonomy;
+
 /// One tag, service or cause, with the incidents it appears in.
 #[derive(Debug, Clone)]
 pub struct TermIndex {
@@ -22,50 +25,6 @@ pub struct TermIndex {
     pub slug: String,
     /// Indexes into [`Archive::incidents`], newest first.
     pub incidents: Vec<usize>,
-}
-
-/// Which taxonomy a term belongs to.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Taxonomy {
-    Tags,
-    Services,
-    Causes,
-}
-
-impl Taxonomy {
-    pub const ALL: [Taxonomy; 3] = [Taxonomy::Tags, Taxonomy::Services, Taxonomy::Causes];
-
-    pub fn key(self) -> &'static str {
-        match self {
-            Taxonomy::Tags => "tags",
-            Taxonomy::Services => "services",
-            Taxonomy::Causes => "causes",
-        }
-    }
-
-    pub fn name(self) -> &'static str {
-        match self {
-            Taxonomy::Tags => "Tags",
-            Taxonomy::Services => "Services",
-            Taxonomy::Causes => "Causes",
-        }
-    }
-
-    pub fn singular(self) -> &'static str {
-        match self {
-            Taxonomy::Tags => "tag",
-            Taxonomy::Services => "service",
-            Taxonomy::Causes => "cause",
-        }
-    }
-
-    pub fn terms(self, i: &Incident) -> &[Term] {
-        match self {
-            Taxonomy::Tags => &i.tags,
-            Taxonomy::Services => &i.services,
-            Taxonomy::Causes => &i.causes,
-        }
-    }
 }
 
 /// The archive as the site shows it.

@@ -7,6 +7,20 @@
 use jiff::civil::{Date, DateTime};
 use jiff::tz::TimeZone;
 use jiff::{SignedDuration, Timestamp};
+use serde::Serialize;
+
+/// How precisely an incident's date is known: `date: 2021`, `2021-02`,
+/// `2021-02-10`, an RFC 3339 time, or not at all ("Date unknown").
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum DatePrecision {
+    Year,
+    Month,
+    #[default]
+    Day,
+    Time,
+    Unknown,
+}
 
 const MONTHS: [&str; 12] = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
 
@@ -27,8 +41,7 @@ pub fn parse_date(text: &str) -> Option<Date> {
 
 /// Parses an incident's `date:` at the precision written: `YYYY`,
 /// `YYYY-MM`, `YYYY-MM-DD` or RFC 3339. A year or month is its first day.
-pub fn parse_date_precise(text: &str) -> Option<(Date, crate::model::DatePrecision)> {
-    use crate::model::DatePrecision;
+pub fn parse_date_precise(text: &str) -> Option<(Date, DatePrecision)> {
     let text = text.trim();
     let digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
     match text.len() {

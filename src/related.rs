@@ -29,9 +29,9 @@ use std::collections::HashMap;
 
 use rayon::prelude::*;
 
-use crate::archive::Taxonomy;
 use crate::config::RelatedConfig;
 use crate::model::Incident;
+use crate::model::Taxonomy;
 use crate::search::tokenize::Tok;
 
 /// A term carried by more than this share (in percent) of the incidents …

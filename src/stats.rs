@@ -350,17 +350,12 @@ fn actions_by_year(incidents: &[&Incident], today: Date) -> Vec<ActionYear> {
                 ActionStatus::Done => y.done += 1,
                 ActionStatus::WontDo => y.wont_do += 1,
             }
-            if is_overdue(it.status, it.due, today) {
+            if it.is_overdue(today) {
                 y.overdue += 1;
             }
         }
     }
     years.into_values().collect()
-}
-
-/// Still to do, and due before `today`.
-pub fn is_overdue(status: ActionStatus, due: Option<Date>, today: Date) -> bool {
-    status.is_pending() && due.is_some_and(|d| d < today)
 }
 
 /// The home page's look at the recent past.
@@ -459,18 +454,6 @@ mod tests {
         assert_eq!(Bucket::for_span(d("2014-06-10"), d("2026-04-14")), Bucket::Year);
         assert_eq!(Bucket::Month.label(Bucket::Month.index(d("2024-02-29"))), "Feb 2024");
         assert_eq!(Bucket::Quarter.label(Bucket::Quarter.index(d("2024-08-01"))), "Q3 2024");
-    }
-
-    #[test]
-    fn overdue_is_strictly_before_the_build_date_and_only_pending() {
-        let today: Date = "2024-06-10".parse().unwrap();
-        let due = |s: &str| Some(s.parse::<Date>().unwrap());
-        assert!(is_overdue(ActionStatus::Open, due("2024-06-09"), today));
-        assert!(is_overdue(ActionStatus::InProgress, due("2023-01-01"), today));
-        assert!(!is_overdue(ActionStatus::Open, due("2024-06-10"), today), "due today is not overdue yet");
-        assert!(!is_overdue(ActionStatus::Done, due("2020-01-01"), today));
-        assert!(!is_overdue(ActionStatus::WontDo, due("2020-01-01"), today));
-        assert!(!is_overdue(ActionStatus::Open, None, today));
     }
 
     #[test]
