@@ -292,7 +292,7 @@ pub struct Incident {
     pub detection: Option<String>,
     pub action_items: Vec<ActionItem>,
     /// Old URL paths that must redirect here, as written; the archive stage
-    /// checks them (see [`crate::feeds::alias_path`]).
+    /// checks them (see [`crate::archive::alias_path`]).
     pub aliases: Vec<Alias>,
     /// Git history of the file (set by the history stage).
     pub history: Tracked,
@@ -313,6 +313,39 @@ impl Incident {
     /// of the time charts).
     pub fn has_date(&self) -> bool {
         self.date_precision != DatePrecision::Unknown
+    }
+
+    /// When it was published, for the feed, incidents.json and page
+    /// metadata: its `published` date, else when its file was first
+    /// committed, else the first day of its `date` (the Unix epoch when it
+    /// has none: feeds need a full date).
+    pub fn published_at(&self) -> Timestamp {
+        if let Some(d) = self.published {
+            return crate::dates::day_start(d);
+        }
+        self.history.history().map_or_else(|| self.undated_start(), |h| h.created)
+    }
+
+    /// When it was last changed: its file's last commit; without git
+    /// history, the later of its `date` and its `published` date.
+    pub fn revised_at(&self) -> Timestamp {
+        self.history.history().map_or_else(
+            || self.undated_start().max(self.published.map_or(Timestamp::UNIX_EPOCH, crate::dates::day_start)),
+            |h| h.updated,
+        )
+    }
+
+    fn undated_start(&self) -> Timestamp {
+        if self.has_date() {
+            crate::dates::day_start(self.date)
+        } else {
+            Timestamp::UNIX_EPOCH
+        }
+    }
+
+    /// The year of its date; `None` when the date is unknown.
+    pub fn year(&self) -> Option<i16> {
+        self.has_date().then(|| self.date.year())
     }
 
     /// The date at the precision given, sortable: `2021`, `2021-02`,

@@ -74,7 +74,7 @@ pub fn page(a: &Archive, path: &str, title: &str) -> Meta {
 /// The meta of an incident's page.
 pub fn incident(a: &Archive, i: &Incident) -> Meta {
     let canonical = absolute(a, &i.url_path());
-    let (published, modified) = (crate::feeds::published(i), crate::feeds::revised(i));
+    let (published, modified) = (i.published_at(), i.revised_at());
     let ld = incident_json_ld(a, i, &canonical, published, modified);
     Meta {
         canonical,

@@ -6,6 +6,7 @@
 //! runs in parallel; cross-file rules (duplicate ids, links) live in
 //! `archive`.
 
+mod action_items;
 mod infer;
 
 use std::borrow::Cow;
@@ -898,7 +899,7 @@ pub fn parse_incident(path: &str, bytes: &[u8], config: &Config) -> Result<Incid
         impact,
         trigger,
         detection,
-        action_items: crate::actions::or_from_body(action_items, &body),
+        action_items: action_items::or_from_body(action_items, &body),
         aliases,
         body,
         body_line: c.split.body_line,

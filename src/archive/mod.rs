@@ -11,9 +11,12 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 
 use crate::config::Config;
 use crate::diagnostics::{Diagnostics, Pos};
-use crate::feeds::{alias_path, Redirect, RedirectOrigin};
 use crate::markdown::{LinkResolver, LinkTarget};
 use crate::model::*;
+
+mod aliases;
+pub mod checks;
+pub use aliases::{alias_path, Redirect, RedirectOrigin};
 
 /// Kept here by its old path: the taxonomies are the archive's lists of terms.
 pub use crate::model::Taxonomy;
@@ -105,7 +108,7 @@ impl Archive {
         }
 
         let cause_docs = fold_cause_aliases(&mut all, causes, diags);
-        crate::graph::check(&all, &cause_docs, diags);
+        checks::check(&all, &cause_docs, diags);
 
         let all_paths = all.iter().map(|i| (i.source_path.clone(), i.id.clone())).collect();
         let mut alias_paths: HashMap<String, Vec<(String, Pos)>> =
