@@ -11,6 +11,7 @@ use crate::dates;
 use crate::diagnostics::{Diagnostics, Pos};
 use crate::model::*;
 use crate::render::OutputFile;
+use crate::share::redirect_page;
 
 /// How many incidents the Atom feed carries.
 const FEED_SIZE: usize = 20;
@@ -369,20 +370,6 @@ pub fn redirects(a: &Archive, written: &mut OutputPaths, diags: &mut Diagnostics
     }
     files.push(OutputFile::new("_redirects", lines));
     files
-}
-
-/// A page that sends the reader on from an old URL (meta refresh, canonical,
-/// noindex, a visible link): rename redirects, aliases, a list's `/page/1/`.
-/// `lead` is the sentence before the link.
-pub(crate) fn redirect_page(title: &str, lead: &str, canonical: &str, target: &str) -> String {
-    let c = xml_escape(canonical);
-    let t = xml_escape(target);
-    format!(
-        "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>{title}</title>\
-<link rel=\"canonical\" href=\"{c}\"><meta name=\"robots\" content=\"noindex\">\
-<meta http-equiv=\"refresh\" content=\"0; url={t}\"></head>\
-<body><p>{lead} <a href=\"{t}\">{t}</a>.</p></body></html>\n"
-    )
 }
 
 fn slugs(terms: &[Term]) -> Vec<&str> {
