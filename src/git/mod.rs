@@ -20,7 +20,6 @@ use std::sync::Arc;
 
 use crate::diagnostics::{Diagnostics, Pos};
 use crate::model::{CauseDoc, Incident, Include, Page};
-use crate::slugs::slugify;
 
 pub use crate::model::{FileHistory, Revision, Tracked};
 pub use tree::snapshot_at;
@@ -273,14 +272,14 @@ pub fn attach(
         let Some(h) = i.history.history() else { continue };
         // An explicit `id:` that differs from the file name keeps the URL
         // stable across renames: nothing to redirect.
-        if i.id != slugify(crate::slugs::file_stem(&i.source_path)) {
+        if i.id != crate::slugs::id_from_file_name(&i.source_path) {
             continue;
         }
         for old in &h.former_paths {
             if !old.starts_with("content/incidents/") || !old.ends_with(".md") {
                 continue;
             }
-            let old_id = slugify(crate::slugs::file_stem(old));
+            let old_id = crate::slugs::id_from_file_name(old);
             if old_id.is_empty() || current.contains(&old_id) || former[n].contains(&old_id) {
                 continue;
             }

@@ -743,7 +743,7 @@ pub fn parse_incident(path: &str, bytes: &[u8], config: &Config) -> Result<Incid
             id
         }
         None => {
-            let id = slugify(stem);
+            let id = crate::slugs::id_from_file_name(path);
             if id.is_empty() {
                 c.error(
                     Pos::START,
@@ -924,7 +924,7 @@ pub fn parse_cause(path: &str, bytes: &[u8]) -> Result<CauseDoc, Vec<Diagnostic>
     let (raw, unknown): (RawCause, _) = front_matter(path, &split)?;
     let mut c = Checker { path, split, diags: unknown, values: HashMap::new(), names: HashMap::new() };
     let stem = crate::slugs::file_stem(path);
-    let slug = slugify(stem);
+    let slug = crate::slugs::id_from_file_name(path);
     if slug.is_empty() {
         c.error(Pos::START, format!("cannot make a cause id from the file name {stem:?}"));
     }
