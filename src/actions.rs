@@ -90,7 +90,7 @@ impl Board {
         for i in &a.incidents {
             for it in &i.action_items {
                 let overdue_days = it.days_overdue(today);
-                let overdue = overdue_days > 0;
+                let overdue = it.is_overdue(today);
                 let pending = it.status.is_pending();
                 let owner_slug = owner_slug(it.owner.as_deref());
                 items.push(BoardItem {

@@ -1150,6 +1150,7 @@ fn card(a: &Archive, base: &str, i: &Incident) -> Card {
 
 fn action_view(it: &ActionItem, today: Date) -> ActionView<'_> {
     let overdue_days = it.days_overdue(today);
+    let overdue = it.is_overdue(today);
     ActionView {
         title: &it.title,
         owner: it.owner.as_deref(),
@@ -1157,9 +1158,9 @@ fn action_view(it: &ActionItem, today: Date) -> ActionView<'_> {
         status_label: it.status.label(),
         kind: it.kind.map(ActionType::as_str),
         due: it.due.map(dates::iso_date),
-        overdue: overdue_days > 0,
+        overdue,
         overdue_days,
-        overdue_by: (overdue_days > 0).then(|| crate::actions::overdue_words(overdue_days)),
+        overdue_by: overdue.then(|| crate::actions::overdue_words(overdue_days)),
         link: it.link.as_deref(),
     }
 }
