@@ -1,5 +1,12 @@
 //! `rca-site.toml`: the site configuration. Every key has a default, and an
 //! unknown key is an error so that a typo is never silently ignored.
+//!
+//! It also owns the grammar of its values that other stages read the same
+//! way: a glob of `incidents`/`exclude` ([`compile_glob`], which
+//! src/select.rs builds its sets from) and a `[fields]` template
+//! ([`check_template`], [`template_keys`], which src/parse/ fills in), and
+//! the usual names of incident keys in other archives ([`field_for`], for
+//! `init` and parse's hints). So the configuration imports no stage above it.
 
 use std::collections::BTreeMap;
 

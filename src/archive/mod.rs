@@ -1,7 +1,14 @@
 //! Archive: the whole set of parsed files as one graph — which incidents
 //! this build shows, ids and paths for cross-links, related incidents,
 //! taxonomies (tags, services, causes) and cross-file rules (duplicate ids,
-//! unknown related ids, cause aliases).
+//! unknown related ids, cause aliases). Two parts have a file of their
+//! own: src/archive/aliases.rs (old URLs: `aliases:` entries and former ids, checked
+//! and kept as [`Redirect`]s) and [`checks`] (the warnings that read every
+//! incident: misspelt terms, near duplicates, unreadable timeline rows).
+//!
+//! It imports only the stages below it (model, config, markdown, related,
+//! timeline): pages and outputs read the archive, never the other way round
+//! (tests/it/architecture.rs checks it).
 //!
 //! Left-out incidents (draft, review, internal) are kept here only as
 //! *known ids*, so that a link to one is not reported as broken; they never

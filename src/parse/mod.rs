@@ -4,7 +4,9 @@
 //!
 //! Each file is parsed on its own (no cross-file knowledge), so this stage
 //! runs in parallel; cross-file rules (duplicate ids, links) live in
-//! `archive`.
+//! `archive`. What a file says without front matter is read by
+//! src/parse/infer.rs (title, date) and src/parse/action_items.rs (the
+//! action items of its own "Action items" section).
 
 mod action_items;
 mod infer;
