@@ -111,7 +111,7 @@ pub fn figures(s: &Stats, base: &str) -> Vec<Figure> {
     out.push(ranked_figure("top-causes", "Top recurring causes", "cause", &s.causes, &format!("{base}/causes/")));
     out.push(ranked_figure("top-services", "Top services", "service", &s.services, &format!("{base}/services/")));
     out.push(actions_figure(&s.actions));
-    // The time axes start where the archive does (see stats::DrawnYears).
+    // The time axes start where the archive does (see dates::DrawnYears).
     if let Some(note) = s.drawn.note() {
         for f in out.iter_mut().filter(|f| {
             matches!(

@@ -1,5 +1,12 @@
 //! `rca-site.toml`: the site configuration. Every key has a default, and an
 //! unknown key is an error so that a typo is never silently ignored.
+//!
+//! It also owns the grammar of its values that other stages read the same
+//! way: a glob of `incidents`/`exclude` ([`compile_glob`], which
+//! src/select.rs builds its sets from) and a `[fields]` template
+//! ([`check_template`], [`template_keys`], which src/parse/ fills in), and
+//! the usual names of incident keys in other archives ([`field_for`], for
+//! `init` and parse's hints). So the configuration imports no stage above it.
 
 use std::collections::BTreeMap;
 
@@ -80,6 +87,93 @@ impl FieldSource {
             FieldSource::FirstOf(v) => v,
         }
     }
+}
+
+/// Whether a `[fields]` entry is a template (`"{company} {product} incident"`).
+pub fn is_template(s: &str) -> bool {
+    s.contains('{')
+}
+
+/// Checks a `[fields]` alternative: a key, or a template whose braces pair
+/// up around key names.
+pub fn check_template(s: &str) -> Result<(), String> {
+    if s.trim().is_empty() {
+        return Err("an empty key; expected the name of one of your front-matter keys".into());
+    }
+    if !is_template(s) {
+        return if s.contains('}') {
+            Err(format!("{s:?} has `}}` without `{{`; expected e.g. \"{{company}} incident\""))
+        } else {
+            Ok(())
+        };
+    }
+    let mut rest = s;
+    while let Some(open) = rest.find(['{', '}']) {
+        if rest[open..].starts_with('}') {
+            return Err(format!("{s:?} has `}}` without `{{`; expected e.g. \"{{company}} incident\""));
+        }
+        let Some(close) = rest[open..].find('}') else {
+            return Err(format!("{s:?} has `{{` without `}}`; expected e.g. \"{{company}} incident\""));
+        };
+        let key = &rest[open + 1..open + close];
+        if key.trim().is_empty() || key.contains('{') {
+            return Err(format!("{s:?}: expected a key name between `{{` and `}}`"));
+        }
+        rest = &rest[open + close + 1..];
+    }
+    Ok(())
+}
+
+pub fn template_keys(s: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut rest = s;
+    while let Some(open) = rest.find('{') {
+        let Some(close) = rest[open..].find('}') else { break };
+        out.push(rest[open + 1..open + close].trim().to_string());
+        rest = &rest[open + close + 1..];
+    }
+    out
+}
+
+/// The incident key an archive's own key usually means.
+pub fn field_for(key: &str) -> Option<&'static str> {
+    let k = key.to_ascii_lowercase().replace('-', "_");
+    Some(match k.as_str() {
+        "start_time" | "started_at" | "start" | "begin" | "began" | "start_date" | "began_at" | "starttime" => {
+            "started"
+        }
+        "end_time" | "ended_at" | "end" | "finish" | "end_date" | "resolved_at" | "endtime" => "resolved",
+        "detected_at" | "detection_time" => "detected",
+        "mitigated_at" | "mitigation_time" => "mitigated",
+        "categories" | "category" | "root_causes" | "root_cause" | "cause" | "contributing_factors" => "causes",
+        "keywords" | "labels" | "label" | "tag" => "tags",
+        "component" | "components" | "service" | "product" | "products" | "system" | "systems" => "services",
+        "name" | "headline" | "subject" => "title",
+        "description" | "abstract" | "tldr" | "synopsis" => "summary",
+        "sev" | "priority" | "severity_level" => "severity",
+        "incident_date" | "occurred_at" | "occurred" | "day" => "date",
+        "slug" | "incident_id" => "id",
+        _ => return None,
+    })
+}
+
+/// Compiles one `incidents` or `exclude` glob as git would read it: `*` stays inside a folder,
+/// `**` crosses folders.
+pub fn compile_glob(glob: &str) -> Result<globset::Glob, String> {
+    let g = glob.trim().trim_start_matches("./");
+    if g.is_empty() {
+        return Err("an empty glob; expected e.g. \"postmortems/*.md\"".into());
+    }
+    if g.starts_with('/') || g.split('/').any(|p| p == "..") {
+        return Err(format!(
+            "glob {glob:?} leaves the archive; expected a path relative to the root, e.g. \"postmortems/*.md\""
+        ));
+    }
+    globset::GlobBuilder::new(g)
+        .literal_separator(true)
+        .backslash_escape(true)
+        .build()
+        .map_err(|e| format!("glob {glob:?}: {}", e.kind()))
 }
 
 /// The default `incidents` glob: today's layout.
@@ -234,7 +328,7 @@ impl Config {
         let pos_of = |needle: &str| text.find(needle).map_or(Pos::START, |o| Pos::of_offset(text, o));
         for (key, globs) in [("incidents", &self.incidents), ("exclude", &self.exclude)] {
             for g in globs {
-                if let Err(e) = crate::select::compile(g) {
+                if let Err(e) = compile_glob(g) {
                     diags.error(CONFIG_FILE, pos_of(&format!("{g:?}")), format!("{key}: {e}"));
                 }
             }
@@ -256,7 +350,7 @@ impl Config {
                 );
             }
             for alt in source.alternatives() {
-                if let Err(e) = crate::parse::check_template(alt) {
+                if let Err(e) = check_template(alt) {
                     diags.error(CONFIG_FILE, pos, format!("[fields] {key}: {e}"));
                 }
             }
@@ -387,5 +481,29 @@ mod tests {
         assert_eq!(c.base_path(), "/archive");
         let c = Config { base_url: "https://x.example".into(), ..Config::default() };
         assert_eq!(c.base_path(), "");
+    }
+
+    #[test]
+    fn templates_checked() {
+        assert!(check_template("{company} {product} incident").is_ok());
+        assert!(check_template("{company").is_err());
+        assert!(check_template("company}").is_err());
+        assert!(check_template("{}").is_err());
+        assert!(check_template("start_time").is_ok());
+    }
+
+    #[test]
+    fn archive_keys_map_to_incident_keys() {
+        assert_eq!(field_for("start_time"), Some("started"));
+        assert_eq!(field_for("Keywords"), Some("tags"));
+        assert_eq!(field_for("archive_url"), None);
+    }
+
+    #[test]
+    fn bad_globs() {
+        assert!(compile_glob("a/[b").is_err());
+        assert!(compile_glob("../x/*.md").is_err());
+        assert!(compile_glob("/etc/*").is_err());
+        assert!(compile_glob("  ").is_err());
     }
 }

@@ -7,6 +7,20 @@
 use jiff::civil::{Date, DateTime};
 use jiff::tz::TimeZone;
 use jiff::{SignedDuration, Timestamp};
+use serde::Serialize;
+
+/// How precisely an incident's date is known: `date: 2021`, `2021-02`,
+/// `2021-02-10`, an RFC 3339 time, or not at all ("Date unknown").
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum DatePrecision {
+    Year,
+    Month,
+    #[default]
+    Day,
+    Time,
+    Unknown,
+}
 
 const MONTHS: [&str; 12] = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
 
@@ -27,8 +41,7 @@ pub fn parse_date(text: &str) -> Option<Date> {
 
 /// Parses an incident's `date:` at the precision written: `YYYY`,
 /// `YYYY-MM`, `YYYY-MM-DD` or RFC 3339. A year or month is its first day.
-pub fn parse_date_precise(text: &str) -> Option<(Date, crate::model::DatePrecision)> {
-    use crate::model::DatePrecision;
+pub fn parse_date_precise(text: &str) -> Option<(Date, DatePrecision)> {
     let text = text.trim();
     let digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
     match text.len() {
@@ -140,6 +153,69 @@ pub fn days_between(from: Date, to: Date) -> i64 {
     (day_start(to).as_second() - day_start(from).as_second()) / 86_400
 }
 
+/// The years the time charts and sparklines draw. An archive that took in
+/// a few old entries (a famous failure from 1628 beside two hundred
+/// incidents since 2015) would squash every bar into a sliver if the axis
+/// ran from the oldest one; so a leading tail of incidents is not drawn,
+/// and named in a note instead, when
+/// - it holds at most 2 % of the incidents (at least one incident, and
+///   always fewer than half of them), and
+/// - more than [`TAIL_GAP_YEARS`] years without incidents separate it from
+///   the rest.
+///
+/// The cut is the latest such gap. Lists, counts and pages still show every
+/// incident; only the time axes start later.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct DrawnYears {
+    /// The first year drawn; `None` when every incident is drawn.
+    pub from: Option<i16>,
+    /// Incidents before `from`, and their years (oldest first, distinct).
+    pub left_out: usize,
+    pub left_out_years: Vec<i16>,
+}
+
+/// The empty years that must separate an old tail from the bulk.
+pub const TAIL_GAP_YEARS: i16 = 10;
+/// The share of the incidents (in percent) an old tail may hold at most.
+pub const TAIL_PERCENT: usize = 2;
+
+impl DrawnYears {
+    /// From the years of the dated incidents (see `Incident::year`).
+    pub fn of(years: impl IntoIterator<Item = i16>) -> DrawnYears {
+        let mut years: Vec<i16> = years.into_iter().collect();
+        years.sort_unstable();
+        let total = years.len();
+        let limit = (total * TAIL_PERCENT / 100).max(1);
+        let mut cut = None;
+        for k in 1..total {
+            if years[k] - years[k - 1] > TAIL_GAP_YEARS && k <= limit && k * 2 < total {
+                cut = Some(k);
+            }
+        }
+        let Some(k) = cut else { return DrawnYears::default() };
+        let mut left_out_years = years[..k].to_vec();
+        left_out_years.dedup();
+        DrawnYears { from: Some(years[k]), left_out: k, left_out_years }
+    }
+
+    pub fn drawn(&self, d: Date) -> bool {
+        self.from.is_none_or(|from| d.year() >= from)
+    }
+
+    /// "1 incident before 1990 is not drawn (1628)."
+    pub fn note(&self) -> Option<String> {
+        let from = self.from?;
+        let years: Vec<String> = self.left_out_years.iter().map(i16::to_string).collect();
+        Some(format!(
+            "{} incident{} before {from} {} not drawn ({}), to keep the axis on the years that hold the archive.",
+            self.left_out,
+            if self.left_out == 1 { "" } else { "s" },
+            if self.left_out == 1 { "is" } else { "are" },
+            years.join(", ")
+        ))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -174,5 +250,29 @@ mod tests {
         assert_eq!(d(16 * 3600 + 26 * 60), "16 h 26 min");
         assert_eq!(d(3 * 3600), "3 h");
         assert_eq!(d(3 * 86_400 + 4 * 3600 + 59), "3 d 4 h");
+    }
+
+    #[test]
+    fn a_far_older_tail_is_not_drawn() {
+        let at = |y: i16| y;
+        let mut all: Vec<i16> = (0..200).map(|k| at(2015 + (k % 10) as i16)).collect();
+        all.push(at(1628));
+        let d = DrawnYears::of(all.clone());
+        assert_eq!((d.from, d.left_out, d.left_out_years.clone()), (Some(2015), 1, vec![1628]));
+        assert_eq!(
+            d.note().unwrap(),
+            "1 incident before 2015 is not drawn (1628), to keep the axis on the years that hold the archive."
+        );
+        assert!(!d.drawn(jiff::civil::date(1628, 6, 1)) && d.drawn(jiff::civil::date(2015, 1, 1)));
+        // Ten old ones in 201 are more than 2 %: drawn.
+        let mut many = all.clone();
+        many.extend((0..9).map(|_| at(1628)));
+        assert_eq!(DrawnYears::of(many).from, None);
+        // A gap of ten years or less is part of the archive.
+        let mut near = all[..200].to_vec();
+        near.push(at(2005));
+        assert_eq!(DrawnYears::of(near).from, None);
+        assert_eq!(DrawnYears::of([]), DrawnYears::default());
+        assert_eq!(DrawnYears::of([at(1628), at(2020)]).from, None, "never half the archive");
     }
 }

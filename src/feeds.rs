@@ -6,11 +6,12 @@
 
 use serde::Serialize;
 
-use crate::archive::Archive;
+use crate::archive::{Archive, RedirectOrigin};
 use crate::dates;
 use crate::diagnostics::{Diagnostics, Pos};
 use crate::model::*;
 use crate::render::OutputFile;
+use crate::share::redirect_page;
 
 /// How many incidents the Atom feed carries.
 const FEED_SIZE: usize = 20;
@@ -32,7 +33,7 @@ pub(crate) use crate::escape::escape as xml_escape;
 
 /// `/feed.xml`: the newest incidents as an Atom feed.
 pub fn atom(a: &Archive, build: jiff::Timestamp) -> OutputFile {
-    let updated = a.incidents.iter().take(FEED_SIZE).map(revised).max().unwrap_or(build);
+    let updated = a.incidents.iter().take(FEED_SIZE).map(Incident::revised_at).max().unwrap_or(build);
     let mut x = String::new();
     x.push_str("<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<feed xmlns=\"http://www.w3.org/2005/Atom\">\n");
     x.push_str(&format!("  <title>{}</title>\n", xml_escape(&a.config.title)));
@@ -47,8 +48,8 @@ pub fn atom(a: &Archive, build: jiff::Timestamp) -> OutputFile {
     x.push_str("  <generator>rca-site</generator>\n");
     for i in a.incidents.iter().take(FEED_SIZE) {
         let url = absolute(a, &i.url_path());
-        let published = dates::rfc3339(published(i));
-        let revised = dates::rfc3339(revised(i));
+        let published = dates::rfc3339(i.published_at());
+        let revised = dates::rfc3339(i.revised_at());
         x.push_str("  <entry>\n");
         x.push_str(&format!("    <title>{}</title>\n", xml_escape(&entry_title(i))));
         x.push_str(&format!("    <link href=\"{}\"/>\n", xml_escape(&url)));
@@ -67,32 +68,6 @@ pub fn atom(a: &Archive, build: jiff::Timestamp) -> OutputFile {
     OutputFile::new("feed.xml", x)
 }
 
-/// When the incident was first committed; its front-matter date without git history.
-pub(crate) fn published(i: &Incident) -> jiff::Timestamp {
-    if let Some(d) = i.published {
-        return dates::day_start(d);
-    }
-    i.history.history().map_or_else(|| undated_start(i), |h| h.created)
-}
-
-/// The first day of the incident's date; the Unix epoch when it has none
-/// (feeds need a full date).
-fn undated_start(i: &Incident) -> jiff::Timestamp {
-    if i.has_date() {
-        dates::day_start(i.date)
-    } else {
-        jiff::Timestamp::UNIX_EPOCH
-    }
-}
-
-/// When the incident was last changed; its front-matter date without git history.
-pub(crate) fn revised(i: &Incident) -> jiff::Timestamp {
-    i.history.history().map_or_else(
-        || undated_start(i).max(i.published.map_or(jiff::Timestamp::UNIX_EPOCH, dates::day_start)),
-        |h| h.updated,
-    )
-}
-
 fn utc_day(ts: jiff::Timestamp) -> String {
     dates::iso_date(ts.to_zoned(jiff::tz::TimeZone::UTC).date())
 }
@@ -107,7 +82,7 @@ fn entry_title(i: &Incident) -> String {
 /// `/sitemap.xml`: every page of the site.
 pub fn sitemap(a: &Archive, pages: &[String]) -> OutputFile {
     let mut lastmod: std::collections::HashMap<String, String> =
-        a.incidents.iter().map(|i| (format!("incidents/{}/index.html", i.id), utc_day(revised(i)))).collect();
+        a.incidents.iter().map(|i| (format!("incidents/{}/index.html", i.id), utc_day(i.revised_at()))).collect();
     let page_dates =
         a.pages.iter().filter_map(|p| Some((format!("{}/index.html", p.id), p.history.history()?.updated)));
     let cause_dates = a
@@ -257,8 +232,8 @@ pub fn json(a: &Archive, build: jiff::Timestamp) -> OutputFile {
                         link: it.link.as_deref(),
                     })
                     .collect(),
-                published: dates::rfc3339(published(i)),
-                updated: dates::rfc3339(revised(i)),
+                published: dates::rfc3339(i.published_at()),
+                updated: dates::rfc3339(i.revised_at()),
             }
         })
         .map(|i| json_element(&i))
@@ -300,99 +275,6 @@ fn json_element(i: &JsonIncident) -> String {
         out.push_str(line);
     }
     out
-}
-
-/// One old URL that must keep working: an `aliases:` entry, or an id the
-/// incident had before its file was renamed (from git).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Redirect {
-    /// `/old/url/` or `/old/page.html`, as [`alias_path`] spells it.
-    pub from: String,
-    /// Index of the target in [`Archive::incidents`].
-    pub to: usize,
-    /// Where the old URL comes from, for errors.
-    pub origin: RedirectOrigin,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum RedirectOrigin {
-    /// An `aliases:` entry: the file and the entry's position.
-    Alias { file: String, pos: Pos },
-    /// A former id of the incident in this file, read from git history.
-    FormerId { file: String },
-}
-
-/// Files written at the site root that an alias must not shadow; `search/`
-/// holds the search index and `__rca/` is where `serve` answers live reloads.
-const RESERVED: &[&str] = &[
-    "index.html",
-    "404.html",
-    "feed.xml",
-    "sitemap.xml",
-    "robots.txt",
-    "incidents.json",
-    "_redirects",
-    "style.css",
-    "search.js",
-    "incidents.js",
-    "search",
-    "listing",
-    "__rca",
-];
-
-/// Longest segment of an alias: a folder or file name in the output.
-const MAX_SEGMENT: usize = 200;
-
-/// Checks an `aliases:` entry and gives the path it redirects from:
-/// `old/url` or `/old/url` → `/old/url/`; `/old.html` stays a file.
-///
-/// The path is written as it is into `_redirects`, where whitespace
-/// separates fields, `*` and `:name` are placeholders, `!` forces a rule,
-/// `?` matches query parameters and `#` starts a comment, and into a folder
-/// name in the output: so only letters, digits, `-`, `.`, `_`, `~` and `/`
-/// are accepted, without `.`, `..` or empty segments.
-pub fn alias_path(raw: &str) -> Result<String, String> {
-    let t = raw.trim();
-    if t.contains("://") {
-        return Err(format!("alias {raw:?} is a full URL; expected a path on this site such as /old/url/"));
-    }
-    if let Some(c) = t.chars().find(|&c| !(c.is_ascii_alphanumeric() || "-._~/".contains(c))) {
-        let what = match c {
-            c if c.is_whitespace() => "whitespace".to_string(),
-            c if c.is_control() => format!("the control character U+{:04X}", c as u32),
-            c => format!("{c:?}"),
-        };
-        return Err(format!(
-            "alias {raw:?} contains {what}; expected only letters, digits, '-', '.', '_', '~' and '/' (in _redirects, whitespace, '*', '!', '?', '#' and ':' change the rule)"
-        ));
-    }
-    let inner = t.trim_start_matches('/').trim_end_matches('/');
-    if inner.is_empty() {
-        return Err(format!("alias {raw:?} is the home page; expected an old URL path such as /old/url/"));
-    }
-    if inner.split('/').any(|seg| seg.is_empty() || seg == "." || seg == "..") {
-        return Err(format!(
-            "alias {raw:?} has an empty, '.' or '..' segment; expected a plain path such as /old/url/"
-        ));
-    }
-    if let Some(seg) = inner.split('/').find(|seg| seg.len() > MAX_SEGMENT) {
-        return Err(format!(
-            "alias {raw:?} has a segment of {} characters; expected at most {MAX_SEGMENT} (each segment becomes a file name)",
-            seg.len()
-        ));
-    }
-    let first = inner.split('/').next().unwrap_or(inner);
-    if RESERVED.contains(&first) {
-        let owner = if first == "__rca" { "which `rca-site serve` answers itself" } else { "which rca-site writes" };
-        return Err(format!(
-            "alias {raw:?} would shadow /{first}, {owner}; expected an old URL that no generated file uses"
-        ));
-    }
-    if inner.ends_with(".html") {
-        Ok(format!("/{inner}"))
-    } else {
-        Ok(format!("/{inner}/"))
-    }
 }
 
 /// The file a redirect from `from` is written to.
@@ -490,20 +372,6 @@ pub fn redirects(a: &Archive, written: &mut OutputPaths, diags: &mut Diagnostics
     files
 }
 
-/// A page that sends the reader on from an old URL (meta refresh, canonical,
-/// noindex, a visible link): rename redirects, aliases, a list's `/page/1/`.
-/// `lead` is the sentence before the link.
-pub(crate) fn redirect_page(title: &str, lead: &str, canonical: &str, target: &str) -> String {
-    let c = xml_escape(canonical);
-    let t = xml_escape(target);
-    format!(
-        "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>{title}</title>\
-<link rel=\"canonical\" href=\"{c}\"><meta name=\"robots\" content=\"noindex\">\
-<meta http-equiv=\"refresh\" content=\"0; url={t}\"></head>\
-<body><p>{lead} <a href=\"{t}\">{t}</a>.</p></body></html>\n"
-    )
-}
-
 fn slugs(terms: &[Term]) -> Vec<&str> {
     terms.iter().map(|t| t.slug.as_str()).collect()
 }
@@ -511,38 +379,6 @@ fn slugs(terms: &[Term]) -> Vec<&str> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn aliases_normalised() {
-        assert_eq!(alias_path("old/url"), Ok("/old/url/".into()));
-        assert_eq!(alias_path(" /old/url// "), Ok("/old/url/".into()));
-        assert_eq!(alias_path("/a/b.html"), Ok("/a/b.html".into()));
-        assert_eq!(alias_path("/Wiki/Outage_2019~1.v2"), Ok("/Wiki/Outage_2019~1.v2/".into()));
-        for bad in [
-            "/../etc/",
-            "/a/./b",
-            "/a//b",
-            "https://x",
-            "/",
-            "",
-            "/a b/",
-            "/a\u{0}/",
-            "/*",
-            "/a!",
-            "/a?b",
-            "/a#b",
-            "/:splat",
-            "/é/",
-            "/a%20b/",
-        ] {
-            assert!(alias_path(bad).is_err(), "{bad:?} accepted");
-        }
-        assert!(alias_path(&format!("/{}/", "x".repeat(MAX_SEGMENT))).is_ok());
-        assert!(alias_path(&format!("/{}/", "x".repeat(MAX_SEGMENT + 1))).is_err());
-        for reserved in ["/feed.xml", "/_redirects/", "/__rca/events", "/search/x/", "/index.html", "/style.css"] {
-            assert!(alias_path(reserved).unwrap_err().contains("would shadow"), "{reserved}");
-        }
-    }
 
     #[test]
     fn clashes_are_found_in_both_directions() {

@@ -192,7 +192,7 @@ impl Maskable for Incident {
         mask_terms(&mut self.tags, m);
         mask_terms(&mut self.causes, m);
         self.action_items.mask(m);
-        // Aliases are not masked: an address in one is refused by the alias rules (feeds::alias_path).
+        // Aliases are not masked: an address in one is refused by the alias rules (archive::alias_path).
         m.body(&mut self.body);
     }
 }

@@ -2,9 +2,12 @@
 //! and pages. Nothing here knows about files, YAML or HTML.
 
 use jiff::civil::Date;
+use std::sync::Arc;
+
 use jiff::{SignedDuration, Timestamp};
 use serde::Serialize;
 
+pub use crate::dates::DatePrecision;
 use crate::diagnostics::Pos;
 
 /// Publication status of an incident.
@@ -191,6 +194,24 @@ pub struct ActionItem {
     pub link: Option<String>,
 }
 
+impl ActionItem {
+    /// The overdue rule, the one every page and count uses: still to do
+    /// (open or in progress) and due before `build_date`. An item due that
+    /// very day is not overdue yet; one without a due date, or read from
+    /// the body with no status (untracked), never is.
+    pub fn is_overdue(&self, build_date: Date) -> bool {
+        self.status.is_pending() && self.due.is_some_and(|due| due < build_date)
+    }
+
+    /// Days overdue on `build_date`, 0 when [`ActionItem::is_overdue`] is false.
+    pub fn days_overdue(&self, build_date: Date) -> i64 {
+        match self.due {
+            Some(due) if self.is_overdue(build_date) => crate::dates::days_between(due, build_date),
+            _ => 0,
+        }
+    }
+}
+
 /// The four incident timestamps, in the order they must occur.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct Timestamps {
@@ -222,19 +243,6 @@ impl Timestamps {
     pub fn time_to_resolve(&self) -> Option<SignedDuration> {
         Self::span(self.started, self.resolved)
     }
-}
-
-/// How precisely an incident's date is known: `date: 2021`, `2021-02`,
-/// `2021-02-10`, an RFC 3339 time, or not at all ("Date unknown").
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum DatePrecision {
-    Year,
-    Month,
-    #[default]
-    Day,
-    Time,
-    Unknown,
 }
 
 /// One of the archive's own front-matter keys kept by `[extra]`: shown with
@@ -284,10 +292,10 @@ pub struct Incident {
     pub detection: Option<String>,
     pub action_items: Vec<ActionItem>,
     /// Old URL paths that must redirect here, as written; the archive stage
-    /// checks them (see [`crate::feeds::alias_path`]).
+    /// checks them (see [`crate::archive::alias_path`]).
     pub aliases: Vec<Alias>,
     /// Git history of the file (set by the history stage).
-    pub history: crate::git::Tracked,
+    pub history: Tracked,
     /// Ids the incident had before its file was renamed; they redirect here.
     pub former_ids: Vec<String>,
     /// The archive's own keys kept by `[extra]`, by key.
@@ -305,6 +313,39 @@ impl Incident {
     /// of the time charts).
     pub fn has_date(&self) -> bool {
         self.date_precision != DatePrecision::Unknown
+    }
+
+    /// When it was published, for the feed, incidents.json and page
+    /// metadata: its `published` date, else when its file was first
+    /// committed, else the first day of its `date` (the Unix epoch when it
+    /// has none: feeds need a full date).
+    pub fn published_at(&self) -> Timestamp {
+        if let Some(d) = self.published {
+            return crate::dates::day_start(d);
+        }
+        self.history.history().map_or_else(|| self.undated_start(), |h| h.created)
+    }
+
+    /// When it was last changed: its file's last commit; without git
+    /// history, the later of its `date` and its `published` date.
+    pub fn revised_at(&self) -> Timestamp {
+        self.history.history().map_or_else(
+            || self.undated_start().max(self.published.map_or(Timestamp::UNIX_EPOCH, crate::dates::day_start)),
+            |h| h.updated,
+        )
+    }
+
+    fn undated_start(&self) -> Timestamp {
+        if self.has_date() {
+            crate::dates::day_start(self.date)
+        } else {
+            Timestamp::UNIX_EPOCH
+        }
+    }
+
+    /// The year of its date; `None` when the date is unknown.
+    pub fn year(&self) -> Option<i16> {
+        self.has_date().then(|| self.date.year())
     }
 
     /// The date at the precision given, sortable: `2021`, `2021-02`,
@@ -361,7 +402,7 @@ pub struct CauseDoc {
     pub body: String,
     pub body_line: usize,
     /// Git history of the file (set by the history stage).
-    pub history: crate::git::Tracked,
+    pub history: Tracked,
 }
 
 /// `content/pages/<id>.md` (or `content/_index.md` with id "").
@@ -376,5 +417,139 @@ pub struct Page {
     pub body: String,
     pub body_line: usize,
     /// Git history of the file (set by the history stage).
-    pub history: crate::git::Tracked,
+    pub history: Tracked,
+}
+
+/// Which taxonomy a term belongs to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Taxonomy {
+    Tags,
+    Services,
+    Causes,
+}
+
+impl Taxonomy {
+    pub const ALL: [Taxonomy; 3] = [Taxonomy::Tags, Taxonomy::Services, Taxonomy::Causes];
+
+    pub fn key(self) -> &'static str {
+        match self {
+            Taxonomy::Tags => "tags",
+            Taxonomy::Services => "services",
+            Taxonomy::Causes => "causes",
+        }
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Taxonomy::Tags => "Tags",
+            Taxonomy::Services => "Services",
+            Taxonomy::Causes => "Causes",
+        }
+    }
+
+    pub fn singular(self) -> &'static str {
+        match self {
+            Taxonomy::Tags => "tag",
+            Taxonomy::Services => "service",
+            Taxonomy::Causes => "cause",
+        }
+    }
+
+    pub fn terms(self, i: &Incident) -> &[Term] {
+        match self {
+            Taxonomy::Tags => &i.tags,
+            Taxonomy::Services => &i.services,
+            Taxonomy::Causes => &i.causes,
+        }
+    }
+}
+
+// What the history stage (src/git/) knows about each file: plain data, so
+// the model does not depend on the stage that fills it in.
+
+/// One commit that changed a file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Revision {
+    /// Full hexadecimal commit id.
+    pub id: String,
+    /// Abbreviated id (7 characters, longer where needed to stay unique).
+    pub short_id: String,
+    /// Author date.
+    pub date: Timestamp,
+    /// First line of the commit message.
+    pub subject: String,
+    /// Author name after `.mailmap`. Never the email address.
+    pub author: String,
+}
+
+/// A file's history, newest revision first.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FileHistory {
+    /// Author date of the oldest commit of the file (the one that added it,
+    /// under whatever name it had then).
+    pub created: Timestamp,
+    /// Author date of the newest commit that changed it.
+    pub updated: Timestamp,
+    pub revisions: Vec<Arc<Revision>>,
+    /// Paths (relative to the archive root) the file had before renames,
+    /// newest first.
+    pub former_paths: Vec<String>,
+}
+
+/// What git knows about one file of the snapshot being built.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub enum Tracked {
+    /// No repository (or no history requested): dates come from front matter.
+    #[default]
+    Unknown,
+    /// In a repository, but the file has never been committed.
+    NotCommitted,
+    Committed(Arc<FileHistory>),
+}
+
+impl Tracked {
+    pub fn history(&self) -> Option<&FileHistory> {
+        match self {
+            Tracked::Committed(h) => Some(h),
+            _ => None,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn item(status: ActionStatus, due: Option<&str>) -> ActionItem {
+        ActionItem {
+            title: "t".into(),
+            owner: None,
+            status,
+            kind: None,
+            due: due.map(|d| d.parse().unwrap()),
+            link: None,
+        }
+    }
+
+    #[test]
+    fn overdue_is_strictly_before_the_build_date_and_only_pending() {
+        let today: Date = "2024-06-10".parse().unwrap();
+        assert!(item(ActionStatus::Open, Some("2024-06-09")).is_overdue(today));
+        assert!(item(ActionStatus::InProgress, Some("2023-01-01")).is_overdue(today));
+        assert!(!item(ActionStatus::Open, Some("2024-06-10")).is_overdue(today), "due today is not overdue yet");
+        assert!(!item(ActionStatus::Done, Some("2020-01-01")).is_overdue(today));
+        assert!(!item(ActionStatus::WontDo, Some("2020-01-01")).is_overdue(today));
+        assert!(!item(ActionStatus::Untracked, Some("2020-01-01")).is_overdue(today));
+        assert!(!item(ActionStatus::Open, None).is_overdue(today));
+    }
+
+    #[test]
+    fn days_overdue_counts_from_the_due_date() {
+        let today: Date = "2024-06-10".parse().unwrap();
+        assert_eq!(item(ActionStatus::Open, Some("2024-06-09")).days_overdue(today), 1);
+        assert_eq!(item(ActionStatus::InProgress, Some("2024-05-10")).days_overdue(today), 31);
+        assert_eq!(item(ActionStatus::Open, Some("2024-06-10")).days_overdue(today), 0);
+        assert_eq!(item(ActionStatus::Untracked, Some("2020-01-01")).days_overdue(today), 0);
+        assert_eq!(item(ActionStatus::Done, Some("2020-01-01")).days_overdue(today), 0);
+    }
 }

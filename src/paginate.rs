@@ -144,7 +144,7 @@ impl Pager {
 /// `canonical` is absolute when the site has a base URL; `target` is the
 /// link the page follows.
 pub fn redirect_page(canonical: &str, target: &str) -> String {
-    crate::feeds::redirect_page("Redirecting", "Page 1 of this list is at", canonical, target)
+    crate::share::redirect_page("Redirecting", "Page 1 of this list is at", canonical, target)
 }
 
 #[cfg(test)]

@@ -119,7 +119,7 @@ pub fn build_site_reusing<R: Reuse>(snapshot: &Snapshot, opts: &BuildOptions, si
         .under("content/pages/")
         .filter(|(p, _)| p.ends_with(".md"))
         .filter_map(|(p, b)| {
-            let id = crate::slugs::slugify(crate::slugs::file_stem(p));
+            let id = crate::slugs::id_from_file_name(p);
             parse::collect(parse::parse_page(p, b, &id), &mut diags)
         })
         .collect();

@@ -29,10 +29,10 @@ use std::collections::HashMap;
 
 use rayon::prelude::*;
 
-use crate::archive::Taxonomy;
 use crate::config::RelatedConfig;
 use crate::model::Incident;
-use crate::search::tokenize::Tok;
+use crate::model::Taxonomy;
+use crate::text::tokenize::Tok;
 
 /// A term carried by more than this share (in percent) of the incidents …
 pub const COMMON_PERCENT: usize = 10;
@@ -216,7 +216,7 @@ fn is_stop_word(t: &str) -> bool {
 /// borrowed from the text where they need no folding.
 fn words<'a>(text: &'a str, limit: usize, mut f: impl FnMut(Cow<'a, str>)) {
     let mut n = 0;
-    crate::search::tokenize::tokens(text, |t| {
+    crate::text::tokenize::tokens(text, |t| {
         let t = match t {
             Tok::Text(s) => Cow::Borrowed(s),
             Tok::Folded(s) => Cow::Owned(s.to_string()),
@@ -513,7 +513,7 @@ const DAY_PAIRWISE: usize = 64;
 /// The words of a summary for comparing: every token, stop words too.
 fn summary_words(i: &Incident) -> Vec<String> {
     let text = if i.summary.trim().is_empty() { &i.title } else { &i.summary };
-    let mut v = crate::search::tokenize::tokenize(text);
+    let mut v = crate::text::tokenize::tokenize(text);
     v.sort_unstable();
     v.dedup();
     v

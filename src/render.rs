@@ -636,9 +636,7 @@ impl<'a> Renderer<'a> {
         let latest: Vec<usize> = (0..a.incidents.len().min(10)).collect();
         ctx.insert_value("latest", self.cards_of(&latest));
         let (open, overdue) = a.incidents.iter().flat_map(|i| &i.action_items).fold((0, 0), |(o, d), item| {
-            let pending = item.status.is_pending();
-            let late = pending && item.due.is_some_and(|due| due < self.build_date);
-            (o + usize::from(pending), d + usize::from(late))
+            (o + usize::from(item.status.is_pending()), d + usize::from(item.is_overdue(self.build_date)))
         });
         #[derive(Serialize)]
         struct Totals {
@@ -1151,7 +1149,8 @@ fn card(a: &Archive, base: &str, i: &Incident) -> Card {
 }
 
 fn action_view(it: &ActionItem, today: Date) -> ActionView<'_> {
-    let overdue_days = crate::actions::overdue_days(it.status, it.due, today);
+    let overdue_days = it.days_overdue(today);
+    let overdue = it.is_overdue(today);
     ActionView {
         title: &it.title,
         owner: it.owner.as_deref(),
@@ -1159,9 +1158,9 @@ fn action_view(it: &ActionItem, today: Date) -> ActionView<'_> {
         status_label: it.status.label(),
         kind: it.kind.map(ActionType::as_str),
         due: it.due.map(dates::iso_date),
-        overdue: overdue_days > 0,
+        overdue,
         overdue_days,
-        overdue_by: (overdue_days > 0).then(|| crate::actions::overdue_words(overdue_days)),
+        overdue_by: overdue.then(|| crate::actions::overdue_words(overdue_days)),
         link: it.link.as_deref(),
     }
 }

@@ -7,9 +7,9 @@
 //! published. The selection is a plain value the source stage, the build,
 //! `serve` and the history walk all ask, so they agree on the same files.
 
-use globset::{Glob, GlobBuilder, GlobSet, GlobSetBuilder};
+use globset::{GlobSet, GlobSetBuilder};
 
-use crate::config::{Config, CONFIG_FILE};
+use crate::config::{compile_glob, Config, CONFIG_FILE};
 
 /// The compiled `incidents` and `exclude` globs.
 #[derive(Debug, Clone)]
@@ -23,25 +23,6 @@ pub struct Selection {
     bases: Vec<String>,
 }
 
-/// Compiles one glob as git would read it: `*` stays inside a folder,
-/// `**` crosses folders.
-pub fn compile(glob: &str) -> Result<Glob, String> {
-    let g = glob.trim().trim_start_matches("./");
-    if g.is_empty() {
-        return Err("an empty glob; expected e.g. \"postmortems/*.md\"".into());
-    }
-    if g.starts_with('/') || g.split('/').any(|p| p == "..") {
-        return Err(format!(
-            "glob {glob:?} leaves the archive; expected a path relative to the root, e.g. \"postmortems/*.md\""
-        ));
-    }
-    GlobBuilder::new(g)
-        .literal_separator(true)
-        .backslash_escape(true)
-        .build()
-        .map_err(|e| format!("glob {glob:?}: {}", e.kind()))
-}
-
 fn is_wild(glob: &str) -> bool {
     glob.contains(['*', '?', '[', '{'])
 }
@@ -50,11 +31,23 @@ fn set(globs: &[String]) -> GlobSet {
     let mut b = GlobSetBuilder::new();
     for g in globs {
         // Invalid globs are reported by the configuration's validation.
-        if let Ok(g) = compile(g) {
+        if let Ok(g) = compile_glob(g) {
             b.add(g);
         }
     }
     b.build().unwrap_or_else(|_| GlobSet::empty())
+}
+
+/// Names no stage reads, whatever the globs say: hidden files and folders
+/// (`.git/`, `.DS_Store`), editor backups and swap files (`#a.md#`, `a.md~`,
+/// `.a.md.swp`) and temporary files.
+pub fn is_ignored(name: &std::ffi::OsStr) -> bool {
+    let name = name.to_string_lossy();
+    name.starts_with('.')
+        || name.starts_with('#')
+        || name.ends_with('~')
+        || name.ends_with(".swp")
+        || name.ends_with(".tmp")
 }
 
 /// Files named like this are never incidents unless a glob names them
@@ -96,7 +89,7 @@ impl Selection {
         if path == CONFIG_FILE
             || path == "content/_index.md"
             || ["theme/", "content/causes/", "content/pages/", ".git/"].iter().any(|p| path.starts_with(p))
-            || path.split('/').any(|p| crate::source::is_ignored(std::ffi::OsStr::new(p)) || p == "node_modules")
+            || path.split('/').any(|p| is_ignored(std::ffi::OsStr::new(p)) || p == "node_modules")
             || path.starts_with("target/")
         {
             return false;
@@ -120,70 +113,6 @@ impl Selection {
     /// the source stage reads anyway.
     pub fn inside_content(&self) -> bool {
         self.bases().iter().all(|b| b == "content" || b.starts_with("content/"))
-    }
-
-    /// The incident files of the working tree under `root` that lie outside
-    /// `content/` and `theme/` (those two are read whole by the source
-    /// stage). Never anything under `.git/`, `target/`, `node_modules/`, a
-    /// hidden folder, the `output` folder or any other folder that holds a
-    /// site rca-site built (`incidents.json` beside `sitemap.xml`).
-    pub fn files_outside_content(
-        &self,
-        archive: &crate::source::ArchiveRoot,
-        output: &str,
-        refused: &mut Vec<crate::source::Refused>,
-    ) -> Vec<String> {
-        let root = archive.path();
-        let output = root.join(output.trim_start_matches("./"));
-        let mut out = Vec::new();
-        for base in self.bases() {
-            if base == "content" || base.starts_with("content/") || base == "theme" || base.starts_with("theme/") {
-                continue;
-            }
-            let dir = if base.is_empty() { root.to_path_buf() } else { root.join(&base) };
-            if !dir.is_dir() {
-                continue;
-            }
-            let walker = walkdir::WalkDir::new(&dir).follow_links(false).sort_by_file_name();
-            let skip = |e: &walkdir::DirEntry| {
-                if e.depth() == 0 {
-                    return false;
-                }
-                let name = e.file_name().to_string_lossy();
-                if crate::source::is_ignored(e.file_name()) {
-                    return true;
-                }
-                let top_level = e.path().parent() == Some(root);
-                e.file_type().is_dir()
-                    && (name == "target"
-                        || name == "node_modules"
-                        || (top_level && (name == "content" || name == "theme"))
-                        || e.path() == output
-                        || (e.path().join("incidents.json").is_file() && e.path().join("sitemap.xml").is_file()))
-            };
-            for entry in walker.into_iter().filter_entry(|e| !skip(e)).flatten() {
-                let Ok(rel) = entry.path().strip_prefix(root) else { continue };
-                let rel: Vec<String> = rel.components().map(|c| c.as_os_str().to_string_lossy().into_owned()).collect();
-                let rel = rel.join("/");
-                if entry.path_is_symlink() {
-                    match archive.check_link(&rel) {
-                        Ok(Some(_)) => {}
-                        Ok(None) => continue,
-                        Err(r) => {
-                            refused.push(r);
-                            continue;
-                        }
-                    }
-                }
-                if !entry.path().is_file() {
-                    continue;
-                }
-                if self.is_incident(&rel) {
-                    out.push(rel);
-                }
-            }
-        }
-        out
     }
 }
 
@@ -243,13 +172,5 @@ mod tests {
         assert!(s.is_incident("postmortems/2020/a"));
         assert!(!s.is_incident("postmortems/old/a.md"));
         assert_eq!(s.bases(), [""]);
-    }
-
-    #[test]
-    fn bad_globs() {
-        assert!(compile("a/[b").is_err());
-        assert!(compile("../x/*.md").is_err());
-        assert!(compile("/etc/*").is_err());
-        assert!(compile("  ").is_err());
     }
 }

@@ -1,7 +1,9 @@
 //! What a page tells the rest of the web about itself: its canonical URL,
-//! Open Graph and Twitter card tags, schema.org JSON-LD for incidents, and
-//! `/robots.txt`. A link pasted into a chat then shows the site's name and,
-//! for an incident, its severity, date and time to resolve.
+//! Open Graph and Twitter card tags, schema.org JSON-LD for incidents,
+//! `/robots.txt`, and the page that sends a reader on from an old URL (its
+//! canonical link, noindex). A link pasted into a chat then shows the
+//! site's name and, for an incident, its severity, date and time to
+//! resolve.
 //!
 //! Everything is computed here, once per page, as a [`Meta`] that the
 //! theme's `partials/head.html` prints; templates decide nothing about it.
@@ -74,7 +76,7 @@ pub fn page(a: &Archive, path: &str, title: &str) -> Meta {
 /// The meta of an incident's page.
 pub fn incident(a: &Archive, i: &Incident) -> Meta {
     let canonical = absolute(a, &i.url_path());
-    let (published, modified) = (crate::feeds::published(i), crate::feeds::revised(i));
+    let (published, modified) = (i.published_at(), i.revised_at());
     let ld = incident_json_ld(a, i, &canonical, published, modified);
     Meta {
         canonical,
@@ -228,6 +230,20 @@ pub fn robots_txt(a: &Archive) -> String {
         s.push_str(&format!("\nSitemap: {}\n", absolute(a, "/sitemap.xml")));
     }
     s
+}
+
+/// A page that sends the reader on from an old URL (meta refresh, canonical,
+/// noindex, a visible link): rename redirects, aliases, a list's `/page/1/`.
+/// `lead` is the sentence before the link.
+pub fn redirect_page(title: &str, lead: &str, canonical: &str, target: &str) -> String {
+    let c = crate::escape::escape(canonical);
+    let t = crate::escape::escape(target);
+    format!(
+        "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>{title}</title>\
+<link rel=\"canonical\" href=\"{c}\"><meta name=\"robots\" content=\"noindex\">\
+<meta http-equiv=\"refresh\" content=\"0; url={t}\"></head>\
+<body><p>{lead} <a href=\"{t}\">{t}</a>.</p></body></html>\n"
+    )
 }
 
 #[cfg(test)]

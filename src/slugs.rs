@@ -8,10 +8,18 @@
 
 /// The file name of a document without its folder and its `.md` (or
 /// `.markdown`): what an incident's, cause's or page's id is made from
-/// ([`slugify`] of it), in parsing as in the history's former ids.
+/// (see [`id_from_file_name`]).
 pub fn file_stem(path: &str) -> &str {
     let name = path.rsplit('/').next().unwrap_or(path);
     name.strip_suffix(".md").or_else(|| name.strip_suffix(".markdown")).unwrap_or(name)
+}
+
+/// The id a document gets from its file name when its front matter sets
+/// none: the [`slugify`] of its [`file_stem`]. The one rule for parsing
+/// incidents, causes and pages, and for the ids git history says a renamed
+/// file had.
+pub fn id_from_file_name(path: &str) -> String {
+    slugify(file_stem(path))
 }
 
 /// Longest slug kept as it is; longer ones are shortened by [`slugify`].
@@ -83,6 +91,13 @@ mod tests {
         assert_eq!(file_stem("notes/db-outage.markdown"), "db-outage");
         assert_eq!(file_stem("db.md.md"), "db.md");
         assert_eq!(file_stem("README"), "README");
+    }
+
+    #[test]
+    fn an_id_from_a_file_name_is_the_slug_of_its_stem() {
+        assert_eq!(id_from_file_name("content/incidents/2024-03-01 Payroll outage.md"), "2024-03-01-payroll-outage");
+        assert_eq!(id_from_file_name("postmortems/PM2019-009 - Kubernetes.markdown"), "pm2019-009-kubernetes");
+        assert_eq!(id_from_file_name("content/causes/.md"), "");
     }
 
     #[test]

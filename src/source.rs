@@ -17,6 +17,7 @@ use std::sync::Arc;
 use rayon::prelude::*;
 
 use crate::config::CONFIG_FILE;
+use crate::select::Selection;
 
 /// The archive's files that matter to the build: `rca-site.toml`,
 /// `content/**`, `theme/**` and the incident files the `incidents` globs
@@ -60,14 +61,7 @@ impl Snapshot {
     }
 }
 
-pub fn is_ignored(name: &std::ffi::OsStr) -> bool {
-    let name = name.to_string_lossy();
-    name.starts_with('.')
-        || name.starts_with('#')
-        || name.ends_with('~')
-        || name.ends_with(".swp")
-        || name.ends_with(".tmp")
-}
+pub use crate::select::is_ignored;
 
 /// The archive root, resolved once, that every path read is checked against.
 #[derive(Debug, Clone)]
@@ -253,7 +247,71 @@ fn incidents_outside_content(archive: &ArchiveRoot, refused: &mut Vec<Refused>) 
     if selection.inside_content() {
         return Vec::new();
     }
-    selection.files_outside_content(archive, &config.output, refused)
+    files_outside_content(&selection, archive, &config.output, refused)
+}
+
+/// The incident files `selection` picks in the working tree under `root` that lie outside
+/// `content/` and `theme/` (those two are read whole by the source
+/// stage). Never anything under `.git/`, `target/`, `node_modules/`, a
+/// hidden folder, the `output` folder or any other folder that holds a
+/// site rca-site built (`incidents.json` beside `sitemap.xml`).
+fn files_outside_content(
+    selection: &Selection,
+    archive: &ArchiveRoot,
+    output: &str,
+    refused: &mut Vec<Refused>,
+) -> Vec<String> {
+    let root = archive.path();
+    let output = root.join(output.trim_start_matches("./"));
+    let mut out = Vec::new();
+    for base in selection.bases() {
+        if base == "content" || base.starts_with("content/") || base == "theme" || base.starts_with("theme/") {
+            continue;
+        }
+        let dir = if base.is_empty() { root.to_path_buf() } else { root.join(&base) };
+        if !dir.is_dir() {
+            continue;
+        }
+        let walker = walkdir::WalkDir::new(&dir).follow_links(false).sort_by_file_name();
+        let skip = |e: &walkdir::DirEntry| {
+            if e.depth() == 0 {
+                return false;
+            }
+            let name = e.file_name().to_string_lossy();
+            if crate::source::is_ignored(e.file_name()) {
+                return true;
+            }
+            let top_level = e.path().parent() == Some(root);
+            e.file_type().is_dir()
+                && (name == "target"
+                    || name == "node_modules"
+                    || (top_level && (name == "content" || name == "theme"))
+                    || e.path() == output
+                    || (e.path().join("incidents.json").is_file() && e.path().join("sitemap.xml").is_file()))
+        };
+        for entry in walker.into_iter().filter_entry(|e| !skip(e)).flatten() {
+            let Ok(rel) = entry.path().strip_prefix(root) else { continue };
+            let rel: Vec<String> = rel.components().map(|c| c.as_os_str().to_string_lossy().into_owned()).collect();
+            let rel = rel.join("/");
+            if entry.path_is_symlink() {
+                match archive.check_link(&rel) {
+                    Ok(Some(_)) => {}
+                    Ok(None) => continue,
+                    Err(r) => {
+                        refused.push(r);
+                        continue;
+                    }
+                }
+            }
+            if !entry.path().is_file() {
+                continue;
+            }
+            if selection.is_incident(&rel) {
+                out.push(rel);
+            }
+        }
+    }
+    out
 }
 
 #[cfg(test)]

@@ -8,7 +8,7 @@ use jiff::civil::Date;
 use serde::Serialize;
 
 use crate::archive::{Archive, Taxonomy};
-use crate::dates;
+use crate::dates::{self, DrawnYears};
 use crate::model::{ActionStatus, Incident};
 
 /// How incidents are counted over time: by month while the archive spans
@@ -164,74 +164,12 @@ pub struct Stats {
     pub drawn: DrawnYears,
 }
 
-/// The years the time charts and sparklines draw. An archive that took in
-/// a few old entries (a famous failure from 1628 beside two hundred
-/// incidents since 2015) would squash every bar into a sliver if the axis
-/// ran from the oldest one; so a leading tail of incidents is not drawn,
-/// and named in a note instead, when
-/// - it holds at most 2 % of the incidents (at least one incident, and
-///   always fewer than half of them), and
-/// - more than [`TAIL_GAP_YEARS`] years without incidents separate it from
-///   the rest.
-///
-/// The cut is the latest such gap. Lists, counts and pages still show every
-/// incident; only the time axes start later.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
-pub struct DrawnYears {
-    /// The first year drawn; `None` when every incident is drawn.
-    pub from: Option<i16>,
-    /// Incidents before `from`, and their years (oldest first, distinct).
-    pub left_out: usize,
-    pub left_out_years: Vec<i16>,
-}
-
-/// The empty years that must separate an old tail from the bulk.
-pub const TAIL_GAP_YEARS: i16 = 10;
-/// The share of the incidents (in percent) an old tail may hold at most.
-pub const TAIL_PERCENT: usize = 2;
-
-impl DrawnYears {
-    pub fn of(incidents: &[Incident]) -> DrawnYears {
-        let mut years: Vec<i16> = incidents.iter().filter(|i| i.has_date()).map(|i| i.date.year()).collect();
-        years.sort_unstable();
-        let total = years.len();
-        let limit = (total * TAIL_PERCENT / 100).max(1);
-        let mut cut = None;
-        for k in 1..total {
-            if years[k] - years[k - 1] > TAIL_GAP_YEARS && k <= limit && k * 2 < total {
-                cut = Some(k);
-            }
-        }
-        let Some(k) = cut else { return DrawnYears::default() };
-        let mut left_out_years = years[..k].to_vec();
-        left_out_years.dedup();
-        DrawnYears { from: Some(years[k]), left_out: k, left_out_years }
-    }
-
-    pub fn drawn(&self, d: Date) -> bool {
-        self.from.is_none_or(|from| d.year() >= from)
-    }
-
-    /// "1 incident before 1990 is not drawn (1628)."
-    pub fn note(&self) -> Option<String> {
-        let from = self.from?;
-        let years: Vec<String> = self.left_out_years.iter().map(i16::to_string).collect();
-        Some(format!(
-            "{} incident{} before {from} {} not drawn ({}), to keep the axis on the years that hold the archive.",
-            self.left_out,
-            if self.left_out == 1 { "" } else { "s" },
-            if self.left_out == 1 { "is" } else { "are" },
-            years.join(", ")
-        ))
-    }
-}
-
 /// How many causes and services the charts rank.
 pub const TOP: usize = 10;
 
 impl Stats {
     pub fn compute(a: &Archive, build_date: Date) -> Stats {
-        let drawn_years = DrawnYears::of(&a.incidents);
+        let drawn_years = DrawnYears::of(a.incidents.iter().filter_map(Incident::year));
         let drawn: Vec<&Incident> = a.incidents.iter().filter(|i| i.has_date() && drawn_years.drawn(i.date)).collect();
         Stats {
             incidents: a.incidents.len(),
@@ -350,17 +288,12 @@ fn actions_by_year(incidents: &[&Incident], today: Date) -> Vec<ActionYear> {
                 ActionStatus::Done => y.done += 1,
                 ActionStatus::WontDo => y.wont_do += 1,
             }
-            if is_overdue(it.status, it.due, today) {
+            if it.is_overdue(today) {
                 y.overdue += 1;
             }
         }
     }
     years.into_values().collect()
-}
-
-/// Still to do, and due before `today`.
-pub fn is_overdue(status: ActionStatus, due: Option<Date>, today: Date) -> bool {
-    status.is_pending() && due.is_some_and(|d| d < today)
 }
 
 /// The home page's look at the recent past.
@@ -459,41 +392,5 @@ mod tests {
         assert_eq!(Bucket::for_span(d("2014-06-10"), d("2026-04-14")), Bucket::Year);
         assert_eq!(Bucket::Month.label(Bucket::Month.index(d("2024-02-29"))), "Feb 2024");
         assert_eq!(Bucket::Quarter.label(Bucket::Quarter.index(d("2024-08-01"))), "Q3 2024");
-    }
-
-    #[test]
-    fn overdue_is_strictly_before_the_build_date_and_only_pending() {
-        let today: Date = "2024-06-10".parse().unwrap();
-        let due = |s: &str| Some(s.parse::<Date>().unwrap());
-        assert!(is_overdue(ActionStatus::Open, due("2024-06-09"), today));
-        assert!(is_overdue(ActionStatus::InProgress, due("2023-01-01"), today));
-        assert!(!is_overdue(ActionStatus::Open, due("2024-06-10"), today), "due today is not overdue yet");
-        assert!(!is_overdue(ActionStatus::Done, due("2020-01-01"), today));
-        assert!(!is_overdue(ActionStatus::WontDo, due("2020-01-01"), today));
-        assert!(!is_overdue(ActionStatus::Open, None, today));
-    }
-
-    #[test]
-    fn a_far_older_tail_is_not_drawn() {
-        let at = |y: i16| Incident { date: jiff::civil::date(y, 6, 1), ..Incident::default() };
-        let mut all: Vec<Incident> = (0..200).map(|k| at(2015 + (k % 10) as i16)).collect();
-        all.push(at(1628));
-        let d = DrawnYears::of(&all);
-        assert_eq!((d.from, d.left_out, d.left_out_years.clone()), (Some(2015), 1, vec![1628]));
-        assert_eq!(
-            d.note().unwrap(),
-            "1 incident before 2015 is not drawn (1628), to keep the axis on the years that hold the archive."
-        );
-        assert!(!d.drawn(jiff::civil::date(1628, 6, 1)) && d.drawn(jiff::civil::date(2015, 1, 1)));
-        // Ten old ones in 201 are more than 2 %: drawn.
-        let mut many = all.clone();
-        many.extend((0..9).map(|_| at(1628)));
-        assert_eq!(DrawnYears::of(&many).from, None);
-        // A gap of ten years or less is part of the archive.
-        let mut near = all[..200].to_vec();
-        near.push(at(2005));
-        assert_eq!(DrawnYears::of(&near).from, None);
-        assert_eq!(DrawnYears::of(&[]), DrawnYears::default());
-        assert_eq!(DrawnYears::of(&[at(1628), at(2020)]).from, None, "never half the archive");
     }
 }

@@ -13,7 +13,7 @@ use std::path::{Path, PathBuf};
 use clap::Args;
 
 use super::{root_dir, EXIT_USAGE};
-use crate::config::{Config, CONFIG_FILE};
+use crate::config::{field_for, Config, CONFIG_FILE};
 use crate::parse::{self, INCIDENT_KEYS};
 use crate::yaml::{self, Spanned, Value};
 
@@ -25,28 +25,6 @@ pub struct InitArgs {
     /// Replace an existing rca-site.toml.
     #[arg(long)]
     pub force: bool,
-}
-
-/// The incident key an archive's own key usually means.
-pub fn field_for(key: &str) -> Option<&'static str> {
-    let k = key.to_ascii_lowercase().replace('-', "_");
-    Some(match k.as_str() {
-        "start_time" | "started_at" | "start" | "begin" | "began" | "start_date" | "began_at" | "starttime" => {
-            "started"
-        }
-        "end_time" | "ended_at" | "end" | "finish" | "end_date" | "resolved_at" | "endtime" => "resolved",
-        "detected_at" | "detection_time" => "detected",
-        "mitigated_at" | "mitigation_time" => "mitigated",
-        "categories" | "category" | "root_causes" | "root_cause" | "cause" | "contributing_factors" => "causes",
-        "keywords" | "labels" | "label" | "tag" => "tags",
-        "component" | "components" | "service" | "product" | "products" | "system" | "systems" => "services",
-        "name" | "headline" | "subject" => "title",
-        "description" | "abstract" | "tldr" | "synopsis" => "summary",
-        "sev" | "priority" | "severity_level" => "severity",
-        "incident_date" | "occurred_at" | "occurred" | "day" => "date",
-        "slug" | "incident_id" => "id",
-        _ => return None,
-    })
 }
 
 /// Keys that give a date when the incident's own start is missing.
@@ -481,9 +459,6 @@ mod tests {
 
     #[test]
     fn fields_and_order() {
-        assert_eq!(field_for("start_time"), Some("started"));
-        assert_eq!(field_for("Keywords"), Some("tags"));
-        assert_eq!(field_for("archive_url"), None);
         let mut v = vec!["SEV10".to_string(), "SEV2".into(), "SEV1".into()];
         v.sort_by_key(|s| natural_key(s));
         assert_eq!(v, ["SEV1", "SEV2", "SEV10"]);

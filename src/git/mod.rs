@@ -18,63 +18,12 @@ use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use jiff::Timestamp;
-
 use crate::diagnostics::{Diagnostics, Pos};
 use crate::model::{CauseDoc, Incident, Include, Page};
-use crate::slugs::slugify;
 
+pub use crate::model::{FileHistory, Revision, Tracked};
 pub use tree::snapshot_at;
 pub use view::{without_emails, DateView, HistoryView};
-
-/// One commit that changed a file.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Revision {
-    /// Full hexadecimal commit id.
-    pub id: String,
-    /// Abbreviated id (7 characters, longer where needed to stay unique).
-    pub short_id: String,
-    /// Author date.
-    pub date: Timestamp,
-    /// First line of the commit message.
-    pub subject: String,
-    /// Author name after `.mailmap`. Never the email address.
-    pub author: String,
-}
-
-/// A file's history, newest revision first.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct FileHistory {
-    /// Author date of the oldest commit of the file (the one that added it,
-    /// under whatever name it had then).
-    pub created: Timestamp,
-    /// Author date of the newest commit that changed it.
-    pub updated: Timestamp,
-    pub revisions: Vec<Arc<Revision>>,
-    /// Paths (relative to the archive root) the file had before renames,
-    /// newest first.
-    pub former_paths: Vec<String>,
-}
-
-/// What git knows about one file of the snapshot being built.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub enum Tracked {
-    /// No repository (or no history requested): dates come from front matter.
-    #[default]
-    Unknown,
-    /// In a repository, but the file has never been committed.
-    NotCommitted,
-    Committed(Arc<FileHistory>),
-}
-
-impl Tracked {
-    pub fn history(&self) -> Option<&FileHistory> {
-        match self {
-            Tracked::Committed(h) => Some(h),
-            _ => None,
-        }
-    }
-}
 
 /// The history of a whole archive up to one commit.
 #[derive(Debug, Clone, Default)]
@@ -323,14 +272,14 @@ pub fn attach(
         let Some(h) = i.history.history() else { continue };
         // An explicit `id:` that differs from the file name keeps the URL
         // stable across renames: nothing to redirect.
-        if i.id != slugify(crate::slugs::file_stem(&i.source_path)) {
+        if i.id != crate::slugs::id_from_file_name(&i.source_path) {
             continue;
         }
         for old in &h.former_paths {
             if !old.starts_with("content/incidents/") || !old.ends_with(".md") {
                 continue;
             }
-            let old_id = slugify(crate::slugs::file_stem(old));
+            let old_id = crate::slugs::id_from_file_name(old);
             if old_id.is_empty() || current.contains(&old_id) || former[n].contains(&old_id) {
                 continue;
             }

@@ -159,7 +159,7 @@ impl LeftOutNames {
                 let stem = crate::slugs::file_stem(path);
                 add(name);
                 add(stem);
-                add(&crate::slugs::slugify(stem));
+                add(&crate::slugs::id_from_file_name(path));
             }
         }
         LeftOutNames { names, seen: Default::default() }

@@ -17,7 +17,8 @@
 //! incidents.
 
 pub mod index;
-pub mod tokenize;
+/// The tokeniser lives in src/text/ (the related-incidents score reads text the same way).
+pub use crate::text::tokenize;
 
 use rayon::prelude::*;
 use serde::Serialize;

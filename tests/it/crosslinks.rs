@@ -72,47 +72,45 @@ fn graph_archive() -> TempDir {
     )
 }
 
-/// The HTML of the section whose heading has this id, up to the next section.
-fn section<'a>(page: &'a str, heading_id: &str) -> &'a str {
-    let start = page.find(&format!("id=\"{heading_id}\"")).unwrap_or_else(|| panic!("no section {heading_id}"));
-    let rest = &page[start..];
-    let end = rest.find("</section>").unwrap_or(rest.len());
-    &rest[..end]
-}
-
-fn has_section(page: &str, heading_id: &str) -> bool {
-    page.contains(&format!("id=\"{heading_id}\""))
-}
-
-/// The incident page's one list of connected incidents ("" when it has none).
-fn linked(page: &str) -> &str {
-    if has_section(page, "linked-title") {
-        section(page, "linked-title")
-    } else {
-        ""
+/// The incident page's list of connected incidents, in page order: each
+/// listed incident's id and the reasons given for it ("Listed as related",
+/// "Same cause: No monitoring", …). Empty when the page has no such list.
+fn linked(page: &Page) -> Vec<(String, Vec<String>)> {
+    if !page.has_section("linked-title") {
+        return Vec::new();
     }
-}
-
-/// The reasons given for the connected incident `id`, when it is listed.
-fn why(page: &str, id: &str) -> Option<String> {
-    let list = linked(page);
-    let at = list.find(&format!("href=\"/incidents/{id}/\""))?;
-    let item = &list[at..at + list[at..].find("</li>").unwrap()];
-    let from = item.find("<span class=\"why\">").map_or(item.len(), |w| w + "<span class=\"why\">".len());
-    Some(item[from..].trim_end_matches("</span>").to_string())
-}
-
-/// The ids of the connected incidents listed with `reason`, in page order.
-fn with_reason(page: &str, reason: &str) -> Vec<String> {
-    linked(page)
-        .split("<li>")
-        .skip(1)
-        .filter(|item| item.contains(reason))
-        .filter_map(|item| {
-            let at = item.find("href=\"/incidents/")? + "href=\"/incidents/".len();
-            Some(item[at..at + item[at..].find('/')?].to_string())
+    page.section("linked-title")
+        .each(".linked-list > li")
+        .iter()
+        .map(|li| {
+            let ids = li.incidents();
+            assert_eq!(ids.len(), 1, "one incident per item: {li:?}");
+            let why = li.texts(".why").join(" · ");
+            let reasons = why.split(" · ").filter(|r| !r.is_empty()).map(str::to_string).collect();
+            (ids[0].clone(), reasons)
         })
         .collect()
+}
+
+/// The ids listed as connected, in page order (an id listed twice shows twice).
+fn linked_ids(page: &Page) -> Vec<String> {
+    linked(page).into_iter().map(|(id, _)| id).collect()
+}
+
+/// The reasons given for the connected incident `id`, joined as the page
+/// shows them; `None` when it is not listed.
+fn why(page: &Page, id: &str) -> Option<String> {
+    linked(page).into_iter().find(|(i, _)| i == id).map(|(_, r)| r.join(" · "))
+}
+
+/// The ids of the connected incidents one of whose reasons starts with
+/// `reason` ("Same service" also matches "Same services: a, b"), in page order.
+fn with_reason(page: &Page, reason: &str) -> Vec<String> {
+    linked(page).into_iter().filter(|(_, r)| r.iter().any(|r| r.starts_with(reason))).map(|(id, _)| id).collect()
+}
+
+fn position(ids: &[String], id: &str) -> usize {
+    ids.iter().position(|i| i == id).unwrap_or_else(|| panic!("{id} is not listed: {ids:?}"))
 }
 
 #[test]
@@ -121,10 +119,11 @@ fn explicit_related_is_symmetric_and_drops_left_out_incidents() {
     let site = build(tmp.path(), &[]).ok();
     let a = site.page("/incidents/a/");
     assert_eq!(with_reason(&a, "Listed as related"), ["d"], "a lists d; the internal related entry is dropped");
-    assert!(!linked(&a).contains("secret"));
+    assert!(!linked_ids(&a).contains(&"secret".to_string()));
     let d = site.page("/incidents/d/");
     assert_eq!(with_reason(&d, "Listed as related"), ["a"], "d shows a back");
-    // The internal incident lists a; a must not show it back.
+    // The internal incident lists a; a must not show it back, nor link it anywhere.
+    a.document().does_not_link_to("secret");
     assert!(!a.contains("/incidents/secret/"));
     // The draft lists b; b lists nothing as related.
     assert!(with_reason(&site.page("/incidents/b/"), "Listed as related").is_empty());
@@ -165,8 +164,9 @@ fn body_links_are_rewritten_and_make_backlinks() {
     let tmp = graph_archive();
     let site = build(tmp.path(), &[]).ok();
     let a = site.page("/incidents/a/");
-    assert!(a.contains("<a href=\"/incidents/b/\">Bravo outage</a>"), "[[b]] shows b's title");
-    assert!(a.contains("<a href=\"/incidents/c/\">the c write-up</a>"), "relative .md link rewritten");
+    let body = a.main().find(".prose");
+    assert_eq!(body.texts("a[href='/incidents/b/']"), ["Bravo outage"], "[[b]] shows b's title");
+    assert_eq!(body.texts("a[href='/incidents/c/']"), ["the c write-up"], "relative .md link rewritten");
     // b is linked from a (and from the draft and the internal one, which must not count).
     assert_eq!(with_reason(&site.page("/incidents/b/"), "Links to this one"), ["a"]);
     // c is linked from a; the internal incident's link to c is not a backlink.
@@ -182,8 +182,10 @@ fn links_to_left_out_incidents_lose_their_target_but_keep_their_text() {
     let tmp = graph_archive();
     let site = build(tmp.path(), &[]).ok();
     let a = site.page("/incidents/a/");
-    assert!(a.contains("a non-public incident"), "[[secret]] says only that it is not public");
-    assert!(a.contains("the hidden one"), "a Markdown link keeps its text");
+    let body = a.main().find(".prose");
+    // [[secret]] says only that it is not public; a Markdown link keeps its text.
+    assert_eq!(body.text(), "See Bravo outage, the c write-up, a non-public incident and the hidden one.");
+    assert_eq!(body.hrefs(), ["/incidents/b/", "/incidents/c/"], "the links to the internal incident are gone");
     assert!(!a.contains("secret.md") && !a.contains("/incidents/secret/"));
     for canary in ["LEAKCANARY", "leakcause", "leakservice", "/incidents/secret/", "/incidents/draft/"] {
         site.nowhere(canary);
@@ -205,12 +207,11 @@ fn automatic_related_incidents_are_scored_ranked_and_explained() {
     let tmp = graph_archive();
     let site = build(tmp.path(), &[]).ok();
     let a = site.page("/incidents/a/");
-    let similar = linked(&a);
+    let similar = linked_ids(&a);
     // b: two causes (3 + 3); c: a cause, a service and a tag (3 + 2 + 1).
     // Equal scores: the newer incident (c, 2021) comes first.
-    let c_at = similar.find("/incidents/c/").expect("c suggested");
-    let b_at = similar.find("/incidents/b/").expect("b suggested");
-    assert!(c_at < b_at, "ties go to the newer incident");
+    let b_at = position(&similar, "b");
+    assert!(position(&similar, "c") < b_at, "ties go to the newer incident: {similar:?}");
     // Reasons name the terms as readers know them: the cause file's title, else the spelling used.
     assert_eq!(
         why(&a, "c").unwrap(),
@@ -218,14 +219,14 @@ fn automatic_related_incidents_are_scored_ranked_and_explained() {
     );
     assert_eq!(why(&a, "b").unwrap(), "Same causes: manual-deploy-steps, No monitoring");
     // d shares a cause and is explicitly related: listed once, with both reasons, first.
-    assert_eq!(similar.matches("/incidents/d/").count(), 1);
+    assert_eq!(similar.iter().filter(|i| *i == "d").count(), 1, "{similar:?}");
     assert_eq!(why(&a, "d").unwrap(), "Listed as related · Same cause: manual-deploy-steps");
-    assert!(similar.find("/incidents/d/").unwrap() < b_at, "an explicit link outranks two shared causes");
-    assert!(!similar.contains("/incidents/a/"), "never the incident itself");
+    assert!(position(&similar, "d") < b_at, "an explicit link outranks two shared causes");
+    assert!(!similar.contains(&"a".to_string()), "never the incident itself");
     // e shares only the service api with b (2 < threshold 3): not suggested.
     assert!(why(&site.page("/incidents/b/"), "e").is_none());
     // The internal incident shares everything with a but is never scored.
-    assert!(!similar.contains("secret"));
+    assert!(!similar.contains(&"secret".to_string()));
 }
 
 #[test]
@@ -278,27 +279,22 @@ fn causes_index_ranks_counts_dates_and_sparklines_without_left_out_incidents() {
     let site = build(tmp.path(), &[]).ok();
     let index = site.page("/causes/");
     // no-monitoring: a, b, c (plus the internal and the draft one, not counted).
-    let row = |slug: &str| -> String {
-        let at = index.find(&format!("href=\"/causes/{slug}/\"")).unwrap_or_else(|| panic!("no row for {slug}"));
-        index[at..at + index[at..].find("</tr>").unwrap()].to_string()
-    };
-    let nm = row("no-monitoring");
-    assert!(nm.contains(">No monitoring</a>"));
-    assert!(nm.contains("<span class=\"bars-count\">3</span>"), "{nm}");
-    assert!(
-        nm.contains("datetime=\"2020-01-10\"") && nm.contains("datetime=\"2021-03-01\""),
-        "first and last seen: {nm}"
-    );
-    assert!(
-        nm.contains("<svg class=\"spark\" role=\"img\" aria-label=\"3 incidents, 2019–2022: 2 in 2020, 1 in 2021\""),
-        "{nm}"
-    );
-    assert!(nm.contains("<title>3 incidents, 2019–2022: 2 in 2020, 1 in 2021</title>"));
-    assert_eq!(nm.matches("class=\"spark-bar\"").count(), 2, "one bar per year with incidents");
+    let nm = index.main().row_for("/causes/no-monitoring/");
+    assert_eq!(nm.text_of("a"), "No monitoring");
+    assert_eq!(nm.text_of(".bars-count"), "3");
+    let seen: Vec<Option<String>> = nm.each("time").iter().map(|t| t.attr("datetime")).collect();
+    assert_eq!(seen, [Some("2020-01-10".into()), Some("2021-03-01".into())], "first and last seen");
+    let spark = nm.find(".spark");
+    assert_eq!(spark.attr("role").as_deref(), Some("img"));
+    assert_eq!(spark.attr("aria-label").as_deref(), Some("3 incidents, 2019–2022: 2 in 2020, 1 in 2021"));
+    assert_eq!(spark.text_of("title"), "3 incidents, 2019–2022: 2 in 2020, 1 in 2021");
+    assert_eq!(spark.count(".spark-bar"), 2, "one bar per year with incidents");
     // Ranked by count: no-monitoring (3) and manual-deploy-steps (3: a, b, d) before billing-bug (1).
-    let first = index.find("/causes/no-monitoring/").unwrap().min(index.find("/causes/manual-deploy-steps/").unwrap());
-    assert!(first < index.find("/causes/billing-bug/").unwrap());
-    assert!(row("manual-deploy-steps").contains("<span class=\"bars-count\">3</span>"));
+    let ranked = index.main().bars();
+    let at = |name: &str| ranked.iter().position(|(n, _)| n == name).unwrap_or_else(|| panic!("{name}: {ranked:?}"));
+    assert!(at("No monitoring").max(at("manual-deploy-steps")) < at("billing-bug"), "{ranked:?}");
+    assert_eq!(ranked[at("manual-deploy-steps")].1, 3);
+    assert_eq!(ranked[at("billing-bug")].1, 1);
 }
 
 #[test]
@@ -306,26 +302,27 @@ fn cause_page_shows_description_recurrences_co_causes_and_services() {
     let tmp = graph_archive();
     let site = build(tmp.path(), &[]).ok();
     let page = site.page("/causes/no-monitoring/");
-    assert!(page.contains("CAUSE-DESCRIPTION"));
-    assert!(page.contains("3 incidents"));
+    assert_eq!(page.text_of(".term-description"), "CAUSE-DESCRIPTION: nothing watched the thing that broke.");
+    assert_eq!(page.text_of(".lead"), "3 incidents, from 10 Jan 2020 to 1 Mar 2021.");
     // Oldest first, each with the gap since the previous one.
-    let a = page.find("/incidents/a/").unwrap();
-    let b = page.find("/incidents/b/").unwrap();
-    let c = page.find("/incidents/c/").unwrap();
-    assert!(a < b && b < c, "date order");
-    assert!(page.contains("First seen"));
-    assert!(page[a..].contains("Recurred after 213 days"), "2020-01-10 → 2020-08-10");
-    assert!(page[b..].contains("Recurred after 203 days"), "2020-08-10 → 2021-03-01");
+    let occurrences: Vec<(String, Vec<String>)> = page
+        .section("Every occurrence")
+        .each(".recurrences > li")
+        .iter()
+        .map(|li| (li.text_of(".recurrence-gap"), li.incidents()))
+        .collect();
+    let expected = [
+        ("First seen", "a"),
+        ("Recurred after 213 days", "b"), // 2020-01-10 → 2020-08-10
+        ("Recurred after 203 days", "c"), // 2020-08-10 → 2021-03-01
+    ];
+    assert_eq!(occurrences, expected.map(|(gap, id)| (gap.to_string(), vec![id.to_string()])));
     // Co-occurring causes and services, with counts; left-out ones ignored.
-    let co = section(&page, "co-causes-title");
-    assert!(co.contains("/causes/manual-deploy-steps/") && co.contains("<span class=\"bars-count\">2</span>"), "{co}");
-    let services = section(&page, "cause-services-title");
-    let billing = services.find("/services/billing/").expect("billing");
-    let api = services.find("/services/api/").expect("api");
-    assert!(billing < api, "billing (2) before api (1): {services}");
-    assert!(
-        services.contains("<span class=\"bars-count\">2</span>")
-            && services.contains("<span class=\"bars-count\">1</span>")
+    assert_eq!(page.section("co-causes-title").bars(), [("manual-deploy-steps".to_string(), 2)]);
+    assert_eq!(
+        page.section("cause-services-title").bars(),
+        [("billing".to_string(), 2), ("api".to_string(), 1)],
+        "billing (2) before api (1)"
     );
     assert!(!page.contains("leak"));
 }
@@ -335,19 +332,22 @@ fn incident_page_answers_has_this_happened_before() {
     let tmp = graph_archive();
     let site = build(tmp.path(), &[]).ok();
     let b = site.page("/incidents/b/");
-    let panel = linked(&b);
-    let line = &panel[panel.find("Has this happened before?").unwrap()..panel.find("</p>").unwrap()];
-    let nm = &line[line.find("/causes/no-monitoring/").unwrap()..line.find("/causes/manual-deploy-steps/").unwrap()];
-    assert!(nm.contains(": 1 earlier, 1 since;"), "{nm}");
-    let mds = &line[line.find("/causes/manual-deploy-steps/").unwrap()..];
-    assert!(mds.contains(": 2 earlier."), "{mds}");
+    let panel = b.section("Connected incidents");
+    assert_eq!(
+        panel.text_of(".recurrence-line"),
+        "Has this happened before? No monitoring: 1 earlier, 1 since; manual-deploy-steps: 2 earlier."
+    );
+    assert_eq!(panel.find(".recurrence-line").hrefs(), ["/causes/no-monitoring/", "/causes/manual-deploy-steps/"]);
     // The incidents themselves, each once with the causes it shares.
     assert_eq!(why(&b, "a").unwrap(), "Links to this one · Same causes: manual-deploy-steps, No monitoring");
     assert_eq!(why(&b, "c").unwrap(), "Same cause: No monitoring");
     assert_eq!(why(&b, "d").unwrap(), "Same cause: manual-deploy-steps");
     // A cause seen once says so.
     let e = site.page("/incidents/e/");
-    assert!(linked(&e).contains("first and only incident with this cause"));
+    assert_eq!(
+        e.section("Connected incidents").text_of(".recurrence-line"),
+        "Has this happened before? billing-bug: first and only incident with this cause; no-monitorng: first and only incident with this cause."
+    );
 }
 
 #[test]
@@ -356,14 +356,18 @@ fn services_and_tags_pages_rank_and_count_incidents() {
     let site = build(tmp.path(), &[]).ok();
     let services = site.page("/services/");
     // billing: a, c; api: b, e (the draft does not count). Equal: by name.
-    assert!(services.find("/services/api/").unwrap() < services.find("/services/billing/").unwrap());
-    assert_eq!(services.matches("<span class=\"bars-count\">2</span>").count(), 2);
+    assert_eq!(services.main().bars(), [("api".to_string(), 2), ("billing".to_string(), 2)]);
     assert!(!services.contains("leakservice"));
     let billing = site.page("/services/billing/");
-    assert!(billing.contains("2 incidents"));
-    assert!(billing.contains("/incidents/a/") && billing.contains("/incidents/c/"));
+    assert_eq!(billing.text_of(".lead"), "2 incidents, from 10 Jan 2020 to 1 Mar 2021.");
+    assert_eq!(billing.incidents(), ["c", "a"]);
     let dns = site.page("/tags/dns/");
-    assert!(dns.contains("2 incidents"), "the internal incident's tag is not counted");
+    assert_eq!(
+        dns.text_of(".lead"),
+        "2 incidents, from 10 Jan 2020 to 1 Mar 2021.",
+        "the internal incident's tag is not counted"
+    );
+    assert_eq!(dns.section("term-incidents").incidents(), ["c", "a"]);
 }
 
 #[test]

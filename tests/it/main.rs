@@ -5,6 +5,7 @@
 mod harness;
 
 mod adopt;
+mod architecture;
 mod build;
 mod check;
 mod crosslinks;

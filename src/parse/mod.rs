@@ -4,8 +4,11 @@
 //!
 //! Each file is parsed on its own (no cross-file knowledge), so this stage
 //! runs in parallel; cross-file rules (duplicate ids, links) live in
-//! `archive`.
+//! `archive`. What a file says without front matter is read by
+//! src/parse/infer.rs (title, date) and src/parse/action_items.rs (the
+//! action items of its own "Action items" section).
 
+mod action_items;
 mod infer;
 
 use std::borrow::Cow;
@@ -13,7 +16,7 @@ use std::collections::{HashMap, HashSet};
 
 use serde::Deserialize;
 
-use crate::config::Config;
+use crate::config::{is_template, template_keys, Config};
 use crate::diagnostics::{Diagnostic, Diagnostics, Pos};
 use crate::model::*;
 use crate::slugs::{is_slug, slugify};
@@ -312,7 +315,7 @@ fn unknown_key_message(key: &str) -> String {
 /// The incident key an unknown key most likely means, for the example in
 /// the message.
 fn guess_target(key: &str) -> &'static str {
-    crate::cmd::init::field_for(key).unwrap_or("summary")
+    crate::config::field_for(key).unwrap_or("summary")
 }
 
 /// `source_published_at` → "Source published at".
@@ -333,52 +336,6 @@ fn flatten(v: &Value) -> Vec<String> {
         Value::List(l) => l.iter().flat_map(|x| flatten(&x.value)).filter(|s| !s.is_empty()).collect(),
         Value::Map(m) => m.iter().map(|(k, v)| format!("{}: {}", k.value, flatten(&v.value).join(", "))).collect(),
     }
-}
-
-/// Whether a `[fields]` entry is a template (`"{company} {product} incident"`).
-fn is_template(s: &str) -> bool {
-    s.contains('{')
-}
-
-/// Checks a `[fields]` alternative: a key, or a template whose braces pair
-/// up around key names.
-pub fn check_template(s: &str) -> Result<(), String> {
-    if s.trim().is_empty() {
-        return Err("an empty key; expected the name of one of your front-matter keys".into());
-    }
-    if !is_template(s) {
-        return if s.contains('}') {
-            Err(format!("{s:?} has `}}` without `{{`; expected e.g. \"{{company}} incident\""))
-        } else {
-            Ok(())
-        };
-    }
-    let mut rest = s;
-    while let Some(open) = rest.find(['{', '}']) {
-        if rest[open..].starts_with('}') {
-            return Err(format!("{s:?} has `}}` without `{{`; expected e.g. \"{{company}} incident\""));
-        }
-        let Some(close) = rest[open..].find('}') else {
-            return Err(format!("{s:?} has `{{` without `}}`; expected e.g. \"{{company}} incident\""));
-        };
-        let key = &rest[open + 1..open + close];
-        if key.trim().is_empty() || key.contains('{') {
-            return Err(format!("{s:?}: expected a key name between `{{` and `}}`"));
-        }
-        rest = &rest[open + close + 1..];
-    }
-    Ok(())
-}
-
-fn template_keys(s: &str) -> Vec<String> {
-    let mut out = Vec::new();
-    let mut rest = s;
-    while let Some(open) = rest.find('{') {
-        let Some(close) = rest[open..].find('}') else { break };
-        out.push(rest[open + 1..open + close].trim().to_string());
-        rest = &rest[open + close + 1..];
-    }
-    out
 }
 
 /// Fills a template from the front matter: missing or empty keys are left
@@ -788,7 +745,7 @@ pub fn parse_incident(path: &str, bytes: &[u8], config: &Config) -> Result<Incid
             id
         }
         None => {
-            let id = slugify(stem);
+            let id = crate::slugs::id_from_file_name(path);
             if id.is_empty() {
                 c.error(
                     Pos::START,
@@ -898,7 +855,7 @@ pub fn parse_incident(path: &str, bytes: &[u8], config: &Config) -> Result<Incid
         impact,
         trigger,
         detection,
-        action_items: crate::actions::or_from_body(action_items, &body),
+        action_items: action_items::or_from_body(action_items, &body),
         aliases,
         body,
         body_line: c.split.body_line,
@@ -969,7 +926,7 @@ pub fn parse_cause(path: &str, bytes: &[u8]) -> Result<CauseDoc, Vec<Diagnostic>
     let (raw, unknown): (RawCause, _) = front_matter(path, &split)?;
     let mut c = Checker { path, split, diags: unknown, values: HashMap::new(), names: HashMap::new() };
     let stem = crate::slugs::file_stem(path);
-    let slug = slugify(stem);
+    let slug = crate::slugs::id_from_file_name(path);
     if slug.is_empty() {
         c.error(Pos::START, format!("cannot make a cause id from the file name {stem:?}"));
     }
@@ -1185,15 +1142,6 @@ uuid = "UUID"
             .unwrap();
         assert!(!i.body.contains("Same"));
         assert_eq!((i.date_text.as_str(), i.date_precision), ("2021-02", DatePrecision::Month));
-    }
-
-    #[test]
-    fn templates_checked() {
-        assert!(check_template("{company} {product} incident").is_ok());
-        assert!(check_template("{company").is_err());
-        assert!(check_template("company}").is_err());
-        assert!(check_template("{}").is_err());
-        assert!(check_template("start_time").is_ok());
     }
 
     #[test]

@@ -1,7 +1,14 @@
 //! Archive: the whole set of parsed files as one graph — which incidents
 //! this build shows, ids and paths for cross-links, related incidents,
 //! taxonomies (tags, services, causes) and cross-file rules (duplicate ids,
-//! unknown related ids, cause aliases).
+//! unknown related ids, cause aliases). Two parts have a file of their
+//! own: src/archive/aliases.rs (old URLs: `aliases:` entries and former ids, checked
+//! and kept as [`Redirect`]s) and [`checks`] (the warnings that read every
+//! incident: misspelt terms, near duplicates, unreadable timeline rows).
+//!
+//! It imports only the stages below it (model, config, markdown, related,
+//! timeline): pages and outputs read the archive, never the other way round
+//! (tests/it/architecture.rs checks it).
 //!
 //! Left-out incidents (draft, review, internal) are kept here only as
 //! *known ids*, so that a link to one is not reported as broken; they never
@@ -11,9 +18,15 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 
 use crate::config::Config;
 use crate::diagnostics::{Diagnostics, Pos};
-use crate::feeds::{alias_path, Redirect, RedirectOrigin};
 use crate::markdown::{LinkResolver, LinkTarget};
 use crate::model::*;
+
+mod aliases;
+pub mod checks;
+pub use aliases::{alias_path, Redirect, RedirectOrigin};
+
+/// Kept here by its old path: the taxonomies are the archive's lists of terms.
+pub use crate::model::Taxonomy;
 
 /// One tag, service or cause, with the incidents it appears in.
 #[derive(Debug, Clone)]
@@ -22,50 +35,6 @@ pub struct TermIndex {
     pub slug: String,
     /// Indexes into [`Archive::incidents`], newest first.
     pub incidents: Vec<usize>,
-}
-
-/// Which taxonomy a term belongs to.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Taxonomy {
-    Tags,
-    Services,
-    Causes,
-}
-
-impl Taxonomy {
-    pub const ALL: [Taxonomy; 3] = [Taxonomy::Tags, Taxonomy::Services, Taxonomy::Causes];
-
-    pub fn key(self) -> &'static str {
-        match self {
-            Taxonomy::Tags => "tags",
-            Taxonomy::Services => "services",
-            Taxonomy::Causes => "causes",
-        }
-    }
-
-    pub fn name(self) -> &'static str {
-        match self {
-            Taxonomy::Tags => "Tags",
-            Taxonomy::Services => "Services",
-            Taxonomy::Causes => "Causes",
-        }
-    }
-
-    pub fn singular(self) -> &'static str {
-        match self {
-            Taxonomy::Tags => "tag",
-            Taxonomy::Services => "service",
-            Taxonomy::Causes => "cause",
-        }
-    }
-
-    pub fn terms(self, i: &Incident) -> &[Term] {
-        match self {
-            Taxonomy::Tags => &i.tags,
-            Taxonomy::Services => &i.services,
-            Taxonomy::Causes => &i.causes,
-        }
-    }
 }
 
 /// The archive as the site shows it.
@@ -146,7 +115,7 @@ impl Archive {
         }
 
         let cause_docs = fold_cause_aliases(&mut all, causes, diags);
-        crate::graph::check(&all, &cause_docs, diags);
+        checks::check(&all, &cause_docs, diags);
 
         let all_paths = all.iter().map(|i| (i.source_path.clone(), i.id.clone())).collect();
         let mut alias_paths: HashMap<String, Vec<(String, Pos)>> =

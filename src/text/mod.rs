@@ -1,6 +1,11 @@
 //! Words for counts, so that no page says "1 incidents". Templates use
 //! Tera's built-in `pluralize` filter (`incident{{ n | pluralize }}`); Rust
 //! code that writes sentences uses [`count`].
+//!
+//! [`tokenize`] splits text into words the one way both the search index
+//! and the related-incidents score read it.
+
+pub mod tokenize;
 
 /// `count(1, "incident")` is "1 incident", `count(3, "action item")` is
 /// "3 action items", `count(0, "day")` is "0 days". Every noun the site
