@@ -1253,7 +1253,10 @@ fn a_base_url_with_a_path_is_served_under_that_path() {
         )
     });
     let srv = Server::start(&root, &[]);
-    assert!(srv.log().contains(&format!("127.0.0.1:{}/archive/", srv.port)), "{}", srv.log());
+    // The address is logged by serve's stderr reader thread: it can come a
+    // moment after the port answers.
+    let address = format!("127.0.0.1:{}/archive/", srv.port);
+    srv.wait_log("the address under the base path", |log| log.contains(&address));
     let home = srv.get("/archive/");
     assert_eq!(home.status, 200);
     let css = home.body.split("href=\"").filter_map(|r| r.split('"').next()).find(|h| h.ends_with(".css")).unwrap();
