@@ -43,15 +43,16 @@ impl Server {
         std::thread::spawn(move || {
             for line in BufReader::new(err).lines() {
                 let Ok(line) = line else { break };
-                if let Some(port) = line
+                let port = line
                     .split("http://127.0.0.1:")
                     .nth(1)
                     .and_then(|r| r.split('/').next())
-                    .and_then(|p| p.parse::<u16>().ok())
-                {
+                    .and_then(|p| p.parse::<u16>().ok());
+                // The line is in the log before the test learns the port.
+                sink.lock().unwrap().push_str(&format!("{line}\n"));
+                if let Some(port) = port {
                     let _ = tx.send(port);
                 }
-                sink.lock().unwrap().push_str(&(line + "\n"));
             }
         });
         match rx.recv_timeout(START_TIMEOUT) {
