@@ -7,7 +7,8 @@ Usage:
 Runs `RCA_SITE build --out OUT` (without -q, so the build prints its stage
 timings to stderr) in CORPUS, and meanwhile samples the process' CPU time
 (utime + stime of all its threads, /proc/PID/stat) and resident memory
-(/proc/PID/status VmRSS) every --interval seconds (default 0.005). OUT must
+(/proc/PID/status VmRSS) every --interval seconds (default 0.005), and
+prints each stage's peak and its resident memory when it ends. OUT must
 not exist, or be a folder under /dev/shm that the caller lets it delete.
 
 The build reports the wall time of its stages, in the order they run:
@@ -59,6 +60,12 @@ def cpu_at(samples, t):
             return prev[1] + (s[1] - prev[1]) * (t - prev[0]) / (s[0] - prev[0])
         prev = s
     return samples[-1][1] if samples else 0.0
+
+
+def rss_at(samples, t):
+    """Resident memory of the last sample taken by time t."""
+    vals = [s[2] for s in samples if s[0] <= t]
+    return vals[-1] if vals else 0.0
 
 
 def rss_max(samples, a, b):
@@ -121,14 +128,15 @@ def main():
           f"CPU {final_cpu:.2f} s (user {ru.ru_utime:.2f}, sys {ru.ru_stime:.2f}), peak RSS {ru.ru_maxrss / 1024:.0f} MiB")
     print(err.strip().splitlines()[-1])
     print()
-    print("| stage | wall s | CPU s | CPU/wall | peak RSS in the stage MiB |")
-    print("| --- | ---: | ---: | ---: | ---: |")
+    print("| stage | wall s | CPU s | CPU/wall | peak RSS in the stage MiB | RSS at its end MiB |")
+    print("| --- | ---: | ---: | ---: | ---: | ---: |")
     t = 0.0
     for name, d in stages:
         c = cpu_at(samples, t + d) - cpu_at(samples, t)
-        print(f"| {name} | {d:.3f} | {c:.2f} | {c / d if d > 0 else 0:.2f} | {rss_max(samples, t, t + d):.0f} |")
+        print(f"| {name} | {d:.3f} | {c:.2f} | {c / d if d > 0 else 0:.2f} | {rss_max(samples, t, t + d):.0f} "
+              f"| {rss_at(samples, t + d):.0f} |")
         t += d
-    print(f"| total | {wall:.3f} | {final_cpu:.2f} | {final_cpu / wall:.2f} | |")
+    print(f"| total | {wall:.3f} | {final_cpu:.2f} | {final_cpu / wall:.2f} | | |")
 
 
 if __name__ == "__main__":

@@ -7,8 +7,15 @@
 //! entries between the common start and the common end makes such a diff
 //! cost a few memory compares instead of parsing every entry twice.
 
-use gix::objs::Find;
+use std::rc::Rc;
+
 use gix::ObjectId;
+
+/// Where the diff reads sub-trees: the serialised tree by id, shared with
+/// the cache that holds it rather than copied out of it.
+pub(super) trait Trees {
+    fn tree(&self, id: &gix::oid) -> Option<Rc<[u8]>>;
+}
 
 /// One entry of a serialised tree.
 struct Entry<'a> {
@@ -93,7 +100,7 @@ pub(super) struct Quick {
 /// Diffs the serialised trees `a` (old) and `b` (new) under `prefix`,
 /// reading sub-trees through `objects`.
 pub(super) fn diff(
-    objects: &impl Find,
+    objects: &impl Trees,
     a: &[u8],
     b: &[u8],
     prefix: &str,
@@ -143,10 +150,9 @@ pub(super) fn diff(
                         let path = join(prefix, x.name);
                         match (x.is_tree, y.is_tree) {
                             (true, true) => {
-                                let (mut ba, mut bb) = (Vec::new(), Vec::new());
-                                let ta = read_tree(objects, x.oid, &mut ba)?;
-                                let tb = read_tree(objects, y.oid, &mut bb)?;
-                                diff(objects, ta, tb, &path, hash_len, out)?;
+                                let ta = read_tree(objects, x.oid)?;
+                                let tb = read_tree(objects, y.oid)?;
+                                diff(objects, &ta, &tb, &path, hash_len, out)?;
                             }
                             (false, false) => {
                                 if x.is_file && y.is_file {
@@ -183,14 +189,12 @@ fn join(prefix: &str, name: &[u8]) -> String {
     }
 }
 
-fn read_tree<'b>(objects: &impl Find, oid: &[u8], buf: &'b mut Vec<u8>) -> Option<&'b [u8]> {
-    let id = ObjectId::try_from(oid).ok()?;
-    let data = objects.try_find(&id, buf).ok()??;
-    (data.kind == gix::object::Kind::Tree).then_some(data.data)
+fn read_tree(objects: &impl Trees, oid: &[u8]) -> Option<Rc<[u8]>> {
+    objects.tree(&ObjectId::try_from(oid).ok()?)
 }
 
 /// Every file at or under an entry present on one side only.
-fn gone(objects: &impl Find, e: &Entry<'_>, prefix: &str, hash_len: usize, out: &mut Vec<String>) -> Option<()> {
+fn gone(objects: &impl Trees, e: &Entry<'_>, prefix: &str, hash_len: usize, out: &mut Vec<String>) -> Option<()> {
     let path = join(prefix, e.name);
     if !e.is_tree {
         if e.is_file {
@@ -198,10 +202,9 @@ fn gone(objects: &impl Find, e: &Entry<'_>, prefix: &str, hash_len: usize, out: 
         }
         return Some(());
     }
-    let mut buf = Vec::new();
-    let data = read_tree(objects, e.oid, &mut buf)?;
+    let data = read_tree(objects, e.oid)?;
     let mut pos = 0;
-    while let Some(child) = entry_at(data, pos, hash_len) {
+    while let Some(child) = entry_at(&data, pos, hash_len) {
         gone(objects, &child, &path, hash_len, out)?;
         pos = child.end;
     }
@@ -219,9 +222,9 @@ mod tests {
     }
 
     struct NoObjects;
-    impl Find for NoObjects {
-        fn try_find<'a>(&self, _: &gix::oid, _: &'a mut Vec<u8>) -> gix::Result<Option<gix::objs::Data<'a>>> {
-            Ok(None)
+    impl Trees for NoObjects {
+        fn tree(&self, _: &gix::oid) -> Option<Rc<[u8]>> {
+            None
         }
     }
 
@@ -247,6 +250,49 @@ mod tests {
         let mut same = Quick::default();
         diff(&NoObjects, &old, &old, "", 20, &mut same).unwrap();
         assert!(same.added.is_empty() && same.deleted.is_empty() && same.modified.is_empty());
+    }
+
+    /// Trees served by id from memory, counting the reads.
+    #[derive(Default)]
+    struct Store {
+        trees: std::collections::HashMap<ObjectId, Rc<[u8]>>,
+        reads: std::cell::Cell<usize>,
+    }
+    impl Store {
+        fn add(&mut self, id: u8, data: Vec<u8>) {
+            self.trees.insert(ObjectId::from_bytes_or_panic(&[id; 20]), Rc::from(data));
+        }
+    }
+    impl Trees for Store {
+        fn tree(&self, id: &gix::oid) -> Option<Rc<[u8]>> {
+            self.reads.set(self.reads.get() + 1);
+            self.trees.get(id).cloned()
+        }
+    }
+
+    #[test]
+    fn descends_into_changed_folders_only_and_lists_new_and_removed_folders() {
+        let mut store = Store::default();
+        // 2020 unchanged (same id on both sides), 2021 edited, 2022 added, 2019 removed.
+        store.add(10, [entry("100644", "a.md", 1), entry("100644", "b.md", 2)].concat());
+        store.add(11, [entry("100644", "c.md", 3), entry("100644", "d.md", 4)].concat());
+        store.add(12, [entry("100644", "c.md", 3), entry("100644", "d.md", 5)].concat());
+        store.add(13, [entry("40000", "deep", 14), entry("100644", "e.md", 6)].concat());
+        store.add(14, entry("100644", "f.md", 7));
+        store.add(15, entry("100644", "old.md", 8));
+        let old = [entry("40000", "2019", 15), entry("40000", "2020", 10), entry("40000", "2021", 11)].concat();
+        let new = [entry("40000", "2020", 10), entry("40000", "2021", 12), entry("40000", "2022", 13)].concat();
+        let mut out = Quick::default();
+        diff(&store, &old, &new, "incidents", 20, &mut out).unwrap();
+        assert_eq!(out.modified, ["incidents/2021/d.md"]);
+        assert_eq!(out.added, ["incidents/2022/deep/f.md", "incidents/2022/e.md"]);
+        assert_eq!(out.deleted, ["incidents/2019/old.md"]);
+        // 2019, both sides of 2021, 2022 and 2022/deep: never the unchanged 2020.
+        assert_eq!(store.reads.get(), 5);
+        // A sub-tree that cannot be read fails the quick diff (the caller
+        // then reports the error through gix's diff).
+        store.trees.remove(&ObjectId::from_bytes_or_panic(&[14; 20]));
+        assert!(diff(&store, &old, &new, "", 20, &mut Quick::default()).is_none());
     }
 
     #[test]

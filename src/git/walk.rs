@@ -11,6 +11,7 @@
 
 use std::collections::HashMap;
 use std::ops::ControlFlow;
+use std::rc::Rc;
 use std::sync::Arc;
 
 use gix::bstr::ByteSlice;
@@ -77,11 +78,16 @@ impl Files {
 
 /// Trees read for the last two diffs. Walking newest first, a commit's
 /// trees are the "old" side of the previous diff: keeping them saves
-/// inflating every changed tree twice.
+/// inflating every changed tree twice. The quick diff reads them in place
+/// (a year folder's tree is ~150 KB at 10,000 incidents); only gix's full
+/// diff, for the rare commit with both additions and deletions, copies
+/// them into its own buffer.
 struct TreeCache<'r> {
     objects: &'r gix::OdbHandle,
-    trees: std::cell::RefCell<HashMap<ObjectId, (u64, Vec<u8>)>>,
+    trees: std::cell::RefCell<HashMap<ObjectId, (u64, Rc<[u8]>)>>,
     generation: std::cell::Cell<u64>,
+    /// Reused for every tree inflated.
+    buf: std::cell::RefCell<Vec<u8>>,
 }
 
 impl TreeCache<'_> {
@@ -91,22 +97,53 @@ impl TreeCache<'_> {
         self.generation.set(g);
         self.trees.borrow_mut().retain(|_, (used, _)| *used + 1 >= g);
     }
+
+    /// The tree `id` if a diff of this or the previous generation read it.
+    fn cached(&self, id: &gix::oid) -> Option<Rc<[u8]>> {
+        let mut trees = self.trees.borrow_mut();
+        let (used, data) = trees.get_mut(id)?;
+        *used = self.generation.get();
+        Some(data.clone())
+    }
+
+    /// Keeps the tree `id` read into `data` (objects of other kinds: no).
+    fn keep(&self, id: &gix::oid, found: &gix::objs::Data<'_>) -> Option<Rc<[u8]>> {
+        if found.kind != gix::object::Kind::Tree {
+            return None;
+        }
+        let data: Rc<[u8]> = Rc::from(found.data);
+        self.trees.borrow_mut().insert(id.to_owned(), (self.generation.get(), data.clone()));
+        Some(data)
+    }
+
+    /// The serialised tree `id`; `Ok(None)` when there is no such object or
+    /// it is not a tree.
+    fn get(&self, id: &gix::oid) -> gix::Result<Option<Rc<[u8]>>> {
+        use gix::objs::Find;
+        if let Some(data) = self.cached(id) {
+            return Ok(Some(data));
+        }
+        let mut buf = self.buf.borrow_mut();
+        Ok(self.objects.try_find(id, &mut buf)?.and_then(|found| self.keep(id, &found)))
+    }
+}
+
+impl quick::Trees for TreeCache<'_> {
+    fn tree(&self, id: &gix::oid) -> Option<Rc<[u8]>> {
+        self.get(id).ok().flatten()
+    }
 }
 
 impl gix::objs::Find for TreeCache<'_> {
     fn try_find<'a>(&self, id: &gix::oid, buffer: &'a mut Vec<u8>) -> gix::Result<Option<gix::objs::Data<'a>>> {
-        let g = self.generation.get();
-        if let Some((used, data)) = self.trees.borrow_mut().get_mut(id) {
-            *used = g;
+        if let Some(data) = self.cached(id) {
             buffer.clear();
-            buffer.extend_from_slice(data);
+            buffer.extend_from_slice(&data);
             return Ok(Some(gix::objs::Data { kind: gix::object::Kind::Tree, object_hash: id.kind(), data: buffer }));
         }
         let found = self.objects.try_find(id, buffer)?;
         if let Some(d) = &found {
-            if d.kind == gix::object::Kind::Tree {
-                self.trees.borrow_mut().insert(id.to_owned(), (g, d.data.to_vec()));
-            }
+            self.keep(id, d);
         }
         Ok(found)
     }
@@ -124,8 +161,6 @@ struct Differ<'r> {
     cache: gix::diff::blob::Platform,
     state: gix::diff::tree::State,
     rewrites: Option<Rewrites>,
-    old_buf: Vec<u8>,
-    new_buf: Vec<u8>,
 }
 
 impl Differ<'_> {
@@ -149,10 +184,10 @@ impl Differ<'_> {
     /// deleted), without gix's full tree diff; `None` otherwise.
     fn quick(&mut self, old: Option<ObjectId>, new: Option<ObjectId>) -> Option<Vec<Change>> {
         self.trees.next_generation();
-        load_tree(&self.trees, old, &mut self.old_buf).ok()?;
-        load_tree(&self.trees, new, &mut self.new_buf).ok()?;
+        let old_tree = load_tree(&self.trees, old).ok()?;
+        let new_tree = load_tree(&self.trees, new).ok()?;
         let mut q = quick::Quick::default();
-        quick::diff(&self.trees, &self.old_buf, &self.new_buf, "", self.repo.object_hash().len_in_bytes(), &mut q)?;
+        quick::diff(&self.trees, &old_tree, &new_tree, "", self.repo.object_hash().len_in_bytes(), &mut q)?;
         if !q.added.is_empty() && !q.deleted.is_empty() && self.rewrites.is_some() {
             return None;
         }
@@ -169,12 +204,12 @@ impl Differ<'_> {
     ) -> Result<Vec<Change>, GitError> {
         let kind = self.repo.object_hash();
         self.trees.next_generation();
-        load_tree(&self.trees, old, &mut self.old_buf)?;
-        load_tree(&self.trees, new, &mut self.new_buf)?;
+        let old_tree = load_tree(&self.trees, old)?;
+        let new_tree = load_tree(&self.trees, new)?;
         let mut out = Vec::new();
         let result = gix::diff::tree_with_rewrites(
-            TreeRefIter::from_bytes(&self.old_buf, kind),
-            TreeRefIter::from_bytes(&self.new_buf, kind),
+            TreeRefIter::from_bytes(&old_tree, kind),
+            TreeRefIter::from_bytes(&new_tree, kind),
             &mut self.cache,
             &mut self.state,
             &self.trees,
@@ -211,13 +246,14 @@ fn convert(change: ChangeRef<'_>) -> Option<Change> {
     }
 }
 
-fn load_tree(trees: &TreeCache<'_>, id: Option<ObjectId>, buf: &mut Vec<u8>) -> Result<(), GitError> {
-    buf.clear();
-    if let Some(id) = id {
-        use gix::prelude::FindExt;
-        trees.find_tree_iter(&id, buf).map_err(|e| read_error(&format!("reading tree {id}"), e))?;
+/// The serialised tree `id` (`None`: the empty tree).
+fn load_tree(trees: &TreeCache<'_>, id: Option<ObjectId>) -> Result<Rc<[u8]>, GitError> {
+    let Some(id) = id else { return Ok(Rc::from(&[][..])) };
+    match trees.get(&id) {
+        Ok(Some(data)) => Ok(data),
+        Ok(None) => Err(read_error(&format!("reading tree {id}"), "no such tree")),
+        Err(e) => Err(read_error(&format!("reading tree {id}"), e)),
     }
-    Ok(())
 }
 
 /// The id of the tree at `path` (e.g. `["content"]`) under the tree
@@ -463,12 +499,15 @@ fn diff_steps(mut repo: gix::Repository, steps: &[Step], partial: bool) -> Vec<S
     };
     let mut differ = Differ {
         repo: &repo,
-        trees: TreeCache { objects: &repo.objects, trees: Default::default(), generation: Default::default() },
+        trees: TreeCache {
+            objects: &repo.objects,
+            trees: Default::default(),
+            generation: Default::default(),
+            buf: Default::default(),
+        },
         cache,
         state: Default::default(),
         rewrites: Some(Rewrites { percentage: if partial { None } else { Some(0.5) }, ..Rewrites::default() }),
-        old_buf: Vec::new(),
-        new_buf: Vec::new(),
     };
     let reverse = deltas_point_back(&repo, steps);
     let order: Vec<&Step> = if reverse { steps.iter().rev().collect() } else { steps.iter().collect() };
