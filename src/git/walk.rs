@@ -76,6 +76,9 @@ impl Files {
     }
 }
 
+/// Each kept tree by id, with the generation that last used it.
+type Kept = HashMap<ObjectId, (u64, Rc<[u8]>)>;
+
 /// Trees read for the last two diffs. Walking newest first, a commit's
 /// trees are the "old" side of the previous diff: keeping them saves
 /// inflating every changed tree twice. The quick diff reads them in place
@@ -84,7 +87,7 @@ impl Files {
 /// them into its own buffer.
 struct TreeCache<'r> {
     objects: &'r gix::OdbHandle,
-    trees: std::cell::RefCell<HashMap<ObjectId, (u64, Rc<[u8]>)>>,
+    trees: std::cell::RefCell<Kept>,
     generation: std::cell::Cell<u64>,
     /// Reused for every tree inflated.
     buf: std::cell::RefCell<Vec<u8>>,
