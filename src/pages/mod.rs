@@ -18,6 +18,8 @@ use crate::markdown::{Rendered, TocEntry};
 use crate::model::*;
 use crate::output::Sink;
 use crate::paginate;
+
+pub mod fingerprint;
 use crate::slugs::slugify;
 use crate::text;
 use crate::theme::Theme;
@@ -45,6 +47,12 @@ pub struct Bodies {
     /// Parallel to `Archive::pages`.
     pub pages: Vec<Rendered>,
     pub home: Option<Rendered>,
+    /// Per incident, its body's digest ([`fingerprint::body`]); empty
+    /// when the build does not fingerprint its pages.
+    pub digests: Vec<u64>,
+    /// Per incident, the cross-links its body looked up and what they
+    /// found; empty when the build does not fingerprint its pages.
+    pub lookups: Vec<Vec<fingerprint::Lookup>>,
 }
 
 /// Compiles the theme's templates, reporting syntax errors at their file
@@ -250,35 +258,71 @@ pub struct Renderer<'a> {
     globals: Context,
     xlinks: xlinks::Crosslinks,
     board: BoardData,
-    /// Pages left as they are (serve's incremental rebuilds).
-    skip: Option<&'a dyn Skip>,
+    /// Per incident, the digest its card was built from (serve: the card
+    /// is kept while it is the same); empty when nothing is kept.
+    card_digests: Vec<u64>,
+    /// How many cards this build rendered.
+    cards_built: usize,
 }
 
-/// A page that an incremental rebuild may leave as it is: one incident,
-/// one term or one severity, or a page built from the front matter of many
-/// (`Listing`: the home page, the incident list, the taxonomy indexes, the
-/// 404 page and the free pages, by path). Every other page is always rendered.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum PageKey<'k> {
-    Incident(&'k str),
-    Term(Taxonomy, &'k str),
-    Severity(&'k str),
-    Listing(&'k str),
+/// One page of the site, the same from one build to the next: what a
+/// build that keeps pages (serve) remembers a page by, with its
+/// fingerprint. A list's page carries its number (1-based).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum PageKey {
+    Home,
+    NotFound,
+    /// A page of /incidents/.
+    Incidents(usize),
+    /// A page of one year's list.
+    Year(i16, usize),
+    /// By id.
+    Incident(String),
+    Taxonomy(Taxonomy),
+    /// By slug.
+    Term(Taxonomy, String, usize),
+    /// By name.
+    Severity(String, usize),
+    /// A free page, by id.
+    Page(String),
+    Stats,
+    /// A board page, by folder (`action-items/owner/<slug>`).
+    ActionItems(String, usize),
+    /// `<dir>/page/1/`, redirecting to the list at `<dir>/`.
+    FirstPage(String),
+    /// The outputs made from the whole archive (src/feeds.rs).
+    Sitemap,
+    Feed,
+    Json,
 }
 
-/// Decides which pages [`Renderer::render_all`] leaves as they are.
-pub trait Skip: Sync {
-    /// `Some(path)`: the page's output at `path` is still valid; do not render it.
-    fn skip(&self, page: PageKey<'_>) -> Option<String>;
-    /// Called for every keyed page that was rendered.
-    fn rendered(&self, page: PageKey<'_>, path: &str);
+/// A page the build writes: its key and output path (relative to the
+/// output root). `at`: what the key names, as an index into this build's
+/// archive (incident, term, severity, year group, free page, board filter).
+#[derive(Debug, Clone)]
+pub struct Page {
+    pub key: PageKey,
+    pub path: String,
+    at: usize,
+}
+
+impl Page {
+    fn new(key: PageKey, path: impl Into<String>, at: usize) -> Page {
+        Page { key, path: path.into(), at }
+    }
+
+    /// An output that is not an HTML page (the feeds, the sitemap).
+    pub fn output(key: PageKey, path: impl Into<String>) -> Page {
+        Page::new(key, path, 0)
+    }
 }
 
 /// Cards (with their rendered HTML) kept from the previous render, by
 /// incident id, so that an incremental rebuild renders only changed cards.
 #[derive(Default)]
 pub struct CardCache {
-    kept: std::collections::HashMap<String, (Card, Value)>,
+    /// Each card with the digest it was built from.
+    kept: std::collections::HashMap<String, (u64, Card, Value)>,
     /// What the previous render built from the whole archive; see [`CardCache::forget_shared`].
     shared: Option<Shared>,
     /// Each kept card's mini line (`incident_mini`), by id, while `shared` is not kept.
@@ -298,13 +342,6 @@ struct Shared {
 }
 
 impl CardCache {
-    /// Drops the card of one incident, so it is built again.
-    pub fn forget(&mut self, id: &str) {
-        self.forget_shared();
-        self.kept.remove(id);
-        self.minis.remove(id);
-    }
-
     pub fn clear(&mut self) {
         self.kept.clear();
         self.shared = None;
@@ -322,25 +359,37 @@ impl CardCache {
             self.board = Some(s.board);
         }
     }
-
-    pub fn contains(&self, id: &str) -> bool {
-        self.kept.contains_key(id)
-    }
 }
 
 impl<'a> Renderer<'a> {
     /// Prepares the shared data, taking the cards still in `reuse` instead
-    /// of building them again (an empty cache: every card is built); fails
-    /// when the theme's `incident_card` or `incident_row` component cannot render.
+    /// of building them again: those whose digest (`digests`: the site and
+    /// the incident) is the one they were built from (no digests: every
+    /// card is built); fails when the theme's `incident_card` or
+    /// `incident_row` component cannot render.
     pub fn reusing(
         archive: &'a Archive,
         tera: &'a Tera,
         bodies: &'a Bodies,
         build_date: Date,
         reuse: &mut CardCache,
+        digests: Option<&fingerprint::Digests>,
     ) -> Result<Self, tera::Error> {
         let base = archive.base();
-        let kept: Vec<Option<(Card, Value)>> = archive.incidents.iter().map(|i| reuse.kept.remove(&i.id)).collect();
+        let card_digests: Vec<u64> = match digests {
+            Some(d) => d.incidents.iter().map(|&i| fingerprint::of(&(d.site, i))).collect(),
+            None => Vec::new(),
+        };
+        let kept: Vec<Option<(Card, Value)>> = archive
+            .incidents
+            .iter()
+            .enumerate()
+            .map(|(n, i)| {
+                let (digest, c, v) = reuse.kept.remove(&i.id)?;
+                (card_digests.get(n) == Some(&digest)).then_some((c, v))
+            })
+            .collect();
+        let cards_built = kept.iter().filter(|k| k.is_none()).count();
         let same = kept.iter().all(Option::is_some)
             && reuse.shared.as_ref().is_some_and(|s| s.build_date == build_date && s.ids.len() == kept.len());
         if !same {
@@ -368,6 +417,7 @@ impl<'a> Renderer<'a> {
                 Ok(())
             },
         )?;
+        let kept_cards: Vec<bool> = kept.iter().map(Option::is_some).collect();
         let card_values =
             cards.par_iter().zip(kept).map(|(c, k)| k.unwrap_or_else(|| Value::from_serializable(c))).collect();
         let config = &archive.config;
@@ -400,14 +450,33 @@ impl<'a> Renderer<'a> {
                 (xlinks, board)
             }
             None => {
-                let kept_minis = archive.incidents.iter().map(|i| minis.remove(&i.id)).collect();
+                // A mini line goes with its card.
+                let kept_minis = archive
+                    .incidents
+                    .iter()
+                    .zip(&kept_cards)
+                    .map(|(i, &k)| minis.remove(&i.id).filter(|_| k))
+                    .collect();
                 (
                     xlinks::Crosslinks::new(archive, tera, &bodies.incidents, &cards, kept_minis)?,
                     BoardData::new(archive, tera, build_date, &base, old_board)?,
                 )
             }
         };
-        Ok(Renderer { archive, tera, bodies, build_date, base, cards, card_values, globals, xlinks, board, skip: None })
+        Ok(Renderer {
+            archive,
+            tera,
+            bodies,
+            build_date,
+            base,
+            cards,
+            card_values,
+            globals,
+            xlinks,
+            board,
+            card_digests,
+            cards_built,
+        })
     }
 
     /// The table row of incident `n` (archive order), as the theme's
@@ -416,16 +485,9 @@ impl<'a> Renderer<'a> {
         &self.cards[n].row_html
     }
 
-    /// Per incident (archive order), a hash of the cross-links its page
-    /// shows; see `xlinks::fingerprints`.
-    pub fn crosslink_fingerprints(&self) -> Vec<u64> {
-        xlinks::fingerprints(self)
-    }
-
-    /// Leaves the pages `skip` names as they are.
-    pub fn skipping(mut self, skip: Option<&'a dyn Skip>) -> Self {
-        self.skip = skip;
-        self
+    /// How many cards this build rendered (the others were kept).
+    pub fn cards_built(&self) -> usize {
+        self.cards_built
     }
 
     /// Hands the cards over for the next rebuild.
@@ -434,8 +496,9 @@ impl<'a> Renderer<'a> {
             .archive
             .incidents
             .iter()
-            .map(|i| i.id.clone())
+            .zip(self.card_digests)
             .zip(self.cards.into_iter().zip(self.card_values))
+            .map(|((i, d), (c, v))| (i.id.clone(), (d, c, v)))
             .collect();
         let ids = self.archive.incidents.iter().map(|i| i.id.clone()).collect();
         into.shared = Some(Shared { xlinks: self.xlinks, board: self.board, build_date: self.build_date, ids });
@@ -443,99 +506,150 @@ impl<'a> Renderer<'a> {
         into.board = None;
     }
 
-    /// `paged`: the key of a page n ≥ 2 of a list ([`Job::paged_key`]).
-    fn page_key<'s>(&'s self, job: &Job, paged: Option<&'s str>) -> Option<PageKey<'s>> {
-        let a = self.archive;
-        match (job, paged) {
-            (Job::Term(tax, ..), Some(k)) => return Some(PageKey::Term(*tax, k)),
-            (Job::Severity(..), Some(k)) => return Some(PageKey::Severity(k)),
-            (_, Some(k)) => return Some(PageKey::Listing(k)),
-            _ => {}
-        }
-        match *job {
-            Job::Incident(n) => Some(PageKey::Incident(&a.incidents[n].id)),
-            Job::Term(tax, n, _) => Some(PageKey::Term(tax, &a.taxonomy(tax)[n].slug)),
-            Job::Severity(k, _) => Some(PageKey::Severity(&a.config.severities[k])),
-            Job::Home => Some(PageKey::Listing("")),
-            Job::Incidents(_) => Some(PageKey::Listing("incidents")),
-            Job::NotFound => Some(PageKey::Listing("404.html")),
-            Job::Taxonomy(tax) => Some(PageKey::Listing(tax.key())),
-            Job::Page(n) => Some(PageKey::Listing(&a.pages[n].id)),
-            // Built from front matter only, like the other listings.
-            Job::Stats => Some(PageKey::Listing("stats")),
-            Job::ActionItems(ref f, _) => {
-                use crate::actions::Filter;
-                let b = &self.board.board;
-                match f {
-                    Filter::All => Some(PageKey::Listing("action-items")),
-                    Filter::Owner(s) => b.owners.iter().find(|g| &g.slug == s).map(|g| PageKey::Listing(&g.url)),
-                    Filter::Status(s) => b.statuses.iter().find(|g| &g.slug == s).map(|g| PageKey::Listing(&g.url)),
-                }
-            }
-            // A kind of page without a key is rendered on every rebuild.
-            #[allow(unreachable_patterns)]
-            _ => None,
-        }
-    }
-
-    /// Renders every HTML page of the site into `sink`, in parallel, and
-    /// returns the paths written.
-    pub fn render_all(&self, theme: &Theme, sink: &dyn Sink, diags: &mut Diagnostics) -> Vec<String> {
+    /// Every HTML page of the site, in the order they are written (the
+    /// sitemap lists them in this order): each family declares its own.
+    pub fn pages(&self) -> Vec<Page> {
         let a = self.archive;
         let per_page = a.config.pagination.per_page;
-        let mut jobs: Vec<Job> = vec![Job::Home, Job::NotFound];
-        // Every page of a list of `total`, and its `/page/1/` redirect.
-        let paged = |jobs: &mut Vec<Job>, total: usize, dir: &dyn Fn() -> String, job: &dyn Fn(usize) -> Job| {
+        let mut pages = vec![Page::new(PageKey::Home, "index.html", 0), Page::new(PageKey::NotFound, "404.html", 0)];
+        // Every page of a list of `total` in `dir`, and its `/page/1/` redirect.
+        let paged = |pages: &mut Vec<Page>, total: usize, dir: &str, at: usize, key: &dyn Fn(usize) -> PageKey| {
             let count = paginate::page_count(total, per_page);
-            jobs.extend((1..=count).map(job));
+            pages.extend((1..=count).map(|n| Page::new(key(n), paginate::out_path(dir, n), at)));
             if count > 1 {
-                let dir = dir();
-                let list = format!("{}/{dir}/", self.base);
-                jobs.push(Job::FirstPage(dir, list));
+                pages.push(Page::new(PageKey::FirstPage(dir.to_string()), format!("{dir}/page/1/index.html"), at));
             }
         };
         // The board and stats pages are the largest: start them first, so
         // they overlap the many small pages instead of finishing last.
-        jobs.push(Job::Stats);
-        for f in self.board.filters() {
-            let total = self.board.board.filtered(&f).count();
-            let dir = self.board_dir(&f);
-            paged(&mut jobs, total, &|| dir.clone(), &|n| Job::ActionItems(f.clone(), n));
+        pages.push(Page::new(PageKey::Stats, "stats/index.html", 0));
+        for (k, f) in self.board.filters().iter().enumerate() {
+            let total = self.board.board.filtered(f).count();
+            let dir = self.board_dir(f);
+            paged(&mut pages, total, &dir, k, &|n| PageKey::ActionItems(dir.clone(), n));
         }
-        paged(&mut jobs, a.incidents.len(), &|| "incidents".to_string(), &Job::Incidents);
+        paged(&mut pages, a.incidents.len(), "incidents", 0, &PageKey::Incidents);
         for (y, g) in self.year_groups().iter().enumerate().filter(|(_, g)| g.page) {
-            paged(&mut jobs, g.incidents.len(), &|| g.dir(), &|n| Job::Year(y, n));
+            paged(&mut pages, g.incidents.len(), &g.dir(), y, &|n| PageKey::Year(g.year, n));
         }
-        jobs.extend((0..a.incidents.len()).map(Job::Incident));
+        pages.extend(
+            a.incidents
+                .iter()
+                .enumerate()
+                .map(|(n, i)| Page::new(PageKey::Incident(i.id.clone()), format!("incidents/{}/index.html", i.id), n)),
+        );
         for tax in Taxonomy::ALL {
-            jobs.push(Job::Taxonomy(tax));
+            pages.push(Page::new(PageKey::Taxonomy(tax), format!("{}/index.html", tax.key()), 0));
             for (n, t) in a.taxonomy(tax).iter().enumerate() {
-                paged(&mut jobs, t.incidents.len(), &|| format!("{}/{}", tax.key(), t.slug), &|p| Job::Term(tax, n, p));
+                let dir = format!("{}/{}", tax.key(), t.slug);
+                paged(&mut pages, t.incidents.len(), &dir, n, &|p| PageKey::Term(tax, t.slug.clone(), p));
             }
         }
-        for k in 0..a.config.severities.len() {
+        for (k, name) in a.config.severities.iter().enumerate() {
             let total = self.severity_members(k).len();
-            paged(&mut jobs, total, &|| format!("severity/{}", slugify(&a.config.severities[k])), &|p| {
-                Job::Severity(k, p)
-            });
+            let dir = format!("severity/{}", slugify(name));
+            paged(&mut pages, total, &dir, k, &|p| PageKey::Severity(name.clone(), p));
         }
-        jobs.extend((0..a.pages.len()).map(Job::Page));
-        let keys: Vec<Option<String>> = jobs.iter().map(|j| self.paged_key(j)).collect();
+        pages.extend(
+            a.pages
+                .iter()
+                .enumerate()
+                .map(|(n, p)| Page::new(PageKey::Page(p.id.clone()), format!("{}/index.html", p.id), n)),
+        );
+        pages
+    }
 
-        let results: Vec<Result<String, RenderError>> = jobs
+    /// The fingerprint of each page (parallel to `pages`): a hash of the
+    /// data its view is made from. Two builds that give a page the same
+    /// fingerprint render the same bytes for it.
+    pub fn fingerprints(&self, pages: &[Page], d: &fingerprint::Digests) -> Vec<u64> {
+        use std::hash::{Hash, Hasher};
+        let a = self.archive;
+        let xlinks = xlinks::digests(self, &d.incidents);
+        // The names every term is shown with (cause pages name co-causes and services).
+        let mut h = fingerprint::hasher();
+        for tax in Taxonomy::ALL {
+            for t in a.taxonomy(tax) {
+                (&t.slug, &t.name).hash(&mut h);
+            }
+        }
+        let names = h.finish();
+        // The years a sparkline spans: the archive's first and last dated years.
+        let dated = |i: &&Incident| i.has_date();
+        let years = fingerprint::of(&(
+            a.incidents.iter().find(dated).map(|i| i.date.year()),
+            a.incidents.iter().rev().find(dated).map(|i| i.date.year()),
+            &self.xlinks.graph.drawn.from,
+        ));
+        let members = |idx: &[usize], h: &mut fingerprint::FxHasher| {
+            idx.len().hash(h);
+            for &m in idx {
+                d.incidents[m].hash(h);
+            }
+        };
+        let html = |r: Option<&Rendered>| r.map(|r| fingerprint::body("", r));
+        pages
             .par_iter()
-            .zip(&keys)
-            .map(|(job, paged)| {
-                let key = self.skip.and_then(|s| Some((s, self.page_key(job, paged.as_deref())?)));
-                if let Some(path) = key.and_then(|(s, k)| s.skip(k)) {
-                    return Ok(path);
+            .map(|p| {
+                let mut h = fingerprint::hasher();
+                (d.site, &p.key, &p.path).hash(&mut h);
+                match p.key {
+                    PageKey::NotFound | PageKey::FirstPage(_) => {}
+                    PageKey::Home => {
+                        (d.archive, html(self.bodies.home.as_ref())).hash(&mut h);
+                    }
+                    PageKey::Incidents(_)
+                    | PageKey::Year(..)
+                    | PageKey::Taxonomy(_)
+                    | PageKey::Stats
+                    | PageKey::ActionItems(..)
+                    | PageKey::Sitemap
+                    | PageKey::Feed
+                    | PageKey::Json => d.archive.hash(&mut h),
+                    PageKey::Incident(_) => (d.incidents[p.at], d.bodies[p.at], xlinks[p.at]).hash(&mut h),
+                    PageKey::Term(tax, ..) => {
+                        let t = &a.taxonomy(tax)[p.at];
+                        (&t.name, names, years).hash(&mut h);
+                        members(&t.incidents, &mut h);
+                        if tax == Taxonomy::Causes {
+                            html(self.bodies.causes.get(&t.slug)).hash(&mut h);
+                        }
+                    }
+                    PageKey::Severity(..) => members(&self.severity_members(p.at), &mut h),
+                    PageKey::Page(_) => {
+                        let page = &a.pages[p.at];
+                        (&page.title, &page.description, &page.body).hash(&mut h);
+                        fingerprint::tracked(&page.history, &mut h);
+                        html(self.bodies.pages.get(p.at)).hash(&mut h);
+                    }
                 }
-                let file = self.render_job(job).map_err(RenderError::Template)?;
+                h.finish()
+            })
+            .collect()
+    }
+
+    /// Renders the HTML pages of the site into `sink`, in parallel, but
+    /// those `kept` says are kept as they were (`kept[n]`: `pages[n]`; an
+    /// empty `kept`: none), and returns the paths of all of them.
+    pub fn render_all(
+        &self,
+        pages: &[Page],
+        kept: &[bool],
+        theme: &Theme,
+        sink: &dyn Sink,
+        diags: &mut Diagnostics,
+    ) -> Vec<String> {
+        let results: Vec<Result<String, RenderError>> = pages
+            .par_iter()
+            .enumerate()
+            .map(|(n, page)| {
+                if kept.get(n) == Some(&true) {
+                    return Ok(page.path.clone());
+                }
+                let file = self.render_page(page).map_err(RenderError::Template)?;
+                debug_assert_eq!(file.path, page.path);
                 let path = file.path.clone();
                 sink.put(file).map_err(|e| RenderError::Write(path.clone(), e))?;
-                if let Some((s, k)) = key {
-                    s.rendered(k, &path);
-                }
                 Ok(path)
             })
             .collect();
@@ -556,19 +670,18 @@ impl<'a> Renderer<'a> {
         paths
     }
 
-    fn render_job(&self, job: &Job) -> Result<OutputFile, tera::Error> {
-        match *job {
-            Job::Home => self.home(),
-            Job::Incidents(p) => self.incidents_list(None, p),
-            Job::Year(y, p) => self.incidents_list(Some(y), p),
-            Job::FirstPage(ref dir, ref list) => {
-                let to = paginate::redirect_page(
-                    &format!("{}{}", self.archive.config.base_url, list.strip_prefix(&self.base).unwrap_or(list)),
-                    list,
-                );
+    fn render_page(&self, page: &Page) -> Result<OutputFile, tera::Error> {
+        let at = page.at;
+        match page.key {
+            PageKey::Home => self.home(),
+            PageKey::Incidents(p) => self.incidents_list(None, p),
+            PageKey::Year(_, p) => self.incidents_list(Some(at), p),
+            PageKey::FirstPage(ref dir) => {
+                let list = format!("{}/{dir}/", self.base);
+                let to = paginate::redirect_page(&format!("{}/{dir}/", self.archive.config.base_url), &list);
                 Ok(OutputFile::new(format!("{dir}/page/1/index.html"), to))
             }
-            Job::NotFound => self.page(
+            PageKey::NotFound => self.page(
                 "404.html",
                 "404.html",
                 "Page not found",
@@ -576,13 +689,17 @@ impl<'a> Renderer<'a> {
                 "404",
                 Context::new(),
             ),
-            Job::Incident(n) => self.incident(n),
-            Job::Taxonomy(tax) => self.taxonomy(tax),
-            Job::Term(tax, n, p) => self.term(tax, &self.archive.taxonomy(tax)[n], p),
-            Job::Severity(n, p) => self.severity(n, p),
-            Job::Page(n) => self.free_page(n),
-            Job::Stats => self.stats_page(),
-            Job::ActionItems(ref filter, p) => self.action_items_page(filter, p),
+            PageKey::Incident(_) => self.incident(at),
+            PageKey::Taxonomy(tax) => self.taxonomy(tax),
+            PageKey::Term(tax, _, p) => self.term(tax, &self.archive.taxonomy(tax)[at], p),
+            PageKey::Severity(_, p) => self.severity(at, p),
+            PageKey::Page(_) => self.free_page(at),
+            PageKey::Stats => self.stats_page(),
+            PageKey::ActionItems(_, p) => self.action_items_page(&self.board.filters()[at], p),
+            // Not HTML pages: src/feeds.rs makes them.
+            PageKey::Sitemap | PageKey::Feed | PageKey::Json => {
+                Err(tera::Error::message(format!("{:?} is not a page of templates", page.key)))
+            }
         }
     }
 
@@ -823,21 +940,6 @@ impl<'a> Renderer<'a> {
         groups
     }
 
-    /// The owned key of a job that needs one: pages n ≥ 2 of a list
-    /// (a term's or severity's is `<slug>/page/<n>`, which serve's plan
-    /// counts as the term's) and year pages.
-    fn paged_key(&self, job: &Job) -> Option<String> {
-        let a = self.archive;
-        match *job {
-            Job::Year(y, p) => self.year_groups().get(y).map(|g| paginate::out_path(&g.dir(), p)),
-            Job::Incidents(p) if p > 1 => Some(paginate::out_path("incidents", p)),
-            Job::Term(tax, n, p) if p > 1 => Some(format!("{}/page/{p}", a.taxonomy(tax)[n].slug)),
-            Job::Severity(k, p) if p > 1 => Some(format!("{}/page/{p}", a.config.severities[k])),
-            Job::ActionItems(ref f, p) if p > 1 => Some(paginate::out_path(&self.board_dir(f), p)),
-            _ => None,
-        }
-    }
-
     /// Indexes of the incidents of severity `k` (0-based rank).
     fn severity_members(&self, k: usize) -> Vec<usize> {
         let a = self.archive;
@@ -1031,24 +1133,6 @@ impl<'a> Renderer<'a> {
 enum RenderError {
     Template(tera::Error),
     Write(String, std::io::Error),
-}
-
-/// One page to render. A list's job carries its page number (1-based).
-enum Job {
-    Home,
-    Incidents(usize),
-    /// One year of `Renderer::year_groups`.
-    Year(usize, usize),
-    NotFound,
-    Incident(usize),
-    Taxonomy(Taxonomy),
-    Term(Taxonomy, usize, usize),
-    Severity(usize, usize),
-    Page(usize),
-    Stats,
-    ActionItems(crate::actions::Filter, usize),
-    /// `<dir>/page/1/`, redirecting to the list's URL (the second field).
-    FirstPage(String, String),
 }
 
 fn label_of(key: &str) -> &'static str {

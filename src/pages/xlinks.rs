@@ -89,22 +89,6 @@ pub(super) fn earlier_by_text<'r>(r: &'r Renderer, n: usize) -> &'r [usize] {
     &r.xlinks.graph.earlier_by_text[n]
 }
 
-#[derive(Serialize)]
-struct ReasonView {
-    taxonomy: &'static str,
-    terms: Vec<TermView>,
-}
-
-fn reason_views(r: &Renderer, s: &crate::related::Suggestion) -> Vec<ReasonView> {
-    s.shared
-        .iter()
-        .map(|(tax, slugs)| ReasonView {
-            taxonomy: tax.key(),
-            terms: slugs.iter().map(|slug| slug_view(r, *tax, slug)).collect(),
-        })
-        .collect()
-}
-
 fn slug_view(r: &Renderer, tax: Taxonomy, slug: &str) -> TermView {
     TermView {
         name: r.archive.term_name(tax, slug).unwrap_or(slug).to_string(),
@@ -235,66 +219,41 @@ pub(super) fn cause_view(r: &Renderer, t: &TermIndex) -> CauseView {
     }
 }
 
-/// Feeds serialized views into a hasher without building strings.
-struct HashWriter<'h>(&'h mut std::collections::hash_map::DefaultHasher);
-
-impl std::io::Write for HashWriter<'_> {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        std::hash::Hasher::write(self.0, buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
-/// Per incident, a hash of everything its page shows of other incidents
-/// (backlinks, "has this happened before?", similar incidents). serve
-/// compares it between rebuilds to find the incident pages a front-matter
-/// edit elsewhere changed.
-///
-/// An incident shown in a list counts by the fields its mini line is made
-/// of, not by its template value: the same value built twice serializes
-/// its keys in hash-map order, which would make every page look changed.
-pub(super) fn fingerprints(r: &Renderer) -> Vec<u64> {
-    let mini: Vec<u64> = r
-        .cards
-        .par_iter()
-        .map(|c| {
-            let mut h = std::collections::hash_map::DefaultHasher::new();
-            let _ = serde_json::to_writer(
-                HashWriter(&mut h),
-                &(&c.id, &c.url, &c.title, &c.date, &c.date_human, &c.severity),
-            );
-            std::hash::Hasher::finish(&h)
-        })
-        .collect();
-    let minis = |idx: &[usize]| -> Vec<u64> { idx.iter().map(|&m| mini[m]).collect() };
+/// Per incident, a digest of everything its page shows of other
+/// incidents (listed as related, backlinks, "has this happened before?",
+/// similar incidents, possible duplicates), each shown incident by its
+/// digest (`incidents`, see [`super::fingerprint::incident`]).
+pub(super) fn digests(r: &Renderer, incidents: &[u64]) -> Vec<u64> {
+    use std::hash::{Hash, Hasher};
+    let g = &r.xlinks.graph;
+    let each = |idx: &[usize], h: &mut super::fingerprint::FxHasher| {
+        idx.len().hash(h);
+        for &m in idx {
+            incidents[m].hash(h);
+        }
+    };
     (0..r.archive.incidents.len())
         .into_par_iter()
         .map(|n| {
-            let mut h = std::collections::hash_map::DefaultHasher::new();
-            let history: Vec<_> = r
-                .xlinks
-                .graph
-                .cause_history(r.archive, n)
-                .into_iter()
-                .map(|c| {
-                    let earlier = minis(&c.earlier[..c.earlier.len().min(HISTORY_LIMIT)]);
-                    let later = minis(&c.later[c.later.len().saturating_sub(HISTORY_LIMIT)..]);
-                    (r.term_view(Taxonomy::Causes, c.term), earlier, later, c.earlier.len(), c.later.len())
-                })
-                .collect();
-            let suggestions: Vec<_> = r.xlinks.graph.related[n]
-                .iter()
-                // The reasons carry the slugs and names the `why` text is made of.
-                .map(|s| (mini[s.incident], s.score, reason_views(r, s), s.similar))
-                .collect();
-            let by_text = (minis(earlier_by_text(r, n)), minis(&r.xlinks.graph.duplicates[n]));
-            let views = (minis(&r.xlinks.graph.backlinks[n]), history, suggestions, by_text);
-            // Serializing into a hasher cannot fail.
-            let _ = serde_json::to_writer(HashWriter(&mut h), &views);
-            std::hash::Hasher::finish(&h)
+            let mut h = super::fingerprint::hasher();
+            each(r.archive.related(n), &mut h);
+            each(&g.backlinks[n], &mut h);
+            for c in g.cause_history(r.archive, n) {
+                (&c.term.slug, &c.term.name, c.earlier.len(), c.later.len()).hash(&mut h);
+                each(&c.earlier[..c.earlier.len().min(HISTORY_LIMIT)], &mut h);
+                each(&c.later[c.later.len().saturating_sub(HISTORY_LIMIT)..], &mut h);
+            }
+            for s in &g.related[n] {
+                (incidents[s.incident], s.score, s.similar.map(|x| x.words())).hash(&mut h);
+                for (tax, slugs) in &s.shared {
+                    for slug in slugs {
+                        (tax.key(), slug, r.archive.term_name(*tax, slug)).hash(&mut h);
+                    }
+                }
+            }
+            each(earlier_by_text(r, n), &mut h);
+            each(&g.duplicates[n], &mut h);
+            h.finish()
         })
         .collect()
 }
