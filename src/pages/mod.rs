@@ -566,14 +566,12 @@ impl<'a> Renderer<'a> {
         use std::hash::{Hash, Hasher};
         let a = self.archive;
         let xlinks = xlinks::digests(self, &d.incidents);
-        // The names every term is shown with (cause pages name co-causes and services).
-        let mut h = fingerprint::hasher();
-        for tax in Taxonomy::ALL {
-            for t in a.taxonomy(tax) {
-                (&t.slug, &t.name).hash(&mut h);
-            }
-        }
-        let names = h.finish();
+        // The names every term is shown with (cause pages name co-causes
+        // and services), in any order: a term's count moves it in its list.
+        let names = Taxonomy::ALL
+            .iter()
+            .flat_map(|&tax| a.taxonomy(tax).iter().map(move |t| fingerprint::of(&(tax, &t.slug, &t.name))))
+            .fold(0u64, u64::wrapping_add);
         // The years a sparkline spans: the archive's first and last dated years.
         let dated = |i: &&Incident| i.has_date();
         let years = fingerprint::of(&(
