@@ -19,7 +19,7 @@ use crate::markdown::{self, Rendered, Source};
 use crate::model::*;
 use crate::output::Sink;
 use crate::pages::fingerprint::{self, Digests, Recorder};
-use crate::pages::{compile_templates, report_tera_error, Bodies, CardCache, OutputFile, PageKey, Renderer};
+use crate::pages::{compile_templates, report_tera_error, Bodies, CardCache, OutputFile, Renderer};
 use crate::parse;
 use crate::reuse::{KeptBody, NoReuse, Reuse};
 use crate::source::Snapshot;
@@ -196,7 +196,7 @@ pub fn build_site_reusing<R: Reuse>(snapshot: &Snapshot, opts: &BuildOptions, si
     // whole archive; those the reuse still has are not made again.
     let mut pages = renderer.pages();
     let html_pages = pages.len();
-    pages.extend(feeds_pages());
+    pages.extend(crate::pages::outputs::pages());
     let kept = match &digests {
         Some(d) => reuse.still_have(&pages, &renderer.fingerprints(&pages, d)),
         None => Vec::new(),
@@ -212,11 +212,7 @@ pub fn build_site_reusing<R: Reuse>(snapshot: &Snapshot, opts: &BuildOptions, si
             kept_paths.push(page.path.clone());
             continue;
         }
-        extra.push(match page.key {
-            PageKey::Sitemap => feeds::sitemap(&archive, &paths),
-            PageKey::Feed => feeds::atom(&archive, now),
-            _ => feeds::json(&archive, now),
-        });
+        extra.push(crate::pages::outputs::make(&archive, page, &paths, now));
     }
     // A theme's own static/robots.txt replaces the generated one.
     if !theme.assets.contains_key("robots.txt") {
@@ -269,16 +265,6 @@ pub fn build_site_reusing<R: Reuse>(snapshot: &Snapshot, opts: &BuildOptions, si
     built.timings = timings;
     built.diagnostics = diags;
     built
-}
-
-/// The outputs made from the whole archive's front matter (src/feeds.rs),
-/// after the pages: the sitemap lists every page.
-fn feeds_pages() -> [crate::pages::Page; 3] {
-    [
-        crate::pages::Page::output(PageKey::Sitemap, "sitemap.xml"),
-        crate::pages::Page::output(PageKey::Feed, "feed.xml"),
-        crate::pages::Page::output(PageKey::Json, "incidents.json"),
-    ]
 }
 
 /// Renders every Markdown body in parallel, with cross-links resolved

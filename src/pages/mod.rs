@@ -23,6 +23,7 @@ pub mod fingerprint;
 use crate::slugs::slugify;
 use crate::text;
 use crate::theme::Theme;
+use board::BoardData;
 
 /// One file of the built site, path relative to the output root.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -168,83 +169,6 @@ struct Card {
     row_html: String,
 }
 
-#[derive(Serialize)]
-struct TimestampView {
-    key: &'static str,
-    label: &'static str,
-    iso: String,
-    human: String,
-}
-
-#[derive(Serialize)]
-struct DurationView {
-    label: &'static str,
-    value: String,
-}
-
-#[derive(Serialize)]
-struct ActionView<'a> {
-    title: &'a str,
-    owner: Option<&'a str>,
-    status: &'static str,
-    status_label: &'static str,
-    #[serde(rename = "type")]
-    kind: Option<&'static str>,
-    due: Option<String>,
-    overdue: bool,
-    overdue_days: i64,
-    overdue_by: Option<String>,
-    link: Option<&'a str>,
-}
-
-#[derive(Serialize)]
-struct IncidentView<'a> {
-    #[serde(flatten)]
-    card: &'a Card,
-    /// The archive's own keys kept by `[extra]`, with their labels.
-    extra: Vec<ExtraView<'a>>,
-    impact: Option<&'a str>,
-    trigger: Option<&'a str>,
-    detection: Option<&'a str>,
-    body_html: &'a str,
-    toc: Vec<TocEntry>,
-    timestamps: Vec<TimestampView>,
-    durations: Vec<DurationView>,
-    action_items: Vec<ActionView<'a>>,
-    /// Every connected incident once, with its reasons (src/render/linked.rs).
-    linked: Vec<linked::LinkedView>,
-    /// How many more connected incidents the list leaves out (the cause pages have them).
-    linked_more: usize,
-    /// Per cause: how many incidents had it before and since.
-    recurrence: Vec<linked::RecurrenceView>,
-    /// The facts line (src/facts.rs).
-    facts: crate::facts::Facts,
-    /// The body cut where the timeline figure and the action items go.
-    body_parts: Vec<crate::facts::BodyPart<'a>>,
-    /// The id the facts line's action-item count links to.
-    actions_anchor: String,
-    /// Whether the tracked action items sit in the body's own section.
-    actions_in_body: bool,
-    /// Incidents that may be this one filed twice.
-    duplicates: Vec<Value>,
-    timeline: crate::timeline::Timeline,
-    source_path: &'a str,
-    source_url: Option<String>,
-    /// Published, last revised, revisions (git history).
-    #[serde(flatten)]
-    git: crate::git::HistoryView,
-}
-
-#[derive(Serialize)]
-struct TermCount {
-    term: TermView,
-    count: usize,
-    first_date: String,
-    last_date: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    spark: Option<xlinks::SparkView>,
-}
-
 /// Everything the pages of one build share.
 pub struct Renderer<'a> {
     archive: &'a Archive,
@@ -294,6 +218,17 @@ pub enum PageKey {
     Sitemap,
     Feed,
     Json,
+}
+
+/// What the fingerprints of several families are made of, once per build.
+struct Common<'d> {
+    digests: &'d fingerprint::Digests,
+    /// Per incident, what its page shows of others ([`xlinks::digests`]).
+    crosslinks: Vec<u64>,
+    /// The names every term is shown with ([`taxonomies::names`]).
+    terms: u64,
+    /// The years a sparkline spans ([`causes::years`]).
+    years: u64,
 }
 
 /// A page the build writes: its key and output path (relative to the
@@ -509,54 +444,26 @@ impl<'a> Renderer<'a> {
     /// Every HTML page of the site, in the order they are written (the
     /// sitemap lists them in this order): each family declares its own.
     pub fn pages(&self) -> Vec<Page> {
-        let a = self.archive;
-        let per_page = a.config.pagination.per_page;
-        let mut pages = vec![Page::new(PageKey::Home, "index.html", 0), Page::new(PageKey::NotFound, "404.html", 0)];
-        // Every page of a list of `total` in `dir`, and its `/page/1/` redirect.
-        let paged = |pages: &mut Vec<Page>, total: usize, dir: &str, at: usize, key: &dyn Fn(usize) -> PageKey| {
-            let count = paginate::page_count(total, per_page);
-            pages.extend((1..=count).map(|n| Page::new(key(n), paginate::out_path(dir, n), at)));
-            if count > 1 {
-                pages.push(Page::new(PageKey::FirstPage(dir.to_string()), format!("{dir}/page/1/index.html"), at));
-            }
-        };
-        // The board and stats pages are the largest: start them first, so
-        // they overlap the many small pages instead of finishing last.
-        pages.push(Page::new(PageKey::Stats, "stats/index.html", 0));
-        for (k, f) in self.board.filters().iter().enumerate() {
-            let total = self.board.board.filtered(f).count();
-            let dir = self.board_dir(f);
-            paged(&mut pages, total, &dir, k, &|n| PageKey::ActionItems(dir.clone(), n));
-        }
-        paged(&mut pages, a.incidents.len(), "incidents", 0, &PageKey::Incidents);
-        for (y, g) in self.year_groups().iter().enumerate().filter(|(_, g)| g.page) {
-            paged(&mut pages, g.incidents.len(), &g.dir(), y, &|n| PageKey::Year(g.year, n));
-        }
-        pages.extend(
-            a.incidents
-                .iter()
-                .enumerate()
-                .map(|(n, i)| Page::new(PageKey::Incident(i.id.clone()), format!("incidents/{}/index.html", i.id), n)),
-        );
-        for tax in Taxonomy::ALL {
-            pages.push(Page::new(PageKey::Taxonomy(tax), format!("{}/index.html", tax.key()), 0));
-            for (n, t) in a.taxonomy(tax).iter().enumerate() {
-                let dir = format!("{}/{}", tax.key(), t.slug);
-                paged(&mut pages, t.incidents.len(), &dir, n, &|p| PageKey::Term(tax, t.slug.clone(), p));
-            }
-        }
-        for (k, name) in a.config.severities.iter().enumerate() {
-            let total = self.severity_members(k).len();
-            let dir = format!("severity/{}", slugify(name));
-            paged(&mut pages, total, &dir, k, &|p| PageKey::Severity(name.clone(), p));
-        }
-        pages.extend(
-            a.pages
-                .iter()
-                .enumerate()
-                .map(|(n, p)| Page::new(PageKey::Page(p.id.clone()), format!("{}/index.html", p.id), n)),
-        );
+        let mut pages = Vec::new();
+        self.declare_home(&mut pages);
+        // The board and stats pages are the largest: first, so that they
+        // overlap the many small pages instead of finishing last.
+        self.declare_stats(&mut pages);
+        self.declare_board(&mut pages);
+        self.declare_lists(&mut pages);
+        self.declare_incidents(&mut pages);
+        self.declare_taxonomies(&mut pages);
+        self.declare_free_pages(&mut pages);
         pages
+    }
+
+    /// Every page of a list of `total` in `dir`, and its `/page/1/` redirect.
+    fn paged(&self, pages: &mut Vec<Page>, total: usize, dir: &str, at: usize, key: &dyn Fn(usize) -> PageKey) {
+        let count = paginate::page_count(total, self.archive.config.pagination.per_page);
+        pages.extend((1..=count).map(|n| Page::new(key(n), paginate::out_path(dir, n), at)));
+        if count > 1 {
+            pages.push(Page::new(PageKey::FirstPage(dir.to_string()), format!("{dir}/page/1/index.html"), at));
+        }
     }
 
     /// The fingerprint of each page (parallel to `pages`): a hash of the
@@ -564,28 +471,12 @@ impl<'a> Renderer<'a> {
     /// fingerprint render the same bytes for it.
     pub fn fingerprints(&self, pages: &[Page], d: &fingerprint::Digests) -> Vec<u64> {
         use std::hash::{Hash, Hasher};
-        let a = self.archive;
-        let xlinks = xlinks::digests(self, &d.incidents);
-        // The names every term is shown with (cause pages name co-causes
-        // and services), in any order: a term's count moves it in its list.
-        let names = Taxonomy::ALL
-            .iter()
-            .flat_map(|&tax| a.taxonomy(tax).iter().map(move |t| fingerprint::of(&(tax, &t.slug, &t.name))))
-            .fold(0u64, u64::wrapping_add);
-        // The years a sparkline spans: the archive's first and last dated years.
-        let dated = |i: &&Incident| i.has_date();
-        let years = fingerprint::of(&(
-            a.incidents.iter().find(dated).map(|i| i.date.year()),
-            a.incidents.iter().rev().find(dated).map(|i| i.date.year()),
-            &self.xlinks.graph.drawn.from,
-        ));
-        let members = |idx: &[usize], h: &mut fingerprint::FxHasher| {
-            idx.len().hash(h);
-            for &m in idx {
-                d.incidents[m].hash(h);
-            }
+        let common = Common {
+            digests: d,
+            crosslinks: xlinks::digests(self, &d.incidents),
+            terms: taxonomies::names(self.archive),
+            years: causes::years(self),
         };
-        let html = |r: Option<&Rendered>| r.map(|r| fingerprint::body("", r));
         pages
             .par_iter()
             .map(|p| {
@@ -593,33 +484,16 @@ impl<'a> Renderer<'a> {
                 (d.site, &p.key, &p.path).hash(&mut h);
                 match p.key {
                     PageKey::NotFound | PageKey::FirstPage(_) => {}
-                    PageKey::Home => {
-                        (d.archive, html(self.bodies.home.as_ref())).hash(&mut h);
+                    PageKey::Home | PageKey::Incidents(_) | PageKey::Year(..) | PageKey::Page(_) => {
+                        self.fingerprint_list(p, d, &mut h)
                     }
-                    PageKey::Incidents(_)
-                    | PageKey::Year(..)
-                    | PageKey::Taxonomy(_)
-                    | PageKey::Stats
-                    | PageKey::ActionItems(..)
-                    | PageKey::Sitemap
-                    | PageKey::Feed
-                    | PageKey::Json => d.archive.hash(&mut h),
-                    PageKey::Incident(_) => (d.incidents[p.at], d.bodies[p.at], xlinks[p.at]).hash(&mut h),
-                    PageKey::Term(tax, ..) => {
-                        let t = &a.taxonomy(tax)[p.at];
-                        (&t.name, names, years).hash(&mut h);
-                        members(&t.incidents, &mut h);
-                        if tax == Taxonomy::Causes {
-                            html(self.bodies.causes.get(&t.slug)).hash(&mut h);
-                        }
+                    PageKey::Incident(_) => incident::fingerprint(&common, p.at, &mut h),
+                    PageKey::Taxonomy(_) | PageKey::Term(..) | PageKey::Severity(..) => {
+                        self.fingerprint_taxonomy(p, &common, &mut h)
                     }
-                    PageKey::Severity(..) => members(&self.severity_members(p.at), &mut h),
-                    PageKey::Page(_) => {
-                        let page = &a.pages[p.at];
-                        (&page.title, &page.description, &page.body).hash(&mut h);
-                        fingerprint::tracked(&page.history, &mut h);
-                        html(self.bodies.pages.get(p.at)).hash(&mut h);
-                    }
+                    PageKey::Stats => statistics::fingerprint(d, &mut h),
+                    PageKey::ActionItems(..) => board::fingerprint(d, &mut h),
+                    PageKey::Sitemap | PageKey::Feed | PageKey::Json => outputs::fingerprint(d, &mut h),
                 }
                 h.finish()
             })
@@ -744,411 +618,11 @@ impl<'a> Renderer<'a> {
     fn cards_of(&self, idx: &[usize]) -> Value {
         Value::from(idx.iter().map(|&n| self.card_values[n].clone()).collect::<Vec<Value>>())
     }
-
-    fn home(&self) -> Result<OutputFile, tera::Error> {
-        let a = self.archive;
-        let mut ctx = Context::new();
-        let latest: Vec<usize> = (0..a.incidents.len().min(10)).collect();
-        ctx.insert_value("latest", self.cards_of(&latest));
-        let (open, overdue) = a.incidents.iter().flat_map(|i| &i.action_items).fold((0, 0), |(o, d), item| {
-            let pending = item.status.is_pending();
-            let late = pending && item.due.is_some_and(|due| due < self.build_date);
-            (o + usize::from(pending), d + usize::from(late))
-        });
-        #[derive(Serialize)]
-        struct Totals {
-            incidents: usize,
-            open_actions: usize,
-            overdue_actions: usize,
-            services: usize,
-            causes: usize,
-        }
-        ctx.insert(
-            "totals",
-            &Totals {
-                incidents: a.incidents.len(),
-                open_actions: open,
-                overdue_actions: overdue,
-                services: a.services.len(),
-                causes: a.causes.len(),
-            },
-        );
-        #[derive(Serialize)]
-        struct BySeverity {
-            severity: SeverityView,
-            count: usize,
-        }
-        let by_severity: Vec<BySeverity> = a
-            .config
-            .severities
-            .iter()
-            .enumerate()
-            .map(|(k, s)| BySeverity {
-                severity: severity_view(a, &self.base, s),
-                count: a.incidents.iter().filter(|i| i.severity.as_ref().is_some_and(|(_, r)| *r == k + 1)).count(),
-            })
-            .collect();
-        ctx.insert("by_severity", &by_severity);
-        ctx.insert("top_causes", &self.term_counts(Taxonomy::Causes, 5));
-        ctx.insert("top_services", &self.term_counts(Taxonomy::Services, 5));
-        ctx.insert("intro_html", self.bodies.home.as_ref().map_or("", |r| r.html.as_str()));
-        self.insert_glance(&mut ctx);
-        let description = match a.config.description.trim() {
-            "" => format!("The incident postmortems of {}.", a.config.title),
-            d => d.to_string(),
-        };
-        self.page("index.html", "index.html", &a.config.title, &description, "home", ctx)
-    }
-
-    fn term_counts(&self, tax: Taxonomy, limit: usize) -> Vec<TermCount> {
-        self.archive
-            .taxonomy(tax)
-            .iter()
-            .take(limit)
-            .map(|t| TermCount {
-                term: self.term_view(tax, t),
-                count: t.incidents.len(),
-                first_date: t
-                    .incidents
-                    .iter()
-                    .rev()
-                    .find(|&&n| self.archive.incidents[n].has_date())
-                    .map(|&n| self.archive.incidents[n].date_shown())
-                    .unwrap_or_default(),
-                last_date: t
-                    .incidents
-                    .iter()
-                    .find(|&&n| self.archive.incidents[n].has_date())
-                    .map(|&n| self.archive.incidents[n].date_shown())
-                    .unwrap_or_default(),
-                spark: (tax == Taxonomy::Causes)
-                    .then(|| xlinks::spark_view(self.archive, &self.xlinks.graph, t, self.xlinks.graph.cause_year_max)),
-            })
-            .collect()
-    }
-
-    fn term_view(&self, tax: Taxonomy, t: &TermIndex) -> TermView {
-        TermView { name: t.name.clone(), slug: t.slug.clone(), url: format!("{}/{}/{}/", self.base, tax.key(), t.slug) }
-    }
-
-    /// A page of /incidents/ (`year`: None) or of one year's list.
-    fn incidents_list(&self, year: Option<usize>, number: usize) -> Result<OutputFile, tera::Error> {
-        let a = self.archive;
-        let per_page = a.config.pagination.per_page;
-        let groups = self.year_groups();
-        let (list, dir) = match year.and_then(|y| groups.get(y)) {
-            Some(g) => (g.incidents.clone(), g.dir()),
-            None => (0..a.incidents.len(), "incidents".to_string()),
-        };
-        let list_url = format!("{}/{dir}/", self.base);
-        let mut pager = paginate::Pager::new(&list_url, list.len(), per_page, number);
-        if year.is_none() && pager.number == 1 {
-            pager = pager.with_all_pages(&list_url);
-        }
-        let shown = pager.range(per_page);
-        let shown = list.start + shown.start..list.start + shown.end;
-        let mut ctx = Context::new();
-        ctx.insert_value("incidents", self.cards_of(&shown.clone().collect::<Vec<usize>>()));
-        #[derive(Serialize)]
-        struct Year {
-            year: i16,
-            /// "2021", or "Date unknown".
-            title: String,
-            anchor: String,
-            count: usize,
-            incidents: Vec<Value>,
-        }
-        // The sections of this page, each with its year's total.
-        let mut years: Vec<Year> = Vec::new();
-        for n in shown {
-            let card = self.card_values[n].clone();
-            // Incidents with no date sort last, in a section of their own.
-            let g = groups.iter().find(|g| g.incidents.contains(&n));
-            let (year, title, anchor) =
-                g.map_or((0, String::new(), String::new()), |g| (g.year, g.title(), g.anchor()));
-            match years.last_mut() {
-                Some(s) if s.anchor == anchor => s.incidents.push(card),
-                _ => years.push(Year {
-                    year,
-                    title,
-                    anchor,
-                    count: g.map_or(1, |g| g.incidents.len()),
-                    incidents: vec![card],
-                }),
-            }
-        }
-        ctx.insert("years", &years);
-        #[derive(Serialize)]
-        struct YearLink {
-            year: i16,
-            title: String,
-            anchor: String,
-            count: usize,
-            url: Option<String>,
-        }
-        let all_years: Vec<YearLink> = groups
-            .iter()
-            .map(|g| YearLink {
-                year: g.year,
-                title: g.title(),
-                anchor: g.anchor(),
-                count: g.incidents.len(),
-                url: g.page.then(|| format!("{}/{}/", self.base, g.dir())),
-            })
-            .collect();
-        ctx.insert("all_years", &all_years);
-        if let Some(g) = year.and_then(|y| groups.get(y)) {
-            ctx.insert("year", &g.year);
-        }
-        let (title, desc, out) = match year.and_then(|y| groups.get(y)) {
-            Some(g) => (
-                format!("Incidents of {}", g.year),
-                format!("The {} of {}, newest first.", text::count(g.incidents.len(), "incident"), g.year),
-                paginate::out_path(&g.dir(), pager.number),
-            ),
-            None => (
-                "Incidents".to_string(),
-                format!("{} in the archive, newest first.", text::count(a.incidents.len(), "incident")),
-                paginate::out_path("incidents", pager.number),
-            ),
-        };
-        let title = format!("{title}{}", pager.title_suffix);
-        ctx.insert("pager", &pager);
-        self.page("incidents.html", &out, &title, &desc, "incidents", ctx)
-    }
-
-    /// The archive's incidents (newest first) in runs of one year. `page`:
-    /// the year has its own page (not when an incident's id is the year).
-    fn year_groups(&self) -> Vec<YearGroup> {
-        let a = self.archive;
-        let mut groups: Vec<YearGroup> = Vec::new();
-        for (n, i) in a.incidents.iter().enumerate() {
-            // Incidents with no date come last, as one group with no page.
-            let (dated, year) = (i.has_date(), if i.has_date() { i.date.year() } else { 0 });
-            match groups.last_mut() {
-                Some(g) if g.dated == dated && g.year == year => g.incidents.end = n + 1,
-                _ => groups.push(YearGroup { year, dated, incidents: n..n + 1, page: dated }),
-            }
-        }
-        let mut seen = std::collections::HashSet::new();
-        for g in groups.iter_mut().filter(|g| g.dated) {
-            let id = g.year.to_string();
-            g.page = seen.insert(g.year) && !a.incidents.iter().any(|i| i.id == id);
-        }
-        groups
-    }
-
-    /// Indexes of the incidents of severity `k` (0-based rank).
-    fn severity_members(&self, k: usize) -> Vec<usize> {
-        let a = self.archive;
-        (0..a.incidents.len()).filter(|&n| a.incidents[n].severity.as_ref().is_some_and(|(_, r)| *r == k + 1)).collect()
-    }
-
-    /// The folder of a board page.
-    fn board_dir(&self, filter: &crate::actions::Filter) -> String {
-        use crate::actions::Filter;
-        match filter {
-            Filter::All => "action-items".to_string(),
-            Filter::Owner(s) => format!("action-items/owner/{s}"),
-            Filter::Status(s) => format!("action-items/status/{s}"),
-        }
-    }
-
-    fn incident(&self, n: usize) -> Result<OutputFile, tera::Error> {
-        let a = self.archive;
-        let i = &a.incidents[n];
-        let body = &self.bodies.incidents[n];
-        let ts = i.timestamps;
-        let timestamps = Timestamps::NAMES
-            .iter()
-            .zip(ts.as_array())
-            .filter_map(|(key, t)| {
-                t.map(|t| TimestampView {
-                    key,
-                    label: label_of(key),
-                    iso: dates::rfc3339(t),
-                    human: dates::human_timestamp(t),
-                })
-            })
-            .collect();
-        let durations = [
-            ("Time to detect", ts.time_to_detect()),
-            ("Time to mitigate", ts.time_to_mitigate()),
-            ("Time to resolve", ts.time_to_resolve()),
-        ]
-        .into_iter()
-        .filter_map(|(label, d)| d.map(|d| DurationView { label, value: dates::human_duration(d) }))
-        .collect();
-        let mut items: Vec<&ActionItem> = i.action_items.iter().collect();
-        items.sort_by_key(|it| (it.status, it.due));
-        let action_items: Vec<_> = items.into_iter().map(|it| action_view(it, self.build_date)).collect();
-        // Times without a day of their own are placed on the incident's
-        // day; with only a year or month known that would invent one.
-        let timeline = if matches!(i.date_precision, DatePrecision::Day | DatePrecision::Time)
-            || crate::parse::timeline_date(&i.body).is_some()
-        {
-            crate::timeline::of_incident(i, body)
-        } else {
-            crate::timeline::Timeline::default()
-        };
-        let (linked, linked_more) = linked::linked(self, n);
-        let page = linked::page_plan(&body.html, &body.toc, &timeline, !action_items.is_empty(), !linked.is_empty());
-        let view = IncidentView {
-            card: &self.cards[n],
-            extra: extra_views(i),
-            impact: i.impact.as_deref(),
-            trigger: i.trigger.as_deref(),
-            detection: i.detection.as_deref(),
-            body_html: &body.html,
-            toc: page.toc,
-            timestamps,
-            durations,
-            action_items,
-            linked,
-            linked_more,
-            recurrence: linked::recurrence(self, n),
-            facts: crate::facts::of_incident(i),
-            body_parts: page.parts,
-            actions_anchor: page.actions_anchor,
-            actions_in_body: page.actions_in_body,
-            duplicates: xlinks::minis(self, &self.xlinks.graph.duplicates[n]),
-            timeline,
-            source_path: &i.source_path,
-            // The file's last commit (not HEAD): right for `--rev` builds too.
-            source_url: a.config.repo_url.as_ref().map(|r| {
-                let at = i.history.history().and_then(|h| h.revisions.first()).map_or("HEAD", |rev| rev.id.as_str());
-                format!("{r}/blob/{at}/{}", i.source_path)
-            }),
-            git: {
-                let mut git = crate::git::HistoryView::new(&i.history, &a.config);
-                // `published:` in front matter: the history was lost in a migration.
-                if let Some(d) = i.published {
-                    let view = crate::git::DateView::new(dates::day_start(d));
-                    git.revised.get_or_insert_with(|| view.clone());
-                    git.published = Some(view);
-                }
-                git
-            },
-        };
-        let mut ctx = Context::new();
-        ctx.insert("incident", &view);
-        let desc = crate::share::incident_description(i);
-        let meta = Some(crate::share::incident(a, i));
-        self.page_with_meta(
-            "incident.html",
-            &format!("incidents/{}/index.html", i.id),
-            &i.title,
-            &desc,
-            "incidents",
-            meta,
-            ctx,
-        )
-    }
-
-    fn taxonomy(&self, tax: Taxonomy) -> Result<OutputFile, tera::Error> {
-        let mut ctx = Context::new();
-        ctx.insert("taxonomy", &taxonomy_view(tax));
-        ctx.insert("terms", &self.term_counts(tax, usize::MAX));
-        let desc = format!("Incidents by {}.", tax.singular());
-        self.page("taxonomy.html", &format!("{}/index.html", tax.key()), tax.name(), &desc, tax.key(), ctx)
-    }
-
-    fn term(&self, tax: Taxonomy, t: &TermIndex, number: usize) -> Result<OutputFile, tera::Error> {
-        let per_page = self.archive.config.pagination.per_page;
-        let pager = paginate::Pager::new(
-            &format!("{}/{}/{}/", self.base, tax.key(), t.slug),
-            t.incidents.len(),
-            per_page,
-            number,
-        );
-        let shown = pager.range(per_page);
-        let mut ctx = Context::new();
-        ctx.insert("taxonomy", &taxonomy_view(tax));
-        ctx.insert("term", &self.term_view(tax, t));
-        ctx.insert_value("incidents", self.cards_of(&t.incidents[shown.clone()]));
-        if let (Some(&newest), Some(&oldest)) = (t.incidents.first(), t.incidents.last()) {
-            ctx.insert_value("newest", self.card_values[newest].clone());
-            ctx.insert_value("oldest", self.card_values[oldest].clone());
-        }
-        let description = match tax {
-            Taxonomy::Causes => self.bodies.causes.get(&t.slug).map_or("", |r| r.html.as_str()),
-            _ => "",
-        };
-        ctx.insert("description_html", description);
-        if tax == Taxonomy::Causes {
-            ctx.insert("cause", &xlinks::cause_view(self, t).page(shown));
-        }
-        let title = format!("{} {}{}", capitalise(tax.singular()), t.name, pager.title_suffix);
-        let desc = format!("{} with the {} {}.", text::count(t.incidents.len(), "incident"), tax.singular(), t.name);
-        let out = paginate::out_path(&format!("{}/{}", tax.key(), t.slug), pager.number);
-        ctx.insert("pager", &pager);
-        self.page("term.html", &out, &title, &desc, tax.key(), ctx)
-    }
-
-    fn severity(&self, k: usize, number: usize) -> Result<OutputFile, tera::Error> {
-        let a = self.archive;
-        let per_page = a.config.pagination.per_page;
-        let name = &a.config.severities[k];
-        let view = severity_view(a, &self.base, name);
-        let idx = self.severity_members(k);
-        let pager = paginate::Pager::new(&view.url, idx.len(), per_page, number);
-        let mut ctx = Context::new();
-        let desc = view
-            .description
-            .clone()
-            .unwrap_or_else(|| format!("{}.", text::count(idx.len(), &format!("{name} incident"))));
-        let out = paginate::out_path(&format!("severity/{}", view.slug), pager.number);
-        ctx.insert("severity", &view);
-        ctx.insert_value("incidents", self.cards_of(&idx[pager.range(per_page)]));
-        ctx.insert("pager", &pager);
-        self.page("severity.html", &out, &format!("{name}{}", pager.title_suffix), &desc, "severity", ctx)
-    }
-
-    fn free_page(&self, n: usize) -> Result<OutputFile, tera::Error> {
-        let p = &self.archive.pages[n];
-        let body = &self.bodies.pages[n];
-        #[derive(Serialize)]
-        struct Content<'b> {
-            title: &'b str,
-            body_html: &'b str,
-            toc: &'b [TocEntry],
-            #[serde(flatten)]
-            git: crate::git::HistoryView,
-        }
-        let git = crate::git::HistoryView::new(&p.history, &self.archive.config);
-        let mut ctx = Context::new();
-        ctx.insert("content", &Content { title: &p.title, body_html: &body.html, toc: &body.toc, git });
-        let description = match p.description.trim() {
-            "" => Some(crate::share::first_paragraph(&p.body))
-                .filter(|d| !d.is_empty())
-                .unwrap_or_else(|| p.title.clone()),
-            d => d.to_string(),
-        };
-        self.page("page.html", &format!("{}/index.html", p.id), &p.title, &description, "page", ctx)
-    }
 }
 
 enum RenderError {
     Template(tera::Error),
     Write(String, std::io::Error),
-}
-
-fn label_of(key: &str) -> &'static str {
-    match key {
-        "started" => "Started",
-        "detected" => "Detected",
-        "mitigated" => "Mitigated",
-        _ => "Resolved",
-    }
-}
-
-fn capitalise(s: &str) -> String {
-    let mut c = s.chars();
-    c.next().map_or_else(String::new, |f| f.to_uppercase().collect::<String>() + c.as_str())
-}
-
-fn taxonomy_view(tax: Taxonomy) -> BTreeMap<&'static str, &'static str> {
-    BTreeMap::from([("kind", tax.key()), ("name", tax.name()), ("singular", tax.singular())])
 }
 
 fn severity_view(a: &Archive, base: &str, name: &str) -> SeverityView {
@@ -1169,37 +643,6 @@ fn term_views(a: &Archive, base: &str, tax: Taxonomy, terms: &[Term]) -> Vec<Ter
             name: a.term_name(tax, &t.slug).unwrap_or(&t.name).to_string(),
             slug: t.slug.clone(),
             url: format!("{base}/{}/{}/", tax.key(), t.slug),
-        })
-        .collect()
-}
-
-/// One `[extra]` field of an incident: its label and values, each a link
-/// when it is a web address.
-#[derive(Serialize)]
-struct ExtraView<'a> {
-    key: &'a str,
-    label: &'a str,
-    values: Vec<ExtraValue<'a>>,
-}
-
-#[derive(Serialize)]
-struct ExtraValue<'a> {
-    text: &'a str,
-    url: Option<&'a str>,
-}
-
-fn extra_views(i: &Incident) -> Vec<ExtraView<'_>> {
-    let is_url = |v: &str| {
-        (v.starts_with("https://") || v.starts_with("http://"))
-            && !v.contains(char::is_whitespace)
-            && crate::markdown::is_safe_url(v)
-    };
-    i.extra
-        .iter()
-        .map(|e| ExtraView {
-            key: &e.key,
-            label: &e.label,
-            values: e.values.iter().map(|v| ExtraValue { text: v, url: is_url(v).then_some(v.as_str()) }).collect(),
         })
         .collect()
 }
@@ -1232,276 +675,13 @@ fn card(a: &Archive, base: &str, i: &Incident) -> Card {
     }
 }
 
-fn action_view(it: &ActionItem, today: Date) -> ActionView<'_> {
-    let overdue_days = crate::actions::overdue_days(it.status, it.due, today);
-    ActionView {
-        title: &it.title,
-        owner: it.owner.as_deref(),
-        status: it.status.as_str(),
-        status_label: it.status.label(),
-        kind: it.kind.map(ActionType::as_str),
-        due: it.due.map(dates::iso_date),
-        overdue: overdue_days > 0,
-        overdue_days,
-        overdue_by: (overdue_days > 0).then(|| crate::actions::overdue_words(overdue_days)),
-        link: it.link.as_deref(),
-    }
-}
-
 /// Views of the cross-links (src/graph.rs) for the templates.
+mod board;
+mod causes;
+mod incident;
 mod linked;
+mod lists;
+pub mod outputs;
+mod statistics;
+mod taxonomies;
 mod xlinks;
-
-/// A run of incidents of one year in the archive's order (`year_groups`).
-struct YearGroup {
-    /// 0 for the incidents with no date.
-    year: i16,
-    dated: bool,
-    incidents: std::ops::Range<usize>,
-    /// Whether /incidents/<year>/ is written.
-    page: bool,
-}
-
-impl YearGroup {
-    fn dir(&self) -> String {
-        format!("incidents/{}", self.year)
-    }
-
-    /// "2021", or "Date unknown".
-    fn title(&self) -> String {
-        if self.dated {
-            self.year.to_string()
-        } else {
-            "Date unknown".to_string()
-        }
-    }
-
-    fn anchor(&self) -> String {
-        if self.dated {
-            format!("y{}", self.year)
-        } else {
-            "y-unknown".to_string()
-        }
-    }
-}
-// ---- Insight pages (/stats/, /action-items/) and the home page's glance ----
-
-/// The action-item board with each item's template value, built once.
-struct BoardData {
-    board: crate::actions::Board,
-    values: Vec<Value>,
-    /// Each item as its row is rendered from (JSON, `row_html` empty), parallel to `values`.
-    keys: Vec<String>,
-}
-
-impl BoardData {
-    /// `kept`: the previous board (serve); the row and value of an item
-    /// that is exactly as before are taken from it.
-    fn new(
-        a: &Archive,
-        tera: &Tera,
-        build_date: Date,
-        base: &str,
-        kept: Option<BoardData>,
-    ) -> Result<Self, tera::Error> {
-        let mut board = crate::actions::Board::build(a, build_date, base);
-        let keys: Vec<String> =
-            board.items.par_iter().map(|it| serde_json::to_string(it).unwrap_or_default()).collect();
-        let mut old: std::collections::HashMap<String, (String, Value)> = match kept {
-            Some(k) => {
-                let rows = k.board.items.into_iter().map(|it| it.row_html);
-                k.keys.into_iter().zip(rows.zip(k.values)).collect()
-            }
-            None => std::collections::HashMap::new(),
-        };
-        let reused: Vec<Option<(String, Value)>> = keys.iter().map(|k| old.remove(k)).collect();
-        let values = board
-            .items
-            .par_iter_mut()
-            .zip(reused)
-            .map(|(it, reused)| -> Result<Value, tera::Error> {
-                if let Some((row, value)) = reused {
-                    it.row_html = row;
-                    return Ok(value);
-                }
-                let mut ctx = Context::new();
-                ctx.insert("a", &*it);
-                it.row_html = tera.render_component("action_row", &ctx, None, true)?;
-                Ok(Value::from_serializable(&*it))
-            })
-            .collect::<Result<Vec<Value>, tera::Error>>()?;
-        Ok(BoardData { board, values, keys })
-    }
-
-    /// Every board page: all items, each owner, each status and "overdue".
-    fn filters(&self) -> Vec<crate::actions::Filter> {
-        use crate::actions::Filter;
-        let mut f = vec![Filter::All];
-        f.extend(self.board.statuses.iter().map(|g| Filter::Status(g.slug.clone())));
-        f.extend(self.board.owners.iter().map(|g| Filter::Owner(g.slug.clone())));
-        f
-    }
-}
-
-impl Renderer<'_> {
-    fn stats_page(&self) -> Result<OutputFile, tera::Error> {
-        let stats = crate::stats::Stats::compute(self.archive, self.build_date);
-        let words =
-            |s: Option<f64>| s.map(|v| dates::human_duration(jiff::SignedDuration::from_secs(v.round() as i64)));
-        #[derive(Serialize)]
-        struct Summary {
-            incidents: usize,
-            /// Incidents with no date, not drawn in the charts over time.
-            undated: usize,
-            detect_median: Option<String>,
-            detect_p90: Option<String>,
-            resolve_median: Option<String>,
-            resolve_p90: Option<String>,
-            actions: usize,
-            actions_done: usize,
-            actions_pending: usize,
-            actions_overdue: usize,
-        }
-        let b = &self.board.board;
-        let summary = Summary {
-            incidents: stats.incidents,
-            undated: stats.undated,
-            detect_median: words(stats.detect.median),
-            detect_p90: words(stats.detect.p90),
-            resolve_median: words(stats.resolve.median),
-            resolve_p90: words(stats.resolve.p90),
-            actions: b.total,
-            actions_done: b.done,
-            actions_pending: b.pending,
-            actions_overdue: b.overdue,
-        };
-        let mut ctx = Context::new();
-        ctx.insert("summary", &summary);
-        ctx.insert("figures", &crate::charts::figures(&stats, &self.base));
-        let desc = format!(
-            "Statistics of {}: how often, how severe, how fast we detect and resolve, what recurs.",
-            text::count(stats.incidents, "incident")
-        );
-        self.page("stats.html", "stats/index.html", "Statistics", &desc, "stats", ctx)
-    }
-
-    fn action_items_page(&self, filter: &crate::actions::Filter, number: usize) -> Result<OutputFile, tera::Error> {
-        use crate::actions::Filter;
-        let b = &self.board;
-        let (kind, slug, name) = match filter {
-            Filter::All => ("all", String::new(), String::new()),
-            Filter::Owner(s) => {
-                let name = b.board.owners.iter().find(|g| &g.slug == s).map_or_else(|| s.clone(), |g| g.name.clone());
-                ("owner", s.clone(), name)
-            }
-            Filter::Status(s) => {
-                let name = b.board.statuses.iter().find(|g| &g.slug == s).map_or_else(|| s.clone(), |g| g.name.clone());
-                ("status", s.clone(), name)
-            }
-        };
-        // Board order is open first: one page's rows, across the groups.
-        let per_page = self.archive.config.pagination.per_page;
-        let items: Vec<usize> = b.board.filtered(filter).collect();
-        let pending_total = items.iter().filter(|&&n| b.board.items[n].pending).count();
-        let untracked_total = items.iter().filter(|&&n| b.board.items[n].status == "untracked").count();
-        let closed_total = items.len() - pending_total - untracked_total;
-        let list_url = format!("{}/{}/", self.base, self.board_dir(filter));
-        let pager = paginate::Pager::new(&list_url, items.len(), per_page, number);
-        let (mut pending, mut untracked, mut closed) = (Vec::new(), Vec::new(), Vec::new());
-        for &n in &items[pager.range(per_page)] {
-            let list = if b.board.items[n].pending {
-                &mut pending
-            } else if b.board.items[n].status == "untracked" {
-                &mut untracked
-            } else {
-                &mut closed
-            };
-            list.push(b.values[n].clone());
-        }
-        let title = match kind {
-            "owner" => format!("Action items of {name}"),
-            "status" => format!("{name} action items"),
-            _ => "Action items".to_string(),
-        };
-        let desc = format!(
-            "{} from our postmortems, open first, overdue ones flagged.",
-            text::count(items.len(), "action item")
-        );
-        let heading = title.clone();
-        let title = format!("{title}{}", pager.title_suffix);
-        let out = paginate::out_path(&self.board_dir(filter), pager.number);
-        let mut ctx = Context::new();
-        ctx.insert("filter", &BTreeMap::from([("kind", kind), ("slug", slug.as_str()), ("name", name.as_str())]));
-        ctx.insert("board", &BoardSummary::of(&b.board));
-        ctx.insert_value("pending", Value::from(pending));
-        ctx.insert_value("untracked", Value::from(untracked));
-        ctx.insert_value("closed", Value::from(closed));
-        ctx.insert("pending_total", &pending_total);
-        ctx.insert("untracked_total", &untracked_total);
-        ctx.insert("closed_total", &closed_total);
-        ctx.insert("heading", &heading);
-        ctx.insert("pager", &pager);
-        self.page("action-items.html", &out, &title, &desc, "action-items", ctx)
-    }
-
-    /// `recent` (the last 90 days by severity) for the home page.
-    fn insert_glance(&self, ctx: &mut Context) {
-        let a = self.archive;
-        let recent = crate::stats::recent(a, self.build_date, 90);
-        #[derive(Serialize)]
-        struct Row {
-            severity: SeverityView,
-            count: usize,
-        }
-        #[derive(Serialize)]
-        struct RecentView {
-            days: i64,
-            since: String,
-            total: usize,
-            days_since_last: Option<i64>,
-            by_severity: Vec<Row>,
-        }
-        let by_severity = a
-            .config
-            .severities
-            .iter()
-            .zip(&recent.by_severity)
-            .map(|(s, c)| Row { severity: severity_view(a, &self.base, s), count: *c })
-            .collect();
-        ctx.insert(
-            "recent",
-            &RecentView {
-                days: recent.days,
-                since: recent.since,
-                total: recent.total,
-                days_since_last: recent.days_since_last,
-                by_severity,
-            },
-        );
-    }
-}
-
-#[derive(Serialize)]
-struct BoardSummary<'b> {
-    total: usize,
-    pending: usize,
-    overdue: usize,
-    done: usize,
-    untracked: usize,
-    owners: &'b [crate::actions::Group],
-    statuses: &'b [crate::actions::Group],
-}
-
-impl<'b> BoardSummary<'b> {
-    fn of(b: &'b crate::actions::Board) -> Self {
-        BoardSummary {
-            total: b.total,
-            pending: b.pending,
-            overdue: b.overdue,
-            done: b.done,
-            untracked: b.untracked,
-            owners: &b.owners,
-            statuses: &b.statuses,
-        }
-    }
-}
