@@ -10,7 +10,7 @@ use crate::archive::Archive;
 use crate::dates;
 use crate::diagnostics::{Diagnostics, Pos};
 use crate::model::*;
-use crate::render::OutputFile;
+use crate::output::OutputFile;
 
 /// How many incidents the Atom feed carries.
 const FEED_SIZE: usize = 20;

@@ -48,6 +48,7 @@ pub mod paginate;
 pub mod parse;
 pub mod pipeline;
 pub mod related;
+pub mod render;
 pub mod reuse;
 pub mod search;
 pub mod sections;
@@ -62,9 +63,6 @@ pub mod text;
 pub mod theme;
 pub mod timeline;
 pub mod yaml;
-
-/// The old name of [`pages`] (moved as it was; split next).
-pub use crate::pages as render;
 
 /// The old name of [`pipeline`], for the integration tests and examples that still import it.
 pub use crate::pipeline as site;

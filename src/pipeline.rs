@@ -17,10 +17,12 @@ use crate::config::{Config, CONFIG_FILE};
 use crate::diagnostics::{Diagnostics, Pos};
 use crate::markdown::{self, Rendered, Source};
 use crate::model::*;
+use crate::output::OutputFile;
 use crate::output::Sink;
 use crate::pages::fingerprint::{self, Digests, Recorder};
-use crate::pages::{compile_templates, report_tera_error, Bodies, CardCache, OutputFile, Renderer};
+use crate::pages::{Bodies, CardCache, Renderer};
 use crate::parse;
+use crate::render::{compile_templates, report_tera_error};
 use crate::reuse::{KeptBody, NoReuse, Reuse};
 use crate::source::Snapshot;
 use crate::theme::Theme;
@@ -202,7 +204,7 @@ pub fn build_site_reusing<R: Reuse>(snapshot: &Snapshot, opts: &BuildOptions, si
         None => Vec::new(),
     };
     let kept_at = |n: usize| kept.get(n) == Some(&true);
-    let mut paths = renderer.render_all(&pages[..html_pages], &kept, &theme, sink, &mut diags);
+    let mut paths = crate::render::render_all(&renderer, &pages[..html_pages], &kept, &theme, sink, &mut diags);
     built.pages = paths.len();
     let now = jiff::Timestamp::now();
     let mut extra = Vec::new();
