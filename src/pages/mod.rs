@@ -1,8 +1,24 @@
-//! Render: the archive → HTML pages through the Tera templates, in parallel.
+//! The page plan and the views: every page of the site, one file per
+//! family, each declaring its pages (a [`PageKey`] and an output path),
+//! building their views and fingerprinting each view's inputs.
 //!
-//! The template context is documented in `docs/theme.md`; it is built here
-//! from plain serde structs. Each incident's card (the data every list
-//! shows) is converted to a Tera value once and shared by all list pages.
+//! - [`incident`]: one page per incident;
+//! - [`lists`]: the home page, /incidents/ and the years (paginated), the
+//!   free pages, 404;
+//! - [`taxonomies`]: /tags/, /services/, /causes/, their terms, severities;
+//! - [`causes`]: what a cause's page shows beyond its term page;
+//! - [`statistics`]: /stats/ (numbers from src/stats.rs, SVG from src/charts.rs);
+//! - [`board`]: the action items boards;
+//! - [`outputs`]: sitemap.xml, feed.xml, incidents.json (src/feeds.rs);
+//! - the search page and its index: src/search/.
+//!
+//! [`Renderer`] holds what the pages of one build share: the cards (each
+//! incident's card, converted to a Tera value once and shared by every
+//! list), the cross-links and the board. The template context is
+//! documented in `docs/theme.md`; it is built here from plain serde
+//! structs. src/render.rs renders the plan through the templates; a build
+//! that keeps pages (serve) compares fingerprints ([`fingerprint`]) and
+//! renders only the pages whose inputs changed.
 
 use std::collections::BTreeMap;
 
@@ -574,12 +590,12 @@ fn card(a: &Archive, base: &str, i: &Incident) -> Card {
 }
 
 /// Views of the cross-links (src/graph.rs) for the templates.
-mod board;
-mod causes;
-mod incident;
+pub mod board;
+pub mod causes;
+pub mod incident;
 mod linked;
-mod lists;
+pub mod lists;
 pub mod outputs;
-mod statistics;
-mod taxonomies;
+pub mod statistics;
+pub mod taxonomies;
 mod xlinks;

@@ -1,6 +1,6 @@
 //! Views of the cross-links (src/graph.rs) for the templates: backlinks,
 //! "has this happened before?", automatic related incidents with their
-//! reasons, cause pages and the causes index sparklines.
+//! reasons; and the digest of what an incident page shows of others.
 
 use super::*;
 use crate::graph::Graph;
