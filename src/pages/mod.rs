@@ -224,6 +224,8 @@ pub struct CardCache {
     minis: std::collections::HashMap<String, Value>,
     /// The last board, while `shared` is not kept: its rows are reused for unchanged items.
     board: Option<BoardData>,
+    /// The site digest (templates, config…) all of the above were rendered with.
+    site: Option<u64>,
 }
 
 /// The cross-links and the action-item board of the previous render, and
@@ -271,6 +273,11 @@ impl<'a> Renderer<'a> {
         digests: Option<&fingerprint::Digests>,
     ) -> Result<Self, tera::Error> {
         let base = archive.base();
+        // Rows and lines rendered by other templates are of no use.
+        if reuse.site != digests.map(|d| d.site) {
+            reuse.clear();
+        }
+        reuse.site = digests.map(|d| d.site);
         let card_digests: Vec<u64> = match digests {
             Some(d) => d.incidents.iter().map(|&i| fingerprint::of(&(d.site, i))).collect(),
             None => Vec::new(),
@@ -293,7 +300,9 @@ impl<'a> Renderer<'a> {
         let shared = reuse.shared.take();
         let mut minis = std::mem::take(&mut reuse.minis);
         let old_board = reuse.board.take();
+        let site = reuse.site;
         reuse.clear();
+        reuse.site = site;
         let (mut cards, kept): (Vec<Card>, Vec<Option<Value>>) = archive
             .incidents
             .par_iter()

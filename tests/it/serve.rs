@@ -675,6 +675,15 @@ fn incremental_rebuilds(per_page: Option<usize>) {
         "a template edit renders all, parses nothing: {}",
         last()
     );
+    // The board's rows are kept while their items are the same: not
+    // across an edit of the template that renders them.
+    step("template edit of the board's rows", &|| {
+        std::fs::create_dir_all(root.join("theme/templates/partials")).unwrap();
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("theme/templates/partials/action_items.html");
+        let rows = std::fs::read_to_string(path).unwrap();
+        let rows = rows.replacen("<td data-label=\"Owner\">", "<td data-label=\"Owner\" class=\"custom-owner\">", 1);
+        std::fs::write(root.join("theme/templates/partials/action_items.html"), rows).unwrap()
+    });
     step("cause file", &|| {
         edit(&root, "content/causes/missing-monitoring.md", |t| t.replacen("title: ", "title: Renamed ", 1))
     });
