@@ -72,8 +72,8 @@ pub fn build_site(snapshot: &Snapshot, opts: &BuildOptions, sink: &dyn Sink) -> 
 }
 
 /// Runs the pipeline, keeping what `reuse` says it may keep from the
-/// previous build of the same archive (`serve`): pages the plan leaves as
-/// they were are not put into the sink.
+/// previous build of the same archive (`serve`): the pages of the plan
+/// whose fingerprints it still has are not rendered or put into the sink.
 pub fn build_site_reusing<R: Reuse>(snapshot: &Snapshot, opts: &BuildOptions, sink: &dyn Sink, reuse: &mut R) -> Built {
     let mut diags = Diagnostics::new();
     let mut timings = Timings::default();

@@ -189,6 +189,8 @@ struct Common<'d> {
     terms: u64,
     /// The years a sparkline spans ([`causes::years`]).
     years: u64,
+    /// Per severity, the digests of its incidents ([`taxonomies::severities`]).
+    severities: Vec<u64>,
 }
 
 /// A page the build writes: its key and output path (relative to the
@@ -445,6 +447,7 @@ impl<'a> Renderer<'a> {
             crosslinks: xlinks::digests(self, &d.incidents),
             terms: taxonomies::names(self.archive),
             years: causes::years(self),
+            severities: taxonomies::severities(self, d),
         };
         pages
             .par_iter()

@@ -159,7 +159,7 @@ impl Renderer<'_> {
                     causes::fingerprint(self, c, t, h);
                 }
             }
-            PageKey::Severity(..) => members(&self.severity_members(p.at), h),
+            PageKey::Severity(..) => c.severities[p.at].hash(h),
             _ => (c.digests.archive, c.terms).hash(h),
         }
     }
@@ -172,4 +172,16 @@ pub(super) fn names(a: &Archive) -> u64 {
         .iter()
         .flat_map(|&tax| a.taxonomy(tax).iter().map(move |t| fingerprint::of(&(tax, &t.slug, &t.name))))
         .fold(0u64, u64::wrapping_add)
+}
+
+/// Per severity, a digest of the digests of its incidents.
+pub(super) fn severities(r: &Renderer, d: &fingerprint::Digests) -> Vec<u64> {
+    use std::hash::{Hash, Hasher};
+    let mut hs = vec![fingerprint::hasher(); r.archive.config.severities.len()];
+    for (n, i) in r.archive.incidents.iter().enumerate() {
+        if let Some(h) = i.severity.as_ref().and_then(|(_, rank)| hs.get_mut(rank.wrapping_sub(1))) {
+            d.incidents[n].hash(h);
+        }
+    }
+    hs.iter().map(Hasher::finish).collect()
 }

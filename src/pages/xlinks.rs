@@ -10,6 +10,10 @@ use crate::graph::Graph;
 pub(super) struct Crosslinks {
     pub(super) graph: Graph,
     minis: Vec<Value>,
+    /// Per incident, the digest of its cross-links but the backlinks
+    /// ([`digests`]), made once: kept with the graph while the archive is
+    /// (serve), when only the backlinks are computed again.
+    fixed: std::sync::OnceLock<Vec<u64>>,
 }
 
 #[derive(Serialize)]
@@ -57,7 +61,7 @@ impl Crosslinks {
                 Ok(Value::from_serializable(&mini))
             })
             .collect::<Result<_, tera::Error>>()?;
-        Ok(Crosslinks { graph: Graph::build(archive, bodies), minis })
+        Ok(Crosslinks { graph: Graph::build(archive, bodies), minis, fixed: std::sync::OnceLock::new() })
     }
 
     /// The mini line of incident `n`.
@@ -110,27 +114,39 @@ pub(super) fn digests(r: &Renderer, incidents: &[u64]) -> Vec<u64> {
             incidents[m].hash(h);
         }
     };
+    // All but the backlinks: the same while the graph and the incidents
+    // are (the graph is kept only while every incident's digest is).
+    let fixed = r.xlinks.fixed.get_or_init(|| {
+        (0..r.archive.incidents.len())
+            .into_par_iter()
+            .map(|n| {
+                let mut h = super::fingerprint::hasher();
+                each(r.archive.related(n), &mut h);
+                for c in g.cause_history(r.archive, n) {
+                    (&c.term.slug, &c.term.name, c.earlier.len(), c.later.len()).hash(&mut h);
+                    each(&c.earlier[..c.earlier.len().min(HISTORY_LIMIT)], &mut h);
+                    each(&c.later[c.later.len().saturating_sub(HISTORY_LIMIT)..], &mut h);
+                }
+                for s in &g.related[n] {
+                    (incidents[s.incident], s.score, s.similar.map(|x| x.words())).hash(&mut h);
+                    for (tax, slugs) in &s.shared {
+                        for slug in slugs {
+                            (tax.key(), slug, r.archive.term_name(*tax, slug)).hash(&mut h);
+                        }
+                    }
+                }
+                each(earlier_by_text(r, n), &mut h);
+                each(&g.duplicates[n], &mut h);
+                h.finish()
+            })
+            .collect()
+    });
     (0..r.archive.incidents.len())
         .into_par_iter()
         .map(|n| {
             let mut h = super::fingerprint::hasher();
-            each(r.archive.related(n), &mut h);
+            fixed[n].hash(&mut h);
             each(&g.backlinks[n], &mut h);
-            for c in g.cause_history(r.archive, n) {
-                (&c.term.slug, &c.term.name, c.earlier.len(), c.later.len()).hash(&mut h);
-                each(&c.earlier[..c.earlier.len().min(HISTORY_LIMIT)], &mut h);
-                each(&c.later[c.later.len().saturating_sub(HISTORY_LIMIT)..], &mut h);
-            }
-            for s in &g.related[n] {
-                (incidents[s.incident], s.score, s.similar.map(|x| x.words())).hash(&mut h);
-                for (tax, slugs) in &s.shared {
-                    for slug in slugs {
-                        (tax.key(), slug, r.archive.term_name(*tax, slug)).hash(&mut h);
-                    }
-                }
-            }
-            each(earlier_by_text(r, n), &mut h);
-            each(&g.duplicates[n], &mut h);
             h.finish()
         })
         .collect()
