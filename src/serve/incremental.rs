@@ -382,14 +382,32 @@ impl Reuse for Cache {
     /// The pages whose key, path and fingerprint are those of a page of
     /// the last good build: serve still serves their bytes.
     fn still_have(&mut self, pages: &[Page], fingerprints: &[u64]) -> Vec<bool> {
-        let old = self.prev.as_mut().map(|p| std::mem::take(&mut p.pages)).unwrap_or_default();
+        let mut table = self.prev.as_mut().map(|p| std::mem::take(&mut p.pages)).unwrap_or_default();
         let kept: Vec<bool> = pages
             .par_iter()
             .zip(fingerprints)
-            .map(|(p, fp)| old.get(&p.key).is_some_and(|(f, path)| f == fp && *path == p.path))
+            .map(|(p, fp)| table.get(&p.key).is_some_and(|(f, path)| f == fp && *path == p.path))
             .collect();
         self.carried = pages.iter().zip(&kept).filter(|(_, &k)| k).map(|(p, _)| p.path.clone()).collect();
-        self.pages = pages.iter().zip(fingerprints).map(|(p, &fp)| (p.key.clone(), (fp, p.path.clone()))).collect();
+        // This build's table, updated in place: most keys stay.
+        for (p, &fp) in pages.iter().zip(fingerprints) {
+            match table.get_mut(&p.key) {
+                Some(entry) => {
+                    entry.0 = fp;
+                    if entry.1 != p.path {
+                        entry.1.clone_from(&p.path);
+                    }
+                }
+                None => {
+                    table.insert(p.key.clone(), (fp, p.path.clone()));
+                }
+            }
+        }
+        if table.len() > pages.len() {
+            let now: HashSet<&PageKey> = pages.iter().map(|p| &p.key).collect();
+            table.retain(|k, _| now.contains(k));
+        }
+        self.pages = table;
         self.last.pages_skipped = self.carried.len();
         self.last.full = self.carried.is_empty();
         kept
