@@ -25,7 +25,7 @@ use jiff::SignedDuration;
 use serde::Serialize;
 
 use crate::dates;
-use crate::feeds::xml_escape as esc;
+use crate::escape::escape as esc;
 use crate::stats::{ActionYear, Distribution, PerPeriod, Ranked, Stats, Who, MIN_FOR_PERCENTILES};
 
 #[derive(Debug, Clone, Serialize)]

@@ -10,7 +10,7 @@ use crate::archive::{Archive, RedirectOrigin};
 use crate::dates;
 use crate::diagnostics::{Diagnostics, Pos};
 use crate::model::*;
-use crate::render::OutputFile;
+use crate::output::OutputFile;
 use crate::share::redirect_page;
 
 /// How many incidents the Atom feed carries.

@@ -24,8 +24,9 @@ use serde::Serialize;
 
 use crate::archive::Archive;
 use crate::diagnostics::Diagnostics;
+use crate::output::OutputFile;
 use crate::output::Sink;
-use crate::render::{OutputFile, Renderer};
+use crate::pages::Renderer;
 use crate::search::index::ALPHABET;
 
 /// The folder of the listing files, at the site root.

@@ -17,10 +17,13 @@ use crate::config::{Config, CONFIG_FILE};
 use crate::diagnostics::{Diagnostics, Pos};
 use crate::markdown::{self, Rendered, Source};
 use crate::model::*;
+use crate::output::OutputFile;
 use crate::output::Sink;
+use crate::pages::fingerprint::{self, Digests, Recorder};
+use crate::pages::{Bodies, CardCache, Renderer};
 use crate::parse;
-use crate::render::{compile_templates, report_tera_error, Bodies, CardCache, OutputFile, Renderer};
-use crate::reuse::{NoReuse, Reuse};
+use crate::render::{compile_templates, report_tera_error};
+use crate::reuse::{KeptBody, NoReuse, Reuse};
 use crate::source::Snapshot;
 use crate::theme::Theme;
 use crate::{dates, feeds};
@@ -69,8 +72,8 @@ pub fn build_site(snapshot: &Snapshot, opts: &BuildOptions, sink: &dyn Sink) -> 
 }
 
 /// Runs the pipeline, keeping what `reuse` says it may keep from the
-/// previous build of the same archive (`serve`): pages the plan leaves as
-/// they were are not put into the sink.
+/// previous build of the same archive (`serve`): the pages of the plan
+/// whose fingerprints it still has are not rendered or put into the sink.
 pub fn build_site_reusing<R: Reuse>(snapshot: &Snapshot, opts: &BuildOptions, sink: &dyn Sink, reuse: &mut R) -> Built {
     let mut diags = Diagnostics::new();
     let mut timings = Timings::default();
@@ -146,7 +149,8 @@ pub fn build_site_reusing<R: Reuse>(snapshot: &Snapshot, opts: &BuildOptions, si
     timings.archive = t1.elapsed();
 
     let t2 = Instant::now();
-    let bodies = render_bodies(&archive, reuse.bodies(&archive));
+    let fingerprints = reuse.fingerprints();
+    let bodies = render_bodies(&archive, reuse.bodies(&archive), fingerprints);
     for r in bodies.incidents.iter().chain(bodies.causes.values()).chain(&bodies.pages).chain(&bodies.home) {
         diags.extend(r.diagnostics.iter().cloned());
     }
@@ -174,13 +178,13 @@ pub fn build_site_reusing<R: Reuse>(snapshot: &Snapshot, opts: &BuildOptions, si
 
     let t3 = Instant::now();
     let build_date = opts.build_date.unwrap_or_else(dates::today);
-    let mut plan = reuse.plan(&archive, &bodies);
+    let digests = fingerprints.then(|| Digests::new(&archive, &bodies.digests, &theme, build_date, archive.include));
     let mut no_cards = CardCache::default();
     let cards = match reuse.cards() {
         Some(kept) => kept,
         None => &mut no_cards,
     };
-    let renderer = match Renderer::reusing(&archive, &tera, &bodies, build_date, cards) {
+    let renderer = match Renderer::reusing(&archive, &tera, &bodies, build_date, cards, digests.as_ref()) {
         Ok(r) => r,
         Err(e) => {
             report_tera_error(&theme, &e, &mut diags);
@@ -190,16 +194,28 @@ pub fn build_site_reusing<R: Reuse>(snapshot: &Snapshot, opts: &BuildOptions, si
             return built;
         }
     };
-    reuse.crosslinks(&archive, &renderer, plan.as_mut());
-    let renderer = renderer.skipping(plan.as_ref().map(|p| p as &dyn crate::render::Skip));
-    let mut paths = renderer.render_all(&theme, sink, &mut diags);
+    // The plan: every page of the site, then the outputs made from the
+    // whole archive; those the reuse still has are not made again.
+    let mut pages = renderer.pages();
+    let html_pages = pages.len();
+    pages.extend(crate::pages::outputs::pages());
+    let kept = match &digests {
+        Some(d) => reuse.still_have(&pages, &renderer.fingerprints(&pages, d)),
+        None => Vec::new(),
+    };
+    let kept_at = |n: usize| kept.get(n) == Some(&true);
+    let mut paths = crate::render::render_all(&renderer, &pages[..html_pages], &kept, &theme, sink, &mut diags);
     built.pages = paths.len();
     let now = jiff::Timestamp::now();
-    let mut extra = vec![
-        reuse.listing("sitemap.xml", &mut || feeds::sitemap(&archive, &paths)),
-        reuse.listing("feed.xml", &mut || feeds::atom(&archive, now)),
-        reuse.listing("incidents.json", &mut || feeds::json(&archive, now)),
-    ];
+    let mut extra = Vec::new();
+    let mut kept_paths = Vec::new();
+    for (n, page) in pages.iter().enumerate().skip(html_pages) {
+        if kept_at(n) {
+            kept_paths.push(page.path.clone());
+            continue;
+        }
+        extra.push(crate::pages::outputs::make(&archive, page, &paths, now));
+    }
     // A theme's own static/robots.txt replaces the generated one.
     if !theme.assets.contains_key("robots.txt") {
         extra.push(OutputFile::new("robots.txt", crate::share::robots_txt(&archive)));
@@ -211,6 +227,7 @@ pub fn build_site_reusing<R: Reuse>(snapshot: &Snapshot, opts: &BuildOptions, si
         paths
             .iter()
             .cloned()
+            .chain(kept_paths.iter().cloned())
             .chain(extra.iter().map(|f| f.path.clone()))
             .chain(["_redirects".into(), "search/index.html".into()]),
     );
@@ -228,6 +245,7 @@ pub fn build_site_reusing<R: Reuse>(snapshot: &Snapshot, opts: &BuildOptions, si
         extra.push(OutputFile::new(path.clone(), bytes.clone()));
     }
     extra.extend(feeds::redirects(&archive, &mut written, &mut diags));
+    paths.extend(kept_paths);
     for f in extra {
         paths.push(f.path.clone());
         let path = f.path.clone();
@@ -235,7 +253,7 @@ pub fn build_site_reusing<R: Reuse>(snapshot: &Snapshot, opts: &BuildOptions, si
             diags.error("", Pos::UNKNOWN, format!("writing {path}: {e}"));
         }
     }
-    reuse.pages_ready(&paths, plan.as_ref(), &diags);
+    reuse.pages_ready(&paths, &diags);
     let t_search = Instant::now();
     let search_paths = crate::search::write(&archive, &bodies, &renderer, sink, &mut diags);
     paths.extend(crate::listing::write(&archive, &renderer, &search_paths, sink, &mut diags));
@@ -245,27 +263,54 @@ pub fn build_site_reusing<R: Reuse>(snapshot: &Snapshot, opts: &BuildOptions, si
     timings.render = t3.elapsed();
 
     reuse.keep_cards(renderer);
-    reuse.keep(archive, bodies, plan, &diags);
+    reuse.keep(archive, bodies, &diags);
     built.timings = timings;
     built.diagnostics = diags;
     built
 }
 
 /// Renders every Markdown body in parallel, with cross-links resolved
-/// against the archive.
-/// `reuse[n]`, when set, is kept as the body of incident `n`.
-fn render_bodies(archive: &Archive, reuse: Vec<Option<Rendered>>) -> Bodies {
+/// against the archive. `kept[n]`, when set, is kept as the body of
+/// incident `n`. `fingerprints`: also hash each body and write down the
+/// cross-links it looked up ([`Bodies::digests`], [`Bodies::lookups`]).
+fn render_bodies(archive: &Archive, kept: Vec<Option<KeptBody>>, fingerprints: bool) -> Bodies {
     let unsafe_html = archive.config.unsafe_html;
     let md = |body: &str, path: &str, line: usize| -> Rendered {
         markdown::render(body, &Source { path, body_line: line }, archive, unsafe_html)
     };
+    let incidents: Vec<(Rendered, u64, Vec<fingerprint::Lookup>)> = archive
+        .incidents
+        .par_iter()
+        .zip(kept)
+        .map(|(i, kept)| match kept {
+            Some(k) => (k.rendered, k.digest, k.lookups),
+            None if fingerprints => {
+                let links = Recorder::new(archive);
+                let src = Source { path: &i.source_path, body_line: i.body_line };
+                let r = markdown::render(&i.body, &src, &links, unsafe_html);
+                let digest = fingerprint::body(&i.body, &r);
+                (r, digest, links.into_lookups())
+            }
+            None => (md(&i.body, &i.source_path, i.body_line), 0, Vec::new()),
+        })
+        .collect();
+    let (mut digests, mut lookups) = (Vec::new(), Vec::new());
+    if fingerprints {
+        digests.reserve(incidents.len());
+        lookups.reserve(incidents.len());
+    }
+    let incidents = incidents
+        .into_iter()
+        .map(|(r, d, l)| {
+            if fingerprints {
+                digests.push(d);
+                lookups.push(l);
+            }
+            r
+        })
+        .collect();
     Bodies {
-        incidents: archive
-            .incidents
-            .par_iter()
-            .zip(reuse)
-            .map(|(i, kept)| kept.unwrap_or_else(|| md(&i.body, &i.source_path, i.body_line)))
-            .collect(),
+        incidents,
         causes: archive
             .cause_docs
             .par_iter()
@@ -273,6 +318,8 @@ fn render_bodies(archive: &Archive, reuse: Vec<Option<Rendered>>) -> Bodies {
             .collect(),
         pages: archive.pages.iter().map(|p| md(&p.body, &p.source_path, p.body_line)).collect(),
         home: archive.home.as_ref().map(|p| md(&p.body, &p.source_path, p.body_line)),
+        digests,
+        lookups,
     }
 }
 

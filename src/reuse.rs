@@ -5,7 +5,8 @@
 //! and `check` pass [`NoReuse`]: every default below computes everything,
 //! so the pipeline never needs to know whether anything was kept. `serve`
 //! passes its cache (`serve::incremental::Cache`), which keeps parsed
-//! files, bodies, cards and the pages an edit leaves as they were. The
+//! files, bodies, cards and the pages whose fingerprints are those of
+//! the pages it kept. The
 //! pipeline does not depend on serve; serve depends on this trait.
 
 use rayon::prelude::*;
@@ -15,18 +16,30 @@ use crate::config::Config;
 use crate::diagnostics::{Diagnostic, Diagnostics};
 use crate::markdown::Rendered;
 use crate::model::{CauseDoc, Incident, Include, Page};
+use crate::pages::fingerprint::Lookup;
+use crate::pages::{Bodies, CardCache, Renderer};
 use crate::parse;
-use crate::render::{Bodies, CardCache, OutputFile, PageKey, Renderer, Skip};
 use crate::source::Snapshot;
 
 /// One incident file's parse result.
 pub type Parsed = Result<Incident, Vec<Diagnostic>>;
 
+/// A rendered body kept from the last build, with what it was made from
+/// ([`crate::pages::Bodies`]).
+pub struct KeptBody {
+    pub rendered: Rendered,
+    pub digest: u64,
+    pub lookups: Vec<Lookup>,
+}
+
 /// What the pipeline asks, stage by stage, in this order. Every method
 /// has the answer of a build that keeps nothing.
 pub trait Reuse {
-    /// The pages this build leaves as they were ([`Skip`]).
-    type Plan: Skip;
+    /// Whether this build fingerprints its pages and bodies (to keep
+    /// them next time); `build` does not, and pays nothing for it.
+    fn fingerprints(&self) -> bool {
+        false
+    }
 
     /// parse: the incident files' parse results, parallel to `files`.
     fn parse_incidents(
@@ -56,14 +69,8 @@ pub trait Reuse {
 
     /// bodies: the rendered bodies still valid, parallel to
     /// `archive.incidents` (`None`: render it).
-    fn bodies(&mut self, archive: &Archive) -> Vec<Option<Rendered>> {
+    fn bodies(&mut self, archive: &Archive) -> Vec<Option<KeptBody>> {
         archive.incidents.iter().map(|_| None).collect()
-    }
-
-    /// plan: which pages may be left as they were, now that the bodies are
-    /// known; `None`: render every page.
-    fn plan(&mut self, _archive: &Archive, _bodies: &Bodies) -> Option<Self::Plan> {
-        None
     }
 
     /// render: the incident cards kept from the last build (none: every
@@ -72,19 +79,17 @@ pub trait Reuse {
         None
     }
 
-    /// render: the plan again, once the shared page data (cross-links) is
-    /// built, for the pages whose cross-links differ from the last build's.
-    fn crosslinks(&mut self, _archive: &Archive, _renderer: &Renderer<'_>, _plan: Option<&mut Self::Plan>) {}
-
-    /// outputs: an output made from the front matter of the whole archive
-    /// (feeds, sitemap), kept while only bodies changed.
-    fn listing(&mut self, _path: &'static str, make: &mut dyn FnMut() -> OutputFile) -> OutputFile {
-        make()
+    /// render and outputs: here are this build's pages, each with its key,
+    /// path and fingerprint; which of them do you still have the bytes of
+    /// (the same key, path and fingerprint as a page you kept)? Those are
+    /// not rendered. Asked only when [`Reuse::fingerprints`] says so.
+    fn still_have(&mut self, pages: &[crate::pages::Page], _fingerprints: &[u64]) -> Vec<bool> {
+        vec![false; pages.len()]
     }
 
     /// The pages, feeds and assets are in the sink; only the search index
     /// and its page are left.
-    fn pages_ready(&mut self, _paths: &[String], _plan: Option<&Self::Plan>, _diags: &Diagnostics) {}
+    fn pages_ready(&mut self, _paths: &[String], _diags: &Diagnostics) {}
 
     /// The build rendered its pages: the cards and cross-links it built,
     /// for the next build to keep.
@@ -92,7 +97,7 @@ pub trait Reuse {
 
     /// The build got through (`diags` says whether it succeeded): what it
     /// made, for the next build to keep.
-    fn keep(&mut self, _archive: Archive, _bodies: Bodies, _plan: Option<Self::Plan>, _diags: &Diagnostics) {}
+    fn keep(&mut self, _archive: Archive, _bodies: Bodies, _diags: &Diagnostics) {}
 
     /// The build stopped before rendering (errors, a broken template).
     fn failed(&mut self, _archive: Archive) {}
@@ -101,19 +106,4 @@ pub trait Reuse {
 /// Keeps nothing: `build` and `check`.
 pub struct NoReuse;
 
-/// The plan of a build that keeps nothing: there is none.
-pub enum NoPlan {}
-
-impl Skip for NoPlan {
-    fn skip(&self, _: PageKey<'_>) -> Option<String> {
-        match *self {}
-    }
-
-    fn rendered(&self, _: PageKey<'_>, _: &str) {
-        match *self {}
-    }
-}
-
-impl Reuse for NoReuse {
-    type Plan = NoPlan;
-}
+impl Reuse for NoReuse {}

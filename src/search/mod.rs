@@ -26,8 +26,9 @@ use serde::Serialize;
 use crate::archive::{Archive, Taxonomy};
 use crate::dates;
 use crate::diagnostics::{Diagnostics, Pos};
+use crate::output::OutputFile;
 use crate::output::Sink;
-use crate::render::{Bodies, OutputFile, Renderer};
+use crate::pages::{Bodies, Renderer};
 use index::{Facet, FacetValue, Field, ManifestFacet};
 
 /// Characters of body text kept in a fragment for excerpts.

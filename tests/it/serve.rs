@@ -676,6 +676,15 @@ fn incremental_rebuilds(per_page: Option<usize>) {
         "a template edit renders all, parses nothing: {}",
         last()
     );
+    // The board's rows are kept while their items are the same: not
+    // across an edit of the template that renders them.
+    step("template edit of the board's rows", &|| {
+        std::fs::create_dir_all(root.join("theme/templates/partials")).unwrap();
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("theme/templates/partials/action_items.html");
+        let rows = std::fs::read_to_string(path).unwrap();
+        let rows = rows.replacen("<td data-label=\"Owner\">", "<td data-label=\"Owner\" class=\"custom-owner\">", 1);
+        std::fs::write(root.join("theme/templates/partials/action_items.html"), rows).unwrap()
+    });
     step("cause file", &|| {
         edit(&root, "content/causes/missing-monitoring.md", |t| t.replacen("title: ", "title: Renamed ", 1))
     });
@@ -699,6 +708,60 @@ fn incremental_rebuilds(per_page: Option<usize>) {
     step("date edit moving an incident in its causes' history", &|| {
         edit(&root, KOA2, |t| t.replacen("date: 2021-", "date: 2019-", 1))
     });
+    // Pages that show more than one incident's card: each must see the edit.
+    step("free page edit", &|| edit(&root, "content/pages/about.md", |t| t + "\nOne more line about us.\n"));
+    step("home intro edit", &|| edit(&root, "content/_index.md", |t| t + "\nAnd a new intro line.\n"));
+    step("cause description edit", &|| {
+        edit(&root, "content/causes/config-drift.md", |t| t + "\nA new paragraph of the description.\n")
+    });
+    // An incident years before every other: every cause page's sparkline
+    // spans more years, also those of causes it does not have.
+    step("an incident in a year before all others", &|| {
+        std::fs::write(
+            root.join("content/incidents/2014/long-ago.md"),
+            "---\ntitle: \"Long ago\"\ndate: 2009-03-04\nseverity: SEV2\nservices: [forums]\ncauses: [config-drift]\n---\nOld.\n",
+        )
+        .unwrap()
+    });
+    step("summary edit of an incident with similar ones", &|| {
+        edit(&root, KOA2, |t| t.replacen("summary: ", "summary: Release tags were mislabelled again. ", 1))
+    });
+    step("term rename through a cause file's title", &|| {
+        edit(&root, "content/causes/config-drift.md", |t| {
+            t.replacen("title: Configuration drift", "title: Drifting configuration", 1)
+        })
+    });
+}
+
+/// The pages serve kept as they were in its last rebuild ("N pages kept").
+fn pages_kept(log_line: &str) -> usize {
+    let before = log_line.split(" pages kept").next().unwrap_or_default();
+    before.rsplit(' ').next().and_then(|n| n.parse().ok()).unwrap_or(0)
+}
+
+/// A body edit renders the edited incident's page and the pages that show
+/// its body's links, and keeps the others; a title edit renders the pages
+/// that show the title (lists, cross-links), and keeps the others.
+#[test]
+fn an_edit_renders_only_the_pages_whose_inputs_changed() {
+    let oracle = ServeOracle::start(None);
+    let root = oracle.root.clone();
+    let files = walkdir::WalkDir::new(root.join("content/incidents")).into_iter().filter(|e| e.is_ok()).count();
+    oracle.assert_serve_matches_build("body edit", |_| {
+        edit(&root, FORUMS, |t| t.replacen("## ", "Extra paragraph.\n\n## ", 1))
+    });
+    let body = pages_kept(&oracle.last_build());
+    assert!(body > files, "a body edit keeps most pages: {}", oracle.last_build());
+    oracle.assert_serve_matches_build("title edit", |_| {
+        edit(&root, FORUMS, |t| t.replacen("title: \"Forums", "title: \"Renamed Forums", 1))
+    });
+    let title = pages_kept(&oracle.last_build());
+    assert!(title > 0 && title < body, "a title edit keeps fewer pages than a body edit: {}", oracle.last_build());
+    oracle.assert_serve_matches_build("static file", |_| {
+        std::fs::create_dir_all(root.join("theme/static")).unwrap();
+        std::fs::write(root.join("theme/static/extra.txt"), "hello").unwrap();
+    });
+    assert!(pages_kept(&oracle.last_build()) > body, "a static file keeps every page: {}", oracle.last_build());
 }
 
 /// Fetches every file a fresh `build` writes and compares it with what the

@@ -1,0 +1,178 @@
+//! The action items family: the board at /action-items/, and a board per
+//! owner and per status (paginated).
+
+use super::*;
+
+/// The action-item board with each item's template value, built once.
+pub(super) struct BoardData {
+    pub(super) board: crate::actions::Board,
+    values: Vec<Value>,
+    /// Each item as its row is rendered from (JSON, `row_html` empty), parallel to `values`.
+    keys: Vec<String>,
+}
+
+impl BoardData {
+    /// `kept`: the previous board (serve); the row and value of an item
+    /// that is exactly as before are taken from it.
+    pub(super) fn new(
+        a: &Archive,
+        tera: &Tera,
+        build_date: Date,
+        base: &str,
+        kept: Option<BoardData>,
+    ) -> Result<Self, tera::Error> {
+        let mut board = crate::actions::Board::build(a, build_date, base);
+        let keys: Vec<String> =
+            board.items.par_iter().map(|it| serde_json::to_string(it).unwrap_or_default()).collect();
+        let mut old: std::collections::HashMap<String, (String, Value)> = match kept {
+            Some(k) => {
+                let rows = k.board.items.into_iter().map(|it| it.row_html);
+                k.keys.into_iter().zip(rows.zip(k.values)).collect()
+            }
+            None => std::collections::HashMap::new(),
+        };
+        let reused: Vec<Option<(String, Value)>> = keys.iter().map(|k| old.remove(k)).collect();
+        let values = board
+            .items
+            .par_iter_mut()
+            .zip(reused)
+            .map(|(it, reused)| -> Result<Value, tera::Error> {
+                if let Some((row, value)) = reused {
+                    it.row_html = row;
+                    return Ok(value);
+                }
+                let mut ctx = Context::new();
+                ctx.insert("a", &*it);
+                it.row_html = tera.render_component("action_row", &ctx, None, true)?;
+                Ok(Value::from_serializable(&*it))
+            })
+            .collect::<Result<Vec<Value>, tera::Error>>()?;
+        Ok(BoardData { board, values, keys })
+    }
+
+    /// Every board page: all items, each owner, each status and "overdue".
+    pub(super) fn filters(&self) -> Vec<crate::actions::Filter> {
+        use crate::actions::Filter;
+        let mut f = vec![Filter::All];
+        f.extend(self.board.statuses.iter().map(|g| Filter::Status(g.slug.clone())));
+        f.extend(self.board.owners.iter().map(|g| Filter::Owner(g.slug.clone())));
+        f
+    }
+}
+
+#[derive(Serialize)]
+pub(super) struct BoardSummary<'b> {
+    total: usize,
+    pending: usize,
+    overdue: usize,
+    done: usize,
+    untracked: usize,
+    owners: &'b [crate::actions::Group],
+    statuses: &'b [crate::actions::Group],
+}
+
+impl<'b> BoardSummary<'b> {
+    fn of(b: &'b crate::actions::Board) -> Self {
+        BoardSummary {
+            total: b.total,
+            pending: b.pending,
+            overdue: b.overdue,
+            done: b.done,
+            untracked: b.untracked,
+            owners: &b.owners,
+            statuses: &b.statuses,
+        }
+    }
+}
+
+impl Renderer<'_> {
+    /// The folder of a board page.
+    pub(super) fn board_dir(&self, filter: &crate::actions::Filter) -> String {
+        use crate::actions::Filter;
+        match filter {
+            Filter::All => "action-items".to_string(),
+            Filter::Owner(s) => format!("action-items/owner/{s}"),
+            Filter::Status(s) => format!("action-items/status/{s}"),
+        }
+    }
+
+    pub(super) fn action_items_page(
+        &self,
+        filter: &crate::actions::Filter,
+        number: usize,
+    ) -> Result<OutputFile, tera::Error> {
+        use crate::actions::Filter;
+        let b = &self.board;
+        let (kind, slug, name) = match filter {
+            Filter::All => ("all", String::new(), String::new()),
+            Filter::Owner(s) => {
+                let name = b.board.owners.iter().find(|g| &g.slug == s).map_or_else(|| s.clone(), |g| g.name.clone());
+                ("owner", s.clone(), name)
+            }
+            Filter::Status(s) => {
+                let name = b.board.statuses.iter().find(|g| &g.slug == s).map_or_else(|| s.clone(), |g| g.name.clone());
+                ("status", s.clone(), name)
+            }
+        };
+        // Board order is open first: one page's rows, across the groups.
+        let per_page = self.archive.config.pagination.per_page;
+        let items: Vec<usize> = b.board.filtered(filter).collect();
+        let pending_total = items.iter().filter(|&&n| b.board.items[n].pending).count();
+        let untracked_total = items.iter().filter(|&&n| b.board.items[n].status == "untracked").count();
+        let closed_total = items.len() - pending_total - untracked_total;
+        let list_url = format!("{}/{}/", self.base, self.board_dir(filter));
+        let pager = paginate::Pager::new(&list_url, items.len(), per_page, number);
+        let (mut pending, mut untracked, mut closed) = (Vec::new(), Vec::new(), Vec::new());
+        for &n in &items[pager.range(per_page)] {
+            let list = if b.board.items[n].pending {
+                &mut pending
+            } else if b.board.items[n].status == "untracked" {
+                &mut untracked
+            } else {
+                &mut closed
+            };
+            list.push(b.values[n].clone());
+        }
+        let title = match kind {
+            "owner" => format!("Action items of {name}"),
+            "status" => format!("{name} action items"),
+            _ => "Action items".to_string(),
+        };
+        let desc = format!(
+            "{} from our postmortems, open first, overdue ones flagged.",
+            text::count(items.len(), "action item")
+        );
+        let heading = title.clone();
+        let title = format!("{title}{}", pager.title_suffix);
+        let out = paginate::out_path(&self.board_dir(filter), pager.number);
+        let mut ctx = Context::new();
+        ctx.insert("filter", &BTreeMap::from([("kind", kind), ("slug", slug.as_str()), ("name", name.as_str())]));
+        ctx.insert("board", &BoardSummary::of(&b.board));
+        ctx.insert_value("pending", Value::from(pending));
+        ctx.insert_value("untracked", Value::from(untracked));
+        ctx.insert_value("closed", Value::from(closed));
+        ctx.insert("pending_total", &pending_total);
+        ctx.insert("untracked_total", &untracked_total);
+        ctx.insert("closed_total", &closed_total);
+        ctx.insert("heading", &heading);
+        ctx.insert("pager", &pager);
+        self.page("action-items.html", &out, &title, &desc, "action-items", ctx)
+    }
+}
+
+impl Renderer<'_> {
+    /// Every page of every board: all items, each status, each owner.
+    pub(super) fn declare_board(&self, pages: &mut Vec<Page>) {
+        for (k, f) in self.board.filters().iter().enumerate() {
+            let total = self.board.board.filtered(f).count();
+            let dir = self.board_dir(f);
+            self.paged(pages, total, &dir, k, &|n| PageKey::ActionItems(dir.clone(), n));
+        }
+    }
+}
+
+/// The board is made from the action items of the whole archive.
+pub(super) fn fingerprint(d: &fingerprint::Digests, h: &mut fingerprint::FxHasher) {
+    use std::hash::Hash;
+    d.archive.hash(h);
+}
