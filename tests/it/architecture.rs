@@ -253,7 +253,6 @@ fn the_lower_layer_imports_nothing_above_it() {
 }
 
 #[test]
-#[ignore = "until the page layer lands (s10-pages): render <-> output, render -> charts -> feeds -> render"]
 fn no_module_imports_itself_through_others() {
     let edges = edges();
     let groups = cycles(&edges);
