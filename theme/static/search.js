@@ -360,7 +360,7 @@
   function renderResult(f) {
     var li = el("li");
     var art = el("article", "card search-result" + (f.severity_rank ? " sev-edge-r" + f.severity_rank : ""));
-    var meta = el("p", "card-meta");
+    var meta = el("p");
     if (f.kind === "cause") meta.appendChild(el("span", "kind", "Cause"));
     if (f.severity) {
       var sev = el("a", "sev sev-r" + f.severity_rank, f.severity);
@@ -388,7 +388,7 @@
       art.appendChild(p);
     }
     if (f.services && f.services.length) {
-      var foot = el("div", "card-foot");
+      var foot = el("div");
       var ul = el("ul", "terms terms-small");
       ul.setAttribute("aria-label", "Services");
       f.services.forEach(function (s) {
@@ -429,7 +429,7 @@
           // Counted against the answer on screen when the file is in (or
           // by the answer still to come, which counts every loaded facet).
           (recount ? facetDocs(f).then(function () { if (recount) recount(); }) : Promise.resolve(renderFacets(null))).then(function () {
-            var first = document.getElementById("facet-" + fi + "-0");
+            var first = facetBox.querySelector('input[name="' + f.key + '"]');
             if (first) first.focus();
           }, function (e) {
             statusEl.textContent = "Search failed to load its index (" + e.message + ").";
