@@ -174,8 +174,8 @@ fn impact_window_spans_started_to_mitigated_and_agrees_with_the_facts() {
     let impact = block(&page, "<p class=\"impact\">", "</p>");
     assert!(impact.contains("Impact window 11 h, started to mitigated."), "{impact}");
     // The window is drawn up to the mitigation, not the resolution.
-    let events: Vec<&str> = figure.split("<li class=\"tl-event").skip(1).collect();
-    let drawn: Vec<bool> = events.iter().map(|e| e.starts_with(" tl-in-impact")).collect();
+    let events: Vec<&str> = figure.split("<li").skip(1).collect();
+    let drawn: Vec<bool> = events.iter().map(|e| e.starts_with(" class=\"tl-in-impact")).collect();
     let texts: Vec<bool> = events.iter().map(|e| e.contains("17:00") || e.contains("16:00")).collect();
     let last_in = drawn.iter().rposition(|&d| d).unwrap();
     assert!(texts[last_in + 1], "the window closes at the 16:00 UTC mitigation: {drawn:?}");

@@ -58,8 +58,11 @@ fn timeline_visual_reads_dated_items_and_leaves_the_rest() {
     let site = insight();
     let page = site.page("/incidents/dst-deploy/");
     let tl = section(&page, "<figure class=\"tl\"", "</figure>");
-    let offsets: Vec<&str> =
-        tl.split("<span class=\"tl-offset\">").skip(1).map(|s| &s[..s.find('<').unwrap()]).collect();
+    let offsets: Vec<&str> = tl
+        .split("<li")
+        .skip(1)
+        .map(|s| s[s.find("><span>").unwrap() + "><span>".len()..].split('<').next().unwrap())
+        .collect();
     assert_eq!(offsets, ["T+0", "T+1 h 15 min", "T+1 d", "T+24 h 30 min"]);
     assert!(tl.contains("deploy starts"));
     assert!(tl.contains("tl-tag-started\">Started"));

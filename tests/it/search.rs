@@ -684,9 +684,8 @@ document.body.appendChild(f);
     let text =
         dom[s..s + dom[s..].find("</pre>").unwrap()].replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&");
     let v: Value = serde_json::from_str(&text).unwrap_or_else(|_| panic!("driver said: {text}"));
-    let names = |k: &str| -> Vec<String> {
-        v[k].as_array().unwrap().iter().map(|n| n.as_str().unwrap().to_string()).collect()
-    };
+    let names =
+        |k: &str| -> Vec<String> { v[k].as_array().unwrap().iter().map(|n| n.as_str().unwrap().to_string()).collect() };
     let file_name = file.rsplit('/').next().unwrap().to_string();
     // The first query fetched the short facets' files (for their counts), not the long one.
     let before = names("before");

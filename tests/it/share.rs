@@ -249,9 +249,12 @@ fn json_ld_survives_a_title_that_closes_the_script() {
     let ld: serde_json::Value = serde_json::from_str(raw).unwrap();
     assert_eq!(ld["headline"], evil);
     assert_eq!(
-        ld["description"], "4 Mar 2022 — a bold claim",
+        h.meta["description"], "4 Mar 2022 — a bold claim",
         "descriptions are plain text: inline Markdown and HTML reduced to words"
     );
+    // The description, language and publisher are the page's own meta tags,
+    // not repeated in the JSON-LD of every incident page.
+    assert!(ld.get("description").is_none() && ld.get("mainEntityOfPage").is_none(), "{ld}");
     assert_eq!(ld["about"][1], serde_json::json!({ "@type": "Service", "name": "api" }));
     assert_eq!(h.meta["og:title"], evil);
 }
