@@ -7,8 +7,9 @@
 //! files (so the rest of the site costs no memory here); the search stage
 //! time is `Built::timings.search`. For each query it replays what
 //! `theme/static/search.js` fetches on load: the manifest, the shards of
-//! the query's words (the last one also as a prefix), every facet file and
-//! the fragments of the first page of results, and sums their sizes, raw
+//! the query's words (the last one also as a prefix), the files of the
+//! short facets (long ones load when unfolded) and the fragments of the
+//! first page of results, and sums their sizes, raw
 //! and gzip-compressed (`gzip -6`, as static hosts serve JSON); also
 //! without the facet files, which the page fetches after showing results
 //! when no filter is set. `--out` also writes the search files there.
@@ -254,8 +255,13 @@ fn main() {
         let typing = !q.ends_with(' ');
         let mut fetched: BTreeSet<String> = BTreeSet::new();
         fetched.insert(manifest_path.clone());
+        // search.js fetches a short facet's file with the first query; a
+        // long one (more than LONG_FACET = 12 values, years aside) only when
+        // the reader unfolds it or filters by it.
         for f in manifest["facets"].as_array().unwrap() {
-            fetched.insert(format!("{dir}{}", f["file"].as_str().unwrap()));
+            if f["key"] == "year" || f["values"].as_array().map_or(0, |v| v.len()) <= 12 {
+                fetched.insert(format!("{dir}{}", f["file"].as_str().unwrap()));
+            }
         }
         let mut scores: Option<HashMap<u32, f32>> = None;
         let mut shard_count = 0;

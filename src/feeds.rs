@@ -244,16 +244,16 @@ pub fn json(a: &Archive, build: jiff::Timestamp) -> OutputFile {
         site: JsonSite { title: &a.config.title, base_url: &a.config.base_url, severities: &a.config.severities },
         incidents: Vec::new(),
     };
-    let mut s = serde_json::to_string_pretty(&doc).unwrap_or_default();
-    // The incidents, each serialized on its own (in parallel), go where
-    // the empty list is: the same bytes as serializing the whole document.
+    let mut s = serde_json::to_string(&doc).unwrap_or_default();
+    // Compact, one incident a line. The incidents, each serialized on its
+    // own (in parallel), go where the empty list is.
     if !incidents.is_empty() {
-        if let Some(head) = s.strip_suffix("[]\n}") {
+        if let Some(head) = s.strip_suffix("[]}") {
             let mut out = String::with_capacity(head.len() + incidents.iter().map(|i| i.len() + 2).sum::<usize>() + 8);
             out.push_str(head);
             out.push_str("[\n");
             out.push_str(&incidents.join(",\n"));
-            out.push_str("\n  ]\n}");
+            out.push_str("\n]}");
             s = out;
         }
     }
@@ -261,20 +261,10 @@ pub fn json(a: &Archive, build: jiff::Timestamp) -> OutputFile {
     OutputFile::new("incidents.json", s)
 }
 
-/// One element of the `incidents` list of incidents.json, pretty-printed
-/// and indented as `to_string_pretty` prints it inside the document (a
-/// pretty-printed string never spans lines: line breaks are escaped).
+/// One element of the `incidents` list of incidents.json, compact (a JSON
+/// string never spans lines: line breaks are escaped).
 fn json_element(i: &JsonIncident) -> String {
-    let one = serde_json::to_string_pretty(i).unwrap_or_default();
-    let mut out = String::with_capacity(one.len() + one.len() / 8);
-    for (k, line) in one.split('\n').enumerate() {
-        if k > 0 {
-            out.push('\n');
-        }
-        out.push_str("    ");
-        out.push_str(line);
-    }
-    out
+    serde_json::to_string(i).unwrap_or_default()
 }
 
 /// The file a redirect from `from` is written to.

@@ -184,17 +184,13 @@ fn incident_json_ld(
         "@context": "https://schema.org",
         "@type": "Report",
         "headline": i.title,
-        "description": incident_description(i),
         "reportNumber": i.id,
         "url": url,
-        "mainEntityOfPage": url,
         "datePublished": dates::rfc3339(published),
         "dateModified": dates::rfc3339(modified),
         "about": about,
         "keywords": keywords,
-        "inLanguage": "en",
         "isPartOf": { "@type": "WebSite", "name": a.config.title, "url": site },
-        "publisher": { "@type": "Organization", "name": a.config.title },
     })
 }
 

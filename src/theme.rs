@@ -41,10 +41,41 @@ impl Theme {
 
     fn add(&mut self, rel: &str, bytes: &[u8], origin: String) {
         if let Some(name) = rel.strip_prefix("templates/") {
-            let contents = String::from_utf8_lossy(bytes).into_owned();
+            let contents = unindent(&String::from_utf8_lossy(bytes));
             self.templates.insert(name.to_string(), ThemeFile { contents, origin });
         } else if let Some(asset) = rel.strip_prefix("static/") {
             self.assets.insert(asset.to_string(), bytes.to_vec());
         }
+    }
+}
+
+/// Template source without the indentation of its lines, outside `<pre>`
+/// and `<textarea>`: a line break already separates what the indentation
+/// did, so pages look the same and weigh about 1 KB less each (10 MB at
+/// 10,000 incidents). Lines are kept, so errors keep their line numbers.
+fn unindent(src: &str) -> String {
+    let mut out = String::with_capacity(src.len());
+    let mut verbatim = 0usize;
+    for line in src.split_inclusive('\n') {
+        out.push_str(if verbatim > 0 { line } else { line.trim_start_matches([' ', '\t']) });
+        let lower = line.to_ascii_lowercase();
+        for tag in ["pre", "textarea"] {
+            let opened = lower.matches(&format!("<{tag}>")).count() + lower.matches(&format!("<{tag} ")).count();
+            let closed = lower.matches(&format!("</{tag}>")).count();
+            verbatim = (verbatim + opened).saturating_sub(closed);
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::unindent;
+
+    #[test]
+    fn unindent_strips_indentation_but_not_inside_pre() {
+        let src = "<ul>\n  <li>a</li>\n\t<li>b</li>\n</ul>\n<pre>\n  kept\n</pre>\n  <p>x</p>";
+        assert_eq!(unindent(src), "<ul>\n<li>a</li>\n<li>b</li>\n</ul>\n<pre>\n  kept\n</pre>\n<p>x</p>");
+        assert_eq!(unindent("<textarea rows=2>\n  t\n</textarea>\n  y"), "<textarea rows=2>\n  t\n</textarea>\ny");
     }
 }

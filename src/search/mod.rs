@@ -31,8 +31,13 @@ use crate::output::Sink;
 use crate::pages::{Bodies, Renderer};
 use index::{Facet, FacetValue, Field, ManifestFacet};
 
-/// Characters of body text kept in a fragment for excerpts.
-pub const FRAGMENT_TEXT: usize = 4000;
+/// Characters of body text kept in a fragment for excerpts (cut at the last
+/// space before the limit). The results page shows a window of about 30
+/// words around the query's words; a match past this limit still counts
+/// (the postings cover the whole body) and its card shows the summary.
+/// Ten fragments are downloaded per page of results, so this is most of
+/// a query's bytes, and the fragments are a tenth of a large site.
+pub const FRAGMENT_TEXT: usize = 1000;
 
 /// One searchable document.
 pub struct Doc {
@@ -238,7 +243,10 @@ pub fn build_index(archive: &Archive, bodies: &Bodies) -> IndexFiles {
         .enumerate()
         .map(|(n, d)| {
             let text = match d.text.char_indices().nth(FRAGMENT_TEXT) {
-                Some((cut, _)) => &d.text[..cut],
+                Some((cut, _)) => {
+                    let head = &d.text[..cut];
+                    head.rfind(char::is_whitespace).map_or(head, |s| head[..s].trim_end())
+                }
                 None => &d.text,
             };
             let f = Fragment {

@@ -624,3 +624,88 @@ fn browser_zero_count_facets_are_disabled_and_years_run_newest_first() {
     assert_eq!(y2024["count"], 1);
     assert_eq!(y2024["disabled"], false);
 }
+
+#[test]
+fn browser_long_facets_load_when_unfolded_and_count_the_query() {
+    let Some(chrome) = chromium() else { return };
+    let site = serve_example();
+    let index = Index::from_dir(&site.out);
+    // search.js folds a facet of more than 12 values (LONG_FACET), years aside.
+    let long: Vec<(usize, String, String)> = index.manifest["facets"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .enumerate()
+        .filter(|(_, f)| f["key"] != "year" && f["values"].as_array().unwrap().len() > 12)
+        .map(|(n, f)| (n, f["key"].as_str().unwrap().to_string(), f["file"].as_str().unwrap().to_string()))
+        .collect();
+    assert!(!long.is_empty(), "the example has a long facet (tags): {}", index.manifest["facets"]);
+    let (fi, key, file) = long[0].clone();
+    // A driver page: query, list the facet files fetched, unfold the long
+    // facet, then list the files again and read its boxes.
+    std::fs::write(
+        site.out.join("drive-facets.html"),
+        format!(
+            r#"<!doctype html><html><body><pre id="out">pending</pre>
+<script>
+var out = document.getElementById("out");
+var f = document.createElement("iframe");
+function wait(cond, then) {{ var n = 0; (function poll() {{ if (cond()) then(); else if (n++ < 300) setTimeout(poll, 25); else out.textContent = "timeout"; }})(); }}
+function facetFiles() {{ return f.contentWindow.performance.getEntriesByType("resource").map(function (e) {{ return e.name.replace(/^.*\//, ""); }}).filter(function (n) {{ return n.indexOf("facet-") === 0; }}).sort(); }}
+f.onload = function () {{
+  var d = f.contentDocument;
+  wait(function () {{ return d.getElementById("search").hasAttribute("data-done"); }}, function () {{
+    var before = facetFiles();
+    var folded = d.querySelectorAll('input[name="{key}"]').length;
+    var button = d.getElementById("facet-open-{fi}");
+    if (!button) {{ out.textContent = JSON.stringify({{ before: before, folded: folded, button: false }}); return; }}
+    button.click();
+    wait(function () {{ return d.querySelectorAll('input[name="{key}"]').length > 0; }}, function () {{
+      out.textContent = JSON.stringify({{
+        before: before,
+        folded: folded,
+        button: true,
+        after: facetFiles(),
+        boxes: Array.from(d.querySelectorAll('input[name="{key}"]')).map(function (b) {{
+          return {{ value: b.value, disabled: b.disabled, count: Number(b.parentNode.querySelector(".count").textContent) }};
+        }})
+      }});
+    }});
+  }});
+}};
+f.src = "/search/?q=monitoring";
+document.body.appendChild(f);
+</script></body></html>"#
+        ),
+    )
+    .unwrap();
+    let dom = dump_dom(&chrome, &site.server.url("/drive-facets.html"));
+    let s = dom.find("<pre id=\"out\">").unwrap() + "<pre id=\"out\">".len();
+    let text =
+        dom[s..s + dom[s..].find("</pre>").unwrap()].replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&");
+    let v: Value = serde_json::from_str(&text).unwrap_or_else(|_| panic!("driver said: {text}"));
+    let names =
+        |k: &str| -> Vec<String> { v[k].as_array().unwrap().iter().map(|n| n.as_str().unwrap().to_string()).collect() };
+    let file_name = file.rsplit('/').next().unwrap().to_string();
+    // The first query fetched the short facets' files (for their counts), not the long one.
+    let before = names("before");
+    assert!(!before.contains(&file_name), "{file_name} fetched before the reader asked: {before:?}");
+    assert!(before.contains(&"facet-severity.json".to_string()), "{before:?}");
+    assert_eq!(v["folded"], 0, "a folded facet shows no boxes");
+    assert_eq!(v["button"], true, "a folded facet has its button: {text}");
+    // Unfolded: its file is fetched, and its boxes count this query.
+    assert!(names("after").contains(&file_name), "{:?}", names("after"));
+    let monitoring: BTreeSet<u32> = index.docs_of("monitoring").into_iter().collect();
+    let incidents = index.manifest["incidents"].as_u64().unwrap() as u32;
+    let boxes = v["boxes"].as_array().unwrap();
+    assert!(!boxes.is_empty());
+    for b in boxes {
+        let value = b["value"].as_str().unwrap();
+        let expected = index.facets[&key][value].iter().filter(|d| **d < incidents && monitoring.contains(d)).count();
+        assert_eq!(b["count"].as_u64().unwrap() as usize, expected, "{key}={value}: {b}");
+        assert_eq!(b["disabled"], expected == 0, "{b}");
+    }
+    // Values with results come first.
+    let first_zero = boxes.iter().position(|b| b["count"] == 0).unwrap_or(boxes.len());
+    assert!(boxes[first_zero..].iter().all(|b| b["count"] == 0), "{boxes:?}");
+}

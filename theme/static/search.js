@@ -6,8 +6,12 @@
  *   s/<n>.json         postings for a range of words ({"word": "encoded"})
  *   facet-<key>.json   per facet value, its encoded document ids
  *   f/<id>.json        one result: title, url, date, severity, services, text
- * Only the shards for the query's words, the facet files and the fragments
- * of the results on screen are fetched.
+ * Only the shards for the query's words, the fragments of the results on
+ * screen and the files of the facets on screen are fetched. A long facet
+ * (more than LONG_FACET values: services, causes, tags of a large archive)
+ * starts folded, and its file (tens of KB at 10,000 incidents) is fetched
+ * when the reader unfolds it or the address filters by it; a short one
+ * (severity, year) is fetched with the first query, for its counts.
  */
 (function () {
   "use strict";
@@ -136,6 +140,17 @@
     });
   }
 
+  function isLong(f) {
+    return f.key !== "year" && f.values.length > LONG_FACET;
+  }
+  // Whether the facet's values (and so its file, for counts) are on screen.
+  var opened = {};
+  function isOpen(f) {
+    return !isLong(f) || opened[f.key] || !!(state.filters[f.key] && state.filters[f.key].length);
+  }
+  // Counts the facets loaded since the last answer, against that answer.
+  var recount = null;
+
   function facetDocs(f) {
     return fetchJson(dir + f.file).then(function (lists) {
       if (!f.sets) f.sets = lists.map(decodeDocs);
@@ -176,7 +191,7 @@
     var typing = state.q.length && !/\s$/.test(state.q);
     var filtering = hasFilters();
     if (!terms.length && !filtering) {
-      results = []; shown = 0; matched = new Set();
+      results = []; shown = 0; matched = new Set(); recount = null;
       layout.hidden = false;
       list.replaceChildren();
       moreBtn.hidden = true;
@@ -188,7 +203,7 @@
     var lookups = terms.map(function (t, n) { return lookup(t, typing && n === terms.length - 1); });
     // Facet files are needed first only to filter; otherwise the results
     // are shown as soon as the words' shards are in, and the counts follow.
-    var facetsLoaded = Promise.all(manifest.facets.map(facetDocs));
+    var facetsLoaded = Promise.all(manifest.facets.filter(isOpen).map(facetDocs));
     return Promise.all([Promise.all(lookups), filtering ? facetsLoaded : null]).then(function (got) {
       if (id !== runId) return;
       var hits = got[0];
@@ -237,11 +252,13 @@
       moreBtn.hidden = true;
       var n = ids.length;
       statusEl.textContent = n ? n + " result" + (n === 1 ? "" : "s") + (state.q ? " for “" + state.q.trim() + "”" : "") : "No results" + (state.q ? " for “" + state.q.trim() + "”" : "") + (filtering ? " with these filters." : ".");
-      // Counts: for each facet, the matches allowed by the other facets.
-      var counted = facetsLoaded.then(function () {
+      // Counts: for each loaded facet, the matches allowed by the other
+      // facets (every filtered facet is loaded).
+      var counts = {};
+      recount = function () {
         if (id !== runId) return;
-        var counts = {};
         manifest.facets.forEach(function (f) {
+          if (!f.sets || counts[f.key]) return;
           var base = [];
           scores.forEach(function (v, d) { if (d < manifest.incidents && passes(d, f.key)) base.push(d); });
           counts[f.key] = f.sets.map(function (set) {
@@ -251,7 +268,8 @@
           });
         });
         renderFacets(counts);
-      });
+      };
+      var counted = facetsLoaded.then(function () { recount(); });
       return Promise.all([showMore(), counted]);
     }).catch(function (e) {
       if (id !== runId) return;
@@ -342,7 +360,7 @@
   function renderResult(f) {
     var li = el("li");
     var art = el("article", "card search-result" + (f.severity_rank ? " sev-edge-r" + f.severity_rank : ""));
-    var meta = el("p", "card-meta");
+    var meta = el("p");
     if (f.kind === "cause") meta.appendChild(el("span", "kind", "Cause"));
     if (f.severity) {
       var sev = el("a", "sev sev-r" + f.severity_rank, f.severity);
@@ -370,7 +388,7 @@
       art.appendChild(p);
     }
     if (f.services && f.services.length) {
-      var foot = el("div", "card-foot");
+      var foot = el("div");
       var ul = el("ul", "terms terms-small");
       ul.setAttribute("aria-label", "Services");
       f.services.forEach(function (s) {
@@ -398,17 +416,40 @@
       ul.setAttribute("role", "list");
       var sel = state.filters[f.key] || [];
       // Years are short and read in order: all of them are listed.
-      var long = f.key !== "year" && f.values.length > LONG_FACET;
+      var long = isLong(f);
+      if (!isOpen(f)) {
+        // Folded: its values, counts and file come when the reader asks.
+        var open = el("button", "search-facet-open", "Show " + f.values.length + " " + f.label.toLowerCase() + " filters");
+        open.type = "button";
+        open.id = "facet-open-" + fi;
+        open.setAttribute("aria-expanded", "false");
+        open.addEventListener("click", function () {
+          opened[f.key] = true;
+          open.disabled = true;
+          // Counted against the answer on screen when the file is in (or
+          // by the answer still to come, which counts every loaded facet).
+          (recount ? facetDocs(f).then(function () { if (recount) recount(); }) : Promise.resolve(renderFacets(null))).then(function () {
+            var first = facetBox.querySelector('input[name="' + f.key + '"]');
+            if (first) first.focus();
+          }, function (e) {
+            statusEl.textContent = "Search failed to load its index (" + e.message + ").";
+          });
+        });
+        fs.appendChild(open);
+        facetBox.appendChild(fs);
+        return;
+      }
       var limit = expanded[f.key] || !long ? f.values.length : LONG_FACET_SHOWN;
       // In a long facet, values that would give results come first, in
       // their own order; severity (by rank) and year (newest first, never
       // long) keep theirs.
       var order = f.values.map(function (v, vi) { return vi; });
-      if (counts && long && f.key !== "severity") order.sort(function (a, b) { return (counts[f.key][b] > 0) - (counts[f.key][a] > 0) || a - b; });
+      var fc = counts && counts[f.key];
+      if (fc && long && f.key !== "severity") order.sort(function (a, b) { return (fc[b] > 0) - (fc[a] > 0) || a - b; });
       order.forEach(function (vi, pos) {
         var v = f.values[vi];
         var on = sel.indexOf(v[0]) >= 0;
-        var c = counts ? counts[f.key][vi] : v[2];
+        var c = fc ? fc[vi] : v[2];
         if (pos >= limit && !on) return;
         var li = el("li");
         var id = "facet-" + fi + "-" + vi;
@@ -419,7 +460,7 @@
         box.value = v[0];
         box.checked = on;
         box.defaultChecked = on;
-        if (counts && c === 0 && !on) {
+        if (fc && c === 0 && !on) {
           // Ticking it would give no results: shown, but not tickable.
           li.className = "search-facet-zero";
           box.disabled = true;

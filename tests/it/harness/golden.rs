@@ -19,10 +19,14 @@ pub fn mask_build_time(text: &str) -> String {
             out.push_str(&line[..at]);
             out.push_str("Built with rca-site on <time>BUILD-DATE</time>");
             out.push_str(&line[end..]);
-        } else if let Some(at) = line.find("\"generated\": \"") {
+        } else if let Some((at, key)) =
+            ["\"generated\": \"", "\"generated\":\""].iter().find_map(|k| line.find(k).map(|at| (at, *k)))
+        {
+            // Pretty-printed or compact (incidents.json is compact).
             let end = line[at..].find("\",").map_or(line.len(), |e| at + e + 1);
             out.push_str(&line[..at]);
-            out.push_str("\"generated\": \"BUILD-TIME\"");
+            out.push_str(key);
+            out.push_str("BUILD-TIME\"");
             out.push_str(&line[end..]);
         } else {
             out.push_str(line);
@@ -65,5 +69,7 @@ fn masking_leaves_everything_but_the_build_time() {
     assert_eq!(mask_build_time(page), "<p>Built with rca-site on <time>BUILD-DATE</time>\n</p>\n");
     let json = "{\n  \"generated\": \"2026-12-01T22:38:31Z\",\n  \"x\": 1\n}\n";
     assert_eq!(mask_build_time(json), "{\n  \"generated\": \"BUILD-TIME\",\n  \"x\": 1\n}\n");
+    let compact = "{\"version\":1,\"generated\":\"2026-12-01T22:38:31Z\",\"x\":1}\n";
+    assert_eq!(mask_build_time(compact), "{\"version\":1,\"generated\":\"BUILD-TIME\",\"x\":1}\n");
     assert_eq!(mask_build_time("2026-12-01\n"), "2026-12-01\n");
 }
