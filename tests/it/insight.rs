@@ -122,7 +122,10 @@ fn timeline_visual_reads_dated_items_and_leaves_the_rest() {
     let page = site.page("/incidents/dst-deploy/");
     let tl = timeline(&page);
     assert_eq!(tl.texts(".tl-events > li > span"), ["T+0", "T+1 h 15 min", "T+1 d", "T+24 h 30 min"]);
-    assert_eq!(tl.texts(".tl-events > li > div > p:nth-child(2)"), ["deploy starts", "pager fires", "cleanup work", "incident closed"]);
+    assert_eq!(
+        tl.texts(".tl-events > li > div > p:nth-child(2)"),
+        ["deploy starts", "pager fires", "cleanup work", "incident closed"]
+    );
     let first = &tl.each(".tl-events > li")[0];
     assert_eq!(first.text_of(".tl-tag-started"), "Started");
     let second = &tl.each(".tl-events > li")[1];
@@ -152,7 +155,11 @@ fn timeline_visual_reads_dated_items_and_leaves_the_rest() {
     let instants: Vec<String> = tl.each("time").iter().filter_map(|t| t.attr("datetime")).collect();
     assert!(instants.iter().any(|t| t == "2024-05-20T16:30:00Z"), "11:30 AM after 11:01 AM EST is EST: {instants:?}");
     assert!(instants.iter().any(|t| t == "2024-05-21T21:00:00Z"), "2pm pacific in May is PDT: {instants:?}");
-    assert!(tl.texts(".tl-events > li > span").iter().any(|o| o == "T+45 min"), "{:?}", tl.texts(".tl-events > li > span"));
+    assert!(
+        tl.texts(".tl-events > li > span").iter().any(|o| o == "T+45 min"),
+        "{:?}",
+        tl.texts(".tl-events > li > span")
+    );
     assert_eq!(tl.texts(".tl-tag-resolved"), ["Resolved"]);
 
     // No timestamps and no timeline: no visual.
