@@ -2,7 +2,7 @@
 //! `parse::parse_incident` over every incident of an archive, and the YAML
 //! front matter alone (with positions, as rca-site reads it; without the
 //! depth budget; and without positions, into `serde_json::Value`), so a
-//! change to src/yaml.rs or src/parse.rs can be measured without a build.
+//! change to src/yaml.rs or src/parse/ can be measured without a build.
 //!
 //! ```text
 //! cargo run --release --example parse_bench -- --root /dev/shm/corpus-rca [--runs 5]

@@ -21,11 +21,11 @@ use std::process::{Command, Stdio};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
+use rca_site::output::OutputFile;
 use rca_site::output::Sink;
-use rca_site::render::OutputFile;
+use rca_site::pipeline::{build_site, BuildOptions};
 use rca_site::search::index::decode_postings;
 use rca_site::search::tokenize::tokenize;
-use rca_site::site::{build_site, BuildOptions};
 use rca_site::source::Snapshot;
 
 const PAGE: usize = 10;
@@ -84,8 +84,8 @@ fn time_index_alone(snapshot: &Snapshot, runs: usize) {
     use rca_site::diagnostics::Diagnostics;
     use rca_site::markdown::{self, Source};
     use rca_site::model::{CauseDoc, Incident, Include};
+    use rca_site::pages::Bodies;
     use rca_site::parse;
-    use rca_site::render::Bodies;
 
     let mut diags = Diagnostics::new();
     let config = snapshot

@@ -20,7 +20,7 @@ use std::time::{Duration, Instant};
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 use rca_site::output::Discard;
-use rca_site::site::{build_site, BuildOptions};
+use rca_site::pipeline::{build_site, BuildOptions};
 use rca_site::source::Snapshot;
 
 fn time_build(case: &str, bytes: usize) -> (Duration, usize) {

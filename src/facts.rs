@@ -6,7 +6,7 @@
 //! beside them.
 //!
 //! Plain functions over the incident and its rendered body, so each rule
-//! has a unit test; src/render.rs hands the results to incident.html.
+//! has a unit test; src/pages/incident.rs hands the results to incident.html.
 
 use jiff::{tz::TimeZone, Timestamp};
 use serde::Serialize;

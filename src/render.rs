@@ -9,9 +9,7 @@ use rayon::prelude::*;
 use tera::Tera;
 
 use crate::diagnostics::{Diagnostics, Pos};
-pub use crate::output::OutputFile;
 use crate::output::Sink;
-pub use crate::pages::Bodies;
 use crate::pages::{Page, Renderer};
 use crate::theme::Theme;
 

@@ -39,7 +39,7 @@ use common::*;
 use rca_site::diagnostics::{Diagnostic, Severity};
 use rca_site::model::Include;
 use rca_site::output::Discard;
-use rca_site::site::{build_site, BuildOptions};
+use rca_site::pipeline::{build_site, BuildOptions};
 use rca_site::source::Snapshot;
 
 type Archive = Vec<(String, Vec<u8>)>;

@@ -561,7 +561,7 @@ fn build_time(body: &str, runs: usize) -> Duration {
     (0..runs)
         .map(|_| {
             let t = Instant::now();
-            let built = rca_site::site::build_site(&snapshot, &Default::default(), &rca_site::output::Discard);
+            let built = rca_site::pipeline::build_site(&snapshot, &Default::default(), &rca_site::output::Discard);
             let took = t.elapsed();
             assert!(!built.diagnostics.has_errors(), "{:?}", built.diagnostics);
             took

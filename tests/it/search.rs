@@ -11,11 +11,11 @@ use std::process::Command;
 use std::sync::Mutex;
 
 use common::*;
+use rca_site::output::OutputFile;
 use rca_site::output::Sink;
-use rca_site::render::OutputFile;
+use rca_site::pipeline::{build_site, BuildOptions};
 use rca_site::search::index::{decode_docs, decode_postings};
 use rca_site::search::tokenize::{tokenize, SAMPLE_TEXT};
-use rca_site::site::{build_site, BuildOptions};
 use rca_site::source::Snapshot;
 use serde_json::Value;
 

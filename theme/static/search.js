@@ -24,7 +24,7 @@
   var DIGIT = {};
   for (var i = 0; i < ALPHABET.length; i++) DIGIT[ALPHABET.charAt(i)] = i;
 
-  // Same algorithm as src/search/tokenize.rs: lowercase, NFKD, drop marks,
+  // Same algorithm as src/text/tokenize.rs: lowercase, NFKD, drop marks,
   // lowercase again, final sigma → sigma; tokens are runs of alphabetic or
   // numeric characters, at most MAX_TOKEN characters long.
   function fold(text) {
