@@ -229,7 +229,7 @@ pub fn build_site_reusing<R: Reuse>(snapshot: &Snapshot, opts: &BuildOptions, si
             .cloned()
             .chain(kept_paths.iter().cloned())
             .chain(extra.iter().map(|f| f.path.clone()))
-            .chain(["_redirects".into(), "search/index.html".into()]),
+            .chain(["_redirects".into(), crate::pages::search::page().path]),
     );
     for (path, bytes) in &theme.assets {
         if let Some(other) = written.conflict(path) {
@@ -255,7 +255,11 @@ pub fn build_site_reusing<R: Reuse>(snapshot: &Snapshot, opts: &BuildOptions, si
     }
     reuse.pages_ready(&paths, &diags);
     let t_search = Instant::now();
-    let search_paths = crate::search::write(&archive, &bodies, &renderer, sink, &mut diags);
+    let (mut search_paths, index_dir) = crate::search::write(&archive, &bodies, sink, &mut diags);
+    match crate::pages::search::render(&renderer, &archive, &index_dir) {
+        Ok(f) => search_paths.extend(crate::output::put_all(vec![f], sink, &mut diags)),
+        Err(e) => diags.error("theme/templates/search.html", Pos::UNKNOWN, format!("template: {e}")),
+    }
     paths.extend(crate::listing::write(&archive, &renderer, &search_paths, sink, &mut diags));
     paths.extend(search_paths);
     timings.search = t_search.elapsed();

@@ -10,7 +10,7 @@
 //! - [`statistics`]: /stats/ (numbers from src/stats.rs, SVG from src/charts.rs);
 //! - [`board`]: the action items boards;
 //! - [`outputs`]: sitemap.xml, feed.xml, incidents.json (src/feeds.rs);
-//! - the search page and its index: src/search/.
+//! - [`search`]: the /search/ page (its index is built by src/search/).
 //!
 //! [`Renderer`] holds what the pages of one build share: the cards (each
 //! incident's card, converted to a Tera value once and shared by every
@@ -178,6 +178,8 @@ pub enum PageKey {
     Sitemap,
     Feed,
     Json,
+    /// /search/, made after the index it loads (src/pages/search.rs).
+    Search,
 }
 
 /// What the fingerprints of several families are made of, once per build.
@@ -466,6 +468,8 @@ impl<'a> Renderer<'a> {
                     PageKey::Stats => statistics::fingerprint(d, &mut h),
                     PageKey::ActionItems(..) => board::fingerprint(d, &mut h),
                     PageKey::Sitemap | PageKey::Feed | PageKey::Json => outputs::fingerprint(d, &mut h),
+                    // Not in the plan: rendered after the index, every build.
+                    PageKey::Search => {}
                 }
                 h.finish()
             })
@@ -503,6 +507,8 @@ impl<'a> Renderer<'a> {
             PageKey::Sitemap | PageKey::Feed | PageKey::Json => {
                 Err(tera::Error::message(format!("{:?} is not a page of templates", page.key)))
             }
+            // Made after the search index, from its folder: [`search::render`].
+            PageKey::Search => Err(tera::Error::message("/search/ is made after its index (pages::search::render)")),
         }
     }
 
@@ -608,6 +614,7 @@ pub mod incident;
 mod linked;
 pub mod lists;
 pub mod outputs;
+pub mod search;
 pub mod statistics;
 pub mod taxonomies;
 mod xlinks;

@@ -25,10 +25,10 @@ use serde::Serialize;
 
 use crate::archive::{Archive, Taxonomy};
 use crate::dates;
-use crate::diagnostics::{Diagnostics, Pos};
+use crate::diagnostics::Diagnostics;
 use crate::output::OutputFile;
 use crate::output::Sink;
-use crate::pages::{Bodies, Renderer};
+use crate::pages::Bodies;
 use index::{Facet, FacetValue, Field, ManifestFacet};
 
 /// Characters of body text kept in a fragment for excerpts (cut at the last
@@ -313,49 +313,14 @@ fn fnv(mut h: u64, bytes: &[u8]) -> u64 {
     h
 }
 
-/// Builds the index, writes it and the `/search/` page into `sink`, and
-/// returns the paths written.
-pub fn write(
-    archive: &Archive,
-    bodies: &Bodies,
-    renderer: &Renderer,
-    sink: &dyn Sink,
-    diags: &mut Diagnostics,
-) -> Vec<String> {
+/// Builds the index and writes it into `sink`, in its folder
+/// `search/<hash>/`: returns the paths written and that folder (the
+/// /search/ page, src/pages/search.rs, loads the index from it).
+pub fn write(archive: &Archive, bodies: &Bodies, sink: &dyn Sink, diags: &mut Diagnostics) -> (Vec<String>, String) {
     let index = build_index(archive, bodies);
     let dir = format!("search/{}", index.hash);
-    let base = archive.base();
-    let mut ctx = tera::Context::new();
-    ctx.insert(
-        "search",
-        &SearchView {
-            manifest: format!("{base}/{dir}/manifest.json"),
-            script: format!("{base}/search.js"),
-            documents: archive.incidents.len(),
-        },
-    );
-    let page = renderer.page(
-        "search.html",
-        "search/index.html",
-        "Search",
-        "Search every published incident and cause, with facets.",
-        "search",
-        ctx,
-    );
-    let mut out: Vec<OutputFile> =
-        index.files.into_iter().map(|(p, b)| OutputFile::new(format!("{dir}/{p}"), b)).collect();
-    match page {
-        Ok(f) => out.push(f),
-        Err(e) => diags.error("theme/templates/search.html", Pos::UNKNOWN, format!("template: {e}")),
-    }
-    crate::output::put_all(out, sink, diags)
-}
-
-#[derive(Serialize)]
-struct SearchView {
-    manifest: String,
-    script: String,
-    documents: usize,
+    let out: Vec<OutputFile> = index.files.into_iter().map(|(p, b)| OutputFile::new(format!("{dir}/{p}"), b)).collect();
+    (crate::output::put_all(out, sink, diags), dir)
 }
 
 /// The text of sanitised body HTML: tags dropped (block ends become

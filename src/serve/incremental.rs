@@ -34,7 +34,7 @@ use std::sync::Arc;
 
 use rayon::prelude::*;
 
-use crate::archive::Archive;
+use crate::archive::{checks, Archive};
 use crate::config::Config;
 use crate::diagnostics::{Diagnostic, Diagnostics};
 use crate::model::{Incident, Include};
@@ -67,8 +67,10 @@ pub struct Cache {
     parsed: HashMap<String, (Arc<Vec<u8>>, Slot)>,
     /// The cause files the parsed incidents' causes were folded with.
     causes: Vec<(String, Arc<Vec<u8>>)>,
-    /// This build: changed incident files whose front matter is as before.
-    body_only: HashSet<String>,
+    /// This build: changed incident files whose front matter is as before,
+    /// with the warnings the link stage read off their bodies last time
+    /// ([`checks::body_warnings`]).
+    body_only: HashMap<String, Vec<Diagnostic>>,
     /// This build: something other than incident bodies changed.
     listings_dirty: bool,
     /// This build: files changed since the last good build.
@@ -241,9 +243,9 @@ impl Reuse for Cache {
                     Slot::Lent => fresh.push(k),
                 },
                 Some((kept, slot)) => {
-                    if let Slot::Held(_) = std::mem::replace(slot, Slot::Lent) {
+                    if let Slot::Held(old) = std::mem::replace(slot, Slot::Lent) {
                         if front_matter(kept).is_some_and(|f| Some(f) == front_matter(bytes)) {
-                            self.body_only.insert(path.to_string());
+                            self.body_only.insert(path.to_string(), checks::body_warnings(&old).items().to_vec());
                         }
                     }
                     fresh.push(k);
@@ -291,7 +293,7 @@ impl Reuse for Cache {
             // Only incident bodies (or static files) changed: the archive
             // of the last good build is this build's, with the new bodies.
             self.listings_dirty =
-                self.changed.iter().any(|p| !self.body_only.contains(p) && !p.starts_with("theme/static/"));
+                self.changed.iter().any(|p| !self.body_only.contains_key(p) && !p.starts_with("theme/static/"));
         }
         out.into_iter().map(|r| r.unwrap_or_else(|| Err(Vec::new()))).collect()
     }
@@ -323,7 +325,13 @@ impl Reuse for Cache {
                         rest.push(i);
                     }
                 }
-                if by_id.len() == good.ids.len() && good.ids.iter().all(|id| by_id.contains_key(id)) {
+                // The link stage reads bodies only for their timeline warnings.
+                let same_warnings = by_id.values().chain(&rest).all(|i| {
+                    self.body_only
+                        .get(&i.source_path)
+                        .is_none_or(|was| checks::body_warnings(i).items() == was.as_slice())
+                });
+                if same_warnings && by_id.len() == good.ids.len() && good.ids.iter().all(|id| by_id.contains_key(id)) {
                     let mut archive = std::mem::take(&mut good.archive);
                     archive.incidents = good.ids.iter().filter_map(|id| by_id.remove(id)).collect();
                     archive.config = config;

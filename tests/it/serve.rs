@@ -600,6 +600,11 @@ impl ServeOracle {
         assert_same_as_build(&self.srv, &self.root, &out, what);
     }
 
+    /// The warnings and errors serve reports for its last rebuild.
+    fn last_warnings(&self) -> Vec<String> {
+        self.srv.get("/__rca/diagnostics").body.lines().map(str::to_string).collect()
+    }
+
     /// serve's last "Built …" line (what it parsed and rendered).
     fn last_build(&self) -> String {
         self.srv.log().lines().rfind(|l| l.starts_with("Built")).unwrap_or_default().to_string()
@@ -733,6 +738,25 @@ fn incremental_rebuilds(per_page: Option<usize>) {
             t.replacen("title: Configuration drift", "title: Drifting configuration", 1)
         })
     });
+    // Bodies are read beyond their own page: similar incidents compare the
+    // start of each body, and the link stage's timeline check reads its
+    // rows (a body edit that changes what it reports is one serve may not
+    // answer from its last archive).
+    step("body edit that makes an incident read like another", &|| {
+        let koa2 = std::fs::read_to_string(root.join(KOA2)).unwrap();
+        let koa2_body = koa2.splitn(3, "---\n").nth(2).unwrap().to_string();
+        edit(&root, FORUMS, |t| {
+            let mut parts = t.splitn(3, "---\n");
+            let (_, front, _) = (parts.next(), parts.next().unwrap(), parts.next());
+            format!("---\n{front}---\n{koa2_body}")
+        })
+    });
+    step("body edit that leaves a timeline row without a time", &|| {
+        edit(&root, KOA2, |t| {
+            t.replacen("- 2021-02-10 11:30 UTC — Cause confirmed", "- Shortly after — Cause confirmed", 1)
+        })
+    });
+    assert!(oracle.last_warnings().iter().any(|w| w.contains("timeline row")), "{:?}", oracle.last_warnings());
 }
 
 /// The pages serve kept as they were in its last rebuild ("N pages kept").
