@@ -107,12 +107,11 @@ pub struct BodyPart<'a> {
     pub then: Option<Insert>,
 }
 
-/// The heading of the body section that action items belong in.
+/// The heading of the body section that action items belong in: the one
+/// they are read from when the front matter has none
+/// ([`crate::parse::is_actions_heading`]).
 pub fn actions_heading(toc: &[TocEntry]) -> Option<&TocEntry> {
-    toc.iter().find(|h| {
-        let t = h.title.trim().to_lowercase();
-        t.starts_with("action items") || t == "actions" || t == "follow-ups" || t == "follow-up actions"
-    })
+    toc.iter().find(|h| crate::parse::is_actions_heading(&h.title))
 }
 
 /// Cuts the body at the timeline heading (`timeline`: its id, when the
@@ -267,5 +266,8 @@ mod tests {
         assert!(actions_heading(&toc("Action items")).is_some());
         assert!(actions_heading(&toc("Action Items and owners")).is_some());
         assert!(actions_heading(&toc("Lessons")).is_none());
+        // The section the items are read from is the one they are shown after.
+        assert!(actions_heading(&toc("Remediation")).is_some());
+        assert!(actions_heading(&toc("Corrective actions")).is_some());
     }
 }

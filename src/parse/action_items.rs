@@ -18,31 +18,36 @@ pub fn or_from_body(front_matter: Vec<ActionItem>, body: &str) -> Vec<ActionItem
     }
 }
 
-/// A heading that names the action items: "Action items", "Follow-ups",
-/// "Remediation", "Corrective actions", in any case.
-fn is_actions_heading(lower: &str) -> bool {
+/// A heading that names the action items: "Action items" (also "Action
+/// items and owners"), "Follow-ups", "Remediation", "Corrective actions",
+/// in any case. THE rule: the items are read from the section it names,
+/// and the incident page puts its table of tracked items after that
+/// section (src/facts.rs).
+pub fn is_actions_heading(title: &str) -> bool {
+    let lower = title.to_lowercase();
     let words: Vec<&str> = lower.split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty()).collect();
     let joined = words.join(" ");
-    [
-        "action items",
-        "action item",
-        "actions",
-        "follow ups",
-        "followups",
-        "follow up items",
-        "follow up actions",
-        "follow up",
-        "remediation",
-        "remediations",
-        "remediation items",
-        "remediation steps",
-        "remediation actions",
-        "corrective actions",
-        "corrective and preventive actions",
-        "action items and follow ups",
-    ]
-    .iter()
-    .any(|h| joined == *h)
+    joined.starts_with("action items ")
+        || [
+            "action items",
+            "action item",
+            "actions",
+            "follow ups",
+            "followups",
+            "follow up items",
+            "follow up actions",
+            "follow up",
+            "remediation",
+            "remediations",
+            "remediation items",
+            "remediation steps",
+            "remediation actions",
+            "corrective actions",
+            "corrective and preventive actions",
+            "action items and follow ups",
+        ]
+        .iter()
+        .any(|h| joined == *h)
 }
 
 /// The action items written in the body's `## Action items` section:
@@ -191,9 +196,14 @@ mod tests {
         assert!(from_body("## Summary\n\n- x\n").is_empty());
         assert!(
             is_actions_heading("remediation")
-                && is_actions_heading("action items")
+                && is_actions_heading("Action Items")
+                && is_actions_heading("Action items and owners")
+                && is_actions_heading("Follow-ups")
                 && !is_actions_heading("actions we did not take lightly")
+                && !is_actions_heading("Lessons")
         );
+        // The section is found whatever the heading's case.
+        assert_eq!(from_body("## Action Items and owners\n\n- [ ] Alert on expiry\n").len(), 1);
         let front = vec![ActionItem {
             title: "t".into(),
             owner: None,

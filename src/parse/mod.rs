@@ -22,6 +22,7 @@ use crate::model::*;
 use crate::slugs::{is_slug, slugify};
 use crate::yaml::{self, Mapping, Spanned, Value};
 
+pub use action_items::is_actions_heading;
 pub use infer::{is_opaque_name, take_first_h1, timeline_date, title_from_file_name};
 
 type S<T> = Spanned<T>;

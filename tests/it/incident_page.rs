@@ -281,3 +281,25 @@ fn the_connected_list_keeps_the_ten_strongest_and_says_how_many_more() {
     let first = block(linked, "<li>", "</li>");
     assert!(first.contains("/incidents/x12/") && first.contains("Listed as related"), "{first}");
 }
+
+/// The section the action items are read from is the one the page shows
+/// them in: a "Remediation" section, with no `action_items:` in the front
+/// matter, gets the tracked items' table, not a second "Action items".
+#[test]
+fn items_read_from_a_remediation_section_are_shown_in_it() {
+    let tmp = archive("remediation");
+    write(
+        &tmp.path().join("site"),
+        &[(
+            "content/incidents/fixes.md",
+            "---\ntitle: Queue backlog\ndate: 2023-04-02\n---\n## What happened\n\nThe queue grew.\n\n## Remediation\n\n- [x] Raise the consumer count\n- [ ] Alert on queue depth\n\n## Lessons\n\nWatch the queue.\n",
+        )],
+    );
+    let site = build(&tmp);
+    let page = site.page("/incidents/fixes/");
+    assert!(!page.contains("id=\"actions-title\""), "no second Action items section");
+    let facts = block(&page, "<p class=\"facts\">", "</p>");
+    assert!(facts.contains("href=\"#remediation\""), "{facts}");
+    let section = &page[at(&page, "<h2 id=\"remediation\"")..at(&page, "<h2 id=\"lessons\"")];
+    assert!(section.contains("1 of 2 open"), "{section}");
+}
