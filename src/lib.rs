@@ -18,13 +18,15 @@
 //! - insight (numbers, no HTML): [`timeline`], [`stats`], [`actions`] (the board);
 //! - pages (the plan and the views, one file per family): [`pages`] — each
 //!   family declares its pages, builds their views and fingerprints their
-//!   inputs; [`charts`] (SVG), [`paginate`], [`share`] (page metadata,
+//!   inputs; [`facts`] (an incident page's facts line, where its body is
+//!   cut), [`charts`] (SVG), [`paginate`], [`share`] (page metadata,
 //!   robots.txt), [`text`], [`escape`];
 //! - render: [`render`] (the templates through Tera, the pages into the
 //!   sink), [`theme`];
 //! - outputs: [`feeds`] (feed, sitemap, JSON, redirects), [`output`] (the
 //!   files and the atomic write), [`listing`] (the incident table's rows);
-//! - search: [`search`] (the sharded index and its page);
+//! - search: [`search`] (the sharded index; its page is the pages
+//!   family `pages::search`);
 //! - serve (Cargo feature `serve`, on by default): `serve` — the live
 //!   preview, its HTTP server, watcher and cache (a [`reuse::Reuse`]).
 //!
