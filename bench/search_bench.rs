@@ -141,7 +141,7 @@ fn time_index_alone(snapshot: &Snapshot, runs: usize) {
     let (mut walls, mut cpus) = (Vec::new(), Vec::new());
     for _ in 0..runs {
         let (t, c) = (Instant::now(), cpu_time());
-        let index = rca_site::search::build_index(&archive, &bodies);
+        let index = rca_site::search::build_index(&archive, &bodies, None);
         walls.push(t.elapsed());
         cpus.push(cpu_time() - c);
         drop(index);

@@ -255,7 +255,7 @@ pub fn build_site_reusing<R: Reuse>(snapshot: &Snapshot, opts: &BuildOptions, si
     }
     reuse.pages_ready(&paths, &diags);
     let t_search = Instant::now();
-    let (mut search_paths, index_dir) = crate::search::write(&archive, &bodies, sink, &mut diags);
+    let (mut search_paths, index_dir) = crate::search::write(&archive, &bodies, reuse.search_index(), sink, &mut diags);
     match crate::pages::search::render(&renderer, &archive, &index_dir) {
         Ok(f) => search_paths.extend(crate::output::put_all(vec![f], sink, &mut diags)),
         Err(e) => diags.error("theme/templates/search.html", Pos::UNKNOWN, format!("template: {e}")),

@@ -91,6 +91,12 @@ pub trait Reuse {
     /// and its page are left.
     fn pages_ready(&mut self, _paths: &[String], _diags: &Diagnostics) {}
 
+    /// search: the words of the documents indexed last time (none: every
+    /// document is tokenised).
+    fn search_index(&mut self) -> Option<&mut crate::search::index::IndexCache> {
+        None
+    }
+
     /// The build rendered its pages: the cards and cross-links it built,
     /// for the next build to keep.
     fn keep_cards(&mut self, _renderer: Renderer<'_>) {}

@@ -237,12 +237,7 @@ fn doc_terms<'a>(fields: &[Field<'a>]) -> DocTerms<'a> {
 /// BM25F impact: field-weighted term frequency, length-normalised.
 pub fn build_postings<'a>(docs: &[Vec<Field<'a>>]) -> Postings {
     let per_doc: Vec<DocTerms<'a>> = docs.par_iter().map(|f| doc_terms(f)).collect();
-    let n = docs.len().max(1) as f32;
-    let avg_len = (per_doc.iter().map(|d| d.len).sum::<f32>() / n).max(1.0);
-    // Impacts are scaled against the highest score BM25 can give (a word
-    // in one document only, saturated term frequency), so quantising needs
-    // no second pass.
-    let bound = (1.0 + (n - 1.0 + 0.5) / 1.5f32).ln().max(f32::MIN_POSITIVE) * (K1 + 1.0);
+    let scale = Scale::new(per_doc.iter().map(|d| d.len), docs.len());
     let per_doc = &per_doc;
     let mut words: Vec<(String, Vec<(u32, u8)>)> = (0..PARTS)
         .into_par_iter()
@@ -253,23 +248,143 @@ pub fn build_postings<'a>(docs: &[Vec<Field<'a>>]) -> Postings {
                     map.entry(doc.word(w)).or_default().push((d as u32, f));
                 }
             }
-            map.into_iter().map(|(w, list)| {
-                let df = list.len() as f32;
-                let idf = (1.0 + (n - df + 0.5) / (df + 0.5)).ln();
-                let list = list
-                    .into_iter()
-                    .map(|(d, tf)| {
-                        let norm = K1 * (1.0 - B + B * per_doc[d as usize].len / avg_len);
-                        let score = idf * tf * (K1 + 1.0) / (tf + norm);
-                        (d, ((score / bound * 63.0).round() as u8).clamp(1, 63))
-                    })
-                    .collect();
-                (w.to_string(), list)
-            })
+            map.into_iter().map(|(w, list)| (w.to_string(), scale.impacts(&list, |d| per_doc[d as usize].len)))
         })
         .collect();
     words.par_sort_unstable_by(|a, b| js_order(&a.0, &b.0));
     Postings { words }
+}
+
+/// The numbers every impact of one index is scaled with.
+struct Scale {
+    n: f32,
+    avg_len: f32,
+    /// The highest score BM25 can give (a word in one document only,
+    /// saturated term frequency): impacts are scaled against it, so
+    /// quantising needs no second pass.
+    bound: f32,
+}
+
+impl Scale {
+    /// `lens`: each document's length, in document order (the sum is
+    /// taken in that order, so every way of building an index rounds alike).
+    fn new(lens: impl Iterator<Item = f32>, docs: usize) -> Scale {
+        let n = docs.max(1) as f32;
+        let avg_len = (lens.sum::<f32>() / n).max(1.0);
+        let bound = (1.0 + (n - 1.0 + 0.5) / 1.5f32).ln().max(f32::MIN_POSITIVE) * (K1 + 1.0);
+        Scale { n, avg_len, bound }
+    }
+
+    /// One word's postings (document, weighted term frequency), in
+    /// document order, with their impacts.
+    fn impacts(&self, list: &[(u32, f32)], len: impl Fn(u32) -> f32) -> Vec<(u32, u8)> {
+        let df = list.len() as f32;
+        let idf = (1.0 + (self.n - df + 0.5) / (df + 0.5)).ln();
+        list.iter()
+            .map(|&(d, tf)| {
+                let norm = K1 * (1.0 - B + B * len(d) / self.avg_len);
+                let score = idf * tf * (K1 + 1.0) / (tf + norm);
+                (d, ((score / self.bound * 63.0).round() as u8).clamp(1, 63))
+            })
+            .collect()
+    }
+}
+
+/// What serve keeps of one build's index for the next: each document's
+/// words as ids into one vocabulary, by the digest of its fields. A
+/// rebuild tokenises only the documents whose fields changed, and merges
+/// the postings by word id instead of hashing every word of every
+/// document again. The postings are those [`build_postings`] makes
+/// (a test checks it). `build` keeps nothing.
+#[derive(Default)]
+pub struct IndexCache {
+    /// Word → id, and id → word. Words are never forgotten: a serve
+    /// session only ever sees so many.
+    ids: FnvMap<Box<str>, u32>,
+    words: Vec<Box<str>>,
+    /// Digest of a document's fields → its words (id, weighted term
+    /// frequency) and its length.
+    docs: HashMap<u64, IdTerms, BuildHasherDefault<Fnv>>,
+}
+
+/// One document's words by id (id, weighted term frequency), and its length.
+type IdTerms = (Vec<(u32, f32)>, f32);
+
+impl IndexCache {
+    fn intern(&mut self, word: &str) -> u32 {
+        if let Some(&id) = self.ids.get(word) {
+            return id;
+        }
+        let id = self.words.len() as u32;
+        self.words.push(word.into());
+        self.ids.insert(word.into(), id);
+        id
+    }
+}
+
+/// The digest of a document's fields: equal fields, equal words.
+fn fields_digest(fields: &[Field]) -> u64 {
+    let mut h = Fnv::default();
+    for f in fields {
+        h.write(&f.weight.to_le_bytes());
+        h.write(&(f.text.len() as u64).to_le_bytes());
+        h.write(f.text.as_bytes());
+    }
+    h.finish()
+}
+
+/// [`build_postings`], tokenising only the documents `cache` does not
+/// hold, and keeping this build's documents in it for the next.
+pub fn build_postings_cached(docs: &[Vec<Field>], cache: &mut IndexCache) -> Postings {
+    let digests: Vec<u64> = docs.par_iter().map(|f| fields_digest(f)).collect();
+    let mut kept = std::mem::take(&mut cache.docs);
+    let mut fresh: Vec<usize> = Vec::new();
+    let mut seen: std::collections::HashSet<u64, BuildHasherDefault<Fnv>> = Default::default();
+    for (d, digest) in digests.iter().enumerate() {
+        if !kept.contains_key(digest) && seen.insert(*digest) {
+            fresh.push(d);
+        }
+    }
+    let terms: Vec<DocTerms> = fresh.par_iter().map(|&d| doc_terms(&docs[d])).collect();
+    for (&d, t) in fresh.iter().zip(&terms) {
+        let ids = t.terms.iter().map(|&(w, f)| (cache.intern(t.word(w)), f)).collect();
+        kept.insert(digests[d], (ids, t.len));
+    }
+    drop(terms);
+    // This build's documents only: the others are gone or changed.
+    cache.docs = digests.iter().filter_map(|g| kept.remove_entry(g)).collect();
+    let per_doc: Vec<&IdTerms> = digests.iter().map(|g| &cache.docs[g]).collect();
+    let scale = Scale::new(per_doc.iter().map(|d| d.1), docs.len());
+
+    // Postings by word id, in document order (a counting sort).
+    let mut starts = vec![0u32; cache.words.len() + 1];
+    for (terms, _) in &per_doc {
+        for &(id, _) in terms {
+            starts[id as usize + 1] += 1;
+        }
+    }
+    for k in 0..cache.words.len() {
+        starts[k + 1] += starts[k];
+    }
+    let mut fill = starts.clone();
+    let mut flat = vec![(0u32, 0f32); starts[cache.words.len()] as usize];
+    for (d, (terms, _)) in per_doc.iter().enumerate() {
+        for &(id, tf) in terms {
+            let at = &mut fill[id as usize];
+            flat[*at as usize] = (d as u32, tf);
+            *at += 1;
+        }
+    }
+    let words = &cache.words;
+    let mut out: Vec<(String, Vec<(u32, u8)>)> = (0..words.len())
+        .into_par_iter()
+        .filter_map(|k| {
+            let list = &flat[starts[k] as usize..starts[k + 1] as usize];
+            (!list.is_empty()).then(|| (words[k].to_string(), scale.impacts(list, |d| per_doc[d as usize].1)))
+        })
+        .collect();
+    out.par_sort_unstable_by(|a, b| js_order(&a.0, &b.0));
+    Postings { words: out }
 }
 
 /// Encodes one posting list.
@@ -401,6 +516,48 @@ mod tests {
         assert!(the[0].1 < redis[0].1, "a body word must rank below a title word of the same rarity");
         // Sorted in JavaScript order, every word once.
         assert!(p.words.windows(2).all(|w| js_order(&w[0].0, &w[1].0).is_lt()));
+    }
+
+    /// serve's cached index is the one a build makes, edit after edit:
+    /// documents changed, added, removed, duplicated, and words that go
+    /// out of use and come back.
+    #[test]
+    fn the_cached_postings_are_those_of_a_fresh_build() {
+        let texts = |v: &[&'static str]| -> Vec<Vec<Field<'static>>> {
+            v.iter()
+                .map(|t| {
+                    let (title, body) = t.split_once('|').unwrap();
+                    vec![Field { text: title, weight: W_TITLE }, Field { text: body, weight: W_BODY }]
+                })
+                .collect()
+        };
+        let builds: [&[&'static str]; 5] = [
+            &["Redis outage|the cache was slow, Redis déjà vu", "Deploy froze|deploys were slow", "Other|the the the"],
+            // One body edited (a new word, "slow" gone from it).
+            &[
+                "Redis outage|the cache was slow, Redis déjà vu",
+                "Deploy froze|deploys stalled on a lock",
+                "Other|the the the",
+            ],
+            // A document added in the middle, one removed, one duplicated.
+            &[
+                "Redis outage|the cache was slow, Redis déjà vu",
+                "New one|queue backlog",
+                "Other|the the the",
+                "Other|the the the",
+            ],
+            // "lock" comes back; "déjà" is gone everywhere.
+            &["Redis outage|the cache was slow", "Lock|lock lock", "Other|the the the"],
+            &[],
+        ];
+        let mut cache = IndexCache::default();
+        for (n, b) in builds.iter().enumerate() {
+            let docs = texts(b);
+            let fresh = build_postings(&docs);
+            let cached = build_postings_cached(&docs, &mut cache);
+            assert_eq!(cached.words, fresh.words, "build {n}");
+            assert_eq!(cache.docs.len(), b.iter().collect::<std::collections::HashSet<_>>().len(), "build {n}");
+        }
     }
 
     #[test]

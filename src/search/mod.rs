@@ -219,7 +219,8 @@ struct Manifest<'a> {
 }
 
 /// Builds every index file in memory.
-pub fn build_index(archive: &Archive, bodies: &Bodies) -> IndexFiles {
+/// `cache`: what the last build kept (serve), kept up to date for the next.
+pub fn build_index(archive: &Archive, bodies: &Bodies, cache: Option<&mut index::IndexCache>) -> IndexFiles {
     let docs = documents(archive, bodies);
     let facets = facets(archive);
     let fields: Vec<Vec<Field>> = docs
@@ -234,7 +235,10 @@ pub fn build_index(archive: &Archive, bodies: &Bodies) -> IndexFiles {
             ]
         })
         .collect();
-    let postings = index::build_postings(&fields);
+    let postings = match cache {
+        Some(c) => index::build_postings_cached(&fields, c),
+        None => index::build_postings(&fields),
+    };
     let base = archive.base();
     let shards = index::shards(&postings);
 
@@ -316,8 +320,14 @@ fn fnv(mut h: u64, bytes: &[u8]) -> u64 {
 /// Builds the index and writes it into `sink`, in its folder
 /// `search/<hash>/`: returns the paths written and that folder (the
 /// /search/ page, src/pages/search.rs, loads the index from it).
-pub fn write(archive: &Archive, bodies: &Bodies, sink: &dyn Sink, diags: &mut Diagnostics) -> (Vec<String>, String) {
-    let index = build_index(archive, bodies);
+pub fn write(
+    archive: &Archive,
+    bodies: &Bodies,
+    cache: Option<&mut index::IndexCache>,
+    sink: &dyn Sink,
+    diags: &mut Diagnostics,
+) -> (Vec<String>, String) {
+    let index = build_index(archive, bodies, cache);
     let dir = format!("search/{}", index.hash);
     let out: Vec<OutputFile> = index.files.into_iter().map(|(p, b)| OutputFile::new(format!("{dir}/{p}"), b)).collect();
     (crate::output::put_all(out, sink, diags), dir)

@@ -92,6 +92,8 @@ pub struct Cache {
     /// This build's pages with their fingerprints, for the next build.
     pages: HashMap<PageKey, (u64, String)>,
     pub cards: CardCache,
+    /// The words of each document the search index held last time.
+    search: crate::search::index::IndexCache,
     /// Figures of the last build, for progress output and benchmarks.
     pub last: Work,
     /// This build: the paths of the pages kept from the last good build.
@@ -385,6 +387,10 @@ impl Reuse for Cache {
     /// Keeps the renderer's cards for the next build (not for `build`).
     fn cards(&mut self) -> Option<&mut CardCache> {
         Some(&mut self.cards)
+    }
+
+    fn search_index(&mut self) -> Option<&mut crate::search::index::IndexCache> {
+        Some(&mut self.search)
     }
 
     /// The pages whose key, path and fingerprint are those of a page of
