@@ -112,7 +112,7 @@ fn time_index_alone(snapshot: &Snapshot, runs: usize) {
         // Phases, once, for orientation.
         use rca_site::search::{documents, index};
         let t = Instant::now();
-        let docs = documents(&archive, &bodies);
+        let docs = documents(&archive, &bodies, &Default::default());
         let t_docs = t.elapsed();
         let fields: Vec<Vec<index::Field>> = docs
             .iter()

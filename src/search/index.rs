@@ -120,7 +120,7 @@ const PARTS: usize = 64;
 /// FNV-1a on 8-byte words: much faster than the default SipHash for
 /// millions of short words; nothing here hashes keys chosen against it
 /// (an archive's author could only slow their own build).
-struct Fnv(u64);
+pub struct Fnv(u64);
 
 impl Default for Fnv {
     fn default() -> Fnv {
@@ -305,7 +305,13 @@ pub struct IndexCache {
     /// Digest of a document's fields → its words (id, weighted term
     /// frequency) and its length.
     docs: HashMap<u64, IdTerms, BuildHasherDefault<Fnv>>,
+    /// The plain text of each incident body, by body digest
+    /// ([`crate::pages::Bodies::digests`]), this build's bodies only.
+    pub(super) texts: TextCache,
 }
+
+/// Plain texts of bodies by body digest.
+pub type TextCache = HashMap<u64, std::sync::Arc<str>, BuildHasherDefault<Fnv>>;
 
 /// One document's words by id (id, weighted term frequency), and its length.
 type IdTerms = (Vec<(u32, f32)>, f32);

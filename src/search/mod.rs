@@ -20,6 +20,8 @@ pub mod index;
 /// The tokeniser lives in src/text/ (the related-incidents score reads text the same way).
 pub use crate::text::tokenize;
 
+use std::sync::Arc;
+
 use rayon::prelude::*;
 use serde::Serialize;
 
@@ -29,7 +31,7 @@ use crate::diagnostics::Diagnostics;
 use crate::output::OutputFile;
 use crate::output::Sink;
 use crate::pages::Bodies;
-use index::{Facet, FacetValue, Field, ManifestFacet};
+use index::{Facet, FacetValue, Field, ManifestFacet, TextCache};
 
 /// Characters of body text kept in a fragment for excerpts (cut at the last
 /// space before the limit). The results page shows a window of about 30
@@ -55,7 +57,8 @@ pub struct Doc {
     pub cause_names: Vec<String>,
     pub tag_names: Vec<String>,
     pub terms: String,
-    pub text: String,
+    /// The body's plain text ([`plain_text`]).
+    pub text: Arc<str>,
 }
 
 /// The index files, before they get their hashed folder.
@@ -67,7 +70,9 @@ pub struct IndexFiles {
 
 /// Collects the documents: visible incidents (archive order, newest
 /// first), then the cause pages.
-pub fn documents(archive: &Archive, bodies: &Bodies) -> Vec<Doc> {
+/// `texts`: plain texts of bodies made before, by body digest
+/// ([`Bodies::digests`]; serve), taken instead of made again.
+pub fn documents(archive: &Archive, bodies: &Bodies, texts: &TextCache) -> Vec<Doc> {
     let base = archive.base();
     let mut docs: Vec<Doc> = archive
         .incidents
@@ -99,7 +104,10 @@ pub fn documents(archive: &Archive, bodies: &Bodies) -> Vec<Doc> {
                 cause_names: causes,
                 tag_names: tags,
                 terms,
-                text: bodies.incidents.get(n).map(|r| plain_text(&r.html)).unwrap_or_default(),
+                text: match bodies.digests.get(n).and_then(|d| texts.get(d)) {
+                    Some(t) => t.clone(),
+                    None => bodies.incidents.get(n).map(|r| plain_text(&r.html)).unwrap_or_default().into(),
+                },
             }
         })
         .collect();
@@ -123,7 +131,7 @@ pub fn documents(archive: &Archive, bodies: &Bodies) -> Vec<Doc> {
             tag_names: Vec::new(),
             causes: aliases,
             terms: c.slug.replace('-', " "),
-            text: bodies.causes.get(&c.slug).map(|r| plain_text(&r.html)).unwrap_or_default(),
+            text: bodies.causes.get(&c.slug).map(|r| plain_text(&r.html)).unwrap_or_default().into(),
         });
     }
     docs
@@ -220,8 +228,13 @@ struct Manifest<'a> {
 
 /// Builds every index file in memory.
 /// `cache`: what the last build kept (serve), kept up to date for the next.
-pub fn build_index(archive: &Archive, bodies: &Bodies, cache: Option<&mut index::IndexCache>) -> IndexFiles {
-    let docs = documents(archive, bodies);
+pub fn build_index(archive: &Archive, bodies: &Bodies, mut cache: Option<&mut index::IndexCache>) -> IndexFiles {
+    let no_texts = TextCache::default();
+    let docs = documents(archive, bodies, cache.as_ref().map_or(&no_texts, |c| &c.texts));
+    if let Some(c) = cache.as_deref_mut() {
+        // This build's bodies only.
+        c.texts = bodies.digests.iter().zip(&docs).map(|(&d, doc)| (d, doc.text.clone())).collect();
+    }
     let facets = facets(archive);
     let fields: Vec<Vec<Field>> = docs
         .iter()
