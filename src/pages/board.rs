@@ -171,8 +171,44 @@ impl Renderer<'_> {
     }
 }
 
-/// The board is made from the action items of the whole archive.
-pub(super) fn fingerprint(d: &fingerprint::Digests, h: &mut fingerprint::FxHasher) {
+/// What the board pages are made of, hashed once per build: every board
+/// page shows the board's counts and its owners and statuses, and the
+/// rows of its own items.
+pub(super) struct Digests {
+    summary: u64,
+    /// Per item (board order), the data its row is rendered from.
+    items: Vec<u64>,
+    /// Per filter ([`BoardData::filters`]), its items (board order) and
+    /// how many are pending and untracked.
+    filters: Vec<(Vec<usize>, usize, usize)>,
+}
+
+impl Digests {
+    pub(super) fn new(b: &BoardData) -> Digests {
+        let summary = fingerprint::of(&serde_json::to_string(&BoardSummary::of(&b.board)).unwrap_or_default());
+        let items = b.keys.par_iter().map(fingerprint::of).collect();
+        let filters = b
+            .filters()
+            .iter()
+            .map(|f| {
+                let items: Vec<usize> = b.board.filtered(f).collect();
+                let pending = items.iter().filter(|&&n| b.board.items[n].pending).count();
+                let untracked = items.iter().filter(|&&n| b.board.items[n].status == "untracked").count();
+                (items, pending, untracked)
+            })
+            .collect();
+        Digests { summary, items, filters }
+    }
+}
+
+/// Page `number` of the board of filter `at`: the board's counts, the
+/// filter's totals and the rows of the page's items.
+pub(super) fn fingerprint(d: &Digests, at: usize, number: usize, per_page: usize, h: &mut fingerprint::FxHasher) {
     use std::hash::Hash;
-    d.archive.hash(h);
+    let Some((items, pending, untracked)) = d.filters.get(at) else { return };
+    let number = number.clamp(1, paginate::page_count(items.len(), per_page));
+    (d.summary, items.len(), pending, untracked, number).hash(h);
+    for &n in &items[paginate::range(items.len(), per_page, number)] {
+        d.items[n].hash(h);
+    }
 }

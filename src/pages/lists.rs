@@ -4,6 +4,7 @@
 use super::*;
 
 /// A run of incidents of one year in the archive's order (`year_groups`).
+#[derive(Hash)]
 pub(super) struct YearGroup {
     /// 0 for the incidents with no date.
     year: i16,
@@ -278,12 +279,25 @@ impl Renderer<'_> {
         }
     }
 
-    /// The lists and the home page show the cards of the whole archive
-    /// (counts, years, the latest, the glance); the home page its intro;
-    /// a free page its own file.
-    pub(super) fn fingerprint_list(&self, p: &Page, d: &fingerprint::Digests, h: &mut fingerprint::FxHasher) {
+    /// A page of /incidents/ or of a year shows the cards of its incidents
+    /// and the years of the whole archive (with their counts); the home
+    /// page shows the whole archive (counts, the latest, the glance) and
+    /// its intro; a free page its own file.
+    pub(super) fn fingerprint_list(&self, p: &Page, c: &Common, h: &mut fingerprint::FxHasher) {
         use std::hash::Hash;
+        let d = c.digests;
         match p.key {
+            PageKey::Incidents(number) | PageKey::Year(_, number) => {
+                let list = match p.key {
+                    PageKey::Year(..) => c.groups[p.at].incidents.clone(),
+                    _ => 0..self.archive.incidents.len(),
+                };
+                let per_page = self.archive.config.pagination.per_page;
+                let number = number.clamp(1, paginate::page_count(list.len(), per_page));
+                let shown = paginate::range(list.len(), per_page, number);
+                (c.groups_digest, list.len(), number).hash(h);
+                d.incidents[list.start + shown.start..list.start + shown.end].hash(h);
+            }
             PageKey::Home => (d.archive, self.bodies.home.as_ref().map(|r| fingerprint::body("", r))).hash(h),
             PageKey::Page(_) => {
                 let page = &self.archive.pages[p.at];
@@ -294,4 +308,10 @@ impl Renderer<'_> {
             _ => d.archive.hash(h),
         }
     }
+}
+
+/// What every list page shows of the years: each group's year, size and
+/// whether it has a page of its own.
+pub(super) fn groups_digest(groups: &[YearGroup]) -> u64 {
+    fingerprint::of(groups)
 }

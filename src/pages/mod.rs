@@ -193,6 +193,11 @@ struct Common<'d> {
     years: u64,
     /// Per severity, the digests of its incidents ([`taxonomies::severities`]).
     severities: Vec<u64>,
+    /// The year groups of the lists, and their digest ([`lists::groups_digest`]).
+    groups: Vec<lists::YearGroup>,
+    groups_digest: u64,
+    /// What the board pages are made of ([`board::Digests`]).
+    board: board::Digests,
 }
 
 /// A page the build writes: its key and output path (relative to the
@@ -450,7 +455,11 @@ impl<'a> Renderer<'a> {
             terms: taxonomies::names(self.archive),
             years: causes::years(self),
             severities: taxonomies::severities(self, d),
+            groups: self.year_groups(),
+            groups_digest: 0,
+            board: board::Digests::new(&self.board),
         };
+        let common = Common { groups_digest: lists::groups_digest(&common.groups), ..common };
         pages
             .par_iter()
             .map(|p| {
@@ -459,14 +468,16 @@ impl<'a> Renderer<'a> {
                 match p.key {
                     PageKey::NotFound | PageKey::FirstPage(_) => {}
                     PageKey::Home | PageKey::Incidents(_) | PageKey::Year(..) | PageKey::Page(_) => {
-                        self.fingerprint_list(p, d, &mut h)
+                        self.fingerprint_list(p, &common, &mut h)
                     }
                     PageKey::Incident(_) => incident::fingerprint(&common, p.at, &mut h),
                     PageKey::Taxonomy(_) | PageKey::Term(..) | PageKey::Severity(..) => {
                         self.fingerprint_taxonomy(p, &common, &mut h)
                     }
                     PageKey::Stats => statistics::fingerprint(d, &mut h),
-                    PageKey::ActionItems(..) => board::fingerprint(d, &mut h),
+                    PageKey::ActionItems(_, n) => {
+                        board::fingerprint(&common.board, p.at, n, self.archive.config.pagination.per_page, &mut h)
+                    }
                     PageKey::Sitemap | PageKey::Feed | PageKey::Json => outputs::fingerprint(d, &mut h),
                     // Not in the plan: rendered after the index, every build.
                     PageKey::Search => {}
