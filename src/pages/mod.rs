@@ -216,8 +216,9 @@ impl Page {
     }
 }
 
-/// Cards (with their rendered HTML) kept from the previous render, by
-/// incident id, so that an incremental rebuild renders only changed cards.
+/// Cards (with their rendered HTML, in their values) kept from the
+/// previous render, by incident id, so that an incremental rebuild renders
+/// only changed cards.
 #[derive(Default)]
 pub struct CardCache {
     /// Each card with the digest it was built from.
@@ -326,8 +327,16 @@ impl<'a> Renderer<'a> {
             },
         )?;
         let kept_cards: Vec<bool> = kept.iter().map(Option::is_some).collect();
-        let card_values =
-            cards.par_iter().zip(kept).map(|(c, k)| k.unwrap_or_else(|| Value::from_serializable(c))).collect();
+        // A card's HTML is printed from its value only: not held twice.
+        let card_values = cards
+            .par_iter_mut()
+            .zip(kept)
+            .map(|(c, k)| {
+                let value = k.unwrap_or_else(|| Value::from_serializable(&*c));
+                c.card_html = String::new();
+                value
+            })
+            .collect();
         let config = &archive.config;
         let site = SiteView {
             title: &config.title,
@@ -409,7 +418,7 @@ impl<'a> Renderer<'a> {
             .map(|((i, d), (c, v))| (i.id.clone(), (d, c, v)))
             .collect();
         let ids = self.archive.incidents.iter().map(|i| i.id.clone()).collect();
-        into.shared = Some(Shared { xlinks: self.xlinks, board: self.board, build_date: self.build_date, ids });
+        into.shared = Some(Shared { xlinks: self.xlinks, board: self.board.keep(), build_date: self.build_date, ids });
         into.minis.clear();
         into.board = None;
     }
