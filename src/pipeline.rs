@@ -195,11 +195,13 @@ fn run<R: Reuse>(snapshot: Cow<'_, Snapshot>, opts: &BuildOptions, sink: &dyn Si
     let build_date = opts.build_date.unwrap_or_else(dates::today);
     let digests = fingerprints.then(|| Digests::new(&archive, &bodies.digests, &theme, build_date, archive.include));
     let mut no_cards = CardCache::default();
+    // Whether the renderer is kept for the next build (serve).
+    let keeps_cards = reuse.cards().is_some();
     let cards = match reuse.cards() {
         Some(kept) => kept,
         None => &mut no_cards,
     };
-    let renderer = match Renderer::reusing(&archive, &tera, &bodies, build_date, cards, digests.as_ref()) {
+    let mut renderer = match Renderer::reusing(&archive, &tera, &bodies, build_date, cards, digests.as_ref()) {
         Ok(r) => r,
         Err(e) => {
             report_tera_error(&theme, &e, &mut diags);
@@ -221,6 +223,9 @@ fn run<R: Reuse>(snapshot: Cow<'_, Snapshot>, opts: &BuildOptions, sink: &dyn Si
     let kept_at = |n: usize| kept.get(n) == Some(&true);
     let mut paths = crate::render::render_all(&renderer, &pages[..html_pages], &kept, &theme, sink, &mut diags);
     built.pages = paths.len();
+    if !keeps_cards {
+        renderer.release_pages();
+    }
     let now = jiff::Timestamp::now();
     let mut extra = Vec::new();
     let mut kept_paths = Vec::new();

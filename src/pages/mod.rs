@@ -407,6 +407,17 @@ impl<'a> Renderer<'a> {
         self.cards_built
     }
 
+    /// Frees what only the pages of [`Renderer::pages`] use (the card and
+    /// board values, the cross-links), once they are rendered, in a build
+    /// that does not keep them ([`Renderer::keep_cards`]): the search index
+    /// is then built in their place. What is left renders the /search/
+    /// page and the rows of src/listing.rs.
+    pub(crate) fn release_pages(&mut self) {
+        self.card_values = Vec::new();
+        self.xlinks = xlinks::Crosslinks::default();
+        self.board = BoardData::default();
+    }
+
     /// Hands the cards over for the next rebuild.
     pub fn keep_cards(self, into: &mut CardCache) {
         into.kept = self

@@ -235,8 +235,12 @@ pub fn build_index(archive: &Archive, bodies: &Bodies) -> IndexFiles {
         })
         .collect();
     let postings = index::build_postings(&fields);
+    drop(fields);
     let base = archive.base();
     let shards = index::shards(&postings);
+    // Freed as soon as they are used: the index is built at the end of the
+    // build, where its peak is the build's.
+    drop(postings);
 
     let mut files: Vec<(String, Vec<u8>)> = docs
         .par_iter()
@@ -287,6 +291,8 @@ pub fn build_index(archive: &Archive, bodies: &Bodies) -> IndexFiles {
         max_token: tokenize::MAX_TOKEN,
     };
     files.push(("manifest.json".to_string(), serde_json::to_vec(&manifest).unwrap_or_default()));
+    drop(manifest);
+    drop(docs);
     files.extend(shards.into_iter().enumerate().map(|(n, s)| (format!("s/{n}.json"), s.json.into_bytes())));
 
     let hash = files
