@@ -119,7 +119,8 @@ fn run<R: Reuse>(snapshot: Cow<'_, Snapshot>, opts: &BuildOptions, sink: &dyn Si
     if incident_files.is_empty() && snapshot.under("content/").next().is_none() {
         diags.warning("content", Pos::UNKNOWN, "no content/ folder: the site has no incidents yet (write one with `rca-site new \"Title\"`, or run `rca-site init` to publish postmortems kept elsewhere)");
     }
-    let parsed: Vec<Result<Incident, Vec<_>>> = reuse.parse_incidents(&snapshot, &incident_files, &config, opts.include);
+    let parsed: Vec<Result<Incident, Vec<_>>> =
+        reuse.parse_incidents(&snapshot, &incident_files, &config, opts.include);
     let incidents: Vec<Incident> = parsed.into_iter().filter_map(|r| parse::collect(r, &mut diags)).collect();
     for i in &incidents {
         diags.extend(i.warnings.iter().cloned());
