@@ -7,6 +7,7 @@
 //! with its cache. The pipeline knows nothing about serve: at each stage it
 //! asks a [`Reuse`] what it may keep, and [`NoReuse`] keeps nothing.
 
+use std::borrow::Cow;
 use std::time::{Duration, Instant};
 
 use jiff::civil::Date;
@@ -68,13 +69,24 @@ pub struct Built {
 
 /// Runs the pipeline over a snapshot of the archive.
 pub fn build_site(snapshot: &Snapshot, opts: &BuildOptions, sink: &dyn Sink) -> Built {
-    build_site_reusing(snapshot, opts, sink, &mut NoReuse)
+    run(Cow::Borrowed(snapshot), opts, sink, &mut NoReuse)
+}
+
+/// [`build_site`] over a snapshot it may drop once the documents are
+/// parsed and the theme is read (`build`, `check`): the files' bytes are
+/// not held through the rest of the build.
+pub fn build_site_owned(snapshot: Snapshot, opts: &BuildOptions, sink: &dyn Sink) -> Built {
+    run(Cow::Owned(snapshot), opts, sink, &mut NoReuse)
 }
 
 /// Runs the pipeline, keeping what `reuse` says it may keep from the
 /// previous build of the same archive (`serve`): the pages of the plan
 /// whose fingerprints it still has are not rendered or put into the sink.
 pub fn build_site_reusing<R: Reuse>(snapshot: &Snapshot, opts: &BuildOptions, sink: &dyn Sink, reuse: &mut R) -> Built {
+    run(Cow::Borrowed(snapshot), opts, sink, reuse)
+}
+
+fn run<R: Reuse>(snapshot: Cow<'_, Snapshot>, opts: &BuildOptions, sink: &dyn Sink, reuse: &mut R) -> Built {
     let mut diags = Diagnostics::new();
     let mut timings = Timings::default();
     let t0 = Instant::now();
@@ -107,7 +119,8 @@ pub fn build_site_reusing<R: Reuse>(snapshot: &Snapshot, opts: &BuildOptions, si
     if incident_files.is_empty() && snapshot.under("content/").next().is_none() {
         diags.warning("content", Pos::UNKNOWN, "no content/ folder: the site has no incidents yet (write one with `rca-site new \"Title\"`, or run `rca-site init` to publish postmortems kept elsewhere)");
     }
-    let parsed: Vec<Result<Incident, Vec<_>>> = reuse.parse_incidents(snapshot, &incident_files, &config, opts.include);
+    let parsed: Vec<Result<Incident, Vec<_>>> =
+        reuse.parse_incidents(&snapshot, &incident_files, &config, opts.include);
     let incidents: Vec<Incident> = parsed.into_iter().filter_map(|r| parse::collect(r, &mut diags)).collect();
     for i in &incidents {
         diags.extend(i.warnings.iter().cloned());
@@ -129,6 +142,10 @@ pub fn build_site_reusing<R: Reuse>(snapshot: &Snapshot, opts: &BuildOptions, si
     let mut home = snapshot
         .get("content/_index.md")
         .and_then(|b| parse::collect(parse::parse_page("content/_index.md", b, ""), &mut diags));
+    // The last use of the snapshot: an owned one (build, check) is freed
+    // here, before the history, the bodies and the pages are made.
+    let theme = Theme::load(&snapshot);
+    drop(snapshot);
     timings.parse = t0.elapsed();
 
     let th = Instant::now();
@@ -156,7 +173,6 @@ pub fn build_site_reusing<R: Reuse>(snapshot: &Snapshot, opts: &BuildOptions, si
     }
     timings.markdown = t2.elapsed();
 
-    let theme = Theme::load(snapshot);
     let mut built = Built {
         incidents: archive.incidents.len(),
         left_out: archive.left_out,
@@ -180,11 +196,13 @@ pub fn build_site_reusing<R: Reuse>(snapshot: &Snapshot, opts: &BuildOptions, si
     let build_date = opts.build_date.unwrap_or_else(dates::today);
     let digests = fingerprints.then(|| Digests::new(&archive, &bodies.digests, &theme, build_date, archive.include));
     let mut no_cards = CardCache::default();
+    // Whether the renderer is kept for the next build (serve).
+    let keeps_cards = reuse.cards().is_some();
     let cards = match reuse.cards() {
         Some(kept) => kept,
         None => &mut no_cards,
     };
-    let renderer = match Renderer::reusing(&archive, &tera, &bodies, build_date, cards, digests.as_ref()) {
+    let mut renderer = match Renderer::reusing(&archive, &tera, &bodies, build_date, cards, digests.as_ref()) {
         Ok(r) => r,
         Err(e) => {
             report_tera_error(&theme, &e, &mut diags);
@@ -206,6 +224,9 @@ pub fn build_site_reusing<R: Reuse>(snapshot: &Snapshot, opts: &BuildOptions, si
     let kept_at = |n: usize| kept.get(n) == Some(&true);
     let mut paths = crate::render::render_all(&renderer, &pages[..html_pages], &kept, &theme, sink, &mut diags);
     built.pages = paths.len();
+    if !keeps_cards {
+        renderer.release_pages();
+    }
     let now = jiff::Timestamp::now();
     let mut extra = Vec::new();
     let mut kept_paths = Vec::new();

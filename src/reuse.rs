@@ -74,7 +74,9 @@ pub trait Reuse {
     }
 
     /// render: the incident cards kept from the last build (none: every
-    /// card is built).
+    /// card is built). `Some` also means the renderer is handed over in
+    /// [`Reuse::keep_cards`]; with `None` the pipeline frees the renderer's
+    /// card and board values and cross-links once the pages are rendered.
     fn cards(&mut self) -> Option<&mut CardCache> {
         None
     }

@@ -10,7 +10,7 @@ use crate::diagnostics::{format_report, Format};
 use crate::git::{GitError, HistorySource};
 use crate::model::Include;
 use crate::output::{Refusal, Staging};
-use crate::pipeline::{build_site, BuildOptions};
+use crate::pipeline::{build_site_owned, BuildOptions};
 use crate::source::Snapshot;
 
 #[derive(Debug, Args)]
@@ -101,7 +101,7 @@ pub fn run(args: BuildArgs, quiet: bool) -> i32 {
         build_date: args.build_date,
         history: Some(HistorySource::Repository { root: root.clone(), rev: args.rev.clone() }),
     };
-    let built = build_site(&snapshot, &opts, &staging);
+    let built = build_site_owned(snapshot, &opts, &staging);
     eprint!("{}", format_report(&built.diagnostics, Format::Text));
     if built.diagnostics.has_errors() {
         drop(staging);

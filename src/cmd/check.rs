@@ -10,7 +10,7 @@ use clap::{Args, ValueEnum};
 use super::{root_dir, EXIT_CONTENT, EXIT_USAGE};
 use crate::diagnostics::{format_report, Diagnostics, Format};
 use crate::model::Include;
-use crate::pipeline::{build_site, BuildOptions};
+use crate::pipeline::{build_site_owned, BuildOptions};
 use crate::source::Snapshot;
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -43,10 +43,12 @@ pub fn run(args: CheckArgs, quiet: bool) -> i32 {
         }
     };
     let opts = BuildOptions { include: Include { drafts: true, internal: true }, ..BuildOptions::default() };
-    let mut built = build_site(&snapshot, &opts, &crate::output::Discard);
+    // The build frees the snapshot; the configuration is read again below.
+    let config_file = snapshot.files.get(crate::config::CONFIG_FILE).cloned();
+    let mut built = build_site_owned(snapshot, &opts, &crate::output::Discard);
     // The output folder `build` would replace: an unsafe one is an error
     // here as it is there.
-    let config = snapshot.get(crate::config::CONFIG_FILE).and_then(|b| std::str::from_utf8(b).ok());
+    let config = config_file.as_deref().and_then(|b| std::str::from_utf8(b).ok());
     let output = config
         .map(|t| crate::config::Config::parse(t, &mut Diagnostics::new()).output)
         .unwrap_or_else(|| "public".into());

@@ -4,16 +4,28 @@
 use super::*;
 
 /// The action-item board with each item's template value, built once.
+#[derive(Default)]
 pub(super) struct BoardData {
+    /// The items' rows are in their values only (`row_html` is left empty
+    /// here, so that the rows are not held twice).
     pub(super) board: crate::actions::Board,
     values: Vec<Value>,
-    /// Each item as its row is rendered from (JSON, `row_html` empty), parallel to `values`.
+    /// Each item as its row is rendered from (JSON, `row_html` empty),
+    /// parallel to `values`: made only when the board is kept for the next
+    /// build ([`BoardData::keep`], serve), which reuses the rows of
+    /// unchanged items; empty otherwise.
     keys: Vec<String>,
 }
 
+/// Each item of `board` as JSON, with its row empty: equal for two items
+/// whose rows are the same.
+fn item_keys(board: &crate::actions::Board) -> Vec<String> {
+    board.items.par_iter().map(|it| serde_json::to_string(it).unwrap_or_default()).collect()
+}
+
 impl BoardData {
-    /// `kept`: the previous board (serve); the row and value of an item
-    /// that is exactly as before are taken from it.
+    /// `kept`: the previous board (serve); the value, with its row, of an
+    /// item that is exactly as before is taken from it.
     pub(super) fn new(
         a: &Archive,
         tera: &Tera,
@@ -22,32 +34,40 @@ impl BoardData {
         kept: Option<BoardData>,
     ) -> Result<Self, tera::Error> {
         let mut board = crate::actions::Board::build(a, build_date, base);
-        let keys: Vec<String> =
-            board.items.par_iter().map(|it| serde_json::to_string(it).unwrap_or_default()).collect();
-        let mut old: std::collections::HashMap<String, (String, Value)> = match kept {
+        let (reused, keys): (Vec<Option<Value>>, Vec<String>) = match kept {
             Some(k) => {
-                let rows = k.board.items.into_iter().map(|it| it.row_html);
-                k.keys.into_iter().zip(rows.zip(k.values)).collect()
+                let keys = item_keys(&board);
+                let mut old: std::collections::HashMap<String, Value> = k.keys.into_iter().zip(k.values).collect();
+                (keys.iter().map(|k| old.remove(k)).collect(), keys)
             }
-            None => std::collections::HashMap::new(),
+            None => (vec![None; board.items.len()], Vec::new()),
         };
-        let reused: Vec<Option<(String, Value)>> = keys.iter().map(|k| old.remove(k)).collect();
         let values = board
             .items
             .par_iter_mut()
             .zip(reused)
             .map(|(it, reused)| -> Result<Value, tera::Error> {
-                if let Some((row, value)) = reused {
-                    it.row_html = row;
+                if let Some(value) = reused {
                     return Ok(value);
                 }
                 let mut ctx = Context::new();
                 ctx.insert("a", &*it);
                 it.row_html = tera.render_component("action_row", &ctx, None, true)?;
-                Ok(Value::from_serializable(&*it))
+                let value = Value::from_serializable(&*it);
+                it.row_html = String::new();
+                Ok(value)
             })
             .collect::<Result<Vec<Value>, tera::Error>>()?;
         Ok(BoardData { board, values, keys })
+    }
+
+    /// The board, ready to be kept for the next build: with the keys its
+    /// values are found by.
+    pub(super) fn keep(mut self) -> BoardData {
+        if self.keys.len() != self.values.len() {
+            self.keys = item_keys(&self.board);
+        }
+        self
     }
 
     /// Every board page: all items, each owner, each status and "overdue".
@@ -186,7 +206,12 @@ pub(super) struct Digests {
 impl Digests {
     pub(super) fn new(b: &BoardData) -> Digests {
         let summary = fingerprint::of(&serde_json::to_string(&BoardSummary::of(&b.board)).unwrap_or_default());
-        let items = b.keys.par_iter().map(fingerprint::of).collect();
+        // The first board serve builds has no keys yet (nothing was kept).
+        let items = if b.keys.len() == b.board.items.len() {
+            b.keys.par_iter().map(fingerprint::of).collect()
+        } else {
+            item_keys(&b.board).par_iter().map(fingerprint::of).collect()
+        };
         let filters = b
             .filters()
             .iter()

@@ -221,8 +221,9 @@ impl Page {
     }
 }
 
-/// Cards (with their rendered HTML) kept from the previous render, by
-/// incident id, so that an incremental rebuild renders only changed cards.
+/// Cards (with their rendered HTML, in their values) kept from the
+/// previous render, by incident id, so that an incremental rebuild renders
+/// only changed cards.
 #[derive(Default)]
 pub struct CardCache {
     /// Each card with the digest it was built from.
@@ -331,8 +332,16 @@ impl<'a> Renderer<'a> {
             },
         )?;
         let kept_cards: Vec<bool> = kept.iter().map(Option::is_some).collect();
-        let card_values =
-            cards.par_iter().zip(kept).map(|(c, k)| k.unwrap_or_else(|| Value::from_serializable(c))).collect();
+        // A card's HTML is printed from its value only: not held twice.
+        let card_values = cards
+            .par_iter_mut()
+            .zip(kept)
+            .map(|(c, k)| {
+                let value = k.unwrap_or_else(|| Value::from_serializable(&*c));
+                c.card_html = String::new();
+                value
+            })
+            .collect();
         let config = &archive.config;
         let site = SiteView {
             title: &config.title,
@@ -403,6 +412,17 @@ impl<'a> Renderer<'a> {
         self.cards_built
     }
 
+    /// Frees what only the pages of [`Renderer::pages`] use (the card and
+    /// board values, the cross-links), once they are rendered, in a build
+    /// that does not keep them ([`Renderer::keep_cards`]): the search index
+    /// is then built in their place. What is left renders the /search/
+    /// page and the rows of src/listing.rs.
+    pub(crate) fn release_pages(&mut self) {
+        self.card_values = Vec::new();
+        self.xlinks = xlinks::Crosslinks::default();
+        self.board = BoardData::default();
+    }
+
     /// Hands the cards over for the next rebuild.
     pub fn keep_cards(self, into: &mut CardCache) {
         into.kept = self
@@ -414,7 +434,7 @@ impl<'a> Renderer<'a> {
             .map(|((i, d), (c, v))| (i.id.clone(), (d, c, v)))
             .collect();
         let ids = self.archive.incidents.iter().map(|i| i.id.clone()).collect();
-        into.shared = Some(Shared { xlinks: self.xlinks, board: self.board, build_date: self.build_date, ids });
+        into.shared = Some(Shared { xlinks: self.xlinks, board: self.board.keep(), build_date: self.build_date, ids });
         into.minis.clear();
         into.board = None;
     }

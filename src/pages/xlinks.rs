@@ -7,6 +7,7 @@ use crate::graph::Graph;
 
 /// The link graph and, per incident, the few card fields a list of
 /// cross-links shows (cheaper to copy into every page than whole cards).
+#[derive(Default)]
 pub(super) struct Crosslinks {
     pub(super) graph: Graph,
     minis: Vec<Value>,

@@ -252,8 +252,12 @@ pub fn build_index(archive: &Archive, bodies: &Bodies, mut cache: Option<&mut in
         Some(c) => index::build_postings_cached(&fields, c),
         None => index::build_postings(&fields),
     };
+    drop(fields);
     let base = archive.base();
     let shards = index::shards(&postings);
+    // Freed as soon as they are used: the index is built at the end of the
+    // build, where its peak is the build's.
+    drop(postings);
 
     let mut files: Vec<(String, Vec<u8>)> = docs
         .par_iter()
@@ -304,6 +308,8 @@ pub fn build_index(archive: &Archive, bodies: &Bodies, mut cache: Option<&mut in
         max_token: tokenize::MAX_TOKEN,
     };
     files.push(("manifest.json".to_string(), serde_json::to_vec(&manifest).unwrap_or_default()));
+    drop(manifest);
+    drop(docs);
     files.extend(shards.into_iter().enumerate().map(|(n, s)| (format!("s/{n}.json"), s.json.into_bytes())));
 
     let hash = files

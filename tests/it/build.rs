@@ -362,3 +362,37 @@ fn a_broken_card_component_is_an_error() {
     assert!(stderr(&o).contains("incident_card"), "{}", stderr(&o));
     assert!(!out.exists());
 }
+
+/// `build` frees the snapshot once it is parsed and, after the pages, the
+/// values only they use (pipeline.rs, `Renderer::release_pages`); serve
+/// keeps both. Every file is the same either way: the search index, the
+/// /search/ page and the listing rows made after the release included.
+#[test]
+fn a_build_that_frees_as_it_goes_writes_what_one_that_keeps_everything_writes() {
+    use rca_site::output::Memory;
+    use rca_site::pipeline::{build_site, build_site_owned, build_site_reusing, BuildOptions};
+    use rca_site::source::Snapshot;
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let snapshot = Snapshot::from_dir(root).unwrap();
+    let opts = BuildOptions { build_date: Some(jiff::civil::date(2025, 6, 1)), ..BuildOptions::default() };
+    // incidents.json says when it was made: to the second.
+    let files = |sink: Memory| -> std::collections::BTreeMap<String, Vec<u8>> {
+        let mut files: std::collections::BTreeMap<_, _> = sink.take().into_iter().collect();
+        let json = String::from_utf8(files["incidents.json"].clone()).unwrap();
+        let at = json.find("\"generated\":\"").unwrap() + "\"generated\":\"".len();
+        let end = at + json[at..].find('"').unwrap();
+        files.insert("incidents.json".into(), format!("{}{}", &json[..at], &json[end..]).into_bytes());
+        files
+    };
+    let (borrowed, owned, kept) = (Memory::default(), Memory::default(), Memory::default());
+    let built = build_site(&snapshot, &opts, &borrowed);
+    assert!(!built.diagnostics.has_errors(), "{:?}", built.diagnostics);
+    build_site_owned(snapshot.clone(), &opts, &owned);
+    build_site_reusing(&snapshot, &opts, &kept, &mut rca_site::serve::incremental::Cache::on());
+    let (borrowed, owned, kept) = (files(borrowed), files(owned), files(kept));
+    assert!(borrowed.keys().any(|p| p.starts_with("action-items/")), "the board is built");
+    assert!(borrowed.keys().any(|p| p.starts_with("search/") && p.ends_with("/manifest.json")), "the index is built");
+    assert!(borrowed == owned, "an owned snapshot builds the same site");
+    let differ: Vec<&String> = kept.keys().filter(|p| borrowed.get(*p) != kept.get(*p)).collect();
+    assert!(differ.is_empty() && kept.len() == borrowed.len(), "a build that keeps its pages differs at {differ:?}");
+}
