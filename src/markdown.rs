@@ -291,6 +291,12 @@ pub fn render_with(markdown: &str, src: &Source, links: &dyn LinkResolver, sanit
         }
         out.html = if out.raw_html || sanitise == Sanitise::Always { sanitize(&flat) } else { flat.into_owned() };
     }
+    // Lighter but the same document (crate::markup): every `<` is a tag in
+    // what the renderer or the sanitiser wrote; unsanitised raw HTML may
+    // hold anything, and is left as written.
+    if sanitise != Sanitise::Never || !out.raw_html {
+        out.html = crate::markup::tighten(&out.html);
+    }
     out
 }
 
