@@ -184,7 +184,8 @@ mod tests {
     #[test]
     fn lists_and_tables_lose_their_optional_end_tags_and_line_breaks() {
         let list = "<ul>\n<li>a</li>\n<li>b\n<ul>\n<li>c</li>\n</ul>\n</li>\n</ul>\n<p>x <em>y</em>\n<em>z</em></p>\n";
-        assert_eq!(tighten(list), "<ul><li>a<li>b<ul><li>c</ul></ul><p>x <em>y</em>\n<em>z</em></p>\n");
+        // (A line break after text stays, even before a block.)
+        assert_eq!(tighten(list), "<ul><li>a<li>b\n<ul><li>c</ul></ul><p>x <em>y</em>\n<em>z</em></p>\n");
         let table = "<table><thead><tr><th>A</th><th style=\"text-align: right\">B</th></tr></thead><tbody>\n<tr><td>1</td><td>2</td></tr>\n<tr><td>3</td><td>4</td></tr>\n</tbody></table>\n<h2 id=\"n\">N</h2>";
         assert_eq!(
             tighten(table),
