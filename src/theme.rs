@@ -92,7 +92,7 @@ fn still_open(line: &str, mut open: Option<&'static str>) -> Option<&'static str
             },
             None => {
                 let next = ["{#", "{%", "{{"].iter().filter_map(|d| rest.find(d).map(|at| (at, *d))).min();
-                let Some((at, delim)) = next else { return None };
+                let (at, delim) = next?;
                 rest = &rest[at + 2..];
                 open = Some(match delim {
                     "{#" => "#}",
