@@ -105,6 +105,9 @@ fn durations_are_real_time_across_zones_and_dst() {
     assert_eq!(dst.text_of("td:last-child").strip_suffix(detected.as_str()), Some("24 h 30 min"));
     let home = site.page("/");
     assert_eq!(card(&home.main(), "east-rollback").text_of(".fact"), "Resolved in 45 min");
+    // A card's facts read apart as text too (its foot is a flex box; no line breaks).
+    let foot = card(&home.main(), "east-rollback").text_of("article > div");
+    assert!(foot.ends_with(" Resolved in 45 min") || foot.starts_with("Resolved in 45 min"), "{foot}");
     // And in incidents.json, as seconds and words, next to the old fields.
     let json: serde_json::Value = serde_json::from_str(&site.file("incidents.json")).unwrap();
     assert_eq!(json["version"], 1);
@@ -272,6 +275,9 @@ fn action_item_board_open_first_overdue_flagged() {
     let from = item_row(&todo, "Long overdue alerting work").find(".from");
     assert_eq!(from.text(), "From Deploy across the spring-forward night 2021-03-14");
     assert_eq!(from.hrefs(), ["/incidents/dst-deploy/"]);
+    // As text (a screen reader's, a copy's) the title and "From" stay apart.
+    let cell = item_row(&todo, "Long overdue alerting work").text_of("td:first-child");
+    assert!(cell.starts_with("Long overdue alerting work From Deploy"), "{cell}");
     // Counts by status and by owner.
     assert_eq!(tile(&board.main(), "action items in all").text_of(".tile-value"), "7");
     let by_status = board.main().find("nav[aria-labelledby='by-status-title']").texts("li > a");
