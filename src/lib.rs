@@ -14,7 +14,8 @@
 //!   [`slugs`], [`mask`] (emails); the data between stages: [`model`], [`diagnostics`];
 //! - link: [`archive`] (which incidents show, taxonomies, cross-file rules),
 //!   [`related`] (similar incidents), [`graph`] (backlinks, cause recurrence);
-//! - bodies: [`markdown`], [`sections`] (named sections as data);
+//! - bodies: [`markdown`], [`sections`] (named sections as data), [`markup`]
+//!   (lighter HTML: line breaks next to blocks, optional end tags);
 //! - insight (numbers, no HTML): [`timeline`], [`stats`], [`actions`] (the board);
 //! - pages (the plan and the views, one file per family): [`pages`] — each
 //!   family declares its pages, builds their views and fingerprints their
@@ -50,6 +51,7 @@ pub mod git;
 pub mod graph;
 pub mod listing;
 pub mod markdown;
+pub mod markup;
 pub mod mask;
 pub mod model;
 pub mod output;

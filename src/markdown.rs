@@ -291,6 +291,12 @@ pub fn render_with(markdown: &str, src: &Source, links: &dyn LinkResolver, sanit
         }
         out.html = if out.raw_html || sanitise == Sanitise::Always { sanitize(&flat) } else { flat.into_owned() };
     }
+    // Lighter but the same document (crate::markup): every `<` is a tag in
+    // what the renderer or the sanitiser wrote; unsanitised raw HTML may
+    // hold anything, and is left as written.
+    if sanitise != Sanitise::Never || !out.raw_html {
+        out.html = crate::markup::tighten(&out.html);
+    }
     out
 }
 
@@ -850,8 +856,8 @@ mod tests {
         // Markdown alone: tables keep their alignment and nothing else of a
         // style; task lists, footnotes and code classes survive.
         let r = md("| a | b |\n|:-:|--:|\n| 1 | 2 |\n\n- [x] done\n\nT[^n]\n\n[^n]: N\n\n```rust\nx\n```\n");
-        assert!(r.html.contains("<th style=\"text-align: center\">a</th>"), "{}", r.html);
-        assert!(r.html.contains("<td style=\"text-align: right\">2</td>"), "{}", r.html);
+        assert!(r.html.contains("<th style=\"text-align: center\">a<th"), "{}", r.html);
+        assert!(r.html.contains("<td style=\"text-align: right\">2</tbody>"), "{}", r.html);
         assert!(r.html.contains("type=\"checkbox\"") && r.html.contains("checked"), "{}", r.html);
         assert!(
             r.html.contains("class=\"footnote-definition\"") && r.html.contains("class=\"footnote-reference\""),
@@ -1094,5 +1100,29 @@ mod inline_tests {
         );
         assert_eq!(plain_inline("a < b"), "a < b");
         assert_eq!(plain_inline("no markup"), "no markup");
+    }
+
+    #[test]
+    fn bodies_lose_optional_end_tags_but_unsanitised_raw_html_is_left_alone() {
+        let src = Source { path: "p.md", body_line: 1 };
+        let md = "- a\n- b\n\n| x | y |\n| - | - |\n| 1 | 2 |\n\n```\n</li>\n\n```\n";
+        let r = render(md, &src, &NoLinks, false);
+        assert!(
+            r.html.starts_with(
+                "<ul><li>a<li>b</ul><table><thead><tr><th>x<th>y</thead><tbody><tr><td>1<td>2</tbody></table>"
+            ),
+            "{}",
+            r.html
+        );
+        assert!(r.html.contains("<pre><code>&lt;/li&gt;\n\n</code></pre>"), "code as written: {}", r.html);
+        // Raw HTML, sanitised: the same; unsanitised: as written.
+        let raw = "<div>\n<em>x</em>\n</div>\n\n- a\n- b\n";
+        assert!(
+            render(raw, &src, &NoLinks, false).html.contains("<ul><li>a<li>b</ul>"),
+            "{}",
+            render(raw, &src, &NoLinks, false).html
+        );
+        let unsafe_html = render(raw, &src, &NoLinks, true).html;
+        assert!(unsafe_html.contains("<li>a</li>\n<li>b</li>"), "{unsafe_html}");
     }
 }

@@ -155,13 +155,18 @@ fn incident_json_ld(
 ) -> serde_json::Value {
     let services = term_names(a, Taxonomy::Services, &i.services);
     let mut about = vec![{
-        let mut event = json!({ "@type": "Event", "name": i.title });
+        let mut event = json!({ "@type": "Event" });
         let ts = &i.timestamps;
         if let Some(t) = ts.started {
             event["startDate"] = json!(dates::rfc3339(t));
         }
         if let Some(t) = ts.resolved.or(ts.mitigated) {
             event["endDate"] = json!(dates::rfc3339(t));
+        }
+        // Its name would repeat the headline; an event without a date
+        // says nothing else, so it keeps the name.
+        if ts.started.is_none() && event.get("endDate").is_none() {
+            event["name"] = json!(i.title);
         }
         event
     }];
@@ -179,7 +184,7 @@ fn incident_json_ld(
             keywords.push(k);
         }
     }
-    let site = if a.config.base_url.is_empty() { "/".to_string() } else { format!("{}/", a.config.base_url) };
+    // No isPartOf: the site's name is og:site_name, its address the canonical's.
     json!({
         "@context": "https://schema.org",
         "@type": "Report",
@@ -190,7 +195,6 @@ fn incident_json_ld(
         "dateModified": dates::rfc3339(modified),
         "about": about,
         "keywords": keywords,
-        "isPartOf": { "@type": "WebSite", "name": a.config.title, "url": site },
     })
 }
 

@@ -25,6 +25,7 @@ const LOWER: &[&str] = &[
     "git",
     "graph",
     "markdown",
+    "markup",
     "mask",
     "model",
     "parse",

@@ -52,7 +52,7 @@ fn tile<'a>(scope: &Scope<'a>, label: &str) -> Scope<'a> {
 /// An action item's title as a board row shows it, without the incident it is from.
 fn item_title(tr: &Scope) -> String {
     let cell = tr.text_of("td:first-child");
-    match tr.texts(".action-incident").first() {
+    match tr.texts(".from").first() {
         Some(from) => cell.strip_suffix(from.as_str()).unwrap_or(&cell).trim().to_string(),
         None => cell,
     }
@@ -100,11 +100,14 @@ fn durations_are_real_time_across_zones_and_dst() {
     // In lists: the table row shows time to resolve, then time to detect.
     let list = site.page("/incidents/");
     let dst = list.main().row_for("/incidents/dst-deploy/");
-    let detected = dst.text_of(".col-ttr .ttd");
+    let detected = dst.text_of("td:last-child .ttd");
     assert_eq!(detected, "detected in 1 h 15 min");
-    assert_eq!(dst.text_of(".col-ttr").strip_suffix(detected.as_str()), Some("24 h 30 min"));
+    assert_eq!(dst.text_of("td:last-child").strip_suffix(detected.as_str()), Some("24 h 30 min"));
     let home = site.page("/");
     assert_eq!(card(&home.main(), "east-rollback").text_of(".fact"), "Resolved in 45 min");
+    // A card's facts read apart as text too (its foot is a flex box; no line breaks).
+    let foot = card(&home.main(), "east-rollback").text_of("article > div");
+    assert!(foot.ends_with(" Resolved in 45 min") || foot.starts_with("Resolved in 45 min"), "{foot}");
     // And in incidents.json, as seconds and words, next to the old fields.
     let json: serde_json::Value = serde_json::from_str(&site.file("incidents.json")).unwrap();
     assert_eq!(json["version"], 1);
@@ -269,9 +272,12 @@ fn action_item_board_open_first_overdue_flagged() {
     assert!(!closed.iter().any(|t| t == "Nobody owns this yet"), "{closed:?}");
     // Each item links to its incident and its tracker.
     assert_eq!(board.main().texts("a[href='https://tracker.example.com/T-1']"), ["Finished pager rota"]);
-    let from = item_row(&todo, "Long overdue alerting work").find(".action-incident");
+    let from = item_row(&todo, "Long overdue alerting work").find(".from");
     assert_eq!(from.text(), "From Deploy across the spring-forward night 2021-03-14");
     assert_eq!(from.hrefs(), ["/incidents/dst-deploy/"]);
+    // As text (a screen reader's, a copy's) the title and "From" stay apart.
+    let cell = item_row(&todo, "Long overdue alerting work").text_of("td:first-child");
+    assert!(cell.starts_with("Long overdue alerting work From Deploy"), "{cell}");
     // Counts by status and by owner.
     assert_eq!(tile(&board.main(), "action items in all").text_of(".tile-value"), "7");
     let by_status = board.main().find("nav[aria-labelledby='by-status-title']").texts("li > a");

@@ -147,7 +147,8 @@ fn the_listing_holds_every_visible_incident_and_no_left_out_one() {
     let mut linked = BTreeSet::new();
     for n in 0..12 {
         let row = fs::read_to_string(site.out.join(&dir).join(format!("r/{n}.txt"))).unwrap();
-        assert!(row.starts_with("<tr>") && row.ends_with("</tr>"), "{row}");
+        // One row (its end tags omitted: incidents.js puts it in a <tbody>).
+        assert!(row.starts_with("<tr>") && row.matches("<tr").count() == 1 && !row.contains("</tr>"), "{row}");
         let at = row.find("href=\"/incidents/").unwrap() + "href=\"".len();
         linked.insert(row[at..at + row[at..].find('"').unwrap()].to_string());
     }

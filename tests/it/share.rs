@@ -147,6 +147,11 @@ fn check_share_tags(site: &Site, base_url: &str, site_title: &str) -> usize {
         // X falls back to og:title and og:description: no second copy of each.
         assert!(!h.meta.contains_key("twitter:title") && !h.meta.contains_key("twitter:description"), "{url}");
         assert_eq!(m("twitter:card"), "summary", "{url}");
+        // A modified time is there only when it differs from the published one.
+        if let Some(modified) = h.meta.get("article:modified_time") {
+            assert_ne!(Some(modified), h.meta.get("article:published_time"), "{url}");
+        }
+        assert!(!h.meta.contains_key("og:locale"), "{url}: <html lang> gives the language");
         assert!(!h.meta.contains_key("robots"), "{url}: a normal build must be indexable");
         assert_eq!(h.links.get("icon").map(|v| v.contains(&"/favicon.ico".to_string())), Some(true), "{url}");
         assert_eq!(h.links.get("apple-touch-icon"), Some(&vec!["/apple-touch-icon.png".to_string()]), "{url}");
@@ -170,6 +175,12 @@ fn check_share_tags(site: &Site, base_url: &str, site_title: &str) -> usize {
                     assert!(d.len() == 20 && d.ends_with('Z'), "{url}: {key} {d}");
                 }
                 assert!(ld["about"].as_array().is_some_and(|a| !a.is_empty()), "{url}: about");
+                // The event is dated, or named; its name would only repeat the headline.
+                let event = &ld["about"][0];
+                assert_eq!(event["@type"], "Event", "{url}");
+                let dated = event.get("startDate").is_some() || event.get("endDate").is_some();
+                assert!(dated != event.get("name").is_some(), "{url}: {event}");
+                assert!(ld.get("isPartOf").is_none(), "{url}: the site is og:site_name");
                 assert!(ld["keywords"].is_array(), "{url}: keywords");
                 assert!(html.contains(&format!("Incident {id}")), "{url}: print header");
             }
