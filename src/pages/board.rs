@@ -15,6 +15,8 @@ pub(super) struct BoardData {
     /// build ([`BoardData::keep`], serve), which reuses the rows of
     /// unchanged items; empty otherwise.
     keys: Vec<String>,
+    /// The digest of each key (serve's page fingerprints), made with them.
+    key_digests: Vec<u64>,
 }
 
 /// Each item of `board` as JSON, with its row empty: equal for two items
@@ -58,7 +60,8 @@ impl BoardData {
                 Ok(value)
             })
             .collect::<Result<Vec<Value>, tera::Error>>()?;
-        Ok(BoardData { board, values, keys })
+        let key_digests = keys.par_iter().map(fingerprint::of).collect();
+        Ok(BoardData { board, values, keys, key_digests })
     }
 
     /// The board, ready to be kept for the next build: with the keys its
@@ -66,6 +69,7 @@ impl BoardData {
     pub(super) fn keep(mut self) -> BoardData {
         if self.keys.len() != self.values.len() {
             self.keys = item_keys(&self.board);
+            self.key_digests = self.keys.par_iter().map(fingerprint::of).collect();
         }
         self
     }
@@ -207,8 +211,8 @@ impl Digests {
     pub(super) fn new(b: &BoardData) -> Digests {
         let summary = fingerprint::of(&serde_json::to_string(&BoardSummary::of(&b.board)).unwrap_or_default());
         // The first board serve builds has no keys yet (nothing was kept).
-        let items = if b.keys.len() == b.board.items.len() {
-            b.keys.par_iter().map(fingerprint::of).collect()
+        let items = if b.key_digests.len() == b.board.items.len() {
+            b.key_digests.clone()
         } else {
             item_keys(&b.board).par_iter().map(fingerprint::of).collect()
         };
