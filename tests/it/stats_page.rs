@@ -139,7 +139,9 @@ function measure() {
   if (done || !doc || doc.readyState !== "complete" || !doc.querySelector(".chart-box")) return;
   done = true;
   doc.querySelectorAll("details").forEach(function (d) { d.open = true; });
-  w.requestAnimationFrame(function () {
+  // Measured at once: reading a box lays the page out (opened details
+  // included), and a later animation frame may come after --dump-dom.
+  (function () {
     var se = doc.scrollingElement;
     var boxes = Array.from(doc.querySelectorAll(".chart-box")).map(function (b) {
       var r = b.getBoundingClientRect(), s = b.querySelector("svg").getBoundingClientRect();
@@ -159,9 +161,11 @@ function measure() {
     pre.id = "probe";
     pre.textContent = JSON.stringify({ scrollWidth: se.scrollWidth, innerWidth: w.innerWidth, boxes: boxes, dots: dots, scrollers: scrollers, texts: texts });
     document.body.appendChild(pre);
-  });
+  })();
 }
 frame.addEventListener("load", measure);
+// The window's load comes after the frame's, before --dump-dom prints.
+window.addEventListener("load", measure);
 setInterval(measure, 100);
 </script></body></html>"#
         .replace("WIDTH", &width.to_string());
