@@ -22,6 +22,12 @@ pub fn page_count(total: usize, per_page: usize) -> usize {
     total.div_ceil(per_page.max(1)).max(1)
 }
 
+/// The page a list shows for `number`: pages run from 1 to
+/// [`page_count`], and a number past either end is the page at that end.
+pub fn page_number(total: usize, per_page: usize, number: usize) -> usize {
+    number.clamp(1, page_count(total, per_page))
+}
+
 /// The items of page `number` (1-based) of a list of `total`.
 pub fn range(total: usize, per_page: usize, number: usize) -> Range<usize> {
     let per_page = per_page.max(1);
@@ -88,7 +94,7 @@ impl Pager {
     /// Page `number` of the list at `list_url` of `total` items.
     pub fn new(list_url: &str, total: usize, per_page: usize, number: usize) -> Pager {
         let count = page_count(total, per_page);
-        let number = number.clamp(1, count);
+        let number = page_number(total, per_page, number);
         let r = range(total, per_page, number);
         let link = |n: usize| PageLink { number: n, url: page_url(list_url, n), current: n == number, gap: false };
         let gap = || PageLink { number: 0, url: String::new(), current: false, gap: true };

@@ -11,9 +11,9 @@ pub(super) struct BoardData {
     pub(super) board: crate::actions::Board,
     values: Vec<Value>,
     /// Each item as its row is rendered from (JSON, `row_html` empty),
-    /// parallel to `values`: made only when the board is kept for the next
-    /// build ([`BoardData::keep`], serve), which reuses the rows of
-    /// unchanged items; empty otherwise.
+    /// parallel to `values`: made only in a build that fingerprints its
+    /// pages or keeps the board for the next ([`BoardData::keep`], serve),
+    /// which reuses the rows of unchanged items; empty otherwise.
     keys: Vec<String>,
     /// The digest of each key (serve's page fingerprints), made with them.
     key_digests: Vec<u64>,
@@ -25,24 +25,30 @@ fn item_keys(board: &crate::actions::Board) -> Vec<String> {
     board.items.par_iter().map(|it| serde_json::to_string(it).unwrap_or_default()).collect()
 }
 
+fn key_digests(keys: &[String]) -> Vec<u64> {
+    keys.par_iter().map(fingerprint::of).collect()
+}
+
 impl BoardData {
     /// `kept`: the previous board (serve); the value, with its row, of an
-    /// item that is exactly as before is taken from it.
+    /// item that is exactly as before is taken from it. `keyed`: the
+    /// build fingerprints its pages (serve), which reads the items' keys.
     pub(super) fn new(
         a: &Archive,
         tera: &Tera,
         build_date: Date,
         base: &str,
         kept: Option<BoardData>,
+        keyed: bool,
     ) -> Result<Self, tera::Error> {
         let mut board = crate::actions::Board::build(a, build_date, base);
-        let (reused, keys): (Vec<Option<Value>>, Vec<String>) = match kept {
+        let keys = if keyed || kept.is_some() { item_keys(&board) } else { Vec::new() };
+        let reused: Vec<Option<Value>> = match kept {
             Some(k) => {
-                let keys = item_keys(&board);
                 let mut old: std::collections::HashMap<String, Value> = k.keys.into_iter().zip(k.values).collect();
-                (keys.iter().map(|k| old.remove(k)).collect(), keys)
+                keys.iter().map(|k| old.remove(k)).collect()
             }
-            None => (vec![None; board.items.len()], Vec::new()),
+            None => vec![None; board.items.len()],
         };
         let values = board
             .items
@@ -60,7 +66,7 @@ impl BoardData {
                 Ok(value)
             })
             .collect::<Result<Vec<Value>, tera::Error>>()?;
-        let key_digests = keys.par_iter().map(fingerprint::of).collect();
+        let key_digests = key_digests(&keys);
         Ok(BoardData { board, values, keys, key_digests })
     }
 
@@ -69,7 +75,7 @@ impl BoardData {
     pub(super) fn keep(mut self) -> BoardData {
         if self.keys.len() != self.values.len() {
             self.keys = item_keys(&self.board);
-            self.key_digests = self.keys.par_iter().map(fingerprint::of).collect();
+            self.key_digests = key_digests(&self.keys);
         }
         self
     }
@@ -210,11 +216,11 @@ pub(super) struct Digests {
 impl Digests {
     pub(super) fn new(b: &BoardData) -> Digests {
         let summary = fingerprint::of(&serde_json::to_string(&BoardSummary::of(&b.board)).unwrap_or_default());
-        // The first board serve builds has no keys yet (nothing was kept).
+        // Made with the board when the build fingerprints its pages.
         let items = if b.key_digests.len() == b.board.items.len() {
             b.key_digests.clone()
         } else {
-            item_keys(&b.board).par_iter().map(fingerprint::of).collect()
+            key_digests(&item_keys(&b.board))
         };
         let filters = b
             .filters()
@@ -235,7 +241,7 @@ impl Digests {
 pub(super) fn fingerprint(d: &Digests, at: usize, number: usize, per_page: usize, h: &mut fingerprint::FxHasher) {
     use std::hash::Hash;
     let Some((items, pending, untracked)) = d.filters.get(at) else { return };
-    let number = number.clamp(1, paginate::page_count(items.len(), per_page));
+    let number = paginate::page_number(items.len(), per_page, number);
     (d.summary, items.len(), pending, untracked, number).hash(h);
     for &n in &items[paginate::range(items.len(), per_page, number)] {
         d.items[n].hash(h);

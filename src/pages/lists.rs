@@ -293,7 +293,7 @@ impl Renderer<'_> {
                     _ => 0..self.archive.incidents.len(),
                 };
                 let per_page = self.archive.config.pagination.per_page;
-                let number = number.clamp(1, paginate::page_count(list.len(), per_page));
+                let number = paginate::page_number(list.len(), per_page, number);
                 let shown = paginate::range(list.len(), per_page, number);
                 (c.groups_digest, list.len(), number).hash(h);
                 d.incidents[list.start + shown.start..list.start + shown.end].hash(h);

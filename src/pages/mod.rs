@@ -381,7 +381,7 @@ impl<'a> Renderer<'a> {
                     .collect();
                 (
                     xlinks::Crosslinks::new(archive, tera, &bodies.incidents, &cards, kept_minis)?,
-                    BoardData::new(archive, tera, build_date, &base, old_board)?,
+                    BoardData::new(archive, tera, build_date, &base, old_board, digests.is_some())?,
                 )
             }
         };
@@ -469,17 +469,17 @@ impl<'a> Renderer<'a> {
     /// fingerprint render the same bytes for it.
     pub fn fingerprints(&self, pages: &[Page], d: &fingerprint::Digests) -> Vec<u64> {
         use std::hash::{Hash, Hasher};
+        let groups = self.year_groups();
         let common = Common {
             digests: d,
             crosslinks: xlinks::digests(self, &d.incidents),
             terms: taxonomies::names(self.archive),
             years: causes::years(self),
             severities: taxonomies::severities(self, d),
-            groups: self.year_groups(),
-            groups_digest: 0,
+            groups_digest: lists::groups_digest(&groups),
+            groups,
             board: board::Digests::new(&self.board),
         };
-        let common = Common { groups_digest: lists::groups_digest(&common.groups), ..common };
         pages
             .par_iter()
             .map(|p| {
