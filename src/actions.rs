@@ -168,11 +168,6 @@ impl Board {
             statuses,
         }
     }
-
-    /// Indexes into `items` of one filter page's items, in board order.
-    pub fn filtered<'b>(&'b self, filter: &'b Filter) -> impl Iterator<Item = usize> + 'b {
-        self.items.iter().enumerate().filter(move |(_, it)| filter.keeps(it)).map(|(n, _)| n)
-    }
 }
 
 /// Which items a board page lists.

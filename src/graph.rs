@@ -109,22 +109,27 @@ pub fn backlinks(archive: &Archive, bodies: &[Rendered]) -> Vec<Vec<usize>> {
 /// What the page of one cause shows beyond its incident list.
 #[derive(Debug, PartialEq, Eq)]
 pub struct CauseDetail {
-    /// Its incidents oldest first, each with the days since the previous one.
-    pub timeline: Vec<(usize, Option<i64>)>,
     /// Other causes of the same incidents: (slug, incidents), most first.
     pub co_causes: Vec<(String, usize)>,
     /// Services of its incidents: (slug, incidents), most first.
     pub services: Vec<(String, usize)>,
 }
 
+/// The occurrences `shown` of a cause (positions in its incidents
+/// oldest first), each with the days since the one before it.
+pub fn occurrences(archive: &Archive, cause: &TermIndex, shown: std::ops::Range<usize>) -> Vec<(usize, Option<i64>)> {
+    let oldest_first = |k: usize| cause.incidents[cause.incidents.len() - 1 - k];
+    let end = shown.end.min(cause.incidents.len());
+    (shown.start.min(end)..end)
+        .map(|k| {
+            let n = oldest_first(k);
+            let before = k.checked_sub(1).map(|j| archive.incidents[oldest_first(j)].date);
+            (n, before.map(|p| crate::dates::days_between(p, archive.incidents[n].date)))
+        })
+        .collect()
+}
+
 pub fn cause_detail(archive: &Archive, cause: &TermIndex) -> CauseDetail {
-    let mut timeline = Vec::with_capacity(cause.incidents.len());
-    let mut previous = None;
-    for &n in cause.incidents.iter().rev() {
-        let date = archive.incidents[n].date;
-        timeline.push((n, previous.map(|p| crate::dates::days_between(p, date))));
-        previous = Some(date);
-    }
     let count = |tax: Taxonomy| {
         let mut counts: BTreeMap<&str, usize> = BTreeMap::new();
         for &n in &cause.incidents {
@@ -138,7 +143,7 @@ pub fn cause_detail(archive: &Archive, cause: &TermIndex) -> CauseDetail {
         v.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
         v
     };
-    CauseDetail { timeline, co_causes: count(Taxonomy::Causes), services: count(Taxonomy::Services) }
+    CauseDetail { co_causes: count(Taxonomy::Causes), services: count(Taxonomy::Services) }
 }
 
 /// "recurred after 214 days": the gap before an incident of a cause.

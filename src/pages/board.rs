@@ -17,6 +17,58 @@ pub(super) struct BoardData {
     keys: Vec<String>,
     /// The digest of each key (serve's page fingerprints), made with them.
     key_digests: Vec<u64>,
+    /// Every board page's filter, and (parallel) its items.
+    filters: Vec<crate::actions::Filter>,
+    lists: Vec<FilterList>,
+}
+
+/// The items of one board filter, in board order, and how many of them
+/// are pending and untracked.
+#[derive(Default)]
+pub(super) struct FilterList {
+    items: Vec<usize>,
+    pending: usize,
+    untracked: usize,
+}
+
+/// All items, each status (with "overdue") and each owner.
+fn filters_of(board: &crate::actions::Board) -> Vec<crate::actions::Filter> {
+    use crate::actions::Filter;
+    let mut f = vec![Filter::All];
+    f.extend(board.statuses.iter().map(|g| Filter::Status(g.slug.clone())));
+    f.extend(board.owners.iter().map(|g| Filter::Owner(g.slug.clone())));
+    f
+}
+
+/// The items of every filter ([`crate::actions::Filter::keeps`]), in one
+/// pass over the board.
+fn lists_of(board: &crate::actions::Board, filters: &[crate::actions::Filter]) -> Vec<FilterList> {
+    use crate::actions::{Filter, OVERDUE};
+    use std::collections::HashMap;
+    let mut lists: Vec<FilterList> = filters.iter().map(|_| FilterList::default()).collect();
+    let (mut all, mut overdue) = (Vec::new(), Vec::new());
+    let (mut by_status, mut by_owner): (HashMap<&str, Vec<usize>>, HashMap<&str, Vec<usize>>) = Default::default();
+    for (k, f) in filters.iter().enumerate() {
+        match f {
+            Filter::All => all.push(k),
+            Filter::Status(s) if s == OVERDUE => overdue.push(k),
+            Filter::Status(s) => by_status.entry(s.as_str()).or_default().push(k),
+            Filter::Owner(s) => by_owner.entry(s.as_str()).or_default().push(k),
+        }
+    }
+    let none = Vec::new();
+    for (n, it) in board.items.iter().enumerate() {
+        let status = by_status.get(it.status).unwrap_or(&none);
+        let owner = by_owner.get(it.owner_slug.as_str()).unwrap_or(&none);
+        let late = if it.overdue { overdue.as_slice() } else { &[] };
+        for &k in all.iter().chain(status).chain(owner).chain(late) {
+            let list = &mut lists[k];
+            list.items.push(n);
+            list.pending += usize::from(it.pending);
+            list.untracked += usize::from(it.status == "untracked");
+        }
+    }
+    lists
 }
 
 /// Each item of `board` as JSON, with its row empty: equal for two items
@@ -67,7 +119,9 @@ impl BoardData {
             })
             .collect::<Result<Vec<Value>, tera::Error>>()?;
         let key_digests = key_digests(&keys);
-        Ok(BoardData { board, values, keys, key_digests })
+        let filters = filters_of(&board);
+        let lists = lists_of(&board, &filters);
+        Ok(BoardData { board, values, keys, key_digests, filters, lists })
     }
 
     /// The board, ready to be kept for the next build: with the keys its
@@ -80,13 +134,9 @@ impl BoardData {
         self
     }
 
-    /// Every board page: all items, each owner, each status and "overdue".
-    pub(super) fn filters(&self) -> Vec<crate::actions::Filter> {
-        use crate::actions::Filter;
-        let mut f = vec![Filter::All];
-        f.extend(self.board.statuses.iter().map(|g| Filter::Status(g.slug.clone())));
-        f.extend(self.board.owners.iter().map(|g| Filter::Owner(g.slug.clone())));
-        f
+    /// Every board page: all items, each status (with "overdue") and each owner.
+    pub(super) fn filters(&self) -> &[crate::actions::Filter] {
+        &self.filters
     }
 }
 
@@ -126,13 +176,10 @@ impl Renderer<'_> {
         }
     }
 
-    pub(super) fn action_items_page(
-        &self,
-        filter: &crate::actions::Filter,
-        number: usize,
-    ) -> Result<OutputFile, tera::Error> {
+    pub(super) fn action_items_page(&self, at: usize, number: usize) -> Result<OutputFile, tera::Error> {
         use crate::actions::Filter;
         let b = &self.board;
+        let (filter, list) = (&b.filters[at], &b.lists[at]);
         let (kind, slug, name) = match filter {
             Filter::All => ("all", String::new(), String::new()),
             Filter::Owner(s) => {
@@ -146,9 +193,7 @@ impl Renderer<'_> {
         };
         // Board order is open first: one page's rows, across the groups.
         let per_page = self.archive.config.pagination.per_page;
-        let items: Vec<usize> = b.board.filtered(filter).collect();
-        let pending_total = items.iter().filter(|&&n| b.board.items[n].pending).count();
-        let untracked_total = items.iter().filter(|&&n| b.board.items[n].status == "untracked").count();
+        let (items, pending_total, untracked_total) = (&list.items, list.pending, list.untracked);
         let closed_total = items.len() - pending_total - untracked_total;
         let list_url = format!("{}/{}/", self.base, self.board_dir(filter));
         let pager = paginate::Pager::new(&list_url, items.len(), per_page, number);
@@ -194,7 +239,7 @@ impl Renderer<'_> {
     /// Every page of every board: all items, each status, each owner.
     pub(super) fn declare_board(&self, pages: &mut Vec<Page>) {
         for (k, f) in self.board.filters().iter().enumerate() {
-            let total = self.board.board.filtered(f).count();
+            let total = self.board.lists[k].items.len();
             let dir = self.board_dir(f);
             self.paged(pages, total, &dir, k, &|n| PageKey::ActionItems(dir.clone(), n));
         }
@@ -222,16 +267,7 @@ impl Digests {
         } else {
             key_digests(&item_keys(&b.board))
         };
-        let filters = b
-            .filters()
-            .iter()
-            .map(|f| {
-                let items: Vec<usize> = b.board.filtered(f).collect();
-                let pending = items.iter().filter(|&&n| b.board.items[n].pending).count();
-                let untracked = items.iter().filter(|&&n| b.board.items[n].status == "untracked").count();
-                (items, pending, untracked)
-            })
-            .collect();
+        let filters = b.lists.iter().map(|l| (l.items.clone(), l.pending, l.untracked)).collect();
         Digests { summary, items, filters }
     }
 }

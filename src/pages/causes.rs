@@ -79,52 +79,55 @@ pub(super) struct Counted {
     count: usize,
 }
 
-/// The extra data of a cause page (`cause` in term.html).
+/// What every page of a cause shows of the whole cause (`cause` in
+/// term.html, with the page's occurrences).
 #[derive(Serialize)]
-pub(super) struct CauseView {
+pub(super) struct CauseSummary {
     count: usize,
     first_date: Option<String>,
     last_date: Option<String>,
-    timeline: Vec<Occurrence>,
     co_causes: Vec<Counted>,
     services: Vec<Counted>,
     spark: SparkView,
 }
 
-impl CauseView {
-    /// Keeps the occurrences of one page of the cause's list.
-    pub(super) fn page(mut self, shown: std::ops::Range<usize>) -> CauseView {
-        let end = shown.end.min(self.timeline.len());
-        self.timeline.truncate(end);
-        self.timeline.drain(..shown.start.min(end));
-        self
-    }
+/// The extra data of a cause page (`cause` in term.html): the summary and
+/// the occurrences of the page (oldest first, each with the gap since the
+/// one before).
+#[derive(Serialize)]
+pub(super) struct CauseView<'r> {
+    #[serde(flatten)]
+    summary: &'r CauseSummary,
+    timeline: Vec<Occurrence>,
 }
 
-pub(super) fn cause_view(r: &Renderer, t: &TermIndex) -> CauseView {
+fn summary(r: &Renderer, t: &TermIndex) -> CauseSummary {
     let d = graph::cause_detail(r.archive, t);
     let date = |n: &usize| r.archive.incidents[*n].date_shown();
     let dated = |n: &&usize| r.archive.incidents[**n].has_date();
     let counted = |tax: Taxonomy, rows: Vec<(String, usize)>| -> Vec<Counted> {
         rows.into_iter().map(|(slug, count)| Counted { term: xlinks::slug_view(r, tax, &slug), count }).collect()
     };
-    CauseView {
+    CauseSummary {
         count: t.incidents.len(),
         first_date: t.incidents.iter().rev().find(dated).map(date),
         last_date: t.incidents.iter().find(dated).map(date),
-        timeline: d
-            .timeline
-            .into_iter()
-            .map(|(n, gap)| Occurrence {
-                incident: r.xlinks.mini(n),
-                gap_days: gap,
-                gap: gap.map(graph::recurrence_text),
-            })
-            .collect(),
         co_causes: counted(Taxonomy::Causes, d.co_causes),
         services: counted(Taxonomy::Services, d.services),
         spark: spark_view(r.archive, &r.xlinks.graph, t, 0),
     }
+}
+
+/// The cause data of page `shown` (a range of the cause's occurrences,
+/// oldest first) of cause `at`; the summary is made once per build.
+pub(super) fn cause_view<'r>(r: &'r Renderer, at: usize, shown: std::ops::Range<usize>) -> CauseView<'r> {
+    let t = &r.archive.causes[at];
+    let summary = r.causes[at].get_or_init(|| summary(r, t));
+    let timeline = graph::occurrences(r.archive, t, shown)
+        .into_iter()
+        .map(|(n, gap)| Occurrence { incident: r.xlinks.mini(n), gap_days: gap, gap: gap.map(graph::recurrence_text) })
+        .collect();
+    CauseView { summary, timeline }
 }
 
 /// The years a sparkline spans: the archive's first and last dated years

@@ -4,7 +4,7 @@
 use super::*;
 
 /// A run of incidents of one year in the archive's order (`year_groups`).
-#[derive(Hash)]
+#[derive(Hash, Clone)]
 pub(super) struct YearGroup {
     /// 0 for the incidents with no date.
     year: i16,
@@ -215,23 +215,9 @@ impl Renderer<'_> {
 
     /// The archive's incidents (newest first) in runs of one year. `page`:
     /// the year has its own page (not when an incident's id is the year).
-    pub(super) fn year_groups(&self) -> Vec<YearGroup> {
-        let a = self.archive;
-        let mut groups: Vec<YearGroup> = Vec::new();
-        for (n, i) in a.incidents.iter().enumerate() {
-            // Incidents with no date come last, as one group with no page.
-            let (dated, year) = (i.has_date(), if i.has_date() { i.date.year() } else { 0 });
-            match groups.last_mut() {
-                Some(g) if g.dated == dated && g.year == year => g.incidents.end = n + 1,
-                _ => groups.push(YearGroup { year, dated, incidents: n..n + 1, page: dated }),
-            }
-        }
-        let mut seen = std::collections::HashSet::new();
-        for g in groups.iter_mut().filter(|g| g.dated) {
-            let id = g.year.to_string();
-            g.page = seen.insert(g.year) && !a.incidents.iter().any(|i| i.id == id);
-        }
-        groups
+    /// The year groups of the lists (made once per build: `Renderer::years`).
+    pub(super) fn year_groups(&self) -> &[YearGroup] {
+        &self.years
     }
 
     pub(super) fn free_page(&self, n: usize) -> Result<OutputFile, tera::Error> {
@@ -314,4 +300,25 @@ impl Renderer<'_> {
 /// whether it has a page of its own.
 pub(super) fn groups_digest(groups: &[YearGroup]) -> u64 {
     fingerprint::of(groups)
+}
+
+/// The runs of incidents of one year in the archive's order (newest
+/// first), then the incidents with no date; a dated year has its page
+/// unless an incident has the year as its id.
+pub(super) fn year_groups(a: &Archive) -> Vec<YearGroup> {
+    let mut groups: Vec<YearGroup> = Vec::new();
+    for (n, i) in a.incidents.iter().enumerate() {
+        // Incidents with no date come last, as one group with no page.
+        let (dated, year) = (i.has_date(), if i.has_date() { i.date.year() } else { 0 });
+        match groups.last_mut() {
+            Some(g) if g.dated == dated && g.year == year => g.incidents.end = n + 1,
+            _ => groups.push(YearGroup { year, dated, incidents: n..n + 1, page: dated }),
+        }
+    }
+    let ids: std::collections::HashSet<&str> = a.incidents.iter().map(|i| i.id.as_str()).collect();
+    let mut seen = std::collections::HashSet::new();
+    for g in groups.iter_mut().filter(|g| g.dated) {
+        g.page = seen.insert(g.year) && !ids.contains(g.year.to_string().as_str());
+    }
+    groups
 }

@@ -147,6 +147,15 @@ pub struct Renderer<'a> {
     card_digests: Vec<u64>,
     /// How many cards this build rendered.
     cards_built: usize,
+    /// What several pages of a list read, made once per build: a list's
+    /// page reads its share of them (without them, every page of a paged
+    /// list would walk the whole list again: quadratic at 100,000).
+    years: Vec<lists::YearGroup>,
+    /// Per severity (rank order), its incidents in archive order.
+    severity_members: Vec<Vec<usize>>,
+    /// Per cause (archive order), what each of its pages shows of the
+    /// whole cause, made by the first of its pages rendered.
+    causes: Vec<std::sync::OnceLock<causes::CauseSummary>>,
 }
 
 /// One page of the site, the same from one build to the next: what a
@@ -398,6 +407,9 @@ impl<'a> Renderer<'a> {
             board,
             card_digests,
             cards_built,
+            years: lists::year_groups(archive),
+            severity_members: taxonomies::severity_members(archive),
+            causes: (0..archive.causes.len()).map(|_| std::sync::OnceLock::new()).collect(),
         })
     }
 
@@ -469,7 +481,7 @@ impl<'a> Renderer<'a> {
     /// fingerprint render the same bytes for it.
     pub fn fingerprints(&self, pages: &[Page], d: &fingerprint::Digests) -> Vec<u64> {
         use std::hash::{Hash, Hasher};
-        let groups = self.year_groups();
+        let groups = self.years.clone();
         let common = Common {
             digests: d,
             crosslinks: xlinks::digests(self, &d.incidents),
@@ -529,11 +541,11 @@ impl<'a> Renderer<'a> {
             ),
             PageKey::Incident(_) => self.incident(at),
             PageKey::Taxonomy(tax) => self.taxonomy(tax),
-            PageKey::Term(tax, _, p) => self.term(tax, &self.archive.taxonomy(tax)[at], p),
+            PageKey::Term(tax, _, p) => self.term(tax, at, p),
             PageKey::Severity(_, p) => self.severity(at, p),
             PageKey::Page(_) => self.free_page(at),
             PageKey::Stats => self.stats_page(),
-            PageKey::ActionItems(_, p) => self.action_items_page(&self.board.filters()[at], p),
+            PageKey::ActionItems(_, p) => self.action_items_page(at, p),
             // Not HTML pages: src/feeds.rs makes them.
             PageKey::Sitemap | PageKey::Feed | PageKey::Json => {
                 Err(tera::Error::message(format!("{:?} is not a page of templates", page.key)))

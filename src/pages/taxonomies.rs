@@ -62,7 +62,8 @@ impl Renderer<'_> {
         self.page("taxonomy.html", &format!("{}/index.html", tax.key()), tax.name(), &desc, tax.key(), ctx)
     }
 
-    pub(super) fn term(&self, tax: Taxonomy, t: &TermIndex, number: usize) -> Result<OutputFile, tera::Error> {
+    pub(super) fn term(&self, tax: Taxonomy, at: usize, number: usize) -> Result<OutputFile, tera::Error> {
+        let t = &self.archive.taxonomy(tax)[at];
         let per_page = self.archive.config.pagination.per_page;
         let pager = paginate::Pager::new(
             &format!("{}/{}/{}/", self.base, tax.key(), t.slug),
@@ -85,7 +86,7 @@ impl Renderer<'_> {
         };
         ctx.insert("description_html", description);
         if tax == Taxonomy::Causes {
-            ctx.insert("cause", &causes::cause_view(self, t).page(shown));
+            ctx.insert("cause", &causes::cause_view(self, at, shown));
         }
         let title = format!("{} {}{}", capitalise(tax.singular()), t.name, pager.title_suffix);
         let desc = format!("{} with the {} {}.", text::count(t.incidents.len(), "incident"), tax.singular(), t.name);
@@ -114,10 +115,22 @@ impl Renderer<'_> {
     }
 
     /// Indexes of the incidents of severity `k` (0-based rank).
-    pub(super) fn severity_members(&self, k: usize) -> Vec<usize> {
-        let a = self.archive;
-        (0..a.incidents.len()).filter(|&n| a.incidents[n].severity.as_ref().is_some_and(|(_, r)| *r == k + 1)).collect()
+    pub(super) fn severity_members(&self, k: usize) -> &[usize] {
+        self.severity_members.get(k).map_or(&[], Vec::as_slice)
     }
+}
+
+/// Per severity of the config (rank order), the indexes of its incidents
+/// in archive order.
+pub(super) fn severity_members(a: &Archive) -> Vec<Vec<usize>> {
+    let mut members = vec![Vec::new(); a.config.severities.len()];
+    for (n, i) in a.incidents.iter().enumerate() {
+        if let Some(m) = i.severity.as_ref().and_then(|(_, rank)| rank.checked_sub(1)).and_then(|k| members.get_mut(k))
+        {
+            m.push(n);
+        }
+    }
+    members
 }
 
 impl Renderer<'_> {
