@@ -20,6 +20,30 @@ pub(super) struct BoardData {
     /// Every board page's filter, and (parallel) its items.
     filters: Vec<crate::actions::Filter>,
     lists: Vec<FilterList>,
+    /// Per item, the section of a board page it is listed in. The items
+    /// themselves (`board.items`) are kept only in a build that keys them
+    /// (serve); a build frees them once their values are made.
+    sections: Vec<Section>,
+}
+
+/// The sections of a board page: to do, untracked, done or dropped.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Section {
+    Pending,
+    Untracked,
+    Closed,
+}
+
+impl Section {
+    fn of(it: &crate::actions::BoardItem) -> Section {
+        if it.pending {
+            Section::Pending
+        } else if it.status == "untracked" {
+            Section::Untracked
+        } else {
+            Section::Closed
+        }
+    }
 }
 
 /// The items of one board filter, in board order, and how many of them
@@ -94,7 +118,9 @@ impl BoardData {
         keyed: bool,
     ) -> Result<Self, tera::Error> {
         let mut board = crate::actions::Board::build(a, build_date, base);
-        let keys = if keyed || kept.is_some() { item_keys(&board) } else { Vec::new() };
+        // serve keeps the items for the next build's keys and fingerprints.
+        let keep_items = keyed || kept.is_some();
+        let keys = if keep_items { item_keys(&board) } else { Vec::new() };
         let reused: Vec<Option<Value>> = match kept {
             Some(k) => {
                 let mut old: std::collections::HashMap<String, Value> = k.keys.into_iter().zip(k.values).collect();
@@ -102,26 +128,48 @@ impl BoardData {
             }
             None => vec![None; board.items.len()],
         };
-        let values = board
-            .items
-            .par_iter_mut()
-            .zip(reused)
-            .map(|(it, reused)| -> Result<Value, tera::Error> {
-                if let Some(value) = reused {
-                    return Ok(value);
-                }
-                let mut ctx = Context::new();
-                ctx.insert("a", &*it);
-                it.row_html = tera.render_component("action_row", &ctx, None, true)?;
-                let value = Value::from_serializable(&*it);
-                it.row_html = String::new();
-                Ok(value)
-            })
-            .collect::<Result<Vec<Value>, tera::Error>>()?;
-        let key_digests = key_digests(&keys);
         let filters = filters_of(&board);
         let lists = lists_of(&board, &filters);
-        Ok(BoardData { board, values, keys, key_digests, filters, lists })
+        let sections = board.items.iter().map(Section::of).collect();
+        // An incident's items share one value of it (`a.incident`).
+        let mut incidents: std::collections::HashMap<String, Value> = std::collections::HashMap::new();
+        for it in &board.items {
+            if !incidents.contains_key(&it.incident.id) {
+                incidents.insert(it.incident.id.clone(), Value::from_serializable(&it.incident));
+            }
+        }
+        let value_of = |it: &mut crate::actions::BoardItem| -> Result<Value, tera::Error> {
+            let mut ctx = Context::new();
+            ctx.insert("a", &*it);
+            it.row_html = tera.render_component("action_row", &ctx, None, true)?;
+            let value = Value::from_serializable(&*it);
+            it.row_html = String::new();
+            Ok(match (value.into_map(), incidents.get(&it.incident.id)) {
+                (Some(mut map), Some(shared)) => {
+                    map.insert(tera::value::Key::Str("incident"), shared.clone());
+                    Value::from(map)
+                }
+                (map, _) => map.map_or_else(Value::none, Value::from),
+            })
+        };
+        let values = if keep_items {
+            board
+                .items
+                .par_iter_mut()
+                .zip(reused)
+                .map(|(it, reused)| reused.map_or_else(|| value_of(it), Ok))
+                .collect::<Result<Vec<Value>, tera::Error>>()?
+        } else {
+            // The values hold all a page prints of the items: each item is
+            // freed once its value is made, so that the two are not held
+            // at once (400,000 items at 100,000 incidents).
+            std::mem::take(&mut board.items)
+                .into_par_iter()
+                .map(|mut it| value_of(&mut it))
+                .collect::<Result<Vec<Value>, tera::Error>>()?
+        };
+        let key_digests = key_digests(&keys);
+        Ok(BoardData { board, values, keys, key_digests, filters, lists, sections })
     }
 
     /// The board, ready to be kept for the next build: with the keys its
@@ -199,12 +247,10 @@ impl Renderer<'_> {
         let pager = paginate::Pager::new(&list_url, items.len(), per_page, number);
         let (mut pending, mut untracked, mut closed) = (Vec::new(), Vec::new(), Vec::new());
         for &n in &items[pager.range(per_page)] {
-            let list = if b.board.items[n].pending {
-                &mut pending
-            } else if b.board.items[n].status == "untracked" {
-                &mut untracked
-            } else {
-                &mut closed
+            let list = match b.sections[n] {
+                Section::Pending => &mut pending,
+                Section::Untracked => &mut untracked,
+                Section::Closed => &mut closed,
             };
             list.push(b.values[n].clone());
         }
@@ -280,6 +326,6 @@ pub(super) fn fingerprint(d: &Digests, at: usize, number: usize, per_page: usize
     let number = paginate::page_number(items.len(), per_page, number);
     (d.summary, items.len(), pending, untracked, number).hash(h);
     for &n in &items[paginate::range(items.len(), per_page, number)] {
-        d.items[n].hash(h);
+        d.items.get(n).hash(h);
     }
 }

@@ -24,7 +24,7 @@ struct Mini<'a> {
     title: &'a str,
     date: &'a str,
     date_human: &'a str,
-    severity: &'a Option<SeverityView>,
+    severity: &'a Option<Value>,
     mini_html: &'a str,
 }
 

@@ -10,6 +10,7 @@
 //! score for the word, scaled). A facet value's document list is the same
 //! without impacts.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
 
@@ -236,24 +237,53 @@ fn doc_terms<'a>(fields: &[Field<'a>]) -> DocTerms<'a> {
 /// Tokenises every document (in parallel) and computes each posting's
 /// BM25F impact: field-weighted term frequency, length-normalised.
 pub fn build_postings<'a>(docs: &[Vec<Field<'a>>]) -> Postings {
-    let per_doc: Vec<DocTerms<'a>> = docs.par_iter().map(|f| doc_terms(f)).collect();
-    let scale = Scale::new(per_doc.iter().map(|d| d.len), docs.len());
-    let per_doc = &per_doc;
-    let mut words: Vec<(String, Vec<(u32, u8)>)> = (0..PARTS)
-        .into_par_iter()
-        .flat_map_iter(|p| {
-            let mut map: FnvMap<&str, Vec<(u32, f32)>> = FnvMap::default();
+    build_postings_chunked(docs, POSTINGS_CHUNK)
+}
+
+fn build_postings_chunked<'a>(docs: &[Vec<Field<'a>>], chunk_docs: usize) -> Postings {
+    // Documents are tokenised a chunk at a time and their words added to
+    // the postings of their partition, so that only one chunk's words are
+    // held per document (24 bytes a word) besides the postings (8 bytes).
+    let mut parts: Vec<FnvMap<Cow<'a, str>, Vec<(u32, f32)>>> = (0..PARTS).map(|_| FnvMap::default()).collect();
+    let mut lens: Vec<f32> = Vec::with_capacity(docs.len());
+    for (c, chunk) in docs.chunks(chunk_docs.max(1)).enumerate() {
+        let first = (c * chunk_docs.max(1)) as u32;
+        let per_doc: Vec<DocTerms<'a>> = chunk.par_iter().map(|f| doc_terms(f)).collect();
+        lens.extend(per_doc.iter().map(|d| d.len));
+        parts.par_iter_mut().enumerate().for_each(|(p, map)| {
             for (d, doc) in per_doc.iter().enumerate() {
                 for &(w, f) in &doc.terms[doc.starts[p] as usize..doc.starts[p + 1] as usize] {
-                    map.entry(doc.word(w)).or_default().push((d as u32, f));
+                    let posting = (first + d as u32, f);
+                    match w {
+                        Word::Text(s) => map.entry(Cow::Borrowed(s)).or_default().push(posting),
+                        Word::Arena(..) => {
+                            let s = doc.word(w);
+                            match map.get_mut(s) {
+                                Some(list) => list.push(posting),
+                                None => {
+                                    map.insert(Cow::Owned(s.to_string()), vec![posting]);
+                                }
+                            }
+                        }
+                    }
                 }
             }
-            map.into_iter().map(|(w, list)| (w.to_string(), scale.impacts(&list, |d| per_doc[d as usize].len)))
+        });
+    }
+    let scale = Scale::new(lens.iter().copied(), docs.len());
+    let lens = &lens;
+    let mut words: Vec<(String, Vec<(u32, u8)>)> = parts
+        .into_par_iter()
+        .flat_map_iter(|map| {
+            map.into_iter().map(|(w, list)| (w.into_owned(), scale.impacts(&list, |d| lens[d as usize])))
         })
         .collect();
     words.par_sort_unstable_by(|a, b| js_order(&a.0, &b.0));
     Postings { words }
 }
+
+/// Documents tokenised at once by [`build_postings`].
+const POSTINGS_CHUNK: usize = 4096;
 
 /// The numbers every impact of one index is scaled with.
 struct Scale {
@@ -563,6 +593,29 @@ mod tests {
             let cached = build_postings_cached(&docs, &mut cache);
             assert_eq!(cached.words, fresh.words, "build {n}");
             assert_eq!(cache.docs.len(), b.iter().collect::<std::collections::HashSet<_>>().len(), "build {n}");
+        }
+    }
+
+    #[test]
+    fn postings_are_the_same_whatever_the_chunk_of_documents() {
+        let words = ["Redis", "redis", "déjà", "Déjà", "vu", "outage", "Outage", "lock", "the", "ÉTÉ", "été", "queue"];
+        let texts: Vec<String> = (0..61)
+            .map(|d| (0..(d % 9 + 1)).map(|k| words[(d * 7 + k * 5) % words.len()]).collect::<Vec<_>>().join(" "))
+            .collect();
+        let docs: Vec<Vec<Field>> = texts
+            .iter()
+            .map(|t| {
+                vec![
+                    Field { text: &t[..t.find(' ').unwrap_or(t.len())], weight: W_TITLE },
+                    Field { text: t, weight: W_BODY },
+                ]
+            })
+            .collect();
+        // The cached build counts postings by word id: another algorithm.
+        let expected = build_postings_cached(&docs, &mut IndexCache::default()).words;
+        assert!(expected.iter().any(|(_, l)| l.len() > 8), "some word is in many documents");
+        for chunk in [1, 2, 7, 60, 61, POSTINGS_CHUNK] {
+            assert_eq!(build_postings_chunked(&docs, chunk).words, expected, "chunks of {chunk}");
         }
     }
 

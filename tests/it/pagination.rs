@@ -379,3 +379,67 @@ fn an_incident_whose_id_is_a_year_keeps_its_url_over_the_year_page() {
         "no link to a year page that is not there"
     );
 }
+
+/// The pages of list `list` in order, as many as it has.
+fn list_pages(b: &Built, list: &str) -> Vec<Page> {
+    let url = |n: usize| if n == 1 { list.to_string() } else { format!("{list}page/{n}/") };
+    (1..).map(url).take_while(|u| b.exists(u)).map(|u| b.page(&u)).collect()
+}
+
+/// What a list shows of its entries, in order: the board's rows, a
+/// cause's recurrence gaps, the incidents' cards (by their links).
+fn entries(html: &str, what: &str) -> Vec<String> {
+    let mut main = html[html.find("<main").unwrap()..html.find("</main>").unwrap()].to_string();
+    // The navigators (above and below the list) are not entries.
+    while let Some(at) = main.find("<nav class=\"pagination\"") {
+        let end = at + main[at..].find("</nav>").unwrap() + "</nav>".len();
+        main.replace_range(at..end, "");
+    }
+    let main = main.as_str();
+    match what {
+        "rows" => {
+            main.split("<tr><td>").skip(1).map(|r| r[..r.find("</tbody>").unwrap_or(r.len())].to_string()).collect()
+        }
+        "gaps" => main
+            .split("<p class=\"recurrence-gap\">")
+            .skip(1)
+            .map(|g| g[..g.find("</p>").unwrap()].to_string())
+            .collect(),
+        _ => hrefs(main).into_iter().filter(|h| h.starts_with("/incidents/inc-")).collect(),
+    }
+}
+
+#[test]
+fn a_paged_list_shows_in_its_pages_what_one_page_shows() {
+    // Each list's pages read their share of what the build makes once per
+    // list (year groups, a severity's incidents, a board filter's items, a
+    // cause's occurrences with the gap before each); split at 3 a page, the
+    // pages must show, in order, what one long page shows.
+    let paged = Built::new(40, Some("3"));
+    let whole = Built::new(40, Some("1000"));
+    let lists = [
+        ("/action-items/", "rows"),
+        ("/action-items/status/open/", "rows"),
+        ("/action-items/status/done/", "rows"),
+        ("/action-items/owner/team-1/", "rows"),
+        ("/causes/cause-1/", "gaps"),
+        ("/causes/cause-2/", "links"),
+        ("/severity/sev2/", "links"),
+        ("/incidents/2021/", "links"),
+        ("/tags/common/", "links"),
+    ];
+    for (list, what) in lists {
+        let pages = list_pages(&paged, list);
+        assert!(pages.len() > 2, "{list} has {} pages", pages.len());
+        let split: Vec<String> = pages.iter().flat_map(|p| entries(p, what)).collect();
+        let one = list_pages(&whole, list);
+        assert_eq!(one.len(), 1, "{list}");
+        let expected = entries(&one[0], what);
+        assert!(expected.len() >= 7, "{list}: {expected:?}");
+        assert_eq!(split, expected, "{list}");
+    }
+    // Every occurrence after the first says how long after the one before.
+    let gaps: Vec<String> = list_pages(&paged, "/causes/cause-1/").iter().flat_map(|p| entries(p, "gaps")).collect();
+    assert_eq!(gaps[0], "First seen");
+    assert!(gaps[1..].iter().all(|g| g.starts_with("Recurred")), "{gaps:?}");
+}
