@@ -77,7 +77,7 @@ impl Files {
 }
 
 /// Each kept tree by id, with the generation that last used it.
-type Kept = HashMap<ObjectId, (u64, Rc<[u8]>)>;
+type Kept = HashMap<ObjectId, (u64, quick::TreeData)>;
 
 /// Trees read for the last two diffs. Walking newest first, a commit's
 /// trees are the "old" side of the previous diff: keeping them saves
@@ -89,8 +89,6 @@ struct TreeCache<'r> {
     objects: &'r gix::OdbHandle,
     trees: std::cell::RefCell<Kept>,
     generation: std::cell::Cell<u64>,
-    /// Reused for every tree inflated.
-    buf: std::cell::RefCell<Vec<u8>>,
 }
 
 impl TreeCache<'_> {
@@ -102,7 +100,7 @@ impl TreeCache<'_> {
     }
 
     /// The tree `id` if a diff of this or the previous generation read it.
-    fn cached(&self, id: &gix::oid) -> Option<Rc<[u8]>> {
+    fn cached(&self, id: &gix::oid) -> Option<quick::TreeData> {
         let mut trees = self.trees.borrow_mut();
         let (used, data) = trees.get_mut(id)?;
         *used = self.generation.get();
@@ -110,29 +108,48 @@ impl TreeCache<'_> {
     }
 
     /// Keeps the tree `id` read into `data` (objects of other kinds: no).
-    fn keep(&self, id: &gix::oid, found: &gix::objs::Data<'_>) -> Option<Rc<[u8]>> {
+    fn keep(&self, id: &gix::oid, found: &gix::objs::Data<'_>) -> Option<quick::TreeData> {
         if found.kind != gix::object::Kind::Tree {
             return None;
         }
-        let data: Rc<[u8]> = Rc::from(found.data);
+        let data = Rc::new(found.data.to_vec());
         self.trees.borrow_mut().insert(id.to_owned(), (self.generation.get(), data.clone()));
         Some(data)
     }
 
     /// The serialised tree `id`; `Ok(None)` when there is no such object or
     /// it is not a tree.
-    fn get(&self, id: &gix::oid) -> gix::Result<Option<Rc<[u8]>>> {
+    fn get(&self, id: &gix::oid) -> gix::Result<Option<quick::TreeData>> {
         use gix::objs::Find;
         if let Some(data) = self.cached(id) {
             return Ok(Some(data));
         }
-        let mut buf = self.buf.borrow_mut();
-        Ok(self.objects.try_find(id, &mut buf)?.and_then(|found| self.keep(id, &found)))
+        // Read into a buffer of its own, which the cache then holds as it
+        // is when the object's bytes are the buffer's (they are, from packs
+        // and loose objects alike); else they are copied.
+        let mut buf = Vec::new();
+        let found = self.objects.try_find(id, &mut buf)?.map(|f| (f.kind, f.data.as_ptr() as usize, f.data.len()));
+        let Some((kind, at, len)) = found else { return Ok(None) };
+        if kind != gix::object::Kind::Tree {
+            return Ok(None);
+        }
+        let data = if at == buf.as_ptr() as usize && len <= buf.len() {
+            buf.truncate(len);
+            Rc::new(buf)
+        } else {
+            let mut again = Vec::new();
+            match self.objects.try_find(id, &mut again)? {
+                Some(f) => Rc::new(f.data.to_vec()),
+                None => return Ok(None),
+            }
+        };
+        self.trees.borrow_mut().insert(id.to_owned(), (self.generation.get(), data.clone()));
+        Ok(Some(data))
     }
 }
 
 impl quick::Trees for TreeCache<'_> {
-    fn tree(&self, id: &gix::oid) -> Option<Rc<[u8]>> {
+    fn tree(&self, id: &gix::oid) -> Option<quick::TreeData> {
         self.get(id).ok().flatten()
     }
 }
@@ -250,8 +267,8 @@ fn convert(change: ChangeRef<'_>) -> Option<Change> {
 }
 
 /// The serialised tree `id` (`None`: the empty tree).
-fn load_tree(trees: &TreeCache<'_>, id: Option<ObjectId>) -> Result<Rc<[u8]>, GitError> {
-    let Some(id) = id else { return Ok(Rc::from(&[][..])) };
+fn load_tree(trees: &TreeCache<'_>, id: Option<ObjectId>) -> Result<quick::TreeData, GitError> {
+    let Some(id) = id else { return Ok(Rc::new(Vec::new())) };
     match trees.get(&id) {
         Ok(Some(data)) => Ok(data),
         Ok(None) => Err(read_error(&format!("reading tree {id}"), "no such tree")),
@@ -502,12 +519,7 @@ fn diff_steps(mut repo: gix::Repository, steps: &[Step], partial: bool) -> Vec<S
     };
     let mut differ = Differ {
         repo: &repo,
-        trees: TreeCache {
-            objects: &repo.objects,
-            trees: Default::default(),
-            generation: Default::default(),
-            buf: Default::default(),
-        },
+        trees: TreeCache { objects: &repo.objects, trees: Default::default(), generation: Default::default() },
         cache,
         state: Default::default(),
         rewrites: Some(Rewrites { percentage: if partial { None } else { Some(0.5) }, ..Rewrites::default() }),
