@@ -44,8 +44,10 @@ pub struct Span {
     pub value: String,
 }
 
-pub fn of_incident(i: &Incident) -> Facts {
-    facts(i, crate::timeline::written(&i.body).zone.as_ref())
+/// `zone`: the zone the incident's written timeline names, if any
+/// ([`crate::timeline::written`]).
+pub fn of_incident(i: &Incident, zone: Option<&TimeZone>) -> Facts {
+    facts(i, zone)
 }
 
 fn facts(i: &Incident, zone: Option<&TimeZone>) -> Facts {

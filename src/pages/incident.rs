@@ -158,10 +158,11 @@ impl Renderer<'_> {
         let action_items: Vec<_> = items.into_iter().map(|it| action_view(it, self.build_date)).collect();
         // Times without a day of their own are placed on the incident's
         // day; with only a year or month known that would invent one.
+        let written = crate::timeline::written(&i.body);
         let timeline = if matches!(i.date_precision, DatePrecision::Day | DatePrecision::Time)
             || crate::parse::timeline_date(&i.body).is_some()
         {
-            crate::timeline::of_incident(i, body)
+            crate::timeline::of_incident(i, body, &written)
         } else {
             crate::timeline::Timeline::default()
         };
@@ -181,7 +182,7 @@ impl Renderer<'_> {
             linked,
             linked_more,
             recurrence: linked::recurrence(self, n),
-            facts: crate::facts::of_incident(i),
+            facts: crate::facts::of_incident(i, written.zone.as_ref()),
             body_parts: page.parts,
             actions_anchor: page.actions_anchor,
             actions_in_body: page.actions_in_body,

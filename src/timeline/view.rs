@@ -59,9 +59,9 @@ pub struct ImpactWindow {
 /// The timeline of an incident: front-matter timestamps merged with the
 /// `## Timeline` items, in time order. Empty when fewer than two events.
 /// The section's anchor is the one the rendered `body` gave its heading.
-pub fn of_incident(i: &Incident, body: &crate::markdown::Rendered) -> Timeline {
-    let w = written(&i.body);
-    let (entries, _) = read(&w, i.date);
+/// `w`: the incident's written timeline ([`written`] of its body).
+pub fn of_incident(i: &Incident, body: &crate::markdown::Rendered, w: &WrittenTimeline) -> Timeline {
+    let (entries, _) = read(w, i.date);
     let anchor = if w.found { body.anchor_at(w.line).map(str::to_string) } else { None };
     Timeline { anchor, ..build(&i.timestamps, &entries, w.entries.len()) }
 }
