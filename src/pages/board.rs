@@ -71,7 +71,9 @@ fn lists_of(board: &crate::actions::Board, filters: &[crate::actions::Filter]) -
     use std::collections::HashMap;
     let mut lists: Vec<FilterList> = filters.iter().map(|_| FilterList::default()).collect();
     let (mut all, mut overdue) = (Vec::new(), Vec::new());
-    let (mut by_status, mut by_owner): (HashMap<&str, Vec<usize>>, HashMap<&str, Vec<usize>>) = Default::default();
+    // The filters of a status, and of an owner, by slug.
+    let mut by_status: HashMap<&str, Vec<usize>> = HashMap::new();
+    let mut by_owner: HashMap<&str, Vec<usize>> = HashMap::new();
     for (k, f) in filters.iter().enumerate() {
         match f {
             Filter::All => all.push(k),

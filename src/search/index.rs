@@ -244,7 +244,7 @@ fn build_postings_chunked<'a>(docs: &[Vec<Field<'a>>], chunk_docs: usize) -> Pos
     // Documents are tokenised a chunk at a time and their words added to
     // the postings of their partition, so that only one chunk's words are
     // held per document (24 bytes a word) besides the postings (8 bytes).
-    let mut parts: Vec<FnvMap<Cow<'a, str>, Vec<(u32, f32)>>> = (0..PARTS).map(|_| FnvMap::default()).collect();
+    let mut parts: Vec<PartPostings<'a>> = (0..PARTS).map(|_| FnvMap::default()).collect();
     let mut lens: Vec<f32> = Vec::with_capacity(docs.len());
     for (c, chunk) in docs.chunks(chunk_docs.max(1)).enumerate() {
         let first = (c * chunk_docs.max(1)) as u32;
@@ -281,6 +281,10 @@ fn build_postings_chunked<'a>(docs: &[Vec<Field<'a>>], chunk_docs: usize) -> Pos
     words.par_sort_unstable_by(|a, b| js_order(&a.0, &b.0));
     Postings { words }
 }
+
+/// The postings of one hash partition's words: (document, weighted term
+/// frequency), in document order.
+type PartPostings<'a> = FnvMap<Cow<'a, str>, Vec<(u32, f32)>>;
 
 /// Documents tokenised at once by [`build_postings`].
 const POSTINGS_CHUNK: usize = 4096;
