@@ -136,9 +136,7 @@ impl BoardData {
         // An incident's items share one value of it (`a.incident`).
         let mut incidents: std::collections::HashMap<String, Value> = std::collections::HashMap::new();
         for it in &board.items {
-            if !incidents.contains_key(&it.incident.id) {
-                incidents.insert(it.incident.id.clone(), Value::from_serializable(&it.incident));
-            }
+            incidents.entry(it.incident.id.clone()).or_insert_with(|| Value::from_serializable(&it.incident));
         }
         let value_of = |it: &mut crate::actions::BoardItem| -> Result<Value, tera::Error> {
             let mut ctx = Context::new();
@@ -146,12 +144,13 @@ impl BoardData {
             it.row_html = tera.render_component("action_row", &ctx, None, true)?;
             let value = Value::from_serializable(&*it);
             it.row_html = String::new();
-            Ok(match (value.into_map(), incidents.get(&it.incident.id)) {
-                (Some(mut map), Some(shared)) => {
+            Ok(match incidents.get(&it.incident.id) {
+                Some(shared) if value.as_map().is_some() => {
+                    let mut map = value.into_map().unwrap_or_default();
                     map.insert(tera::value::Key::Str("incident"), shared.clone());
                     Value::from(map)
                 }
-                (map, _) => map.map_or_else(Value::none, Value::from),
+                _ => value,
             })
         };
         let values = if keep_items {
@@ -301,9 +300,6 @@ pub(super) struct Digests {
     summary: u64,
     /// Per item (board order), the data its row is rendered from.
     items: Vec<u64>,
-    /// Per filter ([`BoardData::filters`]), its items (board order) and
-    /// how many are pending and untracked.
-    filters: Vec<(Vec<usize>, usize, usize)>,
 }
 
 impl Digests {
@@ -315,19 +311,26 @@ impl Digests {
         } else {
             key_digests(&item_keys(&b.board))
         };
-        let filters = b.lists.iter().map(|l| (l.items.clone(), l.pending, l.untracked)).collect();
-        Digests { summary, items, filters }
+        Digests { summary, items }
     }
 }
 
 /// Page `number` of the board of filter `at`: the board's counts, the
 /// filter's totals and the rows of the page's items.
-pub(super) fn fingerprint(d: &Digests, at: usize, number: usize, per_page: usize, h: &mut fingerprint::FxHasher) {
+pub(super) fn fingerprint(
+    b: &BoardData,
+    d: &Digests,
+    at: usize,
+    number: usize,
+    per_page: usize,
+    h: &mut fingerprint::FxHasher,
+) {
     use std::hash::Hash;
-    let Some((items, pending, untracked)) = d.filters.get(at) else { return };
+    let Some(list) = b.lists.get(at) else { return };
+    let items = &list.items;
     let number = paginate::page_number(items.len(), per_page, number);
-    (d.summary, items.len(), pending, untracked, number).hash(h);
+    (d.summary, items.len(), list.pending, list.untracked, number).hash(h);
     for &n in &items[paginate::range(items.len(), per_page, number)] {
-        d.items.get(n).hash(h);
+        d.items[n].hash(h);
     }
 }

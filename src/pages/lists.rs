@@ -4,7 +4,7 @@
 use super::*;
 
 /// A run of incidents of one year in the archive's order (`year_groups`).
-#[derive(Hash, Clone)]
+#[derive(Hash)]
 pub(super) struct YearGroup {
     /// 0 for the incidents with no date.
     year: i16,

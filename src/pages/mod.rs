@@ -205,7 +205,7 @@ struct Common<'d> {
     /// Per severity, the digests of its incidents ([`taxonomies::severities`]).
     severities: Vec<u64>,
     /// The year groups of the lists, and their digest ([`lists::groups_digest`]).
-    groups: Vec<lists::YearGroup>,
+    groups: &'d [lists::YearGroup],
     groups_digest: u64,
     /// What the board pages are made of ([`board::Digests`]).
     board: board::Digests,
@@ -483,14 +483,14 @@ impl<'a> Renderer<'a> {
     /// fingerprint render the same bytes for it.
     pub fn fingerprints(&self, pages: &[Page], d: &fingerprint::Digests) -> Vec<u64> {
         use std::hash::{Hash, Hasher};
-        let groups = self.years.clone();
+        let groups = self.years.as_slice();
         let common = Common {
             digests: d,
             crosslinks: xlinks::digests(self, &d.incidents),
             terms: taxonomies::names(self.archive),
             years: causes::years(self),
             severities: taxonomies::severities(self, d),
-            groups_digest: lists::groups_digest(&groups),
+            groups_digest: lists::groups_digest(groups),
             groups,
             board: board::Digests::new(&self.board),
         };
@@ -509,9 +509,14 @@ impl<'a> Renderer<'a> {
                         self.fingerprint_taxonomy(p, &common, &mut h)
                     }
                     PageKey::Stats => statistics::fingerprint(d, &mut h),
-                    PageKey::ActionItems(_, n) => {
-                        board::fingerprint(&common.board, p.at, n, self.archive.config.pagination.per_page, &mut h)
-                    }
+                    PageKey::ActionItems(_, n) => board::fingerprint(
+                        &self.board,
+                        &common.board,
+                        p.at,
+                        n,
+                        self.archive.config.pagination.per_page,
+                        &mut h,
+                    ),
                     PageKey::Sitemap | PageKey::Feed | PageKey::Json => outputs::fingerprint(d, &mut h),
                     // Not in the plan: rendered after the index, every build.
                     PageKey::Search => {}
@@ -645,18 +650,15 @@ impl SharedViews {
         SharedViews { terms, severities }
     }
 
-    fn terms(&self, a: &Archive, base: &str, tax: Taxonomy, terms: &[Term]) -> Vec<Value> {
+    /// A term the archive's index does not have (none does, as built)
+    /// is shown with the name the incident gives it.
+    fn terms(&self, base: &str, tax: Taxonomy, terms: &[Term]) -> Vec<Value> {
         let shared = Taxonomy::ALL.iter().position(|&t| t == tax).and_then(|k| self.terms.get(k));
         terms
             .iter()
             .map(|t| match shared.and_then(|m| m.get(&t.slug)) {
                 Some(v) => v.clone(),
-                None => Value::from_serializable(&term_view(
-                    base,
-                    tax,
-                    &t.slug,
-                    a.term_name(tax, &t.slug).unwrap_or(&t.name),
-                )),
+                None => Value::from_serializable(&term_view(base, tax, &t.slug, &t.name)),
             })
             .collect()
     }
@@ -686,9 +688,9 @@ fn card(a: &Archive, base: &str, views: &SharedViews, i: &Incident) -> Card {
         kind_label: i.kind.map(Kind::label),
         status: i.status.as_str(),
         internal: i.visibility == Visibility::Internal,
-        services: views.terms(a, base, Taxonomy::Services, &i.services),
-        tags: views.terms(a, base, Taxonomy::Tags, &i.tags),
-        causes: views.terms(a, base, Taxonomy::Causes, &i.causes),
+        services: views.terms(base, Taxonomy::Services, &i.services),
+        tags: views.terms(base, Taxonomy::Tags, &i.tags),
+        causes: views.terms(base, Taxonomy::Causes, &i.causes),
         time_to_detect: ts.time_to_detect().map(dates::human_duration),
         time_to_mitigate: ts.time_to_mitigate().map(dates::human_duration),
         time_to_resolve: ts.time_to_resolve().map(dates::human_duration),

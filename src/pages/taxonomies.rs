@@ -51,7 +51,7 @@ impl Renderer<'_> {
     }
 
     pub(super) fn term_view(&self, tax: Taxonomy, t: &TermIndex) -> TermView {
-        TermView { name: t.name.clone(), slug: t.slug.clone(), url: format!("{}/{}/{}/", self.base, tax.key(), t.slug) }
+        term_view(&self.base, tax, &t.slug, &t.name)
     }
 
     pub(super) fn taxonomy(&self, tax: Taxonomy) -> Result<OutputFile, tera::Error> {

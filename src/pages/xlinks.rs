@@ -95,11 +95,7 @@ pub(super) fn earlier_by_text<'r>(r: &'r Renderer, n: usize) -> &'r [usize] {
 }
 
 pub(super) fn slug_view(r: &Renderer, tax: Taxonomy, slug: &str) -> TermView {
-    TermView {
-        name: r.archive.term_name(tax, slug).unwrap_or(slug).to_string(),
-        slug: slug.to_string(),
-        url: format!("{}/{}/{}/", r.base, tax.key(), slug),
-    }
+    super::term_view(&r.base, tax, slug, r.archive.term_name(tax, slug).unwrap_or(slug))
 }
 
 /// Per incident, a digest of everything its page shows of other
