@@ -137,7 +137,7 @@ fn main() {
             suggested = r.iter().map(Vec::len).sum::<usize>();
 
             let (t, c) = (Instant::now(), cpu_ms());
-            let g = Graph::build(&archive, &bodies);
+            let g = Graph::build(&archive, &bodies, None);
             let history: usize = (0..n).map(|k| g.cause_history(&archive, k).len()).sum();
             let details: usize = archive
                 .causes

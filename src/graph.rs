@@ -41,10 +41,11 @@ pub struct Graph {
 impl Graph {
     /// `bodies` are the rendered incident bodies, parallel to
     /// `archive.incidents`; their `links` name the incidents they link to.
-    pub fn build(archive: &Archive, bodies: &[Rendered]) -> Graph {
+    /// `memo`: what the similarity stage kept from the last build (serve).
+    pub fn build(archive: &Archive, bodies: &[Rendered], memo: Option<&mut related::Memo>) -> Graph {
         let ((backlinks, duplicates), found) = rayon::join(
             || (backlinks(archive, bodies), related::near_duplicates(&archive.incidents)),
-            || related::compute_all(&archive.incidents, |n| archive.related(n), &archive.config.related),
+            || related::compute_kept(&archive.incidents, |n| archive.related(n), &archive.config.related, memo),
         );
         let cause_index = archive.causes.iter().enumerate().map(|(k, t)| (t.slug.clone(), k)).collect();
         let drawn = DrawnYears::of(archive.incidents.iter().filter_map(Incident::year));

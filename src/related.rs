@@ -122,6 +122,7 @@ fn weight(cfg: &RelatedConfig, tax: Taxonomy) -> u32 {
 }
 
 /// The inverted index over the weighted, not-too-common terms.
+#[derive(PartialEq)]
 struct Index {
     /// Term id → its taxonomy, slug and weight.
     terms: Vec<(Taxonomy, String, u32)>,
@@ -205,6 +206,8 @@ pub struct TextIndex {
     /// Incident → word ids of its title and of its summary, sorted.
     title: Vec<Vec<u32>>,
     summary: Vec<Vec<u32>>,
+    /// Word id → its id in the [`Words`] table it was built from.
+    global: Vec<u32>,
 }
 
 fn is_stop_word(t: &str) -> bool {
@@ -247,8 +250,6 @@ impl std::hash::Hasher for WordHasher {
     }
 }
 
-type WordMap<'a> = HashMap<&'a str, u32, std::hash::BuildHasherDefault<WordHasher>>;
-
 /// One incident's words with their weighted counts (title ×3, summary ×2,
 /// body ×1), sorted, and the words of its title and its summary.
 struct Counted<'a> {
@@ -269,49 +270,147 @@ fn count(i: &Incident) -> Counted<'_> {
         summary.push(t.clone());
         *tf.entry(t).or_default() += 2.0;
     });
-    // The start of the body, cut at a character boundary: tokenising a long
-    // body to its end would cost more than everything else here.
-    let mut end = i.body.len().min(BODY_BYTES);
-    while !i.body.is_char_boundary(end) {
-        end -= 1;
-    }
-    words(&i.body[..end], BODY_TOKENS, |t| *tf.entry(t).or_default() += 1.0);
+    // The start of the body: tokenising a long body to its end would cost
+    // more than everything else here.
+    words(body_start(&i.body), BODY_TOKENS, |t| *tf.entry(t).or_default() += 1.0);
     let mut tf: Vec<(Cow<str>, f32)> = tf.into_iter().collect();
     // First-seen word ids must not depend on hash order.
     tf.sort_unstable_by(|a, b| a.0.cmp(&b.0));
     Counted { tf, title, summary }
 }
 
+/// One incident's [`Counted`] words as ids of a [`Words`] table, in the
+/// same (word) order.
+#[derive(Debug, Clone, PartialEq)]
+struct CountedIds {
+    tf: Vec<(u32, f32)>,
+    title: Vec<u32>,
+    summary: Vec<u32>,
+}
+
+/// Ids for words, kept across builds by serve (ids are never reused).
+type Words = HashMap<String, u32, std::hash::BuildHasherDefault<WordHasher>>;
+
+fn intern(words: &mut Words, w: &str) -> u32 {
+    if let Some(&id) = words.get(w) {
+        return id;
+    }
+    let id = words.len() as u32;
+    words.insert(w.to_string(), id);
+    id
+}
+
+impl Counted<'_> {
+    fn ids(&self, words: &mut Words) -> CountedIds {
+        CountedIds {
+            tf: self.tf.iter().map(|(w, n)| (intern(words, w), *n)).collect(),
+            title: self.title.iter().map(|w| intern(words, w)).collect(),
+            summary: self.summary.iter().map(|w| intern(words, w)).collect(),
+        }
+    }
+}
+
+/// The start of a body that [`count`] reads, cut at a character boundary.
+fn body_start(body: &str) -> &str {
+    let mut end = body.len().min(BODY_BYTES);
+    while !body.is_char_boundary(end) {
+        end -= 1;
+    }
+    &body[..end]
+}
+
+/// What serve keeps of one incident's counted words: the texts they were
+/// counted from, compared in full before they are reused.
+struct KeptCount {
+    title: String,
+    summary: String,
+    body: String,
+    ids: CountedIds,
+}
+
+impl KeptCount {
+    fn is_of(&self, i: &Incident) -> bool {
+        self.title == i.title && self.summary == i.summary && self.body == body_start(&i.body)
+    }
+}
+
 impl TextIndex {
     pub fn build(incidents: &[Incident]) -> TextIndex {
-        let counted: Vec<Counted> = incidents.par_iter().map(count).collect();
+        TextIndex::build_kept(incidents, &mut Memo::default(), false)
+    }
+
+    /// [`TextIndex::build`], counting again only the incidents whose texts
+    /// are not those `memo` counted (`keep`: remember this build's counts).
+    fn build_kept(incidents: &[Incident], memo: &mut Memo, keep: bool) -> TextIndex {
+        let fresh: Vec<Option<Counted>> = incidents
+            .par_iter()
+            .map(|i| match memo.counted.get(&i.id) {
+                Some(k) if k.is_of(i) => None,
+                _ => Some(count(i)),
+            })
+            .collect();
+        let fresh: Vec<Option<CountedIds>> = fresh.into_iter().map(|c| c.map(|c| c.ids(&mut memo.words))).collect();
+        let docs: Vec<&CountedIds> = incidents
+            .iter()
+            .zip(&fresh)
+            .map(|(i, f)| match f {
+                Some(ids) => ids,
+                None => &memo.counted[&i.id].ids,
+            })
+            .collect();
+        let text = TextIndex::of_counted(&docs, memo.words.len(), incidents.len());
+        if keep {
+            for (i, f) in incidents.iter().zip(fresh) {
+                if let Some(ids) = f {
+                    let kept = KeptCount {
+                        title: i.title.clone(),
+                        summary: i.summary.clone(),
+                        body: body_start(&i.body).to_string(),
+                        ids,
+                    };
+                    memo.counted.insert(i.id.clone(), kept);
+                }
+            }
+            if memo.counted.len() > incidents.len() {
+                let present: std::collections::HashSet<&str> = incidents.iter().map(|i| i.id.as_str()).collect();
+                memo.counted.retain(|id, _| present.contains(id.as_str()));
+            }
+        }
+        text
+    }
+
+    /// The index over counted incidents (`words`: ids below this).
+    fn of_counted(docs: &[&CountedIds], words: usize, incidents: usize) -> TextIndex {
         // One id per word, in first-seen order; document frequencies.
-        let mut ids: WordMap = WordMap::default();
+        let mut local: Vec<u32> = vec![u32::MAX; words];
+        let mut global: Vec<u32> = Vec::new();
         let mut df: Vec<u32> = Vec::new();
-        let with_ids: Vec<Vec<(u32, f32)>> = counted
+        let with_ids: Vec<Vec<(u32, f32)>> = docs
             .iter()
             .map(|c| {
                 c.tf.iter()
-                    .map(|(w, n)| {
-                        let id = *ids.entry(w.as_ref()).or_insert_with(|| {
+                    .map(|&(g, n)| {
+                        let id = &mut local[g as usize];
+                        if *id == u32::MAX {
+                            *id = global.len() as u32;
+                            global.push(g);
                             df.push(0);
-                            (df.len() - 1) as u32
-                        });
-                        df[id as usize] += 1;
-                        (id, *n)
+                        }
+                        df[*id as usize] += 1;
+                        (*id, n)
                     })
                     .collect()
             })
             .collect();
-        let n = incidents.len().max(1) as f32;
-        let id_list = |words: &[Cow<str>]| -> Vec<u32> {
-            let mut v: Vec<u32> = words.iter().filter_map(|w| ids.get(w.as_ref()).copied()).collect();
+        let n = incidents.max(1) as f32;
+        let id_list = |words: &[u32]| -> Vec<u32> {
+            let mut v: Vec<u32> = words.iter().map(|&g| local[g as usize]).collect();
             v.sort_unstable();
             v.dedup();
             v
         };
-        let title: Vec<Vec<u32>> = counted.iter().map(|c| id_list(&c.title)).collect();
-        let summary: Vec<Vec<u32>> = counted.iter().map(|c| id_list(&c.summary)).collect();
+        let title: Vec<Vec<u32>> = docs.iter().map(|c| id_list(&c.title)).collect();
+        let summary: Vec<Vec<u32>> = docs.iter().map(|c| id_list(&c.summary)).collect();
         let vectors: Vec<Vec<(u32, f32)>> = with_ids
             .into_par_iter()
             .map(|tf| {
@@ -347,7 +446,7 @@ impl TextIndex {
                 p.truncate(POSTING_CAP);
             }
         });
-        TextIndex { vectors, postings, title, summary }
+        TextIndex { vectors, postings, title, summary, global }
     }
 
     /// Which fields of `n` and `m` read alike (shared words over all words).
@@ -410,79 +509,395 @@ pub fn compute_all<'e>(
     explicit: impl Fn(usize) -> &'e [usize] + Sync,
     cfg: &RelatedConfig,
 ) -> Found {
+    compute_kept(incidents, explicit, cfg, None)
+}
+
+/// What the similarity stage keeps from one build for the next (serve):
+/// the words it counted, and what it found. A build that reads the same
+/// incidents scores again only those whose result can differ; the result
+/// is the one [`compute_all`] finds.
+#[derive(Default)]
+pub struct Memo {
+    words: Words,
+    /// Counted words by incident id.
+    counted: HashMap<String, KeptCount>,
+    last: Option<Last>,
+    /// How many incidents the last build scored (the others were kept).
+    pub scored: usize,
+}
+
+/// The inputs and the result of the last build.
+struct Last {
+    ids: Vec<String>,
+    cfg: RelatedConfig,
+    index: Index,
+    explicit: Vec<Vec<usize>>,
+    text: TextIndex,
+    found: Found,
+    /// The cosine of each of `found.earlier_by_text`.
+    earlier_cos: Vec<Vec<f32>>,
+}
+
+/// [`compute_all`], with what `memo` kept from the last build (serve).
+pub fn compute_kept<'e>(
+    incidents: &[Incident],
+    explicit: impl Fn(usize) -> &'e [usize] + Sync,
+    cfg: &RelatedConfig,
+    memo: Option<&mut Memo>,
+) -> Found {
     let n_total = incidents.len();
     if cfg.max == 0 {
+        if let Some(m) = memo {
+            m.last = None;
+            m.scored = 0;
+        }
         return Found { suggestions: vec![Vec::new(); n_total], earlier_by_text: vec![Vec::new(); n_total] };
     }
-    let (index, text) = rayon::join(|| Index::build(incidents, cfg), || TextIndex::build(incidents));
-    let threshold = cfg.threshold.max(1);
-    let (suggestions, earlier_by_text) = (0..n_total)
-        .into_par_iter()
-        .map_init(
-            || Scratch { score: vec![0; n_total], text: vec![0.0; n_total], touched: Vec::new() },
-            |s, n| {
-                for &t in &index.of_incident[n] {
-                    let w = index.terms[t as usize].2;
-                    for &m in &index.postings[t as usize] {
-                        let slot = &mut s.score[m as usize];
-                        if *slot == 0 && s.text[m as usize] == 0.0 {
-                            s.touched.push(m);
-                        }
-                        *slot += w;
-                    }
-                }
-                for &(t, w) in &text.vectors[n] {
-                    for &(m, wm) in &text.postings[t as usize] {
-                        let slot = &mut s.text[m as usize];
-                        if *slot == 0.0 && s.score[m as usize] == 0 {
-                            s.touched.push(m);
-                        }
-                        *slot += w * wm;
-                    }
-                }
-                let skip = explicit(n);
-                let points = |cos: f32| if cos >= MIN_COSINE { (cos.min(1.0) * TEXT_POINTS).round() as u32 } else { 0 };
-                let mut best: Vec<(u32, u32, u32)> = Vec::new();
-                let mut earlier: Vec<(f32, u32)> = Vec::new();
-                for &m in &s.touched {
-                    if m as usize == n {
-                        continue;
-                    }
-                    let (terms, cos) = (s.score[m as usize], s.text[m as usize]);
-                    let tp = points(cos);
-                    if terms + tp >= threshold && !skip.contains(&(m as usize)) {
-                        best.push((terms + tp, m, tp));
-                    }
-                    if cos >= MIN_COSINE && m as usize > n {
-                        earlier.push((cos, m));
-                    }
-                }
-                for &m in &s.touched {
-                    s.score[m as usize] = 0;
-                    s.text[m as usize] = 0.0;
-                }
-                s.touched.clear();
-                let by_rank = |a: &(u32, u32, u32), b: &(u32, u32, u32)| b.0.cmp(&a.0).then(a.1.cmp(&b.1));
-                if best.len() > cfg.max {
-                    best.select_nth_unstable_by(cfg.max - 1, by_rank);
-                    best.truncate(cfg.max);
-                }
-                best.sort_unstable_by(by_rank);
-                earlier.sort_unstable_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
-                earlier.truncate(EARLIER_BY_TEXT);
-                let suggestions: Vec<Suggestion> = best
-                    .into_iter()
-                    .map(|(score, m, tp)| {
-                        let mut s = suggestion(&index, n, m as usize, score);
-                        s.similar = (tp > 0).then(|| text.similar(n, m as usize));
-                        s
+    let mut fresh = Memo::default();
+    let keep = memo.is_some();
+    let memo = memo.unwrap_or(&mut fresh);
+    let (index, text) = rayon::join(|| Index::build(incidents, cfg), || TextIndex::build_kept(incidents, memo, keep));
+    let last = memo.last.take();
+    let explicit_now: Vec<Vec<usize>> =
+        if keep { (0..n_total).map(|n| explicit(n).to_vec()).collect() } else { Vec::new() };
+    let plan: Option<Plan> = last.as_ref().and_then(|last| {
+        let same = last.cfg == *cfg
+            && last.index == index
+            && last.explicit == explicit_now
+            && last.ids.len() == n_total
+            && incidents.iter().zip(&last.ids).all(|(i, id)| i.id == *id);
+        same.then(|| plan(&last.text, &text, &last.found, memo.words.len()))
+    });
+    let scratch = || Scratch { score: vec![0; n_total], text: vec![0.0; n_total], touched: Vec::new() };
+    let score = |n: usize, s: &mut Scratch| score_one(n, &index, &text, &explicit, cfg, s);
+    let (found, cos): (Found, Vec<Vec<f32>>) = match (plan, last) {
+        (Some(plan), Some(last)) => {
+            let Last { found: Found { suggestions, earlier_by_text }, earlier_cos, .. } = last;
+            let scored = std::sync::atomic::AtomicUsize::new(0);
+            let (lists, cos): (Vec<_>, Vec<_>) = suggestions
+                .into_par_iter()
+                .zip(earlier_by_text)
+                .zip(earlier_cos)
+                .zip(plan.again)
+                .enumerate()
+                .map_init(scratch, |s, (n, (((sug, earlier), cos), again))| {
+                    let kept = (sug, earlier, cos);
+                    let result = match again {
+                        Again::No => return kept,
+                        Again::Changed => None,
+                        Again::Pairs => delta(n, &index, &text, &explicit, cfg, &plan.changed, kept),
+                    };
+                    result.unwrap_or_else(|| {
+                        scored.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                        score(n, s)
                     })
-                    .collect();
-                (suggestions, earlier.into_iter().map(|(_, m)| m as usize).collect::<Vec<usize>>())
-            },
-        )
-        .unzip();
-    Found { suggestions, earlier_by_text }
+                })
+                .map(|(sug, earlier, cos)| ((sug, earlier), cos))
+                .unzip();
+            memo.scored = scored.into_inner();
+            let (suggestions, earlier_by_text) = lists.into_iter().unzip();
+            (Found { suggestions, earlier_by_text }, cos)
+        }
+        _ => {
+            memo.scored = n_total;
+            let (lists, cos): (Vec<_>, Vec<_>) = (0..n_total)
+                .into_par_iter()
+                .map_init(scratch, |s, n| score(n, s))
+                .map(|(sug, earlier, cos)| ((sug, earlier), cos))
+                .unzip();
+            let (suggestions, earlier_by_text) = lists.into_iter().unzip();
+            (Found { suggestions, earlier_by_text }, cos)
+        }
+    };
+    if keep {
+        memo.last = Some(Last {
+            ids: incidents.iter().map(|i| i.id.clone()).collect(),
+            cfg: cfg.clone(),
+            index,
+            explicit: explicit_now,
+            text,
+            found: found.clone(),
+            earlier_cos: cos,
+        });
+    }
+    found
+}
+
+/// What one incident's result needs in a build that kept the last one.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Again {
+    /// Nothing it reads changed: the last result.
+    No,
+    /// Its own words changed: scored again.
+    Changed,
+    /// Only its scores with the incidents in [`Plan::changed`] can differ.
+    Pairs,
+}
+
+/// Which incidents to score again, and how (see [`plan`]).
+struct Plan {
+    again: Vec<Again>,
+    /// The incidents whose places in posting lists changed, ascending, each
+    /// with its weight in every posting list (by word id) that holds it.
+    changed: Vec<(usize, HashMap<u32, f32>)>,
+}
+
+/// Which incidents' results can differ between the text index `old` (that
+/// found `found`) and `new`, built over the same incidents in the same
+/// order with the same terms; `words`: the size of their word table.
+/// An incident's text scores are the sum, over the words of its vector in
+/// order, of its weight times the weights in their posting lists: they are
+/// the same while its vector is and those lists hold the same incidents
+/// with the same weights; when only some incidents' places in those lists
+/// changed, only its scores with those incidents did. The reason given for
+/// a pair also reads the words of both titles and summaries.
+fn plan(old: &TextIndex, new: &TextIndex, found: &Found, words: usize) -> Plan {
+    let n_total = new.vectors.len();
+    let in_words = |t: &TextIndex, v: &[(u32, f32)]| -> Vec<(u32, u32)> {
+        v.iter().map(|&(id, w)| (t.global[id as usize], w.to_bits())).collect()
+    };
+    let sorted = |t: &TextIndex, ids: &[u32]| -> Vec<u32> {
+        let mut v: Vec<u32> = ids.iter().map(|&id| t.global[id as usize]).collect();
+        v.sort_unstable();
+        v
+    };
+    let changed_vector: Vec<bool> = (0..n_total)
+        .into_par_iter()
+        .map(|n| in_words(old, &old.vectors[n]) != in_words(new, &new.vectors[n]))
+        .collect();
+    // Words whose posting list may have changed: those of changed vectors.
+    let local = |t: &TextIndex| {
+        let mut l = vec![u32::MAX; words];
+        for (id, &g) in t.global.iter().enumerate() {
+            l[g as usize] = id as u32;
+        }
+        l
+    };
+    let (old_local, new_local) = (local(old), local(new));
+    let mut candidates: Vec<u32> = Vec::new();
+    for n in (0..n_total).filter(|&n| changed_vector[n]) {
+        candidates.extend(old.vectors[n].iter().map(|&(id, _)| old.global[id as usize]));
+        candidates.extend(new.vectors[n].iter().map(|&(id, _)| new.global[id as usize]));
+    }
+    candidates.sort_unstable();
+    candidates.dedup();
+    let posting = |t: &TextIndex, local: &[u32], g: u32| -> Vec<(u32, u32)> {
+        let id = local[g as usize];
+        let mut p: Vec<(u32, u32)> = match t.postings.get(id as usize) {
+            Some(p) => p.iter().map(|&(m, w)| (m, w.to_bits())).collect(),
+            None => Vec::new(),
+        };
+        p.sort_unstable();
+        p
+    };
+    // Words (new ids) whose posting lists changed, and the incidents whose entries did.
+    let mut moved = vec![false; new.global.len()];
+    let mut changed: Vec<usize> = Vec::new();
+    for g in candidates {
+        let (a, b) = (posting(old, &old_local, g), posting(new, &new_local, g));
+        if a == b {
+            continue;
+        }
+        if let Some(&id) = new_local.get(g as usize).filter(|&&id| id != u32::MAX) {
+            moved[id as usize] = true;
+        }
+        changed.extend(
+            a.iter().filter(|x| !b.contains(x)).chain(b.iter().filter(|x| !a.contains(x))).map(|x| x.0 as usize),
+        );
+    }
+    changed.sort_unstable();
+    changed.dedup();
+    let changed: Vec<(usize, HashMap<u32, f32>)> = changed
+        .into_iter()
+        .map(|m| {
+            let weights = new.vectors[m]
+                .iter()
+                .filter(|&&(t, _)| new.postings[t as usize].iter().any(|&(x, _)| x as usize == m))
+                .copied()
+                .collect();
+            (m, weights)
+        })
+        .collect();
+    // Incidents whose titles or summaries read otherwise.
+    let retitled: Vec<bool> = (0..n_total)
+        .map(|n| {
+            sorted(old, &old.title[n]) != sorted(new, &new.title[n])
+                || sorted(old, &old.summary[n]) != sorted(new, &new.summary[n])
+        })
+        .collect();
+    let again = (0..n_total)
+        .map(|n| {
+            if changed_vector[n]
+                || retitled[n]
+                || found.suggestions[n].iter().any(|s| s.similar.is_some() && retitled[s.incident])
+            {
+                Again::Changed
+            } else if new.vectors[n].iter().any(|&(id, _)| moved[id as usize]) {
+                Again::Pairs
+            } else {
+                Again::No
+            }
+        })
+        .collect();
+    Plan { again, changed }
+}
+
+/// Incident `n`'s result when only its scores with the `changed` incidents
+/// can differ from its last result `kept`: those scores computed again and
+/// merged in. `None` when the merged lists cannot be known to be the ones a
+/// full scoring finds: a list was full and one of its places now goes to
+/// an incident that ranks below the last it held, where one never seen
+/// (not kept) might rank higher.
+fn delta<'e>(
+    n: usize,
+    index: &Index,
+    text: &TextIndex,
+    explicit: &(impl Fn(usize) -> &'e [usize] + Sync),
+    cfg: &RelatedConfig,
+    changed: &[(usize, HashMap<u32, f32>)],
+    kept: (Vec<Suggestion>, Vec<usize>, Vec<f32>),
+) -> Option<(Vec<Suggestion>, Vec<usize>, Vec<f32>)> {
+    let (old_sug, old_earlier, old_cos) = kept;
+    let threshold = cfg.threshold.max(1);
+    let skip = explicit(n);
+    let is_changed = |m: usize| changed.binary_search_by_key(&m, |c| c.0).is_ok();
+    let by_rank = |a: &(u32, u32), b: &(u32, u32)| b.0.cmp(&a.0).then(a.1.cmp(&b.1));
+    let by_cos = |a: &(f32, u32), b: &(f32, u32)| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1));
+    let sug_bound = (old_sug.len() >= cfg.max).then(|| old_sug.last().map(|s| (s.score, s.incident as u32))).flatten();
+    let cos_bound = (old_earlier.len() >= EARLIER_BY_TEXT)
+        .then(|| old_earlier.last().zip(old_cos.last()).map(|(&m, &c)| (c, m as u32)))
+        .flatten();
+    let mut best: Vec<((u32, u32), Option<Suggestion>, u32)> = old_sug
+        .into_iter()
+        .filter(|s| !is_changed(s.incident))
+        .map(|s| ((s.score, s.incident as u32), Some(s), 0))
+        .collect();
+    let mut earlier: Vec<(f32, u32)> =
+        old_earlier.into_iter().zip(old_cos).filter(|(m, _)| !is_changed(*m)).map(|(m, c)| (c, m as u32)).collect();
+    let points = |cos: f32| if cos >= MIN_COSINE { (cos.min(1.0) * TEXT_POINTS).round() as u32 } else { 0 };
+    for (m, weights) in changed {
+        let m = *m;
+        if m == n {
+            continue;
+        }
+        // As score_one adds them up: in the order of n's words.
+        let mut cos = 0.0f32;
+        for &(t, w) in &text.vectors[n] {
+            if let Some(&wm) = weights.get(&t) {
+                cos += w * wm;
+            }
+        }
+        let terms: u32 = index.of_incident[n]
+            .iter()
+            .filter(|t| index.of_incident[m].contains(t))
+            .map(|&t| index.terms[t as usize].2)
+            .sum();
+        let tp = points(cos);
+        if terms + tp >= threshold && !skip.contains(&m) {
+            best.push(((terms + tp, m as u32), None, tp));
+        }
+        if cos >= MIN_COSINE && m > n {
+            earlier.push((cos, m as u32));
+        }
+    }
+    best.sort_unstable_by(|a, b| by_rank(&a.0, &b.0));
+    earlier.sort_unstable_by(by_cos);
+    if let Some(bound) = sug_bound {
+        if best.len() < cfg.max || best[..cfg.max].iter().any(|b| by_rank(&b.0, &bound).is_gt()) {
+            return None;
+        }
+    }
+    if let Some(bound) = cos_bound {
+        if earlier.len() < EARLIER_BY_TEXT || earlier[..EARLIER_BY_TEXT].iter().any(|e| by_cos(e, &bound).is_gt()) {
+            return None;
+        }
+    }
+    best.truncate(cfg.max);
+    earlier.truncate(EARLIER_BY_TEXT);
+    let suggestions = best
+        .into_iter()
+        .map(|((score, m), kept, tp)| {
+            kept.unwrap_or_else(|| {
+                let mut s = suggestion(index, n, m as usize, score);
+                s.similar = (tp > 0).then(|| text.similar(n, m as usize));
+                s
+            })
+        })
+        .collect();
+    let (cos, earlier): (Vec<f32>, Vec<usize>) = earlier.into_iter().map(|(c, m)| (c, m as usize)).unzip();
+    Some((suggestions, earlier, cos))
+}
+
+/// The automatic related incidents and the earlier incidents most alike in
+/// text of incident `n`.
+fn score_one<'e>(
+    n: usize,
+    index: &Index,
+    text: &TextIndex,
+    explicit: &(impl Fn(usize) -> &'e [usize] + Sync),
+    cfg: &RelatedConfig,
+    s: &mut Scratch,
+) -> (Vec<Suggestion>, Vec<usize>, Vec<f32>) {
+    let threshold = cfg.threshold.max(1);
+    for &t in &index.of_incident[n] {
+        let w = index.terms[t as usize].2;
+        for &m in &index.postings[t as usize] {
+            let slot = &mut s.score[m as usize];
+            if *slot == 0 && s.text[m as usize] == 0.0 {
+                s.touched.push(m);
+            }
+            *slot += w;
+        }
+    }
+    for &(t, w) in &text.vectors[n] {
+        for &(m, wm) in &text.postings[t as usize] {
+            let slot = &mut s.text[m as usize];
+            if *slot == 0.0 && s.score[m as usize] == 0 {
+                s.touched.push(m);
+            }
+            *slot += w * wm;
+        }
+    }
+    let skip = explicit(n);
+    let points = |cos: f32| if cos >= MIN_COSINE { (cos.min(1.0) * TEXT_POINTS).round() as u32 } else { 0 };
+    let mut best: Vec<(u32, u32, u32)> = Vec::new();
+    let mut earlier: Vec<(f32, u32)> = Vec::new();
+    for &m in &s.touched {
+        if m as usize == n {
+            continue;
+        }
+        let (terms, cos) = (s.score[m as usize], s.text[m as usize]);
+        let tp = points(cos);
+        if terms + tp >= threshold && !skip.contains(&(m as usize)) {
+            best.push((terms + tp, m, tp));
+        }
+        if cos >= MIN_COSINE && m as usize > n {
+            earlier.push((cos, m));
+        }
+    }
+    for &m in &s.touched {
+        s.score[m as usize] = 0;
+        s.text[m as usize] = 0.0;
+    }
+    s.touched.clear();
+    let by_rank = |a: &(u32, u32, u32), b: &(u32, u32, u32)| b.0.cmp(&a.0).then(a.1.cmp(&b.1));
+    if best.len() > cfg.max {
+        best.select_nth_unstable_by(cfg.max - 1, by_rank);
+        best.truncate(cfg.max);
+    }
+    best.sort_unstable_by(by_rank);
+    earlier.sort_unstable_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
+    earlier.truncate(EARLIER_BY_TEXT);
+    let suggestions: Vec<Suggestion> = best
+        .into_iter()
+        .map(|(score, m, tp)| {
+            let mut s = suggestion(index, n, m as usize, score);
+            s.similar = (tp > 0).then(|| text.similar(n, m as usize));
+            s
+        })
+        .collect();
+    let (cos, earlier): (Vec<f32>, Vec<usize>) = earlier.into_iter().map(|(c, m)| (c, m as usize)).unzip();
+    (suggestions, earlier, cos)
 }
 
 /// Names the shared terms of a chosen pair (both term lists are short).
@@ -782,6 +1197,103 @@ pub(crate) mod tests {
             date: jiff::civil::date(date.0, date.1, date.2),
             ..incident(id, causes, &[], &[])
         }
+    }
+
+    /// A small archive whose words, causes and days repeat, so that texts
+    /// and terms relate many pairs and near ties are common.
+    fn archive_of(seed: &[u8]) -> Vec<Incident> {
+        const WORDS: &[&str] = &[
+            "database",
+            "failover",
+            "replica",
+            "lag",
+            "ingress",
+            "certificate",
+            "expired",
+            "queue",
+            "backlog",
+            "deploy",
+            "rollback",
+            "cache",
+            "stampede",
+            "dns",
+            "timeout",
+            "disk",
+            "full",
+            "billing",
+            "exports",
+            "late",
+        ];
+        let word = |k: usize| WORDS[k % WORDS.len()];
+        seed.chunks(4)
+            .enumerate()
+            .map(|(n, c)| {
+                let b = |k: usize| c.get(k).copied().unwrap_or(0) as usize;
+                let title = format!("{} {} {}", word(b(0)), word(b(1) / 3), word(b(2) / 7));
+                let summary = format!("The {} {} after the {}.", word(b(1)), word(b(3)), word(b(0) / 5));
+                let causes: Vec<&str> = ["cause-a", "cause-b", "cause-c"]
+                    .into_iter()
+                    .filter(|_| b(3) % 3 == 0)
+                    .take(1 + b(2) % 2)
+                    .collect();
+                let mut i = written(
+                    &format!("i{n:03}"),
+                    (2024, 1 + (b(0) % 3) as i8, 1 + (b(1) % 4) as i8),
+                    &title,
+                    &summary,
+                    &causes,
+                );
+                i.body = format!("## Timeline\n\n{} {} {}\n", word(b(2)), word(b(3) / 2), word(n));
+                i.services = terms(&[["api", "db", "web"][b(2) % 3]]);
+                i
+            })
+            .collect()
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig { cases: 48, ..Default::default() })]
+        /// serve's similarity stage, fed one edit after another, finds what a
+        /// build from scratch finds after each.
+        #[test]
+        fn kept_similarity_equals_a_fresh_computation(
+            seed in proptest::collection::vec(proptest::prelude::any::<u8>(), 40..240),
+            edits in proptest::collection::vec((proptest::prelude::any::<usize>(), 0u8..6, proptest::prelude::any::<u8>()), 1..8),
+        ) {
+            let mut all = archive_of(&seed);
+            let cfg = RelatedConfig::default();
+            let mut memo = Memo::default();
+            proptest::prop_assert_eq!(compute_kept(&all, none, &cfg, Some(&mut memo)), compute_all(&all, none, &cfg));
+            for (at, what, w) in edits {
+                let i = &mut all[at % seed.len().div_ceil(4)];
+                let w = ["outage", "database", "replica", "e1", "lag", "full"][w as usize % 6];
+                match what {
+                    0 => i.title = format!("{w} {}", i.title),
+                    1 => i.title = i.title.replacen(' ', &format!(" {w} "), 1),
+                    2 => i.summary = format!("{} {w}", i.summary),
+                    3 => i.body = format!("{w}\n{}", i.body),
+                    4 => i.title = i.title.split(' ').skip(1).collect::<Vec<_>>().join(" "),
+                    _ => i.causes = terms(&[w]),
+                }
+                let fresh = compute_all(&all, none, &cfg);
+                proptest::prop_assert_eq!(compute_kept(&all, none, &cfg, Some(&mut memo)), fresh);
+            }
+        }
+    }
+
+    #[test]
+    fn a_title_edit_scores_again_only_what_it_can_change() {
+        let seed: Vec<u8> = (0..400u32).map(|k| (k * 7919 % 251) as u8).collect();
+        let mut all = archive_of(&seed);
+        let cfg = RelatedConfig::default();
+        let mut memo = Memo::default();
+        compute_kept(&all, none, &cfg, Some(&mut memo));
+        assert_eq!(memo.scored, all.len(), "the first build scores every incident");
+        compute_kept(&all, none, &cfg, Some(&mut memo));
+        assert_eq!(memo.scored, 0, "nothing changed");
+        all[40].title = format!("E1 {}", all[40].title);
+        let kept = compute_kept(&all, none, &cfg, Some(&mut memo));
+        assert_eq!(kept, compute_all(&all, none, &cfg));
+        assert!(memo.scored < all.len() / 2, "scored {} of {}", memo.scored, all.len());
     }
 
     #[test]

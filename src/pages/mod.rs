@@ -247,6 +247,9 @@ pub struct CardCache {
     board: Option<BoardData>,
     /// The site digest (templates, config…) all of the above were rendered with.
     site: Option<u64>,
+    /// What the similarity stage kept from the last build: it checks its
+    /// own inputs, and is not cleared with the rest.
+    related: crate::related::Memo,
 }
 
 /// The cross-links and the action-item board of the previous render, and
@@ -391,7 +394,14 @@ impl<'a> Renderer<'a> {
                     .zip(&kept_cards)
                     .map(|(i, &k)| minis.remove(&i.id).filter(|_| k))
                     .collect();
-                let x = xlinks::Crosslinks::new(archive, tera, &bodies.incidents, &cards, kept_minis)?;
+                let x = xlinks::Crosslinks::new(
+                    archive,
+                    tera,
+                    &bodies.incidents,
+                    &cards,
+                    kept_minis,
+                    digests.is_some().then_some(&mut reuse.related),
+                )?;
                 let b = BoardData::new(archive, tera, build_date, &base, old_board, digests.is_some())?;
                 (x, b)
             }

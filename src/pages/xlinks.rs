@@ -37,6 +37,7 @@ impl Crosslinks {
         bodies: &[Rendered],
         cards: &[Card],
         kept: Vec<Option<Value>>,
+        memo: Option<&mut crate::related::Memo>,
     ) -> Result<Crosslinks, tera::Error> {
         let minis = cards
             .par_iter()
@@ -62,7 +63,7 @@ impl Crosslinks {
                 Ok(Value::from_serializable(&mini))
             })
             .collect::<Result<_, tera::Error>>()?;
-        Ok(Crosslinks { graph: Graph::build(archive, bodies), minis, fixed: std::sync::OnceLock::new() })
+        Ok(Crosslinks { graph: Graph::build(archive, bodies, memo), minis, fixed: std::sync::OnceLock::new() })
     }
 
     /// The mini line of incident `n`.
