@@ -40,6 +40,9 @@ pub struct BoardItem {
     pub pending: bool,
     #[serde(skip)]
     order: (u8, i64, Option<Date>, std::cmp::Reverse<Date>),
+    /// Its incident (archive order) and its place among that incident's items.
+    #[serde(skip)]
+    pub source: (usize, usize),
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -87,8 +90,8 @@ pub const UNASSIGNED: &str = "Unassigned";
 impl Board {
     pub fn build(a: &Archive, today: Date, base: &str) -> Board {
         let mut items: Vec<BoardItem> = Vec::new();
-        for i in &a.incidents {
-            for it in &i.action_items {
+        for (n, i) in a.incidents.iter().enumerate() {
+            for (k, it) in i.action_items.iter().enumerate() {
                 let overdue_days = it.days_overdue(today);
                 let overdue = it.is_overdue(today);
                 let pending = it.status.is_pending();
@@ -129,6 +132,7 @@ impl Board {
                         if pending { it.due.or(Some(Date::MAX)) } else { None },
                         std::cmp::Reverse(i.date),
                     ),
+                    source: (n, k),
                 });
             }
         }

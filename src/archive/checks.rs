@@ -15,6 +15,16 @@ use crate::related;
 /// includes drafts and internal ones): misspelt terms, near-duplicate
 /// incidents, unreadable timeline rows.
 pub fn check(all: &[Incident], docs: &BTreeMap<String, CauseDoc>, diags: &mut Diagnostics) {
+    check_with(all, docs, diags, &body_warnings)
+}
+
+/// [`check`], with each incident's [`body_warnings`] from `body_warnings`.
+pub fn check_with(
+    all: &[Incident],
+    docs: &BTreeMap<String, CauseDoc>,
+    diags: &mut Diagnostics,
+    body_warnings: &(dyn Fn(&Incident) -> Diagnostics + Sync),
+) {
     check_cause_spelling(all, docs, diags);
     for tax in [Taxonomy::Services, Taxonomy::Tags] {
         check_spelling(tax, all, &BTreeMap::new(), diags);

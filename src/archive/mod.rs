@@ -87,11 +87,27 @@ impl Archive {
     pub fn build(
         config: Config,
         include: Include,
+        all: Vec<Incident>,
+        causes: Vec<CauseDoc>,
+        pages: Vec<Page>,
+        home: Option<Page>,
+        diags: &mut Diagnostics,
+    ) -> Archive {
+        Archive::build_with(config, include, all, causes, pages, home, diags, &checks::body_warnings)
+    }
+
+    /// [`Archive::build`], with each incident's body warnings from
+    /// `body_warnings` (serve: kept for the files that did not change).
+    #[allow(clippy::too_many_arguments)]
+    pub fn build_with(
+        config: Config,
+        include: Include,
         mut all: Vec<Incident>,
         causes: Vec<CauseDoc>,
         pages: Vec<Page>,
         home: Option<Page>,
         diags: &mut Diagnostics,
+        body_warnings: &(dyn Fn(&Incident) -> Diagnostics + Sync),
     ) -> Archive {
         all.sort_by(|a, b| a.source_path.cmp(&b.source_path));
         for i in &mut all {
@@ -115,7 +131,7 @@ impl Archive {
         }
 
         let cause_docs = fold_cause_aliases(&mut all, causes, diags);
-        checks::check(&all, &cause_docs, diags);
+        checks::check_with(&all, &cause_docs, diags, body_warnings);
 
         let all_paths = all.iter().map(|i| (i.source_path.clone(), i.id.clone())).collect();
         let mut alias_paths: HashMap<String, Vec<(String, Pos)>> =

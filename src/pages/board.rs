@@ -17,6 +17,8 @@ pub(super) struct BoardData {
     keys: Vec<String>,
     /// The digest of each key (serve's page fingerprints), made with them.
     key_digests: Vec<u64>,
+    /// The digest of each item's incident (its card's), parallel to `keys`.
+    item_digests: Vec<u64>,
     /// Every board page's filter, and (parallel) its items.
     filters: Vec<crate::actions::Filter>,
     lists: Vec<FilterList>,
@@ -108,9 +110,11 @@ fn key_digests(keys: &[String]) -> Vec<u64> {
 }
 
 impl BoardData {
-    /// `kept`: the previous board (serve); the value, with its row, of an
-    /// item that is exactly as before is taken from it. `keyed`: the
-    /// build fingerprints its pages (serve), which reads the items' keys.
+    /// `kept`: the previous board (serve); the key and the value (with its
+    /// row) of an item whose incident's card digest is the one it was made
+    /// with (`cards`, by incident; empty: none is) are taken from it, as
+    /// the same item of the same incident. `keyed`: the build fingerprints
+    /// its pages (serve), which reads the items' keys.
     pub(super) fn new(
         a: &Archive,
         tera: &Tera,
@@ -118,24 +122,63 @@ impl BoardData {
         base: &str,
         kept: Option<BoardData>,
         keyed: bool,
+        cards: &[u64],
     ) -> Result<Self, tera::Error> {
         let mut board = crate::actions::Board::build(a, build_date, base);
         // serve keeps the items for the next build's keys and fingerprints.
         let keep_items = keyed || kept.is_some();
-        let keys = if keep_items { item_keys(&board) } else { Vec::new() };
-        let reused: Vec<Option<Value>> = match kept {
-            Some(k) => {
-                let mut old: std::collections::HashMap<String, Value> = k.keys.into_iter().zip(k.values).collect();
-                keys.iter().map(|k| old.remove(k)).collect()
-            }
-            None => vec![None; board.items.len()],
+        let item_digests: Vec<u64> = if keep_items && !cards.is_empty() {
+            board.items.iter().map(|it| cards.get(it.source.0).copied().unwrap_or_default()).collect()
+        } else {
+            Vec::new()
         };
+        let reused: Vec<Option<(String, Value)>> = match kept {
+            Some(k)
+                if !item_digests.is_empty()
+                    && k.item_digests.len() == k.values.len()
+                    && k.keys.len() == k.values.len() =>
+            {
+                let mut old: std::collections::HashMap<(&str, usize), (u64, String, Value)> = k
+                    .board
+                    .items
+                    .iter()
+                    .zip(k.item_digests)
+                    .zip(k.keys.into_iter().zip(k.values))
+                    .map(|((it, d), (key, v))| ((it.incident.id.as_str(), it.source.1), (d, key, v)))
+                    .collect();
+                board
+                    .items
+                    .iter()
+                    .zip(&item_digests)
+                    .map(|(it, d)| {
+                        let (was, key, v) = old.remove(&(it.incident.id.as_str(), it.source.1))?;
+                        (was == *d).then_some((key, v))
+                    })
+                    .collect()
+            }
+            _ => vec![None; board.items.len()],
+        };
+        let keys: Vec<String> = if keep_items {
+            board
+                .items
+                .par_iter()
+                .zip(&reused)
+                .map(|(it, r)| match r {
+                    Some((key, _)) => key.clone(),
+                    None => serde_json::to_string(it).unwrap_or_default(),
+                })
+                .collect()
+        } else {
+            Vec::new()
+        };
+        let reused: Vec<Option<Value>> = reused.into_iter().map(|r| r.map(|(_, v)| v)).collect();
         let filters = filters_of(&board);
         let lists = lists_of(&board, &filters);
         let sections = board.items.iter().map(Section::of).collect();
-        // An incident's items share one value of it (`a.incident`).
+        // An incident's items share one value of it (`a.incident`): made
+        // for the incidents with an item not kept.
         let mut incidents: std::collections::HashMap<String, Value> = std::collections::HashMap::new();
-        for it in &board.items {
+        for (it, _) in board.items.iter().zip(&reused).filter(|(_, r)| r.is_none()) {
             incidents.entry(it.incident.id.clone()).or_insert_with(|| Value::from_serializable(&it.incident));
         }
         let value_of = |it: &mut crate::actions::BoardItem| -> Result<Value, tera::Error> {
@@ -170,7 +213,7 @@ impl BoardData {
                 .collect::<Result<Vec<Value>, tera::Error>>()?
         };
         let key_digests = key_digests(&keys);
-        Ok(BoardData { board, values, keys, key_digests, filters, lists, sections })
+        Ok(BoardData { board, values, keys, key_digests, item_digests, filters, lists, sections })
     }
 
     /// The board, ready to be kept for the next build: with the keys its

@@ -402,7 +402,7 @@ impl<'a> Renderer<'a> {
                     kept_minis,
                     digests.is_some().then_some(&mut reuse.related),
                 )?;
-                let b = BoardData::new(archive, tera, build_date, &base, old_board, digests.is_some())?;
+                let b = BoardData::new(archive, tera, build_date, &base, old_board, digests.is_some(), &card_digests)?;
                 (x, b)
             }
         };

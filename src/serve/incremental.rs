@@ -50,6 +50,14 @@ pub use crate::pages::fingerprint::FxHasher;
 pub type HashMap<K, V> = std::collections::HashMap<K, V, BuildHasherDefault<FxHasher>>;
 pub type HashSet<K> = std::collections::HashSet<K, BuildHasherDefault<FxHasher>>;
 
+/// The body warnings of one incident file, and what they were read from.
+struct Warned {
+    bytes: Arc<Vec<u8>>,
+    date: jiff::civil::Date,
+    body_line: usize,
+    diags: Diagnostics,
+}
+
 /// One incident file's parse result.
 #[allow(clippy::large_enum_variant)] // Boxing would allocate once per incident and rebuild.
 enum Slot {
@@ -77,6 +85,8 @@ pub struct Cache {
     changed: HashSet<String>,
     /// This build reuses the last good build's archive (only bodies changed).
     reused_archive: bool,
+    /// The body warnings of the last link, by source path.
+    warned: HashMap<String, Warned>,
     /// What linking the archive last reported (cause spelling, duplicate
     /// ids, aliases…): reported again by a build that reuses that archive,
     /// so a body edit shows the same warnings as `build`.
@@ -165,7 +175,27 @@ impl Cache {
         diags: &mut Diagnostics,
     ) -> Archive {
         let mut linked = Diagnostics::new();
-        let archive = Archive::build(config, include, incidents, causes, pages, home, &mut linked);
+        // Body warnings read the file's body, date and first body line:
+        // kept while the file is the one they were read from.
+        let parsed = &self.parsed;
+        let old = &self.warned;
+        let warned: HashMap<String, Warned> = incidents
+            .par_iter()
+            .filter_map(|i| {
+                let bytes = parsed.get(&i.source_path)?.0.clone();
+                let kept = old
+                    .get(&i.source_path)
+                    .filter(|w| Arc::ptr_eq(&w.bytes, &bytes) && w.date == i.date && w.body_line == i.body_line);
+                let diags = kept.map_or_else(|| checks::body_warnings(i), |w| w.diags.clone());
+                Some((i.source_path.clone(), Warned { bytes, date: i.date, body_line: i.body_line, diags }))
+            })
+            .collect();
+        let body_warnings = |i: &Incident| match warned.get(&i.source_path) {
+            Some(w) if w.date == i.date && w.body_line == i.body_line => w.diags.clone(),
+            _ => checks::body_warnings(i),
+        };
+        let archive = Archive::build_with(config, include, incidents, causes, pages, home, &mut linked, &body_warnings);
+        self.warned = warned;
         diags.extend(linked.items().iter().cloned());
         self.link_diags = linked;
         archive

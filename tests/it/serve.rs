@@ -757,6 +757,20 @@ fn incremental_rebuilds(per_page: Option<usize>) {
         })
     });
     assert!(oracle.last_warnings().iter().any(|w| w.contains("timeline row")), "{:?}", oracle.last_warnings());
+    // A front-matter edit relinks the archive, which reads the body
+    // warnings of the files that did not change from its last link: not
+    // those of the file that did.
+    step("front-matter edit that also fixes the timeline row", &|| {
+        edit(&root, KOA2, |t| {
+            t.replacen("- Shortly after — Cause confirmed", "- 2021-02-10 11:30 UTC — Cause confirmed", 1).replacen(
+                "title: \"Renamed release tag",
+                "title: \"Twice renamed release tag",
+                1,
+            )
+        })
+    });
+    assert!(last().contains("; 1 parsed, ") && last().contains(" bodies, 1 cards,"), "{}", last());
+    assert!(!oracle.last_warnings().iter().any(|w| w.contains("timeline row")), "{:?}", oracle.last_warnings());
 }
 
 /// The pages serve kept as they were in its last rebuild ("N pages kept").
