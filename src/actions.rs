@@ -8,6 +8,7 @@
 use std::collections::BTreeMap;
 
 use jiff::civil::Date;
+use rayon::prelude::*;
 use serde::Serialize;
 
 use crate::archive::Archive;
@@ -89,54 +90,64 @@ pub const UNASSIGNED: &str = "Unassigned";
 
 impl Board {
     pub fn build(a: &Archive, today: Date, base: &str) -> Board {
-        let mut items: Vec<BoardItem> = Vec::new();
-        for (n, i) in a.incidents.iter().enumerate() {
-            for (k, it) in i.action_items.iter().enumerate() {
-                let overdue_days = it.days_overdue(today);
-                let overdue = it.is_overdue(today);
-                let pending = it.status.is_pending();
-                let owner_slug = owner_slug(it.owner.as_deref());
-                items.push(BoardItem {
-                    title: it.title.clone(),
-                    owner: it.owner.clone(),
-                    owner_url: format!("{base}/action-items/owner/{owner_slug}/"),
-                    owner_slug,
-                    status: it.status.as_str(),
-                    status_label: it.status.label(),
-                    kind: it.kind.map(ActionType::as_str),
-                    due: it.due.map(dates::iso_date),
-                    overdue,
-                    overdue_days,
-                    overdue_by: overdue.then(|| overdue_words(overdue_days)),
-                    link: it.link.clone(),
-                    incident: IncidentRef {
-                        id: i.id.clone(),
-                        title: i.title.clone(),
-                        url: format!("{base}{}", i.url_path()),
-                        date: i.date_shown(),
-                        severity: i.severity.as_ref().map(|(s, _)| s.clone()),
-                        severity_rank: i.severity.as_ref().map(|(_, r)| *r),
-                    },
-                    row_html: String::new(),
-                    pending,
-                    // To do first, then untracked, then done and won't do.
-                    order: (
-                        if pending {
-                            0
-                        } else if it.status == ActionStatus::Untracked {
-                            1
-                        } else {
-                            2
-                        },
-                        -overdue_days,
-                        if pending { it.due.or(Some(Date::MAX)) } else { None },
-                        std::cmp::Reverse(i.date),
-                    ),
-                    source: (n, k),
-                });
-            }
-        }
-        items.sort_by_key(|x| x.order);
+        // Per incident, in parallel; in archive order, then by `order`.
+        let mut items: Vec<BoardItem> = a
+            .incidents
+            .par_iter()
+            .enumerate()
+            .filter(|(_, i)| !i.action_items.is_empty())
+            .flat_map_iter(|(n, i)| {
+                let incident = IncidentRef {
+                    id: i.id.clone(),
+                    title: i.title.clone(),
+                    url: format!("{base}{}", i.url_path()),
+                    date: i.date_shown(),
+                    severity: i.severity.as_ref().map(|(s, _)| s.clone()),
+                    severity_rank: i.severity.as_ref().map(|(_, r)| *r),
+                };
+                i.action_items.iter().enumerate().map(move |(k, it)| {
+                    let overdue_days = it.days_overdue(today);
+                    let overdue = it.is_overdue(today);
+                    let pending = it.status.is_pending();
+                    let owner_slug = owner_slug(it.owner.as_deref());
+                    BoardItem {
+                        title: it.title.clone(),
+                        owner: it.owner.clone(),
+                        owner_url: format!("{base}/action-items/owner/{owner_slug}/"),
+                        owner_slug,
+                        status: it.status.as_str(),
+                        status_label: it.status.label(),
+                        kind: it.kind.map(ActionType::as_str),
+                        due: it.due.map(dates::iso_date),
+                        overdue,
+                        overdue_days,
+                        overdue_by: overdue.then(|| overdue_words(overdue_days)),
+                        link: it.link.clone(),
+                        incident: incident.clone(),
+                        row_html: String::new(),
+                        pending,
+                        // To do first, then untracked, then done and won't do.
+                        order: (
+                            if pending {
+                                0
+                            } else if it.status == ActionStatus::Untracked {
+                                1
+                            } else {
+                                2
+                            },
+                            -overdue_days,
+                            if pending { it.due.or(Some(Date::MAX)) } else { None },
+                            std::cmp::Reverse(i.date),
+                        ),
+                        source: (n, k),
+                    }
+                })
+            })
+            .collect();
+        // Stable (items of one order stay in archive order), and by key:
+        // moving the items themselves at every step of a sort costs more
+        // than making them.
+        crate::sort::sort_by_moving_once(&mut items, |a, b| a.order.cmp(&b.order));
 
         let mut owners: BTreeMap<String, Group> = BTreeMap::new();
         let mut statuses: Vec<Group> = ActionStatus::BOARD
@@ -145,11 +156,14 @@ impl Board {
             .collect();
         let mut overdue_group = group("Overdue", OVERDUE, format!("{base}/action-items/status/{OVERDUE}/"));
         for it in &items {
-            let name = it.owner.clone().unwrap_or_else(|| UNASSIGNED.to_string());
-            let g = owners.entry(it.owner_slug.clone()).or_insert_with(|| {
-                group(&name, &it.owner_slug, format!("{base}/action-items/owner/{}/", it.owner_slug))
-            });
-            count(g, it);
+            if !owners.contains_key(&it.owner_slug) {
+                let name = it.owner.as_deref().unwrap_or(UNASSIGNED);
+                let url = format!("{base}/action-items/owner/{}/", it.owner_slug);
+                owners.insert(it.owner_slug.clone(), group(name, &it.owner_slug, url));
+            }
+            if let Some(g) = owners.get_mut(&it.owner_slug) {
+                count(g, it);
+            }
             if let Some(g) = statuses.iter_mut().find(|g| g.slug == it.status) {
                 count(g, it);
             }

@@ -13,7 +13,8 @@
 //! - parse: [`parse`] (front matter, validation), [`config`], [`yaml`], [`dates`],
 //!   [`slugs`], [`mask`] (emails); the data between stages: [`model`], [`diagnostics`];
 //! - link: [`archive`] (which incidents show, taxonomies, cross-file rules),
-//!   [`related`] (similar incidents), [`graph`] (backlinks, cause recurrence);
+//!   [`related`] (similar incidents), [`graph`] (backlinks, cause recurrence),
+//!   [`sort`] (large values sorted by moving each once, for the board);
 //! - bodies: [`markdown`], [`sections`] (named sections as data), [`markup`]
 //!   (lighter HTML: line breaks next to blocks, optional end tags);
 //! - insight (numbers, no HTML): [`timeline`], [`stats`], [`actions`] (the board);
@@ -69,6 +70,7 @@ pub mod select;
 pub mod serve;
 pub mod share;
 pub mod slugs;
+pub mod sort;
 pub mod source;
 pub mod stats;
 pub mod text;

@@ -146,7 +146,7 @@ impl BoardData {
                     .zip(k.keys.into_iter().zip(k.values))
                     .map(|((it, d), (key, v))| ((it.incident.id.as_str(), it.source.1), (d, key, v)))
                     .collect();
-                board
+                let reused = board
                     .items
                     .iter()
                     .zip(&item_digests)
@@ -154,24 +154,29 @@ impl BoardData {
                         let (was, key, v) = old.remove(&(it.incident.id.as_str(), it.source.1))?;
                         (was == *d).then_some((key, v))
                     })
-                    .collect()
+                    .collect();
+                // Freeing 40,000 items is not the rebuild's work: a thread
+                // of its own does it.
+                drop(old);
+                let old_board = k.board;
+                std::thread::spawn(move || drop(old_board));
+                reused
             }
             _ => vec![None; board.items.len()],
         };
-        let keys: Vec<String> = if keep_items {
+        let (keys, reused): (Vec<String>, Vec<Option<Value>>) = if keep_items {
             board
                 .items
                 .par_iter()
-                .zip(&reused)
+                .zip(reused)
                 .map(|(it, r)| match r {
-                    Some((key, _)) => key.clone(),
-                    None => serde_json::to_string(it).unwrap_or_default(),
+                    Some((key, v)) => (key, Some(v)),
+                    None => (serde_json::to_string(it).unwrap_or_default(), None),
                 })
-                .collect()
+                .unzip()
         } else {
-            Vec::new()
+            (Vec::new(), reused.into_iter().map(|r| r.map(|(_, v)| v)).collect())
         };
-        let reused: Vec<Option<Value>> = reused.into_iter().map(|r| r.map(|(_, v)| v)).collect();
         let filters = filters_of(&board);
         let lists = lists_of(&board, &filters);
         let sections = board.items.iter().map(Section::of).collect();

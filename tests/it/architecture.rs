@@ -33,6 +33,7 @@ const LOWER: &[&str] = &[
     "sections",
     "select",
     "slugs",
+    "sort",
     "source",
     "stats",
     "text",
