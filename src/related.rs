@@ -926,19 +926,39 @@ pub const DUPLICATE_OVERLAP: f32 = 0.8;
 const DAY_PAIRWISE: usize = 64;
 
 /// The words of a summary for comparing: every token, stop words too.
-fn summary_words(i: &Incident) -> Vec<String> {
+fn summary_words(i: &Incident) -> Vec<Cow<'_, str>> {
     let text = if i.summary.trim().is_empty() { &i.title } else { &i.summary };
-    let mut v = crate::text::tokenize::tokenize(text);
+    let mut v = Vec::new();
+    // Borrowed from the text where a word needs no folding.
+    crate::text::tokenize::tokens(text, |t| {
+        v.push(match t {
+            Tok::Text(s) => Cow::Borrowed(s),
+            Tok::Folded(s) => Cow::Owned(s.to_string()),
+        })
+    });
     v.sort_unstable();
     v.dedup();
     v
 }
 
-fn overlap(a: &[String], b: &[String]) -> f32 {
+/// Shared words over all words of two sorted, deduplicated word lists.
+fn overlap(a: &[Cow<str>], b: &[Cow<str>]) -> f32 {
     if a.is_empty() || b.is_empty() {
         return 0.0;
     }
-    let shared = a.iter().filter(|x| b.binary_search(x).is_ok()).count();
+    // One walk through both lists.
+    let (mut x, mut y, mut shared) = (0, 0, 0);
+    while x < a.len() && y < b.len() {
+        match a[x].cmp(&b[y]) {
+            std::cmp::Ordering::Less => x += 1,
+            std::cmp::Ordering::Greater => y += 1,
+            std::cmp::Ordering::Equal => {
+                shared += 1;
+                x += 1;
+                y += 1;
+            }
+        }
+    }
     shared as f32 / (a.len() + b.len() - shared) as f32
 }
 
@@ -950,28 +970,33 @@ pub fn near_duplicates(incidents: &[Incident]) -> Vec<Vec<usize>> {
     for (n, i) in incidents.iter().enumerate() {
         by_day.entry(i.date).or_default().push(n);
     }
-    let mut out: Vec<Vec<usize>> = vec![Vec::new(); incidents.len()];
-    for day in by_day.values() {
-        if day.len() < 2 {
-            continue;
-        }
-        let mut w: Vec<(Vec<String>, usize)> = day.iter().map(|&n| (summary_words(&incidents[n]), n)).collect();
-        let window = if w.len() <= DAY_PAIRWISE {
-            w.len()
-        } else {
-            w.sort();
-            8
-        };
-        for a in 0..w.len() {
-            for b in a + 1..w.len().min(a + window + 1) {
-                if overlap(&w[a].0, &w[b].0) >= DUPLICATE_OVERLAP {
-                    let (x, y) = (w[a].1, w[b].1);
-                    out[x].push(y);
-                    out[y].push(x);
+    // Days are compared independently, in parallel; pairs come back in any order.
+    let days: Vec<&Vec<usize>> = by_day.values().filter(|d| d.len() >= 2).collect();
+    let pairs: Vec<(usize, usize)> = days
+        .par_iter()
+        .flat_map_iter(|day| {
+            let mut w: Vec<(Vec<Cow<str>>, usize)> = day.iter().map(|&n| (summary_words(&incidents[n]), n)).collect();
+            let window = if w.len() <= DAY_PAIRWISE {
+                w.len()
+            } else {
+                w.sort();
+                8
+            };
+            let mut found = Vec::new();
+            for a in 0..w.len() {
+                for b in a + 1..w.len().min(a + window + 1) {
+                    if overlap(&w[a].0, &w[b].0) >= DUPLICATE_OVERLAP {
+                        found.push((w[a].1, w[b].1));
+                    }
                 }
             }
-        }
-        w.clear();
+            found
+        })
+        .collect();
+    let mut out: Vec<Vec<usize>> = vec![Vec::new(); incidents.len()];
+    for (x, y) in pairs {
+        out[x].push(y);
+        out[y].push(x);
     }
     for v in &mut out {
         v.sort_unstable();
