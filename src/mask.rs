@@ -155,20 +155,29 @@ impl<K, V: Maskable, S> Maskable for HashMap<K, V, S> {
 /// A tag, service or cause: its slug is made again from the masked name
 /// (an email must not become a URL like `/tags/jane-corp-example/`).
 impl Maskable for Term {
-    fn mask(&mut self, m: &Masker) {
-        let before = self.name.clone();
-        m.field(&mut self.name);
-        if self.name != before && self.slug == slugify(&before) {
-            self.slug = slugify(&self.name);
+    fn mask(&mut self, _: &Masker) {
+        // What [`Masker::field`] does, without a copy of every name.
+        if let Cow::Owned(masked) = markdown(&self.name, false) {
+            let before = std::mem::replace(&mut self.name, masked);
+            if self.name != before && self.slug == slugify(&before) {
+                self.slug = slugify(&self.name);
+            }
         }
     }
 }
 
-/// Terms masked to the same name are one term.
+/// Terms masked to the same name are one term: the first of each slug is
+/// kept (an incident has a few terms, compared pairwise).
 fn mask_terms(terms: &mut Vec<Term>, m: &Masker) {
     terms.mask(m);
-    let mut seen = std::collections::HashSet::new();
-    terms.retain(|t| seen.insert(t.slug.clone()));
+    let mut i = 0;
+    while i < terms.len() {
+        if terms[..i].iter().any(|t| t.slug == terms[i].slug) {
+            terms.remove(i);
+        } else {
+            i += 1;
+        }
+    }
 }
 
 impl Maskable for ActionItem {

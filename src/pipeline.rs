@@ -110,9 +110,9 @@ fn run<R: Reuse>(snapshot: Cow<'_, Snapshot>, opts: &BuildOptions, sink: &dyn Si
     }
 
     let selection = crate::select::Selection::new(&config);
-    let incident_files: Vec<(&str, &[u8])> = snapshot
-        .files
-        .iter()
+    let all_files: Vec<(&String, &std::sync::Arc<Vec<u8>>)> = snapshot.files.iter().collect();
+    let incident_files: Vec<(&str, &[u8])> = all_files
+        .par_iter()
         .filter(|(p, _)| selection.is_incident(p))
         .map(|(p, b)| (p.as_str(), b.as_slice()))
         .collect();

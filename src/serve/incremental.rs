@@ -312,11 +312,18 @@ impl Reuse for Cache {
             }
             out[k] = Some(result);
         }
-        let selection = crate::select::Selection::new(config);
+        // Every file but the incident files (`files` are in snapshot order).
+        let mut incident_paths = files.iter().map(|(p, _)| *p).peekable();
         self.others = snapshot
             .files
             .iter()
-            .filter(|(p, _)| !selection.is_incident(p))
+            .filter(|(p, _)| {
+                if incident_paths.peek() == Some(&p.as_str()) {
+                    incident_paths.next();
+                    return false;
+                }
+                true
+            })
             .map(|(p, b)| (p.clone(), b.clone()))
             .collect();
         if let Some(good) = &self.good {
