@@ -228,15 +228,18 @@ fn run<R: Reuse>(snapshot: Cow<'_, Snapshot>, opts: &BuildOptions, sink: &dyn Si
         renderer.release_pages();
     }
     let now = jiff::Timestamp::now();
-    let mut extra = Vec::new();
     let mut kept_paths = Vec::new();
+    let mut to_make = Vec::new();
     for (n, page) in pages.iter().enumerate().skip(html_pages) {
         if kept_at(n) {
             kept_paths.push(page.path.clone());
-            continue;
+        } else {
+            to_make.push(page);
         }
-        extra.push(crate::pages::outputs::make(&archive, page, &paths, now));
     }
+    // The feed, the sitemap and the JSON at once.
+    let mut extra: Vec<OutputFile> =
+        to_make.into_par_iter().map(|page| crate::pages::outputs::make(&archive, page, &paths, now)).collect();
     // A theme's own static/robots.txt replaces the generated one.
     if !theme.assets.contains_key("robots.txt") {
         extra.push(OutputFile::new("robots.txt", crate::share::robots_txt(&archive)));

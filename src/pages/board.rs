@@ -138,7 +138,11 @@ impl BoardData {
                     && k.item_digests.len() == k.values.len()
                     && k.keys.len() == k.values.len() =>
             {
-                let mut old: std::collections::HashMap<(&str, usize), (u64, String, Value)> = k
+                let mut old: std::collections::HashMap<
+                    (&str, usize),
+                    (u64, String, Value),
+                    std::hash::BuildHasherDefault<fingerprint::FxHasher>,
+                > = k
                     .board
                     .items
                     .iter()
