@@ -109,6 +109,14 @@ fn key_digests(keys: &[String]) -> Vec<u64> {
     keys.par_iter().map(fingerprint::of).collect()
 }
 
+/// The last board's items by incident id and place: their incident's card
+/// digest, key and value.
+type KeptItems<'a> = std::collections::HashMap<
+    (&'a str, usize),
+    (u64, String, Value),
+    std::hash::BuildHasherDefault<fingerprint::FxHasher>,
+>;
+
 impl BoardData {
     /// `kept`: the previous board (serve); the key and the value (with its
     /// row) of an item whose incident's card digest is the one it was made
@@ -138,11 +146,7 @@ impl BoardData {
                     && k.item_digests.len() == k.values.len()
                     && k.keys.len() == k.values.len() =>
             {
-                let mut old: std::collections::HashMap<
-                    (&str, usize),
-                    (u64, String, Value),
-                    std::hash::BuildHasherDefault<fingerprint::FxHasher>,
-                > = k
+                let mut old: KeptItems = k
                     .board
                     .items
                     .iter()
