@@ -208,6 +208,9 @@ pub struct TextIndex {
     summary: Vec<Vec<u32>>,
     /// Word id → its id in the [`Words`] table it was built from.
     global: Vec<u32>,
+    /// Incident → whether its words were counted for this index (else
+    /// they are those counted for the last one: [`Memo`]).
+    recounted: Vec<bool>,
 }
 
 fn is_stop_word(t: &str) -> bool {
@@ -358,7 +361,8 @@ impl TextIndex {
                 None => &memo.counted[&i.id].ids,
             })
             .collect();
-        let text = TextIndex::of_counted(&docs, memo.words.len(), incidents.len());
+        let mut text = TextIndex::of_counted(&docs, memo.words.len(), incidents.len());
+        text.recounted = fresh.iter().map(Option::is_some).collect();
         if keep {
             for (i, f) in incidents.iter().zip(fresh) {
                 if let Some(ids) = f {
@@ -446,7 +450,7 @@ impl TextIndex {
                 p.truncate(POSTING_CAP);
             }
         });
-        TextIndex { vectors, postings, title, summary, global }
+        TextIndex { vectors, postings, title, summary, global, recounted: Vec::new() }
     }
 
     /// Which fields of `n` and `m` read alike (shared words over all words).
@@ -653,18 +657,20 @@ struct Plan {
 /// a pair also reads the words of both titles and summaries.
 fn plan(old: &TextIndex, new: &TextIndex, found: &Found, words: usize) -> Plan {
     let n_total = new.vectors.len();
-    let in_words = |t: &TextIndex, v: &[(u32, f32)]| -> Vec<(u32, u32)> {
-        v.iter().map(|&(id, w)| (t.global[id as usize], w.to_bits())).collect()
+    // The same words with the same weights in the same order (no copies).
+    let same_vector = |n: usize| {
+        let (a, b) = (&old.vectors[n], &new.vectors[n]);
+        a.len() == b.len()
+            && a.iter()
+                .zip(b)
+                .all(|(x, y)| old.global[x.0 as usize] == new.global[y.0 as usize] && x.1.to_bits() == y.1.to_bits())
     };
     let sorted = |t: &TextIndex, ids: &[u32]| -> Vec<u32> {
         let mut v: Vec<u32> = ids.iter().map(|&id| t.global[id as usize]).collect();
         v.sort_unstable();
         v
     };
-    let changed_vector: Vec<bool> = (0..n_total)
-        .into_par_iter()
-        .map(|n| in_words(old, &old.vectors[n]) != in_words(new, &new.vectors[n]))
-        .collect();
+    let changed_vector: Vec<bool> = (0..n_total).into_par_iter().map(|n| !same_vector(n)).collect();
     // Words whose posting list may have changed: those of changed vectors.
     let local = |t: &TextIndex| {
         let mut l = vec![u32::MAX; words];
@@ -718,11 +724,13 @@ fn plan(old: &TextIndex, new: &TextIndex, found: &Found, words: usize) -> Plan {
             (m, weights)
         })
         .collect();
-    // Incidents whose titles or summaries read otherwise.
+    // Incidents whose titles or summaries read otherwise: only those whose
+    // words were counted again can.
     let retitled: Vec<bool> = (0..n_total)
         .map(|n| {
-            sorted(old, &old.title[n]) != sorted(new, &new.title[n])
-                || sorted(old, &old.summary[n]) != sorted(new, &new.summary[n])
+            new.recounted[n]
+                && (sorted(old, &old.title[n]) != sorted(new, &new.title[n])
+                    || sorted(old, &old.summary[n]) != sorted(new, &new.summary[n]))
         })
         .collect();
     let again = (0..n_total)

@@ -213,9 +213,11 @@ impl Archive {
             redirects,
             ..Archive::default()
         };
-        archive.tags = archive.index(Taxonomy::Tags);
-        archive.services = archive.index(Taxonomy::Services);
-        archive.causes = archive.index(Taxonomy::Causes);
+        let (tags, (services, causes)) = rayon::join(
+            || archive.index(Taxonomy::Tags),
+            || rayon::join(|| archive.index(Taxonomy::Services), || archive.index(Taxonomy::Causes)),
+        );
+        (archive.tags, archive.services, archive.causes) = (tags, services, causes);
         archive
     }
 
