@@ -32,7 +32,6 @@ use rayon::prelude::*;
 use crate::config::RelatedConfig;
 use crate::model::Incident;
 use crate::model::Taxonomy;
-use crate::text::tokenize::Tok;
 
 /// A term carried by more than this share (in percent) of the incidents …
 pub const COMMON_PERCENT: usize = 10;
@@ -223,10 +222,7 @@ fn is_stop_word(t: &str) -> bool {
 fn words<'a>(text: &'a str, limit: usize, mut f: impl FnMut(Cow<'a, str>)) {
     let mut n = 0;
     crate::text::tokenize::tokens(text, |t| {
-        let t = match t {
-            Tok::Text(s) => Cow::Borrowed(s),
-            Tok::Folded(s) => Cow::Owned(s.to_string()),
-        };
+        let t = t.into_cow();
         if n >= limit || t.len() < 2 || is_stop_word(&t) {
             return;
         }
@@ -578,7 +574,7 @@ pub fn compute_kept<'e>(
         (Some(plan), Some(last)) => {
             let Last { found: Found { suggestions, earlier_by_text }, earlier_cos, .. } = last;
             let scored = std::sync::atomic::AtomicUsize::new(0);
-            let (lists, cos): (Vec<_>, Vec<_>) = suggestions
+            let lists: Vec<Scored> = suggestions
                 .into_par_iter()
                 .zip(earlier_by_text)
                 .zip(earlier_cos)
@@ -596,21 +592,13 @@ pub fn compute_kept<'e>(
                         score(n, s)
                     })
                 })
-                .map(|(sug, earlier, cos)| ((sug, earlier), cos))
-                .unzip();
+                .collect();
             memo.scored = scored.into_inner();
-            let (suggestions, earlier_by_text) = lists.into_iter().unzip();
-            (Found { suggestions, earlier_by_text }, cos)
+            split(lists)
         }
         _ => {
             memo.scored = n_total;
-            let (lists, cos): (Vec<_>, Vec<_>) = (0..n_total)
-                .into_par_iter()
-                .map_init(scratch, |s, n| score(n, s))
-                .map(|(sug, earlier, cos)| ((sug, earlier), cos))
-                .unzip();
-            let (suggestions, earlier_by_text) = lists.into_iter().unzip();
-            (Found { suggestions, earlier_by_text }, cos)
+            split((0..n_total).into_par_iter().map_init(scratch, |s, n| score(n, s)).collect())
         }
     };
     if keep {
@@ -625,6 +613,51 @@ pub fn compute_kept<'e>(
         });
     }
     found
+}
+
+/// One incident's scored lists: its suggestions, the earlier incidents most
+/// alike in text, and the cosine of each of those.
+type Scored = (Vec<Suggestion>, Vec<usize>, Vec<f32>);
+
+/// Splits the incidents' scored lists into what the stage found and the
+/// cosines kept for the next build.
+fn split(scored: Vec<Scored>) -> (Found, Vec<Vec<f32>>) {
+    let mut found = Found::default();
+    let mut cos = Vec::with_capacity(scored.len());
+    for (sug, earlier, c) in scored {
+        found.suggestions.push(sug);
+        found.earlier_by_text.push(earlier);
+        cos.push(c);
+    }
+    (found, cos)
+}
+
+/// The points a text cosine adds to a pair's score.
+fn text_points(cos: f32) -> u32 {
+    if cos >= MIN_COSINE {
+        (cos.min(1.0) * TEXT_POINTS).round() as u32
+    } else {
+        0
+    }
+}
+
+/// The order of suggestions, by (score, incident): highest score first,
+/// ties to the incident earlier in the archive.
+fn by_rank(a: (u32, u32), b: (u32, u32)) -> std::cmp::Ordering {
+    b.0.cmp(&a.0).then(a.1.cmp(&b.1))
+}
+
+/// The order of "earlier by text", by (cosine, incident).
+fn by_cos(a: &(f32, u32), b: &(f32, u32)) -> std::cmp::Ordering {
+    b.0.total_cmp(&a.0).then(a.1.cmp(&b.1))
+}
+
+/// The suggestion of `m` for `n`, with its reasons (`tp`: the points
+/// its text added).
+fn suggested(index: &Index, text: &TextIndex, n: usize, m: usize, score: u32, tp: u32) -> Suggestion {
+    let mut s = suggestion(index, n, m, score);
+    s.similar = (tp > 0).then(|| text.similar(n, m));
+    s
 }
 
 /// What one incident's result needs in a build that kept the last one.
@@ -763,14 +796,12 @@ fn delta<'e>(
     explicit: &(impl Fn(usize) -> &'e [usize] + Sync),
     cfg: &RelatedConfig,
     changed: &[(usize, HashMap<u32, f32>)],
-    kept: (Vec<Suggestion>, Vec<usize>, Vec<f32>),
-) -> Option<(Vec<Suggestion>, Vec<usize>, Vec<f32>)> {
+    kept: Scored,
+) -> Option<Scored> {
     let (old_sug, old_earlier, old_cos) = kept;
     let threshold = cfg.threshold.max(1);
     let skip = explicit(n);
     let is_changed = |m: usize| changed.binary_search_by_key(&m, |c| c.0).is_ok();
-    let by_rank = |a: &(u32, u32), b: &(u32, u32)| b.0.cmp(&a.0).then(a.1.cmp(&b.1));
-    let by_cos = |a: &(f32, u32), b: &(f32, u32)| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1));
     let sug_bound = (old_sug.len() >= cfg.max).then(|| old_sug.last().map(|s| (s.score, s.incident as u32))).flatten();
     let cos_bound = (old_earlier.len() >= EARLIER_BY_TEXT)
         .then(|| old_earlier.last().zip(old_cos.last()).map(|(&m, &c)| (c, m as u32)))
@@ -782,7 +813,6 @@ fn delta<'e>(
         .collect();
     let mut earlier: Vec<(f32, u32)> =
         old_earlier.into_iter().zip(old_cos).filter(|(m, _)| !is_changed(*m)).map(|(m, c)| (c, m as u32)).collect();
-    let points = |cos: f32| if cos >= MIN_COSINE { (cos.min(1.0) * TEXT_POINTS).round() as u32 } else { 0 };
     for (m, weights) in changed {
         let m = *m;
         if m == n {
@@ -800,7 +830,7 @@ fn delta<'e>(
             .filter(|t| index.of_incident[m].contains(t))
             .map(|&t| index.terms[t as usize].2)
             .sum();
-        let tp = points(cos);
+        let tp = text_points(cos);
         if terms + tp >= threshold && !skip.contains(&m) {
             best.push(((terms + tp, m as u32), None, tp));
         }
@@ -808,10 +838,10 @@ fn delta<'e>(
             earlier.push((cos, m as u32));
         }
     }
-    best.sort_unstable_by(|a, b| by_rank(&a.0, &b.0));
+    best.sort_unstable_by(|a, b| by_rank(a.0, b.0));
     earlier.sort_unstable_by(by_cos);
     if let Some(bound) = sug_bound {
-        if best.len() < cfg.max || best[..cfg.max].iter().any(|b| by_rank(&b.0, &bound).is_gt()) {
+        if best.len() < cfg.max || best[..cfg.max].iter().any(|b| by_rank(b.0, bound).is_gt()) {
             return None;
         }
     }
@@ -824,13 +854,7 @@ fn delta<'e>(
     earlier.truncate(EARLIER_BY_TEXT);
     let suggestions = best
         .into_iter()
-        .map(|((score, m), kept, tp)| {
-            kept.unwrap_or_else(|| {
-                let mut s = suggestion(index, n, m as usize, score);
-                s.similar = (tp > 0).then(|| text.similar(n, m as usize));
-                s
-            })
-        })
+        .map(|((score, m), kept, tp)| kept.unwrap_or_else(|| suggested(index, text, n, m as usize, score, tp)))
         .collect();
     let (cos, earlier): (Vec<f32>, Vec<usize>) = earlier.into_iter().map(|(c, m)| (c, m as usize)).unzip();
     Some((suggestions, earlier, cos))
@@ -845,7 +869,7 @@ fn score_one<'e>(
     explicit: &(impl Fn(usize) -> &'e [usize] + Sync),
     cfg: &RelatedConfig,
     s: &mut Scratch,
-) -> (Vec<Suggestion>, Vec<usize>, Vec<f32>) {
+) -> Scored {
     let threshold = cfg.threshold.max(1);
     for &t in &index.of_incident[n] {
         let w = index.terms[t as usize].2;
@@ -867,7 +891,6 @@ fn score_one<'e>(
         }
     }
     let skip = explicit(n);
-    let points = |cos: f32| if cos >= MIN_COSINE { (cos.min(1.0) * TEXT_POINTS).round() as u32 } else { 0 };
     let mut best: Vec<(u32, u32, u32)> = Vec::new();
     let mut earlier: Vec<(f32, u32)> = Vec::new();
     for &m in &s.touched {
@@ -875,7 +898,7 @@ fn score_one<'e>(
             continue;
         }
         let (terms, cos) = (s.score[m as usize], s.text[m as usize]);
-        let tp = points(cos);
+        let tp = text_points(cos);
         if terms + tp >= threshold && !skip.contains(&(m as usize)) {
             best.push((terms + tp, m, tp));
         }
@@ -888,22 +911,16 @@ fn score_one<'e>(
         s.text[m as usize] = 0.0;
     }
     s.touched.clear();
-    let by_rank = |a: &(u32, u32, u32), b: &(u32, u32, u32)| b.0.cmp(&a.0).then(a.1.cmp(&b.1));
+    let rank = |a: &(u32, u32, u32), b: &(u32, u32, u32)| by_rank((a.0, a.1), (b.0, b.1));
     if best.len() > cfg.max {
-        best.select_nth_unstable_by(cfg.max - 1, by_rank);
+        best.select_nth_unstable_by(cfg.max - 1, rank);
         best.truncate(cfg.max);
     }
-    best.sort_unstable_by(by_rank);
-    earlier.sort_unstable_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
+    best.sort_unstable_by(rank);
+    earlier.sort_unstable_by(by_cos);
     earlier.truncate(EARLIER_BY_TEXT);
-    let suggestions: Vec<Suggestion> = best
-        .into_iter()
-        .map(|(score, m, tp)| {
-            let mut s = suggestion(index, n, m as usize, score);
-            s.similar = (tp > 0).then(|| text.similar(n, m as usize));
-            s
-        })
-        .collect();
+    let suggestions: Vec<Suggestion> =
+        best.into_iter().map(|(score, m, tp)| suggested(index, text, n, m as usize, score, tp)).collect();
     let (cos, earlier): (Vec<f32>, Vec<usize>) = earlier.into_iter().map(|(c, m)| (c, m as usize)).unzip();
     (suggestions, earlier, cos)
 }
@@ -937,13 +954,7 @@ const DAY_PAIRWISE: usize = 64;
 fn summary_words(i: &Incident) -> Vec<Cow<'_, str>> {
     let text = if i.summary.trim().is_empty() { &i.title } else { &i.summary };
     let mut v = Vec::new();
-    // Borrowed from the text where a word needs no folding.
-    crate::text::tokenize::tokens(text, |t| {
-        v.push(match t {
-            Tok::Text(s) => Cow::Borrowed(s),
-            Tok::Folded(s) => Cow::Owned(s.to_string()),
-        })
-    });
+    crate::text::tokenize::tokens(text, |t| v.push(t.into_cow()));
     v.sort_unstable();
     v.dedup();
     v

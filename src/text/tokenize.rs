@@ -38,6 +38,16 @@ pub enum Tok<'a, 'b> {
     Folded(&'b str),
 }
 
+impl<'a> Tok<'a, '_> {
+    /// The token, borrowed from the text where it needs no folding.
+    pub fn into_cow(self) -> std::borrow::Cow<'a, str> {
+        match self {
+            Tok::Text(s) => std::borrow::Cow::Borrowed(s),
+            Tok::Folded(s) => std::borrow::Cow::Owned(s.to_string()),
+        }
+    }
+}
+
 /// Calls `emit` with each token of `text`, in order.
 pub fn for_each_token(text: &str, mut emit: impl FnMut(&str)) {
     tokens(text, |t| match t {
