@@ -99,10 +99,15 @@ fn lists_of(board: &crate::actions::Board, filters: &[crate::actions::Filter]) -
     lists
 }
 
-/// Each item of `board` as JSON, with its row empty: equal for two items
-/// whose rows are the same.
+/// An item as JSON, with its row empty: equal for two items whose rows
+/// are the same.
+fn item_key(it: &crate::actions::BoardItem) -> String {
+    serde_json::to_string(it).unwrap_or_default()
+}
+
+/// Each item of `board` by [`item_key`].
 fn item_keys(board: &crate::actions::Board) -> Vec<String> {
-    board.items.par_iter().map(|it| serde_json::to_string(it).unwrap_or_default()).collect()
+    board.items.par_iter().map(item_key).collect()
 }
 
 fn key_digests(keys: &[String]) -> Vec<u64> {
@@ -179,7 +184,7 @@ impl BoardData {
                 .zip(reused)
                 .map(|(it, r)| match r {
                     Some((key, v)) => (key, Some(v)),
-                    None => (serde_json::to_string(it).unwrap_or_default(), None),
+                    None => (item_key(it), None),
                 })
                 .unzip()
         } else {

@@ -190,10 +190,8 @@ impl Cache {
                 Some((i.source_path.clone(), Warned { bytes, date: i.date, body_line: i.body_line, diags }))
             })
             .collect();
-        let body_warnings = |i: &Incident| match warned.get(&i.source_path) {
-            Some(w) if w.date == i.date && w.body_line == i.body_line => w.diags.clone(),
-            _ => checks::body_warnings(i),
-        };
+        let body_warnings =
+            |i: &Incident| warned.get(&i.source_path).map_or_else(|| checks::body_warnings(i), |w| w.diags.clone());
         let archive = Archive::build_with(config, include, incidents, causes, pages, home, &mut linked, &body_warnings);
         self.warned = warned;
         diags.extend(linked.items().iter().cloned());
