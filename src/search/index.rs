@@ -271,12 +271,10 @@ fn build_postings_chunked<'a>(docs: &[Vec<Field<'a>>], chunk_docs: usize) -> Pos
         });
     }
     let scale = Scale::new(lens.iter().copied(), docs.len());
-    let lens = &lens;
+    let norms = &scale.norms(&lens);
     let mut words: Vec<(String, Vec<(u32, u8)>)> = parts
         .into_par_iter()
-        .flat_map_iter(|map| {
-            map.into_iter().map(|(w, list)| (w.into_owned(), scale.impacts(&list, |d| lens[d as usize])))
-        })
+        .flat_map_iter(|map| map.into_iter().map(|(w, list)| (w.into_owned(), scale.impacts(&list, norms).collect())))
         .collect();
     words.par_sort_unstable_by(|a, b| js_order(&a.0, &b.0));
     Postings { words }
@@ -290,6 +288,7 @@ type PartPostings<'a> = FnvMap<Cow<'a, str>, Vec<(u32, f32)>>;
 const POSTINGS_CHUNK: usize = 4096;
 
 /// The numbers every impact of one index is scaled with.
+#[derive(Clone, Copy, PartialEq)]
 struct Scale {
     n: f32,
     avg_len: f32,
@@ -309,27 +308,66 @@ impl Scale {
         Scale { n, avg_len, bound }
     }
 
+    /// Each document's length normalisation, from its length.
+    fn norms(&self, lens: &[f32]) -> Vec<f32> {
+        lens.iter().map(|&len| K1 * (1.0 - B + B * len / self.avg_len)).collect()
+    }
+
     /// One word's postings (document, weighted term frequency), in
-    /// document order, with their impacts.
-    fn impacts(&self, list: &[(u32, f32)], len: impl Fn(u32) -> f32) -> Vec<(u32, u8)> {
+    /// document order, with their impacts. `norms`: [`Scale::norms`].
+    fn impacts<'l>(&self, list: &'l [(u32, f32)], norms: &'l [f32]) -> impl Iterator<Item = (u32, u8)> + 'l {
         let df = list.len() as f32;
         let idf = (1.0 + (self.n - df + 0.5) / (df + 0.5)).ln();
-        list.iter()
-            .map(|&(d, tf)| {
-                let norm = K1 * (1.0 - B + B * len(d) / self.avg_len);
-                let score = idf * tf * (K1 + 1.0) / (tf + norm);
-                (d, ((score / self.bound * 63.0).round() as u8).clamp(1, 63))
-            })
-            .collect()
+        let bound = self.bound;
+        list.iter().map(move |&(d, tf)| {
+            let score = idf * tf * (K1 + 1.0) / (tf + norms[d as usize]);
+            (d, quantise(score / bound * 63.0))
+        })
+    }
+
+    /// One word's postings with their impacts, encoded ([`encode_postings`]) onto `out`.
+    fn encode(&self, list: &[(u32, f32)], norms: &[f32], out: &mut Vec<u8>) {
+        out.reserve(list.len() * 2);
+        let mut prev = -1i64;
+        for (d, impact) in self.impacts(list, norms) {
+            push_number_byte(out, (d as i64 - prev - 1) as u32);
+            out.push(ALPHABET[impact as usize]);
+            prev = d as i64;
+        }
     }
 }
 
-/// What serve keeps of one build's index for the next: each document's
-/// words as ids into one vocabulary, by the digest of its fields. A
-/// rebuild tokenises only the documents whose fields changed, and merges
-/// the postings by word id instead of hashing every word of every
-/// document again. The postings are those [`build_postings`] makes
-/// (a test checks it). `build` keeps nothing.
+/// An impact from its scaled score: `(x.round() as u8).clamp(1, 63)`,
+/// without the call to `roundf` that x86-64's baseline makes of `round`
+/// (a third of the index's encoding time). For `x` under 2^24 the
+/// truncation and the fraction are exact, so halves round away from
+/// zero as `round` does; larger, negative and NaN scores clamp alike.
+fn quantise(x: f32) -> u8 {
+    let t = x as u32;
+    let up = (x - t as f32 >= 0.5) as u32;
+    (t.saturating_add(up).min(255) as u8).clamp(1, 63)
+}
+
+fn push_number_byte(out: &mut Vec<u8>, mut n: u32) {
+    while n >= 32 {
+        out.push(ALPHABET[32 + (n & 31) as usize]);
+        n >>= 5;
+    }
+    out.push(ALPHABET[n as usize]);
+}
+
+/// What serve keeps of one build's index for the next, so that a save
+/// tokenises only the documents whose fields changed and encodes again
+/// only the words whose postings did:
+/// - each document's words as ids into one vocabulary, by the digest of
+///   its fields;
+/// - the last build's postings per word id, patched for the documents
+///   that changed when the others kept their places;
+/// - each word's encoded postings, made again only when its list or the
+///   index's [`Scale`] changed.
+///
+/// The shards are those [`shards`] cuts from [`build_postings`] (a
+/// property test checks it). `build` keeps nothing.
 #[derive(Default)]
 pub struct IndexCache {
     /// Word → id, and id → word. Words are never forgotten: a serve
@@ -339,9 +377,28 @@ pub struct IndexCache {
     /// Digest of a document's fields → its words (id, weighted term
     /// frequency) and its length.
     docs: HashMap<u64, IdTerms, BuildHasherDefault<Fnv>>,
+    /// The last build's postings.
+    last: Option<LastPostings>,
     /// The plain text of each incident body, by body digest
     /// ([`crate::pages::Bodies::digests`]), this build's bodies only.
     pub(super) texts: TextCache,
+    /// Fragment files by the digest of what they show, this build's only.
+    pub(super) fragments: FnvMap<u64, std::sync::Arc<[u8]>>,
+}
+
+/// One build's postings, by word id.
+struct LastPostings {
+    /// Each document's fields digest, in document order.
+    digests: Vec<u64>,
+    /// Each document's length, in document order.
+    lens: Vec<f32>,
+    scale: Scale,
+    /// Per word id: (document, weighted term frequency), in document order.
+    lists: Vec<Vec<(u32, f32)>>,
+    /// Per word id: its postings encoded ([`encode_postings`]).
+    encoded: Vec<Vec<u8>>,
+    /// Every word id, in JavaScript order of the words.
+    order: Vec<u32>,
 }
 
 /// Plain texts of bodies by body digest.
@@ -349,6 +406,11 @@ pub type TextCache = HashMap<u64, std::sync::Arc<str>, BuildHasherDefault<Fnv>>;
 
 /// One document's words by id (id, weighted term frequency), and its length.
 type IdTerms = (Vec<(u32, f32)>, f32);
+
+/// A rebuild patches the last postings when at most this share of the
+/// documents changed (and the others kept their places); past it, the
+/// lists are made again.
+const PATCH_SHARE: usize = 16;
 
 impl IndexCache {
     fn intern(&mut self, word: &str) -> u32 {
@@ -363,7 +425,7 @@ impl IndexCache {
 }
 
 /// The digest of a document's fields: equal fields, equal words.
-fn fields_digest(fields: &[Field]) -> u64 {
+pub fn fields_digest(fields: &[Field]) -> u64 {
     let mut h = Fnv::default();
     for f in fields {
         h.write(&f.weight.to_le_bytes());
@@ -373,10 +435,12 @@ fn fields_digest(fields: &[Field]) -> u64 {
     h.finish()
 }
 
-/// [`build_postings`], tokenising only the documents `cache` does not
-/// hold, and keeping this build's documents in it for the next.
-pub fn build_postings_cached(docs: &[Vec<Field>], cache: &mut IndexCache) -> Postings {
-    let digests: Vec<u64> = docs.par_iter().map(|f| fields_digest(f)).collect();
+/// [`shards`] of [`build_postings`], tokenising only the documents
+/// `cache` does not hold and encoding again only the words whose postings
+/// changed; keeps this build's documents and postings for the next.
+/// `digests`: per document, a digest of its fields ([`fields_digest`], or
+/// one the caller knows changes whenever they do).
+pub fn shards_cached(docs: &[Vec<Field>], digests: &[u64], cache: &mut IndexCache) -> Vec<Shard> {
     let mut kept = std::mem::take(&mut cache.docs);
     let mut fresh: Vec<usize> = Vec::new();
     let mut seen: std::collections::HashSet<u64, BuildHasherDefault<Fnv>> = Default::default();
@@ -391,40 +455,103 @@ pub fn build_postings_cached(docs: &[Vec<Field>], cache: &mut IndexCache) -> Pos
         kept.insert(digests[d], (ids, t.len));
     }
     drop(terms);
+    let words = cache.words.len();
+
+    // The documents that changed, when the others kept their places.
+    let last = cache.last.take();
+    let changed: Option<Vec<usize>> = last.as_ref().filter(|l| l.digests.len() == digests.len()).and_then(|l| {
+        let changed: Vec<usize> = (0..digests.len()).filter(|&d| l.digests[d] != digests[d]).collect();
+        (changed.len() <= (digests.len() / PATCH_SHARE).max(64)).then_some(changed)
+    });
+    let (lists, mut encoded, lens, mut order, old_scale, touched) = match (last, changed) {
+        (Some(mut l), Some(changed)) => {
+            let mut touched = vec![false; words];
+            l.lists.resize_with(words, Vec::new);
+            for &d in &changed {
+                let doc = d as u32;
+                for &(id, _) in &kept[&l.digests[d]].0 {
+                    let list = &mut l.lists[id as usize];
+                    if let Ok(at) = list.binary_search_by_key(&doc, |p| p.0) {
+                        list.remove(at);
+                    }
+                    touched[id as usize] = true;
+                }
+                let (new, len) = &kept[&digests[d]];
+                for &(id, tf) in new {
+                    let list = &mut l.lists[id as usize];
+                    match list.binary_search_by_key(&doc, |p| p.0) {
+                        Ok(at) => list[at].1 = tf,
+                        Err(at) => list.insert(at, (doc, tf)),
+                    }
+                    touched[id as usize] = true;
+                }
+                l.lens[d] = *len;
+            }
+            (l.lists, l.encoded, l.lens, l.order, Some(l.scale), Some(touched))
+        }
+        (last, _) => {
+            let mut lists: Vec<Vec<(u32, f32)>> = vec![Vec::new(); words];
+            let mut lens = Vec::with_capacity(digests.len());
+            for (d, g) in digests.iter().enumerate() {
+                let (terms, len) = &kept[g];
+                for &(id, tf) in terms {
+                    lists[id as usize].push((d as u32, tf));
+                }
+                lens.push(*len);
+            }
+            let (encoded, order) = last.map(|l| (l.encoded, l.order)).unwrap_or_default();
+            (lists, encoded, lens, order, None, None)
+        }
+    };
     // This build's documents only: the others are gone or changed.
     cache.docs = digests.iter().filter_map(|g| kept.remove_entry(g)).collect();
-    let per_doc: Vec<&IdTerms> = digests.iter().map(|g| &cache.docs[g]).collect();
-    let scale = Scale::new(per_doc.iter().map(|d| d.1), docs.len());
 
-    // Postings by word id, in document order (a counting sort).
-    let mut starts = vec![0u32; cache.words.len() + 1];
-    for (terms, _) in &per_doc {
-        for &(id, _) in terms {
-            starts[id as usize + 1] += 1;
-        }
+    // Words first seen now join the order.
+    if order.len() < words {
+        let mut new: Vec<u32> = (order.len() as u32..words as u32).collect();
+        new.sort_unstable_by(|&a, &b| js_order(&cache.words[a as usize], &cache.words[b as usize]));
+        order = merge_by(order, new, |&a, &b| js_order(&cache.words[a as usize], &cache.words[b as usize]).is_lt());
     }
-    for k in 0..cache.words.len() {
-        starts[k + 1] += starts[k];
-    }
-    let mut fill = starts.clone();
-    let mut flat = vec![(0u32, 0f32); starts[cache.words.len()] as usize];
-    for (d, (terms, _)) in per_doc.iter().enumerate() {
-        for &(id, tf) in terms {
-            let at = &mut fill[id as usize];
-            flat[*at as usize] = (d as u32, tf);
-            *at += 1;
-        }
-    }
-    let words = &cache.words;
-    let mut out: Vec<(String, Vec<(u32, u8)>)> = (0..words.len())
-        .into_par_iter()
-        .filter_map(|k| {
-            let list = &flat[starts[k] as usize..starts[k + 1] as usize];
-            (!list.is_empty()).then(|| (words[k].to_string(), scale.impacts(list, |d| per_doc[d as usize].1)))
-        })
+
+    let scale = Scale::new(lens.iter().copied(), digests.len());
+    let norms = scale.norms(&lens);
+    // Every impact depends on the scale; when it stayed, only the words
+    // of changed documents can encode otherwise.
+    let again = |id: usize| match (&touched, old_scale == Some(scale)) {
+        (Some(t), true) => t[id],
+        _ => true,
+    };
+    encoded.resize_with(words, Vec::new);
+    encoded.par_iter_mut().zip(&lists).enumerate().filter(|(id, _)| again(*id)).for_each(|(_, (e, list))| {
+        e.clear();
+        scale.encode(list, &norms, e);
+    });
+    let items: Vec<(&str, &[u8])> = order
+        .iter()
+        .filter(|&&id| !lists[id as usize].is_empty())
+        .map(|&id| (&*cache.words[id as usize], encoded[id as usize].as_slice()))
         .collect();
-    out.par_sort_unstable_by(|a, b| js_order(&a.0, &b.0));
-    Postings { words: out }
+    let out = cut(&items);
+    drop(items);
+    cache.last = Some(LastPostings { digests: digests.to_vec(), lens, scale, lists, encoded, order });
+    out
+}
+
+/// Merges two sorted lists.
+fn merge_by<T>(a: Vec<T>, b: Vec<T>, less: impl Fn(&T, &T) -> bool) -> Vec<T> {
+    let mut out = Vec::with_capacity(a.len() + b.len());
+    let (mut a, mut b) = (a.into_iter().peekable(), b.into_iter().peekable());
+    loop {
+        let take_b = match (a.peek(), b.peek()) {
+            (Some(x), Some(y)) => less(y, x),
+            (None, Some(_)) => true,
+            (_, None) => false,
+        };
+        match if take_b { b.next() } else { a.next() } {
+            Some(v) => out.push(v),
+            None => return out,
+        }
+    }
 }
 
 /// Encodes one posting list.
@@ -449,25 +576,35 @@ pub struct Shard {
 /// [`SOLO_BYTES`] or more alone in its own; a word never spans two shards.
 pub fn shards(postings: &Postings) -> Vec<Shard> {
     let encoded: Vec<String> = postings.words.par_iter().map(|(_, l)| encode_postings(l)).collect();
+    let items: Vec<(&str, &[u8])> =
+        postings.words.iter().zip(&encoded).map(|(w, e)| (w.0.as_str(), e.as_bytes())).collect();
+    cut(&items)
+}
+
+/// [`shards`] from each word (sorted) and its encoded postings.
+fn cut(items: &[(&str, &[u8])]) -> Vec<Shard> {
     let mut out = Vec::new();
     let mut start = 0usize;
     let mut size = 0usize;
     let close = |from: usize, to: usize, out: &mut Vec<Shard>| {
-        let mut json = String::with_capacity(SHARD_BYTES + 256);
-        json.push('{');
-        for (i, (word, code)) in postings.words[from..to].iter().zip(&encoded[from..to]).enumerate() {
+        let bytes: usize = items[from..to].iter().map(|(w, e)| w.len() + e.len() + 6).sum();
+        let mut json = Vec::with_capacity(bytes + 2);
+        json.push(b'{');
+        for (i, (word, code)) in items[from..to].iter().enumerate() {
             if i > 0 {
-                json.push(',');
+                json.push(b',');
             }
-            json.push_str(&serde_json::to_string(&word.0).unwrap_or_default());
-            json.push_str(":\"");
-            json.push_str(code);
-            json.push('"');
+            push_json_string(&mut json, word);
+            json.extend_from_slice(b":\"");
+            json.extend_from_slice(code);
+            json.push(b'"');
         }
-        json.push('}');
-        out.push(Shard { first: postings.words[from].0.clone(), json });
+        json.push(b'}');
+        // Words are text and codes are ASCII ([`ALPHABET`]).
+        let json = String::from_utf8(json).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned());
+        out.push(Shard { first: items[from].0.to_string(), json });
     };
-    for (i, e) in encoded.iter().enumerate() {
+    for (i, (word, e)) in items.iter().enumerate() {
         if e.len() >= SOLO_BYTES {
             if start < i {
                 close(start, i, &mut out);
@@ -477,17 +614,28 @@ pub fn shards(postings: &Postings) -> Vec<Shard> {
             size = 0;
             continue;
         }
-        size += e.len() + postings.words[i].0.len() + 4;
+        size += e.len() + word.len() + 4;
         if size >= SHARD_BYTES {
             close(start, i + 1, &mut out);
             start = i + 1;
             size = 0;
         }
     }
-    if start < encoded.len() {
-        close(start, encoded.len(), &mut out);
+    if start < items.len() {
+        close(start, items.len(), &mut out);
     }
     out
+}
+
+/// Appends `s` as a JSON string, as serde_json writes it.
+fn push_json_string(out: &mut Vec<u8>, s: &str) {
+    if s.bytes().any(|b| b == b'"' || b == b'\\' || b < 0x20) {
+        out.extend_from_slice(serde_json::to_string(s).unwrap_or_default().as_bytes());
+    } else {
+        out.push(b'"');
+        out.extend_from_slice(s.as_bytes());
+        out.push(b'"');
+    }
 }
 
 /// One facet value: the URL parameter value, its display name and the
@@ -558,11 +706,21 @@ mod tests {
         assert!(p.words.windows(2).all(|w| js_order(&w[0].0, &w[1].0).is_lt()));
     }
 
+    /// A build's shards, compared by their first words and JSON.
+    fn fresh_shards(docs: &[Vec<Field>]) -> Vec<(String, String)> {
+        shards(&build_postings(docs)).into_iter().map(|s| (s.first, s.json)).collect()
+    }
+
+    fn cached_shards(docs: &[Vec<Field>], cache: &mut IndexCache) -> Vec<(String, String)> {
+        let digests: Vec<u64> = docs.iter().map(|f| fields_digest(f)).collect();
+        shards_cached(docs, &digests, cache).into_iter().map(|s| (s.first, s.json)).collect()
+    }
+
     /// serve's cached index is the one a build makes, edit after edit:
     /// documents changed, added, removed, duplicated, and words that go
     /// out of use and come back.
     #[test]
-    fn the_cached_postings_are_those_of_a_fresh_build() {
+    fn the_cached_shards_are_those_of_a_fresh_build() {
         let texts = |v: &[&'static str]| -> Vec<Vec<Field<'static>>> {
             v.iter()
                 .map(|t| {
@@ -571,12 +729,18 @@ mod tests {
                 })
                 .collect()
         };
-        let builds: [&[&'static str]; 5] = [
+        let builds: [&[&'static str]; 6] = [
             &["Redis outage|the cache was slow, Redis déjà vu", "Deploy froze|deploys were slow", "Other|the the the"],
             // One body edited (a new word, "slow" gone from it).
             &[
                 "Redis outage|the cache was slow, Redis déjà vu",
                 "Deploy froze|deploys stalled on a lock",
+                "Other|the the the",
+            ],
+            // One word for another: every length and so the scale stay.
+            &[
+                "Redis outage|the cache was slow, Redis déjà vu",
+                "Deploy froze|deploys stalled on a latch",
                 "Other|the the the",
             ],
             // A document added in the middle, one removed, one duplicated.
@@ -593,10 +757,74 @@ mod tests {
         let mut cache = IndexCache::default();
         for (n, b) in builds.iter().enumerate() {
             let docs = texts(b);
-            let fresh = build_postings(&docs);
-            let cached = build_postings_cached(&docs, &mut cache);
-            assert_eq!(cached.words, fresh.words, "build {n}");
+            assert_eq!(cached_shards(&docs, &mut cache), fresh_shards(&docs), "build {n}");
             assert_eq!(cache.docs.len(), b.iter().collect::<std::collections::HashSet<_>>().len(), "build {n}");
+        }
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig { cases: 64, ..Default::default() })]
+        /// serve's index, fed one edit after another, is what a build
+        /// makes after each: edits that keep every length (the scale
+        /// stays, only the edited words are encoded again), that change
+        /// one, that change most documents (past the patch share), and
+        /// that add or remove documents.
+        #[test]
+        fn the_cached_index_equals_a_fresh_one_edit_after_edit(
+            count in 1usize..150,
+            seed in proptest::prelude::any::<u32>(),
+            edits in proptest::collection::vec((proptest::prelude::any::<usize>(), 0u8..6, 0usize..12), 1..8),
+        ) {
+            let vocab = ["redis", "Redis", "déjà", "vu", "outage", "lock", "latch", "the", "été", "queue", "disk", "full"];
+            let doc = |k: usize| -> String {
+                let (k, seed) = (k % 100_000, seed as usize % 1000);
+                let n = (k * 7 + seed) % 9 + 1;
+                (0..n).map(|j| vocab[(k * 5 + j * 3 + seed) % vocab.len()]).collect::<Vec<_>>().join(" ")
+            };
+            let mut texts: Vec<(String, String)> = (0..count).map(|k| (doc(k + 1000), doc(k))).collect();
+            let mut cache = IndexCache::default();
+            let fields = |t: &[(String, String)]| -> Vec<Vec<Field<'static>>> {
+                t.iter()
+                    .map(|(a, b)| {
+                        let (a, b): (&'static str, &'static str) = (a.clone().leak(), b.clone().leak());
+                        vec![Field { text: a, weight: W_TITLE }, Field { text: b, weight: W_BODY }]
+                    })
+                    .collect()
+            };
+            let docs = fields(&texts);
+            proptest::prop_assert_eq!(cached_shards(&docs, &mut cache), fresh_shards(&docs));
+            for (at, what, w) in edits {
+                let w = vocab[w];
+                let n = texts.len().max(1);
+                match what {
+                    // A word swapped for another: lengths stay.
+                    0 if !texts.is_empty() => {
+                        let b = &mut texts[at % n].1;
+                        *b = match b.split_once(' ') {
+                            Some((_, rest)) => format!("{w} {rest}"),
+                            None => w.to_string(),
+                        };
+                    }
+                    1 if !texts.is_empty() => texts[at % n].0.push_str(&format!(" {w}")),
+                    2 => texts.insert(at % (texts.len() + 1), (w.to_string(), doc(at))),
+                    3 if !texts.is_empty() => {
+                        texts.remove(at % n);
+                    }
+                    // Most documents at once.
+                    4 => texts.iter_mut().step_by(1 + at % 2).for_each(|t| t.1.push_str(&format!(" {w}"))),
+                    _ => {}
+                }
+                let docs = fields(&texts);
+                proptest::prop_assert_eq!(cached_shards(&docs, &mut cache), fresh_shards(&docs));
+            }
+        }
+
+        /// The impact's rounding without `roundf` is `round`'s.
+        #[test]
+        fn quantise_rounds_as_round_does(x in proptest::prelude::any::<f32>(), k in 0u32..130) {
+            for x in [x, k as f32 * 0.5, k as f32 * 0.5 - f32::EPSILON * k as f32, k as f32 * 0.5 + 1e-6, -x] {
+                proptest::prop_assert_eq!(quantise(x), (x.round() as u8).clamp(1, 63), "{}", x);
+            }
         }
     }
 
@@ -615,12 +843,15 @@ mod tests {
                 ]
             })
             .collect();
-        // The cached build counts postings by word id: another algorithm.
-        let expected = build_postings_cached(&docs, &mut IndexCache::default()).words;
+        let expected = build_postings_chunked(&docs, 1).words;
         assert!(expected.iter().any(|(_, l)| l.len() > 8), "some word is in many documents");
-        for chunk in [1, 2, 7, 60, 61, POSTINGS_CHUNK] {
+        for chunk in [2, 7, 60, 61, POSTINGS_CHUNK] {
             assert_eq!(build_postings_chunked(&docs, chunk).words, expected, "chunks of {chunk}");
         }
+        // The cached build counts postings by word id: another algorithm.
+        let all = build_postings_chunked(&docs, POSTINGS_CHUNK);
+        let fresh: Vec<(String, String)> = shards(&all).into_iter().map(|s| (s.first, s.json)).collect();
+        assert_eq!(cached_shards(&docs, &mut IndexCache::default()), fresh);
     }
 
     #[test]

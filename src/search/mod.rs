@@ -20,6 +20,7 @@ pub mod index;
 /// The tokeniser lives in src/text/ (the related-incidents score reads text the same way).
 pub use crate::text::tokenize;
 
+use std::hash::{Hash, Hasher};
 use std::sync::Arc;
 
 use rayon::prelude::*;
@@ -248,46 +249,81 @@ pub fn build_index(archive: &Archive, bodies: &Bodies, mut cache: Option<&mut in
             ]
         })
         .collect();
-    let postings = match cache {
-        Some(c) => index::build_postings_cached(&fields, c),
-        None => index::build_postings(&fields),
+    let base = archive.base();
+    // serve: a digest per document that changes whenever its fields do;
+    // a body stands for its plain text by the body's digest.
+    let digests: Vec<u64> = match cache.is_some() {
+        true => fields
+            .par_iter()
+            .enumerate()
+            .map(|(n, f)| match bodies.digests.get(n).filter(|_| n < archive.incidents.len()) {
+                Some(&body) => {
+                    let mut h = index::Fnv::default();
+                    h.write_u64(index::fields_digest(&f[..f.len() - 1]));
+                    h.write_u64(body);
+                    h.finish()
+                }
+                None => index::fields_digest(f),
+            })
+            .collect(),
+        false => Vec::new(),
+    };
+    let shards = match cache.as_deref_mut() {
+        Some(c) => index::shards_cached(&fields, &digests, c),
+        None => index::shards(&index::build_postings(&fields)),
     };
     drop(fields);
-    let base = archive.base();
-    let shards = index::shards(&postings);
-    // Freed as soon as they are used: the index is built at the end of the
-    // build, where its peak is the build's.
-    drop(postings);
 
-    let mut files: Vec<(String, Vec<u8>)> = docs
-        .par_iter()
-        .enumerate()
-        .map(|(n, d)| {
-            let text = match d.text.char_indices().nth(FRAGMENT_TEXT) {
-                Some((cut, _)) => {
-                    let head = &d.text[..cut];
-                    head.rfind(char::is_whitespace).map_or(head, |s| head[..s].trim_end())
-                }
-                None => &d.text,
-            };
-            let f = Fragment {
-                url: &d.url,
-                title: &d.title,
-                kind: d.kind,
-                date: d.date.map(dates::iso_date),
-                date_human: d.date.map(dates::human_date),
-                severity: d.severity.as_ref().map(|s| s.0.as_str()),
-                severity_rank: d.severity.as_ref().map(|s| s.1),
-                severity_url: d.severity.as_ref().map(|s| format!("{base}/severity/{}/", crate::slugs::slugify(&s.0))),
-                services: &d.services,
-                causes: &d.cause_names,
-                tags: &d.tag_names,
-                summary: &d.summary,
-                text,
-            };
-            (format!("f/{n}.json"), serde_json::to_vec(&f).unwrap_or_default())
-        })
-        .collect();
+    let fragment = |d: &Doc| -> Vec<u8> {
+        let text = match d.text.char_indices().nth(FRAGMENT_TEXT) {
+            Some((cut, _)) => {
+                let head = &d.text[..cut];
+                head.rfind(char::is_whitespace).map_or(head, |s| head[..s].trim_end())
+            }
+            None => &d.text,
+        };
+        let f = Fragment {
+            url: &d.url,
+            title: &d.title,
+            kind: d.kind,
+            date: d.date.map(dates::iso_date),
+            date_human: d.date.map(dates::human_date),
+            severity: d.severity.as_ref().map(|s| s.0.as_str()),
+            severity_rank: d.severity.as_ref().map(|s| s.1),
+            severity_url: d.severity.as_ref().map(|s| format!("{base}/severity/{}/", crate::slugs::slugify(&s.0))),
+            services: &d.services,
+            causes: &d.cause_names,
+            tags: &d.tag_names,
+            summary: &d.summary,
+            text,
+        };
+        serde_json::to_vec(&f).unwrap_or_default()
+    };
+    let mut files: Vec<(String, Vec<u8>)> = match cache {
+        // serve: the fragments of documents whose fields and facts are
+        // those of the last build are that build's bytes.
+        Some(c) => {
+            let keys: Vec<u64> = docs
+                .par_iter()
+                .zip(&digests)
+                .map(|(d, &g)| {
+                    let mut h = index::Fnv::default();
+                    h.write_u64(g);
+                    (&d.url, d.kind, d.date, &d.severity, &d.services, &d.cause_names, &d.tag_names).hash(&mut h);
+                    h.finish()
+                })
+                .collect();
+            let made: Vec<(u64, Arc<[u8]>)> = docs
+                .par_iter()
+                .zip(&keys)
+                .map(|(d, &k)| (k, c.fragments.get(&k).cloned().unwrap_or_else(|| fragment(d).into())))
+                .collect();
+            let files = made.iter().enumerate().map(|(n, (_, b))| (format!("f/{n}.json"), b.to_vec())).collect();
+            c.fragments = made.into_iter().collect();
+            files
+        }
+        None => docs.par_iter().enumerate().map(|(n, d)| (format!("f/{n}.json"), fragment(d))).collect(),
+    };
     for f in &facets {
         files.push((format!("facet-{}.json", f.key), index::facet_file(f).into_bytes()));
     }
