@@ -11,7 +11,7 @@ use serde::Serialize;
 
 /// How precisely an incident's date is known: `date: 2021`, `2021-02`,
 /// `2021-02-10`, an RFC 3339 time, or not at all ("Date unknown").
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum DatePrecision {
     Year,
@@ -103,16 +103,29 @@ pub fn human_timestamp(ts: Timestamp) -> String {
 
 /// RFC 3339 in UTC with second precision: `2021-02-09T16:00:00Z`.
 pub fn rfc3339(ts: Timestamp) -> String {
-    let dt = ts.to_zoned(TimeZone::UTC).datetime();
-    format!(
-        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z",
-        dt.year(),
-        dt.month(),
-        dt.day(),
-        dt.hour(),
-        dt.minute(),
-        dt.second()
-    )
+    // Without a `Zoned` (UTC needs no time zone lookup) and without
+    // `format!`: the feeds write several per incident.
+    let dt = TimeZone::UTC.to_datetime(ts);
+    let mut s = String::with_capacity(20);
+    let year = dt.year();
+    if (0..=9999).contains(&year) {
+        push_digits(&mut s, year as u32, 4);
+    } else {
+        s.push_str(&format!("{year:04}"));
+    }
+    for (sep, n) in [('-', dt.month()), ('-', dt.day()), ('T', dt.hour()), (':', dt.minute()), (':', dt.second())] {
+        s.push(sep);
+        push_digits(&mut s, n as u32, 2);
+    }
+    s.push('Z');
+    s
+}
+
+/// `n` in `width` decimal digits, zero-padded (`n` < 10^width).
+fn push_digits(s: &mut String, n: u32, width: u32) {
+    for k in (0..width).rev() {
+        s.push(char::from(b'0' + (n / 10u32.pow(k) % 10) as u8));
+    }
 }
 
 /// Midnight UTC of a day, for feeds and sorting.
@@ -240,6 +253,21 @@ mod tests {
         assert!(parse_timestamp("yesterday at noon").is_none());
         assert_eq!(rfc3339(a), "2021-02-09T16:00:00Z");
         assert_eq!(human_timestamp(a), "9 Feb 2021 16:00 UTC");
+    }
+
+    proptest::proptest! {
+        /// The hand-written RFC 3339 is the one `format!` wrote, over
+        /// every second jiff can hold (negative years included).
+        #[test]
+        fn rfc3339_writes_what_format_wrote(secs in Timestamp::MIN.as_second()..=Timestamp::MAX.as_second()) {
+            let ts = Timestamp::from_second(secs).unwrap();
+            let dt = ts.to_zoned(TimeZone::UTC).datetime();
+            let old = format!(
+                "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z",
+                dt.year(), dt.month(), dt.day(), dt.hour(), dt.minute(), dt.second()
+            );
+            proptest::prop_assert_eq!(rfc3339(ts), old);
+        }
     }
 
     #[test]

@@ -4,6 +4,9 @@
 //! These are generated in code rather than templates: their formats are a
 //! contract with feed readers, crawlers and scripts, not a matter of taste.
 
+use std::borrow::Cow;
+
+use jiff::Timestamp;
 use serde::Serialize;
 
 use crate::archive::{Archive, RedirectOrigin};
@@ -128,7 +131,7 @@ struct JsonSite<'a> {
     severities: &'a [String],
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, Hash)]
 struct JsonIncident<'a> {
     id: &'a str,
     url: String,
@@ -136,57 +139,102 @@ struct JsonIncident<'a> {
     /// As written (`2021`, `2021-02`, `2021-02-10`, RFC 3339); null when unknown.
     date: Option<&'a str>,
     /// Sortable: `YYYY-MM-DD`, the first day of a year or month; null when unknown.
-    date_sort: Option<String>,
+    #[serde(serialize_with = "ser::iso_date")]
+    date_sort: Option<jiff::civil::Date>,
     date_precision: crate::model::DatePrecision,
     /// Short fields as plain text (their inline Markdown reduced to words).
-    summary: String,
+    summary: Cow<'a, str>,
     severity: Option<&'a str>,
     kind: Option<&'static str>,
     services: Vec<&'a str>,
     tags: Vec<&'a str>,
     causes: Vec<&'a str>,
     related: Vec<&'a str>,
-    started: Option<String>,
-    detected: Option<String>,
-    mitigated: Option<String>,
-    resolved: Option<String>,
+    #[serde(serialize_with = "ser::rfc3339")]
+    started: Option<Timestamp>,
+    #[serde(serialize_with = "ser::rfc3339")]
+    detected: Option<Timestamp>,
+    #[serde(serialize_with = "ser::rfc3339")]
+    mitigated: Option<Timestamp>,
+    #[serde(serialize_with = "ser::rfc3339")]
+    resolved: Option<Timestamp>,
     /// Seconds, computed from the timestamps.
     time_to_detect: Option<i64>,
     time_to_mitigate: Option<i64>,
     time_to_resolve: Option<i64>,
     /// The same durations in words ("16 h 26 min").
-    time_to_detect_text: Option<String>,
-    time_to_mitigate_text: Option<String>,
-    time_to_resolve_text: Option<String>,
-    impact: Option<String>,
-    trigger: Option<String>,
+    #[serde(serialize_with = "ser::human_duration")]
+    time_to_detect_text: Option<jiff::SignedDuration>,
+    #[serde(serialize_with = "ser::human_duration")]
+    time_to_mitigate_text: Option<jiff::SignedDuration>,
+    #[serde(serialize_with = "ser::human_duration")]
+    time_to_resolve_text: Option<jiff::SignedDuration>,
+    impact: Option<Cow<'a, str>>,
+    trigger: Option<Cow<'a, str>>,
     detection: Option<&'a str>,
     action_items: Vec<JsonAction<'a>>,
     /// RFC 3339: first commit of the file (front-matter date without git).
-    published: String,
+    #[serde(serialize_with = "ser::rfc3339_one")]
+    published: Timestamp,
     /// RFC 3339: last commit that changed the file (front-matter date without git).
-    updated: String,
+    #[serde(serialize_with = "ser::rfc3339_one")]
+    updated: Timestamp,
     /// The archive's own keys kept by rca-site.toml `[extra]`: key → values.
     #[serde(skip_serializing_if = "std::collections::BTreeMap::is_empty")]
     extra: std::collections::BTreeMap<&'a str, &'a [String]>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, Hash)]
 struct JsonAction<'a> {
-    title: String,
+    title: Cow<'a, str>,
     owner: Option<&'a str>,
     status: &'static str,
     #[serde(rename = "type")]
     kind: Option<&'static str>,
-    due: Option<String>,
+    #[serde(serialize_with = "ser::iso_date")]
+    due: Option<jiff::civil::Date>,
     link: Option<&'a str>,
+}
+
+/// incidents.json's elements hold dates, times and durations as values
+/// (hashed by serve to find the elements it wrote before) and write
+/// them as text only when serialised.
+mod ser {
+    use serde::Serializer;
+
+    use crate::dates;
+
+    pub fn iso_date<S: Serializer>(d: &Option<jiff::civil::Date>, s: S) -> Result<S::Ok, S::Error> {
+        match d {
+            Some(d) => s.serialize_str(&dates::iso_date(*d)),
+            None => s.serialize_none(),
+        }
+    }
+
+    pub fn rfc3339<S: Serializer>(t: &Option<jiff::Timestamp>, s: S) -> Result<S::Ok, S::Error> {
+        match t {
+            Some(t) => rfc3339_one(t, s),
+            None => s.serialize_none(),
+        }
+    }
+
+    pub fn rfc3339_one<S: Serializer>(t: &jiff::Timestamp, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&dates::rfc3339(*t))
+    }
+
+    pub fn human_duration<S: Serializer>(d: &Option<jiff::SignedDuration>, s: S) -> Result<S::Ok, S::Error> {
+        match d {
+            Some(d) => s.serialize_str(&dates::human_duration(*d)),
+            None => s.serialize_none(),
+        }
+    }
 }
 
 /// `/incidents.json`: the archive for scripts. Field names are a contract:
 /// add fields, never rename or remove them without bumping `version`.
-pub fn json(a: &Archive, build: jiff::Timestamp) -> OutputFile {
+pub fn json(a: &Archive, build: jiff::Timestamp, cache: Option<&mut JsonCache>) -> OutputFile {
     use rayon::prelude::*;
-    let incidents: Vec<String> = a
+    let incidents: Vec<JsonIncident> = a
         .incidents
         .par_iter()
         .enumerate()
@@ -197,47 +245,65 @@ pub fn json(a: &Archive, build: jiff::Timestamp) -> OutputFile {
                 url: absolute(a, &i.url_path()),
                 title: &i.title,
                 date: i.has_date().then_some(i.date_text.as_str()),
-                date_sort: i.has_date().then(|| dates::iso_date(i.date)),
+                date_sort: i.has_date().then_some(i.date),
                 date_precision: i.date_precision,
                 extra: i.extra.iter().map(|e| (e.key.as_str(), e.values.as_slice())).collect(),
-                summary: crate::markdown::plain_inline(&i.summary),
+                summary: crate::markdown::plain_inline_cow(&i.summary),
                 severity: i.severity.as_ref().map(|(s, _)| s.as_str()),
                 kind: i.kind.map(Kind::as_str),
                 services: slugs(&i.services),
                 tags: slugs(&i.tags),
                 causes: slugs(&i.causes),
                 related: a.related(n).iter().map(|&m| a.incidents[m].id.as_str()).collect(),
-                started: ts.started.map(dates::rfc3339),
-                detected: ts.detected.map(dates::rfc3339),
-                mitigated: ts.mitigated.map(dates::rfc3339),
-                resolved: ts.resolved.map(dates::rfc3339),
+                started: ts.started,
+                detected: ts.detected,
+                mitigated: ts.mitigated,
+                resolved: ts.resolved,
                 time_to_detect: ts.time_to_detect().map(|d| d.as_secs()),
                 time_to_mitigate: ts.time_to_mitigate().map(|d| d.as_secs()),
                 time_to_resolve: ts.time_to_resolve().map(|d| d.as_secs()),
-                time_to_detect_text: ts.time_to_detect().map(dates::human_duration),
-                time_to_mitigate_text: ts.time_to_mitigate().map(dates::human_duration),
-                time_to_resolve_text: ts.time_to_resolve().map(dates::human_duration),
-                impact: i.impact.as_deref().map(crate::markdown::plain_inline),
-                trigger: i.trigger.as_deref().map(crate::markdown::plain_inline),
+                time_to_detect_text: ts.time_to_detect(),
+                time_to_mitigate_text: ts.time_to_mitigate(),
+                time_to_resolve_text: ts.time_to_resolve(),
+                impact: i.impact.as_deref().map(crate::markdown::plain_inline_cow),
+                trigger: i.trigger.as_deref().map(crate::markdown::plain_inline_cow),
                 detection: i.detection.as_deref(),
                 action_items: i
                     .action_items
                     .iter()
                     .map(|it| JsonAction {
-                        title: crate::markdown::plain_inline(&it.title),
+                        title: crate::markdown::plain_inline_cow(&it.title),
                         owner: it.owner.as_deref(),
                         status: it.status.as_str(),
                         kind: it.kind.map(ActionType::as_str),
-                        due: it.due.map(dates::iso_date),
+                        due: it.due,
                         link: it.link.as_deref(),
                     })
                     .collect(),
-                published: dates::rfc3339(i.published_at()),
-                updated: dates::rfc3339(i.revised_at()),
+                published: i.published_at(),
+                updated: i.revised_at(),
             }
         })
-        .map(|i| json_element(&i))
         .collect();
+    let incidents: Vec<std::sync::Arc<str>> = match cache {
+        // serve: an element whose fields hash as in the last build is
+        // that build's text.
+        Some(c) => {
+            let made: Vec<(u64, std::sync::Arc<str>)> = incidents
+                .par_iter()
+                .map(|i| {
+                    let mut h = crate::hash::FxHasher::default();
+                    std::hash::Hash::hash(i, &mut h);
+                    let key = std::hash::Hasher::finish(&h);
+                    (key, c.elements.get(&key).cloned().unwrap_or_else(|| json_element(i).into()))
+                })
+                .collect();
+            let out = made.iter().map(|(_, e)| e.clone()).collect();
+            c.elements = made.into_iter().collect();
+            out
+        }
+        None => incidents.par_iter().map(|i| json_element(i).into()).collect(),
+    };
     let doc = JsonArchive {
         version: 1,
         generated: dates::rfc3339(build),
@@ -252,13 +318,25 @@ pub fn json(a: &Archive, build: jiff::Timestamp) -> OutputFile {
             let mut out = String::with_capacity(head.len() + incidents.iter().map(|i| i.len() + 2).sum::<usize>() + 8);
             out.push_str(head);
             out.push_str("[\n");
-            out.push_str(&incidents.join(",\n"));
+            for (n, i) in incidents.iter().enumerate() {
+                if n > 0 {
+                    out.push_str(",\n");
+                }
+                out.push_str(i);
+            }
             out.push_str("\n]}");
             s = out;
         }
     }
     s.push('\n');
     OutputFile::new("incidents.json", s)
+}
+
+/// serve: the elements of incidents.json by the hash of their fields,
+/// the last build's only.
+#[derive(Default)]
+pub struct JsonCache {
+    elements: std::collections::HashMap<u64, std::sync::Arc<str>, std::hash::BuildHasherDefault<crate::hash::FxHasher>>,
 }
 
 /// One element of the `incidents` list of incidents.json, compact (a JSON

@@ -50,6 +50,7 @@ pub mod facts;
 pub mod feeds;
 pub mod git;
 pub mod graph;
+pub mod hash;
 pub mod listing;
 pub mod markdown;
 pub mod markup;

@@ -1036,8 +1036,13 @@ fn render_inline_with(text: &str, links: bool) -> String {
 /// A short field as plain text, for feeds, meta tags, search and JSON:
 /// link and emphasis markers dropped, their words kept.
 pub fn plain_inline(text: &str) -> String {
+    plain_inline_cow(text).into_owned()
+}
+
+/// [`plain_inline`], borrowing text with no inline markup.
+pub fn plain_inline_cow(text: &str) -> std::borrow::Cow<'_, str> {
     if !has_inline_markup(text) {
-        return text.trim().to_string();
+        return text.trim().into();
     }
     let text = protect_block_start(text);
     let mut out = String::with_capacity(text.len());
@@ -1047,7 +1052,7 @@ pub fn plain_inline(text: &str) -> String {
             _ => {}
         }
     }
-    out.split_whitespace().collect::<Vec<_>>().join(" ")
+    out.split_whitespace().collect::<Vec<_>>().join(" ").into()
 }
 
 fn inline_sanitizer() -> &'static ammonia::Builder<'static> {

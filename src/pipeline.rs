@@ -238,8 +238,17 @@ fn run<R: Reuse>(snapshot: Cow<'_, Snapshot>, opts: &BuildOptions, sink: &dyn Si
         }
     }
     // The feed, the sitemap and the JSON at once.
-    let mut extra: Vec<OutputFile> =
-        to_make.into_par_iter().map(|page| crate::pages::outputs::make(&archive, page, &paths, now)).collect();
+    let json = std::sync::Mutex::new(reuse.json_elements());
+    let mut extra: Vec<OutputFile> = to_make
+        .into_par_iter()
+        .map(|page| {
+            if !crate::pages::outputs::is_json(page) {
+                return crate::pages::outputs::make(&archive, page, &paths, now, None);
+            }
+            let mut json = json.lock().unwrap_or_else(|e| e.into_inner());
+            crate::pages::outputs::make(&archive, page, &paths, now, json.as_deref_mut())
+        })
+        .collect();
     // A theme's own static/robots.txt replaces the generated one.
     if !theme.assets.contains_key("robots.txt") {
         extra.push(OutputFile::new("robots.txt", crate::share::robots_txt(&archive)));

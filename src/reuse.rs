@@ -89,6 +89,12 @@ pub trait Reuse {
         vec![false; pages.len()]
     }
 
+    /// outputs: the elements of incidents.json made last time (none:
+    /// every element is written).
+    fn json_elements(&mut self) -> Option<&mut crate::feeds::JsonCache> {
+        None
+    }
+
     /// The pages, feeds and assets are in the sink; only the search index
     /// and its page are left.
     fn pages_ready(&mut self, _paths: &[String], _diags: &Diagnostics) {}

@@ -25,10 +25,23 @@ pub(super) fn fingerprint(d: &Digests, h: &mut FxHasher) {
 }
 
 /// Makes one of [`pages`]; `paths`: every page of the site, for the sitemap.
-pub fn make(archive: &Archive, page: &Page, paths: &[String], now: Timestamp) -> OutputFile {
+/// Whether `page` is incidents.json (the one output that reads
+/// [`crate::feeds::JsonCache`]).
+pub fn is_json(page: &Page) -> bool {
+    matches!(page.key, PageKey::Json)
+}
+
+/// `json`: serve's elements of incidents.json from the last build.
+pub fn make(
+    archive: &Archive,
+    page: &Page,
+    paths: &[String],
+    now: Timestamp,
+    json: Option<&mut crate::feeds::JsonCache>,
+) -> OutputFile {
     match page.key {
         PageKey::Sitemap => crate::feeds::sitemap(archive, paths),
         PageKey::Feed => crate::feeds::atom(archive, now),
-        _ => crate::feeds::json(archive, now),
+        _ => crate::feeds::json(archive, now, json),
     }
 }

@@ -104,6 +104,8 @@ pub struct Cache {
     pub cards: CardCache,
     /// The words of each document the search index held last time.
     search: crate::search::index::IndexCache,
+    /// The elements of incidents.json, by the hash of their fields.
+    json: crate::feeds::JsonCache,
     /// Figures of the last build, for progress output and benchmarks.
     pub last: Work,
     /// This build: the paths of the pages kept from the last good build.
@@ -426,6 +428,10 @@ impl Reuse for Cache {
 
     fn search_index(&mut self) -> Option<&mut crate::search::index::IndexCache> {
         Some(&mut self.search)
+    }
+
+    fn json_elements(&mut self) -> Option<&mut crate::feeds::JsonCache> {
+        Some(&mut self.json)
     }
 
     /// The pages whose key, path and fingerprint are those of a page of
