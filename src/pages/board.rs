@@ -110,17 +110,14 @@ fn item_keys(board: &crate::actions::Board) -> Vec<String> {
     board.items.par_iter().map(item_key).collect()
 }
 
+/// Each key's digest ([`fingerprint::of`], as [`BoardData::new`] takes it).
 fn key_digests(keys: &[String]) -> Vec<u64> {
     keys.par_iter().map(fingerprint::of).collect()
 }
 
-/// The last board's items by incident id and place: their incident's card
-/// digest, key and value.
-type KeptItems<'a> = std::collections::HashMap<
-    (&'a str, usize),
-    (u64, String, Value),
-    std::hash::BuildHasherDefault<fingerprint::FxHasher>,
->;
+/// The last board's items by incident id and place: their place in it.
+type KeptItems<'a> =
+    std::collections::HashMap<(&'a str, usize), usize, std::hash::BuildHasherDefault<fingerprint::FxHasher>>;
 
 impl BoardData {
     /// `kept`: the previous board (serve); the key and the value (with its
@@ -145,50 +142,72 @@ impl BoardData {
         } else {
             Vec::new()
         };
-        let reused: Vec<Option<(String, Value)>> = match kept {
+        let reused: Vec<Option<(String, Value, u64)>> = match kept {
             Some(k)
                 if !item_digests.is_empty()
                     && k.item_digests.len() == k.values.len()
-                    && k.keys.len() == k.values.len() =>
+                    && k.keys.len() == k.values.len()
+                    && k.key_digests.len() == k.values.len() =>
             {
-                let mut old: KeptItems = k
-                    .board
-                    .items
-                    .iter()
-                    .zip(k.item_digests)
-                    .zip(k.keys.into_iter().zip(k.values))
-                    .map(|((it, d), (key, v))| ((it.incident.id.as_str(), it.source.1), (d, key, v)))
+                let mut at: KeptItems = KeptItems::default();
+                at.reserve(k.board.items.len());
+                at.extend(k.board.items.iter().enumerate().map(|(p, it)| ((it.incident.id.as_str(), it.source.1), p)));
+                let mut old: Vec<Option<(String, Value, u64)>> = k
+                    .keys
+                    .into_iter()
+                    .zip(k.values)
+                    .zip(k.key_digests)
+                    .map(|((key, v), d)| Some((key, v, d)))
                     .collect();
                 let reused = board
                     .items
                     .iter()
                     .zip(&item_digests)
                     .map(|(it, d)| {
-                        let (was, key, v) = old.remove(&(it.incident.id.as_str(), it.source.1))?;
-                        (was == *d).then_some((key, v))
+                        let p = at.remove(&(it.incident.id.as_str(), it.source.1))?;
+                        if k.item_digests[p] == *d {
+                            old[p].take()
+                        } else {
+                            None
+                        }
                     })
                     .collect();
                 // Freeing 40,000 items is not the rebuild's work: a thread
                 // of its own does it.
-                drop(old);
+                drop(at);
                 let old_board = k.board;
-                std::thread::spawn(move || drop(old_board));
+                std::thread::spawn(move || drop((old_board, old)));
                 reused
             }
             _ => vec![None; board.items.len()],
         };
-        let (keys, reused): (Vec<String>, Vec<Option<Value>>) = if keep_items {
-            board
+        // Each item's key and its digest: a kept item's are the last build's.
+        let (mut keys, mut key_digests) = (Vec::new(), Vec::new());
+        let reused: Vec<Option<Value>> = if keep_items {
+            let made: Vec<(String, u64, Option<Value>)> = board
                 .items
                 .par_iter()
                 .zip(reused)
                 .map(|(it, r)| match r {
-                    Some((key, v)) => (key, Some(v)),
-                    None => (item_key(it), None),
+                    Some((key, v, d)) => (key, d, Some(v)),
+                    None => {
+                        let key = item_key(it);
+                        let d = fingerprint::of(&key);
+                        (key, d, None)
+                    }
                 })
-                .unzip()
+                .collect();
+            keys.reserve(made.len());
+            key_digests.reserve(made.len());
+            made.into_iter()
+                .map(|(key, d, v)| {
+                    keys.push(key);
+                    key_digests.push(d);
+                    v
+                })
+                .collect()
         } else {
-            (Vec::new(), reused.into_iter().map(|r| r.map(|(_, v)| v)).collect())
+            reused.into_iter().map(|r| r.map(|(_, v, _)| v)).collect()
         };
         let filters = filters_of(&board);
         let lists = lists_of(&board, &filters);
@@ -230,7 +249,6 @@ impl BoardData {
                 .map(|mut it| value_of(&mut it))
                 .collect::<Result<Vec<Value>, tera::Error>>()?
         };
-        let key_digests = key_digests(&keys);
         Ok(BoardData { board, values, keys, key_digests, item_digests, filters, lists, sections })
     }
 
