@@ -288,20 +288,15 @@ pub fn json(a: &Archive, build: jiff::Timestamp, cache: Option<&mut JsonCache>) 
     let incidents: Vec<std::sync::Arc<str>> = match cache {
         // serve: an element whose fields hash as in the last build is
         // that build's text.
-        Some(c) => {
-            let made: Vec<(u64, std::sync::Arc<str>)> = incidents
-                .par_iter()
-                .map(|i| {
-                    let mut h = crate::hash::FxHasher::default();
-                    std::hash::Hash::hash(i, &mut h);
-                    let key = std::hash::Hasher::finish(&h);
-                    (key, c.elements.get(&key).cloned().unwrap_or_else(|| json_element(i).into()))
-                })
-                .collect();
-            let out = made.iter().map(|(_, e)| e.clone()).collect();
-            c.elements = made.into_iter().collect();
-            out
-        }
+        Some(c) => c.take_or_make(
+            &incidents,
+            |_, i| {
+                let mut h = crate::hash::FxHasher::default();
+                std::hash::Hash::hash(i, &mut h);
+                std::hash::Hasher::finish(&h)
+            },
+            |i| json_element(i).into(),
+        ),
         None => incidents.par_iter().map(|i| json_element(i).into()).collect(),
     };
     let doc = JsonArchive {
@@ -332,12 +327,8 @@ pub fn json(a: &Archive, build: jiff::Timestamp, cache: Option<&mut JsonCache>) 
     OutputFile::new("incidents.json", s)
 }
 
-/// serve: the elements of incidents.json by the hash of their fields,
-/// the last build's only.
-#[derive(Default)]
-pub struct JsonCache {
-    elements: std::collections::HashMap<u64, std::sync::Arc<str>, std::hash::BuildHasherDefault<crate::hash::FxHasher>>,
-}
+/// serve: the elements of incidents.json by the hash of their fields.
+pub type JsonCache = crate::hash::Kept<std::sync::Arc<str>>;
 
 /// One element of the `incidents` list of incidents.json, compact (a JSON
 /// string never spans lines: line breaks are escaped).

@@ -1,9 +1,48 @@
 //! The hash every cache of a build keys on: fingerprints of pages
-//! (src/pages/fingerprint.rs), serve's kept elements of incidents.json
-//! (src/feeds.rs). Not for security: nothing here hashes keys chosen
-//! against it (an archive's author could only slow their own serve).
+//! (src/pages/fingerprint.rs), and what serve keeps of a build's outputs
+//! ([`Kept`]: incidents.json's elements, the search fragments). Not for
+//! security: nothing here hashes keys chosen against it (an archive's
+//! author could only slow their own serve).
 
-use std::hash::Hasher;
+use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
+
+use rayon::prelude::*;
+
+/// Values the last build made, by the digest of what each was made from
+/// (serve). A value whose digest is one of the last build's is taken;
+/// the others are made. Only this build's are kept for the next.
+pub struct Kept<T>(HashMap<u64, T, BuildHasherDefault<FxHasher>>);
+
+impl<T> Default for Kept<T> {
+    fn default() -> Self {
+        Kept(HashMap::default())
+    }
+}
+
+impl<T: Clone + Send + Sync> Kept<T> {
+    /// One value per item, in parallel: `key(n, item)` is the digest of
+    /// what item `n`'s value is made from, `make` makes it.
+    pub fn take_or_make<I: Sync>(
+        &mut self,
+        items: &[I],
+        key: impl Fn(usize, &I) -> u64 + Sync,
+        make: impl Fn(&I) -> T + Sync,
+    ) -> Vec<T> {
+        let last = &self.0;
+        let made: Vec<(u64, T)> = items
+            .par_iter()
+            .enumerate()
+            .map(|(n, item)| {
+                let k = key(n, item);
+                (k, last.get(&k).cloned().unwrap_or_else(|| make(item)))
+            })
+            .collect();
+        let out = made.iter().map(|(_, v)| v.clone()).collect();
+        self.0 = made.into_iter().collect();
+        out
+    }
+}
 
 /// The Firefox/rustc hash: a multiply and a rotate per 8 bytes.
 #[derive(Default, Clone, Copy)]

@@ -47,12 +47,29 @@ pub const W_TERMS: f32 = 2.0;
 pub const W_SUMMARY: f32 = 2.0;
 pub const W_BODY: f32 = 1.0;
 
-pub fn push_number(out: &mut String, mut n: u32) {
+pub fn push_number(out: &mut Vec<u8>, mut n: u32) {
     while n >= 32 {
-        out.push(ALPHABET[32 + (n & 31) as usize] as char);
+        out.push(ALPHABET[32 + (n & 31) as usize]);
         n >>= 5;
     }
-    out.push(ALPHABET[n as usize] as char);
+    out.push(ALPHABET[n as usize]);
+}
+
+/// Appends postings (document, impact), in increasing document order:
+/// each document's gap, then its impact.
+fn push_postings(out: &mut Vec<u8>, postings: impl Iterator<Item = (u32, u8)>) {
+    let mut prev = -1i64;
+    for (d, impact) in postings {
+        push_number(out, (d as i64 - prev - 1) as u32);
+        out.push(ALPHABET[impact as usize]);
+        prev = d as i64;
+    }
+}
+
+/// Encoded bytes as text: they are all of [`ALPHABET`] (or text written
+/// in them), so this never replaces anything.
+fn ascii(bytes: Vec<u8>) -> String {
+    String::from_utf8(bytes).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
 }
 
 /// Decodes a posting list (used by tests; the browser has its own).
@@ -102,13 +119,13 @@ fn read_number(digits: &[u32], mut i: usize) -> (u32, usize) {
 
 /// Encodes increasing document ids as gaps.
 pub fn encode_docs(docs: &[u32]) -> String {
-    let mut out = String::with_capacity(docs.len() * 2);
+    let mut out = Vec::with_capacity(docs.len() * 2);
     let mut prev = -1i64;
     for &d in docs {
         push_number(&mut out, (d as i64 - prev - 1) as u32);
         prev = d as i64;
     }
-    out
+    ascii(out)
 }
 
 /// Word → postings (document id, impact), words in JavaScript order.
@@ -328,12 +345,7 @@ impl Scale {
     /// One word's postings with their impacts, encoded ([`encode_postings`]) onto `out`.
     fn encode(&self, list: &[(u32, f32)], norms: &[f32], out: &mut Vec<u8>) {
         out.reserve(list.len() * 2);
-        let mut prev = -1i64;
-        for (d, impact) in self.impacts(list, norms) {
-            push_number_byte(out, (d as i64 - prev - 1) as u32);
-            out.push(ALPHABET[impact as usize]);
-            prev = d as i64;
-        }
+        push_postings(out, self.impacts(list, norms));
     }
 }
 
@@ -346,14 +358,6 @@ fn quantise(x: f32) -> u8 {
     let t = x as u32;
     let up = (x - t as f32 >= 0.5) as u32;
     (t.saturating_add(up).min(255) as u8).clamp(1, 63)
-}
-
-fn push_number_byte(out: &mut Vec<u8>, mut n: u32) {
-    while n >= 32 {
-        out.push(ALPHABET[32 + (n & 31) as usize]);
-        n >>= 5;
-    }
-    out.push(ALPHABET[n as usize]);
 }
 
 /// What serve keeps of one build's index for the next, so that a save
@@ -382,8 +386,8 @@ pub struct IndexCache {
     /// The plain text of each incident body, by body digest
     /// ([`crate::pages::Bodies::digests`]), this build's bodies only.
     pub(super) texts: TextCache,
-    /// Fragment files by the digest of what they show, this build's only.
-    pub(super) fragments: FnvMap<u64, std::sync::Arc<[u8]>>,
+    /// Fragment files by the digest of what they show.
+    pub(super) fragments: crate::hash::Kept<std::sync::Arc<[u8]>>,
 }
 
 /// One build's postings, by word id.
@@ -506,11 +510,11 @@ pub fn shards_cached(docs: &[Vec<Field>], digests: &[u64], cache: &mut IndexCach
     // This build's documents only: the others are gone or changed.
     cache.docs = digests.iter().filter_map(|g| kept.remove_entry(g)).collect();
 
-    // Words first seen now join the order.
+    // Words first seen now join the order: the stable sort finds the
+    // sorted run of the old words and merges the new ones into it.
     if order.len() < words {
-        let mut new: Vec<u32> = (order.len() as u32..words as u32).collect();
-        new.sort_unstable_by(|&a, &b| js_order(&cache.words[a as usize], &cache.words[b as usize]));
-        order = merge_by(order, new, |&a, &b| js_order(&cache.words[a as usize], &cache.words[b as usize]).is_lt());
+        order.extend(order.len() as u32..words as u32);
+        order.sort_by(|&a, &b| js_order(&cache.words[a as usize], &cache.words[b as usize]));
     }
 
     let scale = Scale::new(lens.iter().copied(), digests.len());
@@ -537,33 +541,11 @@ pub fn shards_cached(docs: &[Vec<Field>], digests: &[u64], cache: &mut IndexCach
     out
 }
 
-/// Merges two sorted lists.
-fn merge_by<T>(a: Vec<T>, b: Vec<T>, less: impl Fn(&T, &T) -> bool) -> Vec<T> {
-    let mut out = Vec::with_capacity(a.len() + b.len());
-    let (mut a, mut b) = (a.into_iter().peekable(), b.into_iter().peekable());
-    loop {
-        let take_b = match (a.peek(), b.peek()) {
-            (Some(x), Some(y)) => less(y, x),
-            (None, Some(_)) => true,
-            (_, None) => false,
-        };
-        match if take_b { b.next() } else { a.next() } {
-            Some(v) => out.push(v),
-            None => return out,
-        }
-    }
-}
-
 /// Encodes one posting list.
 pub fn encode_postings(list: &[(u32, u8)]) -> String {
-    let mut out = String::with_capacity(list.len() * 2);
-    let mut prev = -1i64;
-    for &(d, impact) in list {
-        push_number(&mut out, (d as i64 - prev - 1) as u32);
-        out.push(ALPHABET[impact as usize] as char);
-        prev = d as i64;
-    }
-    out
+    let mut out = Vec::with_capacity(list.len() * 2);
+    push_postings(&mut out, list.iter().copied());
+    ascii(out)
 }
 
 /// One shard: its first word and its JSON (`{"word": "postings", …}`).
@@ -600,9 +582,7 @@ fn cut(items: &[(&str, &[u8])]) -> Vec<Shard> {
             json.push(b'"');
         }
         json.push(b'}');
-        // Words are text and codes are ASCII ([`ALPHABET`]).
-        let json = String::from_utf8(json).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned());
-        out.push(Shard { first: items[from].0.to_string(), json });
+        out.push(Shard { first: items[from].0.to_string(), json: ascii(json) });
     };
     for (i, (word, e)) in items.iter().enumerate() {
         if e.len() >= SOLO_BYTES {

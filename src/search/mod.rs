@@ -252,8 +252,8 @@ pub fn build_index(archive: &Archive, bodies: &Bodies, mut cache: Option<&mut in
     let base = archive.base();
     // serve: a digest per document that changes whenever its fields do;
     // a body stands for its plain text by the body's digest.
-    let digests: Vec<u64> = match cache.is_some() {
-        true => fields
+    let digests: Vec<u64> = if cache.is_some() {
+        fields
             .par_iter()
             .enumerate()
             .map(|(n, f)| match bodies.digests.get(n).filter(|_| n < archive.incidents.len()) {
@@ -265,8 +265,9 @@ pub fn build_index(archive: &Archive, bodies: &Bodies, mut cache: Option<&mut in
                 }
                 None => index::fields_digest(f),
             })
-            .collect(),
-        false => Vec::new(),
+            .collect()
+    } else {
+        Vec::new()
     };
     let shards = match cache.as_deref_mut() {
         Some(c) => index::shards_cached(&fields, &digests, c),
@@ -303,24 +304,17 @@ pub fn build_index(archive: &Archive, bodies: &Bodies, mut cache: Option<&mut in
         // serve: the fragments of documents whose fields and facts are
         // those of the last build are that build's bytes.
         Some(c) => {
-            let keys: Vec<u64> = docs
-                .par_iter()
-                .zip(&digests)
-                .map(|(d, &g)| {
-                    let mut h = index::Fnv::default();
-                    h.write_u64(g);
+            let made: Vec<Arc<[u8]>> = c.fragments.take_or_make(
+                &docs,
+                |n, d| {
+                    let mut h = crate::hash::FxHasher::default();
+                    h.write_u64(digests[n]);
                     (&d.url, d.kind, d.date, &d.severity, &d.services, &d.cause_names, &d.tag_names).hash(&mut h);
                     h.finish()
-                })
-                .collect();
-            let made: Vec<(u64, Arc<[u8]>)> = docs
-                .par_iter()
-                .zip(&keys)
-                .map(|(d, &k)| (k, c.fragments.get(&k).cloned().unwrap_or_else(|| fragment(d).into())))
-                .collect();
-            let files = made.iter().enumerate().map(|(n, (_, b))| (format!("f/{n}.json"), b.to_vec())).collect();
-            c.fragments = made.into_iter().collect();
-            files
+                },
+                |d| fragment(d).into(),
+            );
+            made.iter().enumerate().map(|(n, b)| (format!("f/{n}.json"), b.to_vec())).collect()
         }
         None => docs.par_iter().enumerate().map(|(n, d)| (format!("f/{n}.json"), fragment(d))).collect(),
     };
