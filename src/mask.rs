@@ -25,7 +25,7 @@ use pulldown_cmark::{Event, LinkType, Parser, Tag, TagEnd};
 use rayon::prelude::*;
 
 use crate::config::Config;
-use crate::model::{ActionItem, CauseDoc, Incident, Page, Term};
+use crate::model::{ActionItem, CauseDoc, ExtraField, Incident, Page, Term};
 use crate::slugs::slugify;
 
 /// What an email address becomes in text.
@@ -201,8 +201,16 @@ impl Maskable for Incident {
         mask_terms(&mut self.tags, m);
         mask_terms(&mut self.causes, m);
         self.action_items.mask(m);
+        self.extra.mask(m);
         // Aliases are not masked: an address in one is refused by the alias rules (archive::alias_path).
         m.body(&mut self.body);
+    }
+}
+
+/// An `[extra]` field: its values as typed (the label is the config's).
+impl Maskable for ExtraField {
+    fn mask(&mut self, m: &Masker) {
+        self.values.mask(m);
     }
 }
 

@@ -195,7 +195,7 @@ fn email_archive(root: &Path, show_emails: bool) {
     write(
         root,
         "rca-site.toml",
-        &format!("title = \"Masking\"\nbase_url = \"https://incidents.example.org\"\nshow_emails = {show_emails}\n"),
+        &format!("title = \"Masking\"\nbase_url = \"https://incidents.example.org\"\nshow_emails = {show_emails}\n\n[extra]\nreporter = \"Reported by\"\nsource = \"Source\"\n"),
     );
     write(
         root,
@@ -214,6 +214,8 @@ detection: "m-detection@leakhost.example noticed"
 started: 2024-03-01T09:00:00Z
 resolved: 2024-03-01T12:00:00Z
 aliases: [/old/mail-outage/]
+reporter: [m-extra@leakhost.example, "Jane <m-extra2@leakhost.example>"]
+source: https://tracker.example.org/?by=m-extraurl@leakhost.example
 action_items:
   - title: "Tell [Jane](mailto:m-aititle@leakhost.example) about m-aititle2@leakhost.example"
     owner: m-owner@leakhost.example
@@ -386,6 +388,9 @@ fn show_emails_true_publishes_them() {
         "pagebody",
         "hometext",
         "htmltext",
+        "extra",
+        "extra2",
+        "extraurl",
     ] {
         assert!(all.contains(&format!("m-{field}@leakhost.example")), "m-{field}");
     }
