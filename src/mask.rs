@@ -192,6 +192,11 @@ impl Maskable for ActionItem {
 
 impl Maskable for Incident {
     fn mask(&mut self, m: &Masker) {
+        // Masking is idempotent; a masked incident is only not read again.
+        if self.masked {
+            return;
+        }
+        self.masked = true;
         self.title.mask(m);
         self.summary.mask(m);
         self.impact.mask(m);
@@ -589,5 +594,31 @@ mod tests {
             terms.iter().map(|t| (t.name.as_str(), t.slug.as_str())).collect::<Vec<_>>(),
             [("[email]", "email"), ("api", "api")]
         );
+    }
+
+    proptest::proptest! {
+        /// A masked incident is not masked again (`Incident::masked`):
+        /// masking what is masked must change nothing, in every mode.
+        #[test]
+        fn masking_twice_is_masking_once(
+            pieces in proptest::collection::vec(proptest::sample::select(vec![
+                "jane@corp.example", "<bob@corp.example>", "<mailto:x.y@corp.example>", "[Jane](mailto:j@corp.example)",
+                "[j]", "\n\n[j]: mailto:j@corp.example\n", "`q@corp.example`", "\n```\nto: a@b.example\n```\n",
+                "<a href=\"mailto:h@corp.example\">h@corp.example</a>", "[email]", "\\[email\\]", "mailto:", "@", " ",
+                "Jane Doe", "[x](https://a.example/?u=u@corp.example)", "*", "_", "\n", "<", ">", "(", ")", ":",
+            ]), 0..12),
+        ) {
+            let text: String = pieces.concat();
+            for body in [false, true] {
+                let once = markdown(&text, body).into_owned();
+                let twice = markdown(&once, body).into_owned();
+                proptest::prop_assert_eq!(&twice, &once, "body: {}", body);
+            }
+            let (mut once, mut owner) = (text.clone(), text.clone());
+            Masker.owner(&mut once);
+            owner.clone_from(&once);
+            Masker.owner(&mut owner);
+            proptest::prop_assert_eq!(owner, once);
+        }
     }
 }

@@ -306,6 +306,10 @@ pub struct Incident {
     /// Markdown body and the file line it starts on.
     pub body: String,
     pub body_line: usize,
+    /// Its emails are masked ([`crate::mask::documents`]). An incident
+    /// serve's cache lends to the next build keeps its masked fields, and
+    /// is not read through again.
+    pub masked: bool,
 }
 
 impl Incident {

@@ -111,6 +111,7 @@ pub fn incident(archive: &Archive, i: &Incident) -> u64 {
         warnings: _,
         body: _,
         body_line,
+        masked: _,
     } = i;
     let mut h = hasher();
     (id, source_path, title, date, date_text, published, summary, severity).hash(&mut h);

@@ -864,6 +864,7 @@ pub fn parse_incident(path: &str, bytes: &[u8], config: &Config) -> Result<Incid
         former_ids: Vec::new(),
         extra: resolved.extra,
         warnings: c.diags,
+        masked: false,
     })
 }
 
