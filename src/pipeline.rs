@@ -194,7 +194,10 @@ fn run<R: Reuse>(snapshot: Cow<'_, Snapshot>, opts: &BuildOptions, sink: &dyn Si
 
     let t3 = Instant::now();
     let build_date = opts.build_date.unwrap_or_else(dates::today);
-    let digests = fingerprints.then(|| Digests::new(&archive, &bodies.digests, &theme, build_date, archive.include));
+    let digests = fingerprints.then(|| {
+        let incidents = reuse.incident_digests(&archive);
+        Digests::new(&archive, incidents, &bodies.digests, &theme, build_date, archive.include)
+    });
     let mut no_cards = CardCache::default();
     // Whether the renderer is kept for the next build (serve).
     let keeps_cards = reuse.cards().is_some();

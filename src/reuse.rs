@@ -73,6 +73,12 @@ pub trait Reuse {
         archive.incidents.iter().map(|_| None).collect()
     }
 
+    /// render: the digest of every incident but its body, parallel to
+    /// `archive.incidents` ([`crate::pages::fingerprint::incident`]).
+    fn incident_digests(&mut self, archive: &Archive) -> Vec<u64> {
+        crate::pages::fingerprint::incidents(archive)
+    }
+
     /// render: the incident cards kept from the last build (none: every
     /// card is built). `Some` also means the renderer is handed over in
     /// [`Reuse::keep_cards`]; with `None` the pipeline frees the renderer's

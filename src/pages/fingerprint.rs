@@ -51,7 +51,15 @@ pub struct Digests {
 }
 
 impl Digests {
-    pub fn new(archive: &Archive, bodies: &[u64], theme: &Theme, build_date: Date, include: Include) -> Digests {
+    /// `incidents`: [`incidents`] of the archive.
+    pub fn new(
+        archive: &Archive,
+        incidents: Vec<u64>,
+        bodies: &[u64],
+        theme: &Theme,
+        build_date: Date,
+        include: Include,
+    ) -> Digests {
         let mut h = hasher();
         format!("{:?}", archive.config).hash(&mut h);
         for (name, t) in &theme.templates {
@@ -63,7 +71,6 @@ impl Digests {
             (&p.id, &p.title, &p.nav_title).hash(&mut h);
         }
         let site = h.finish();
-        let incidents: Vec<u64> = archive.incidents.par_iter().map(|i| incident(archive, i)).collect();
         let mut h = hasher();
         incidents.hash(&mut h);
         for tax in Taxonomy::ALL {
@@ -74,6 +81,11 @@ impl Digests {
         archive.cause_docs.len().hash(&mut h);
         Digests { site, incidents, bodies: bodies.to_vec(), archive: h.finish() }
     }
+}
+
+/// [`incident`] of every incident of the archive, in its order.
+pub fn incidents(archive: &Archive) -> Vec<u64> {
+    archive.incidents.par_iter().map(|i| incident(archive, i)).collect()
 }
 
 /// Every field of an incident but its body (see [`body`]) and the

@@ -85,6 +85,9 @@ pub struct Cache {
     changed: HashSet<String>,
     /// This build reuses the last good build's archive (only bodies changed).
     reused_archive: bool,
+    /// The incident digests of the last build that made them, in its
+    /// archive's order ([`Reuse::incident_digests`]).
+    incident_digests: Vec<u64>,
     /// The body warnings of the last link, by source path.
     warned: HashMap<String, Warned>,
     /// What linking the archive last reported (cause spelling, duplicate
@@ -414,11 +417,25 @@ impl Reuse for Cache {
             .iter()
             .map(|i| if changed.contains(&i.source_path) { None } else { good.bodies.remove(&i.source_path) })
             .collect();
+        // A reused archive is the last one with new bodies: every link
+        // target (an id, URL and title, or hidden) is as it was.
+        let reused = self.reused_archive;
         let kept: Vec<Option<KeptBody>> =
-            kept.into_par_iter().map(|k| k.filter(|k| k.lookups.iter().all(|l| l.holds(archive)))).collect();
+            kept.into_par_iter().map(|k| k.filter(|k| reused || k.lookups.iter().all(|l| l.holds(archive)))).collect();
         self.last.bodies = kept.iter().filter(|r| r.is_none()).count();
         self.prev = Some(good);
         kept
+    }
+
+    /// The last build's incident digests when its archive is this build's
+    /// (only bodies changed: the front matter, the history and the term
+    /// names they hash are those of the last build).
+    fn incident_digests(&mut self, archive: &Archive) -> Vec<u64> {
+        if !(self.reused_archive && self.incident_digests.len() == archive.incidents.len()) {
+            self.incident_digests = crate::pages::fingerprint::incidents(archive);
+        }
+        debug_assert_eq!(self.incident_digests, crate::pages::fingerprint::incidents(archive));
+        self.incident_digests.clone()
     }
 
     /// Keeps the renderer's cards for the next build (not for `build`).
