@@ -48,7 +48,7 @@ for src in "${archives[@]}"; do
   fi
   n=$(find "$work/content/incidents" -name '*.md' | wc -l)
   echo "== $src: $n incident files (first build: $(grep -o 'in [0-9]* ms' "$log" | head -1)) =="
-  "$client" --root "$work" --port "$port" --pid "$pid" --runs "$RUNS"
+  "$client" --root "$work" --port "$port" --pid "$pid" --runs "$RUNS" ${ONLY:+--only "$ONLY"}
   echo "-- server log (rebuilds) --"
   grep '^Built' "$log" | tail -n $((RUNS * 2 + 1))
   kill -TERM "$pid"

@@ -37,6 +37,8 @@ fn main() {
     let port: u16 = arg("--port").expect("--port PORT").parse().expect("port");
     let pid = arg("--pid");
     let runs: usize = arg("--runs").map_or(7, |r| r.parse().expect("runs"));
+    // `--only body` or `--only title`: that kind of edit alone (for profiling).
+    let only = arg("--only");
 
     let file = pick_incident(&root.join("content/incidents")).expect("an incident file");
     let original = std::fs::read_to_string(&file).expect("read incident");
@@ -48,7 +50,11 @@ fn main() {
     let mut cpu = Vec::new();
     for run in 0..runs * 2 {
         let text = std::fs::read_to_string(&file).expect("read incident");
-        let front = run % 2 == 1;
+        let front = match only.as_deref() {
+            Some("body") => false,
+            Some("title") => true,
+            _ => run % 2 == 1,
+        };
         let edited = if front {
             text.replacen("title: \"", &format!("title: \"E{run} "), 1)
         } else {
@@ -86,6 +92,9 @@ fn main() {
     std::fs::write(&file, original).expect("restore incident");
     let _ = wait_for(&events, "reload", Duration::from_secs(60));
     for (name, v) in [("body edit", &mut body), ("title edit", &mut title)] {
+        if v.is_empty() {
+            continue;
+        }
         v.sort_by(f64::total_cmp);
         println!(
             "{name}: median {:.1} ms (min {:.1}, max {:.1}, {} runs)",
