@@ -11,10 +11,16 @@ use tiny_http::{Header, Method, Request, Response};
 
 use super::reload::{self, Hub, EVENTS_PATH};
 
+/// The files being served, by output path.
+pub type Files = HashMap<Arc<str>, Arc<Vec<u8>>>;
+
 /// The site being served: the last good build, and the errors of the last
 /// rebuild if it failed.
 pub struct State {
-    pub files: HashMap<String, Arc<Vec<u8>>>,
+    /// Output path → bytes. The paths are shared (`Arc<str>`): each rebuild
+    /// makes a new map of ~34,000 at 10,000 incidents, whose kept paths
+    /// are then counted references, not copies.
+    pub files: Files,
     /// Changes with every successful rebuild; tabs showing another reload.
     pub build: String,
     /// JSON for the overlay when the last rebuild failed.
@@ -136,16 +142,16 @@ enum Found<'a> {
     Nothing,
 }
 
-fn lookup<'a>(files: &'a HashMap<String, Arc<Vec<u8>>>, segments: &[String], slash: bool) -> Found<'a> {
+fn lookup<'a>(files: &'a Files, segments: &[String], slash: bool) -> Found<'a> {
     let joined = segments.join("/");
     let index = if joined.is_empty() { "index.html".to_string() } else { format!("{joined}/index.html") };
     if slash || joined.is_empty() {
-        return files.get(&index).map_or(Found::Nothing, |d| Found::File(index, d));
+        return files.get(index.as_str()).map_or(Found::Nothing, |d| Found::File(index, d));
     }
-    if let Some(d) = files.get(&joined) {
+    if let Some(d) = files.get(joined.as_str()) {
         return Found::File(joined, d);
     }
-    if files.contains_key(&index) {
+    if files.contains_key(index.as_str()) {
         return Found::Directory;
     }
     Found::Nothing
@@ -268,9 +274,9 @@ mod tests {
     #[test]
     fn pretty_urls() {
         let mut files = HashMap::default();
-        files.insert("incidents/x/index.html".to_string(), Arc::new(b"x".to_vec()));
-        files.insert("index.html".to_string(), Arc::new(b"home".to_vec()));
-        files.insert("style.css".to_string(), Arc::new(b"css".to_vec()));
+        files.insert("incidents/x/index.html".into(), Arc::new(b"x".to_vec()));
+        files.insert("index.html".into(), Arc::new(b"home".to_vec()));
+        files.insert("style.css".into(), Arc::new(b"css".to_vec()));
         let seg = |p: &str| clean_path(p).unwrap();
         assert!(matches!(lookup(&files, &seg("/"), true), Found::File(k, _) if k == "index.html"));
         assert!(

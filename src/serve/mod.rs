@@ -22,7 +22,7 @@ use crate::output::Memory;
 use crate::pipeline::{build_site_reusing, BuildOptions};
 use crate::source::{ArchiveRoot, Snapshot};
 
-use self::http::{Shared, State};
+use self::http::{Files, Shared, State};
 use self::incremental::{Cache, HashMap};
 use self::reload::{Event, Hub};
 use self::watch::Batch;
@@ -51,19 +51,17 @@ struct Early {
     /// From the start of the rebuild to the reload event.
     reloaded: Duration,
     /// Paths of the previous index (and its page) served until the new one is ready.
-    kept_search: Vec<String>,
+    kept_search: Vec<Arc<str>>,
 }
 
 /// A build's new files, and the files of `old` it left as they were.
-fn merged(
-    new: std::collections::HashMap<String, Vec<u8>>,
-    carried: &[String],
-    old: &HashMap<String, Arc<Vec<u8>>>,
-) -> HashMap<String, Arc<Vec<u8>>> {
-    let mut files: HashMap<String, Arc<Vec<u8>>> = new.into_iter().map(|(p, b)| (p, Arc::new(b))).collect();
+fn merged(new: std::collections::HashMap<String, Vec<u8>>, carried: &[String], old: &Files) -> Files {
+    let mut files = Files::default();
+    files.reserve(new.len() + carried.len());
+    files.extend(new.into_iter().map(|(p, b)| (Arc::from(p), Arc::new(b))));
     for path in carried {
-        if let Some(b) = old.get(path) {
-            files.entry(path.clone()).or_insert_with(|| b.clone());
+        if let Some((p, b)) = old.get_key_value(path.as_str()) {
+            files.entry(p.clone()).or_insert_with(|| b.clone());
         }
     }
     files
@@ -161,7 +159,7 @@ impl Session {
                 for p in &e.kept_search {
                     files.remove(p);
                 }
-                files.extend(sink.take().into_iter().map(|(p, b)| (p, Arc::new(b))));
+                files.extend(sink.take().into_iter().map(|(p, b)| (Arc::from(p), Arc::new(b))));
                 (files, old.build.clone())
             }
             None => {
