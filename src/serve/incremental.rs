@@ -357,31 +357,34 @@ impl Reuse for Cache {
         self.base = config.base_path();
         if !self.listings_dirty {
             if let Some(good) = self.good.as_mut() {
-                let mut by_id: HashMap<String, Incident> = HashMap::default();
-                by_id.reserve(good.ids.len());
+                // Each visible incident goes to its place in the last
+                // archive, found by id; the others are left over.
+                let places: HashMap<&str, usize> =
+                    good.ids.iter().enumerate().map(|(n, id)| (id.as_str(), n)).collect();
+                let mut slots: Vec<Option<Incident>> = (0..good.ids.len()).map(|_| None).collect();
                 let mut rest = Vec::new();
                 for i in incidents {
-                    if i.is_visible(&include) {
-                        by_id.insert(i.id.clone(), i);
-                    } else {
-                        rest.push(i);
+                    match places.get(i.id.as_str()) {
+                        Some(&n) if i.is_visible(&include) && slots[n].is_none() => slots[n] = Some(i),
+                        _ => rest.push(i),
                     }
                 }
+                drop(places);
                 // The link stage reads bodies only for their timeline warnings.
-                let same_warnings = by_id.values().chain(&rest).all(|i| {
+                let same_warnings = slots.iter().flatten().chain(&rest).all(|i| {
                     self.body_only
                         .get(&i.source_path)
                         .is_none_or(|was| checks::body_warnings(i).items() == was.as_slice())
                 });
-                if same_warnings && by_id.len() == good.ids.len() && good.ids.iter().all(|id| by_id.contains_key(id)) {
+                if same_warnings && rest.iter().all(|i| !i.is_visible(&include)) && slots.iter().all(Option::is_some) {
                     let mut archive = std::mem::take(&mut good.archive);
-                    archive.incidents = good.ids.iter().filter_map(|id| by_id.remove(id)).collect();
+                    archive.incidents = slots.into_iter().flatten().collect();
                     archive.config = config;
                     self.reused_archive = true;
                     diags.extend(self.link_diags.items().iter().cloned());
                     return archive;
                 }
-                let all: Vec<Incident> = by_id.into_values().chain(rest).collect();
+                let all: Vec<Incident> = slots.into_iter().flatten().chain(rest).collect();
                 return self.link(config, include, all, causes, pages, home, diags);
             }
         }
