@@ -237,8 +237,10 @@ impl Page {
 /// only changed cards.
 #[derive(Default)]
 pub struct CardCache {
-    /// Each card with the digest it was built from.
-    kept: std::collections::HashMap<String, (u64, Card, Value)>,
+    /// Each card of the last render, in its archive's order: the
+    /// incident's id, the digest the card was built from, the card and
+    /// its value.
+    kept: Vec<(String, u64, Card, Value)>,
     /// What the previous render built from the whole archive; see [`CardCache::forget_shared`].
     shared: Option<Shared>,
     /// Each kept card's mini line (`incident_mini`), by id, while `shared` is not kept.
@@ -306,15 +308,27 @@ impl<'a> Renderer<'a> {
             Some(d) => d.incidents.iter().map(|&i| fingerprint::of(&(d.site, i))).collect(),
             None => Vec::new(),
         };
-        let kept: Vec<Option<(Card, Value)>> = archive
-            .incidents
-            .iter()
-            .enumerate()
-            .map(|(n, i)| {
-                let (digest, c, v) = reuse.kept.remove(&i.id)?;
-                (card_digests.get(n) == Some(&digest)).then_some((c, v))
-            })
-            .collect();
+        // A card is kept while its digest is the same. The archive's order
+        // is mostly the last one (serve: every edit but a new date or title
+        // order), where the cards are taken in place, not looked up by id.
+        let last = std::mem::take(&mut reuse.kept);
+        let same_digest = |n: usize, digest: u64| card_digests.get(n) == Some(&digest);
+        let in_place =
+            last.len() == archive.incidents.len() && last.iter().zip(&archive.incidents).all(|(k, i)| k.0 == i.id);
+        let kept: Vec<Option<(Card, Value)>> = if in_place {
+            last.into_iter()
+                .enumerate()
+                .map(|(n, (_, digest, c, v))| same_digest(n, digest).then_some((c, v)))
+                .collect()
+        } else {
+            let mut by_id: std::collections::HashMap<String, (u64, Card, Value)> =
+                last.into_iter().map(|(id, digest, c, v)| (id, (digest, c, v))).collect();
+            let kept = archive.incidents.iter().enumerate().map(|(n, i)| {
+                let (digest, c, v) = by_id.remove(&i.id)?;
+                same_digest(n, digest).then_some((c, v))
+            });
+            kept.collect()
+        };
         let cards_built = kept.iter().filter(|k| k.is_none()).count();
         let same = kept.iter().all(Option::is_some)
             && reuse.shared.as_ref().is_some_and(|s| s.build_date == build_date && s.ids.len() == kept.len());
@@ -455,7 +469,7 @@ impl<'a> Renderer<'a> {
             .iter()
             .zip(self.card_digests)
             .zip(self.cards.into_iter().zip(self.card_values))
-            .map(|((i, d), (c, v))| (i.id.clone(), (d, c, v)))
+            .map(|((i, d), (c, v))| (i.id.clone(), d, c, v))
             .collect();
         let ids = self.archive.incidents.iter().map(|i| i.id.clone()).collect();
         into.shared = Some(Shared { xlinks: self.xlinks, board: self.board.keep(), build_date: self.build_date, ids });
