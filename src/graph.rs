@@ -107,6 +107,39 @@ pub fn backlinks(archive: &Archive, bodies: &[Rendered]) -> Vec<Vec<usize>> {
     back
 }
 
+/// [`backlinks`] from the last build's (`last`, made from bodies with the
+/// digests `was`), for the same archive with bodies of `now` digests:
+/// only the links of changed bodies are taken out and looked up again.
+/// Without digests to compare, every body is read, as [`backlinks`] does.
+pub fn backlinks_after(
+    mut last: Vec<Vec<usize>>,
+    archive: &Archive,
+    bodies: &[Rendered],
+    was: &[u64],
+    now: &[u64],
+) -> Vec<Vec<usize>> {
+    if last.len() != bodies.len() || was.len() != bodies.len() || now.len() != bodies.len() {
+        return backlinks(archive, bodies);
+    }
+    let changed: Vec<usize> = (0..bodies.len()).filter(|&n| was[n] != now[n]).collect();
+    if !changed.is_empty() {
+        for list in &mut last {
+            list.retain(|from| changed.binary_search(from).is_err());
+        }
+        for &from in &changed {
+            for id in &bodies[from].links {
+                if let Some(to) = archive.index_of(id).filter(|&to| to != from) {
+                    if let Err(at) = last[to].binary_search(&from) {
+                        last[to].insert(at, from);
+                    }
+                }
+            }
+        }
+    }
+    debug_assert_eq!(last, backlinks(archive, bodies));
+    last
+}
+
 /// What the page of one cause shows beyond its incident list.
 #[derive(Debug, PartialEq, Eq)]
 pub struct CauseDetail {

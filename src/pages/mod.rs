@@ -262,6 +262,8 @@ struct Shared {
     build_date: Date,
     /// Incident ids, parallel to the minis in `xlinks`.
     ids: Vec<String>,
+    /// The body digests the backlinks were made from ([`Bodies::digests`]).
+    body_digests: Vec<u64>,
 }
 
 impl CardCache {
@@ -396,8 +398,10 @@ impl<'a> Renderer<'a> {
         globals.insert("drafts_shown", &(archive.include.drafts || archive.include.internal));
         let (xlinks, board) = match shared {
             // The same archive: only the backlinks may differ (serve, body edits).
-            Some(Shared { mut xlinks, board, .. }) => {
-                xlinks.graph.backlinks = crate::graph::backlinks(archive, &bodies.incidents);
+            Some(Shared { mut xlinks, board, body_digests, .. }) => {
+                let last = std::mem::take(&mut xlinks.graph.backlinks);
+                xlinks.graph.backlinks =
+                    crate::graph::backlinks_after(last, archive, &bodies.incidents, &body_digests, &bodies.digests);
                 (xlinks, board)
             }
             None => {
@@ -472,7 +476,13 @@ impl<'a> Renderer<'a> {
             .map(|((i, d), (c, v))| (i.id.clone(), d, c, v))
             .collect();
         let ids = self.archive.incidents.iter().map(|i| i.id.clone()).collect();
-        into.shared = Some(Shared { xlinks: self.xlinks, board: self.board.keep(), build_date: self.build_date, ids });
+        into.shared = Some(Shared {
+            xlinks: self.xlinks,
+            board: self.board.keep(),
+            build_date: self.build_date,
+            ids,
+            body_digests: self.bodies.digests.clone(),
+        });
         into.minis.clear();
         into.board = None;
     }

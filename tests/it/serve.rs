@@ -623,6 +623,13 @@ fn incremental_rebuilds(per_page: Option<usize>) {
         "only the edited body: {}",
         last()
     );
+    // Backlinks follow the links of the one changed body, both ways.
+    step("body edit adding a link", &|| {
+        edit(&root, FORUMS, |t| t.replacen("## ", "Like [[wiki-cache-purge-storm]].\n\n## ", 1))
+    });
+    step("body edit removing it", &|| {
+        edit(&root, FORUMS, |t| t.replacen("Like [[wiki-cache-purge-storm]].\n\n", "", 1))
+    });
     step("title and terms", &|| {
         edit(&root, FORUMS, |t| {
             t.replacen("title: \"Forums", "title: \"Renamed Forums", 1).replacen(
