@@ -96,15 +96,19 @@ pub struct CauseHistory<'a> {
 pub fn backlinks(archive: &Archive, bodies: &[Rendered]) -> Vec<Vec<usize>> {
     let mut back: Vec<Vec<usize>> = vec![Vec::new(); archive.incidents.len()];
     for (from, body) in bodies.iter().enumerate() {
-        for id in &body.links {
-            if let Some(to) = archive.index_of(id) {
-                if to != from && back[to].last() != Some(&from) {
-                    back[to].push(from);
-                }
+        for to in link_targets(archive, body, from) {
+            if back[to].last() != Some(&from) {
+                back[to].push(from);
             }
         }
     }
     back
+}
+
+/// The incidents the body of incident `from` links to (itself excepted),
+/// in the order of its links: each of them lists `from` as a backlink.
+fn link_targets<'a>(archive: &'a Archive, body: &'a Rendered, from: usize) -> impl Iterator<Item = usize> + 'a {
+    body.links.iter().filter_map(|id| archive.index_of(id)).filter(move |&to| to != from)
 }
 
 /// [`backlinks`] from the last build's (`last`, made from bodies with the
@@ -127,11 +131,9 @@ pub fn backlinks_after(
             list.retain(|from| changed.binary_search(from).is_err());
         }
         for &from in &changed {
-            for id in &bodies[from].links {
-                if let Some(to) = archive.index_of(id).filter(|&to| to != from) {
-                    if let Err(at) = last[to].binary_search(&from) {
-                        last[to].insert(at, from);
-                    }
+            for to in link_targets(archive, &bodies[from], from) {
+                if let Err(at) = last[to].binary_search(&from) {
+                    last[to].insert(at, from);
                 }
             }
         }
