@@ -363,10 +363,16 @@ impl Reuse for Cache {
                     good.ids.iter().enumerate().map(|(n, id)| (id.as_str(), n)).collect();
                 let mut slots: Vec<Option<Incident>> = (0..good.ids.len()).map(|_| None).collect();
                 let mut rest = Vec::new();
+                // Every visible incident found its place.
+                let mut placed = true;
                 for i in incidents {
+                    let visible = i.is_visible(&include);
                     match places.get(i.id.as_str()) {
-                        Some(&n) if i.is_visible(&include) && slots[n].is_none() => slots[n] = Some(i),
-                        _ => rest.push(i),
+                        Some(&n) if visible && slots[n].is_none() => slots[n] = Some(i),
+                        _ => {
+                            placed &= !visible;
+                            rest.push(i);
+                        }
                     }
                 }
                 drop(places);
@@ -376,7 +382,7 @@ impl Reuse for Cache {
                         .get(&i.source_path)
                         .is_none_or(|was| checks::body_warnings(i).items() == was.as_slice())
                 });
-                if same_warnings && rest.iter().all(|i| !i.is_visible(&include)) && slots.iter().all(Option::is_some) {
+                if same_warnings && placed && slots.iter().all(Option::is_some) {
                     let mut archive = std::mem::take(&mut good.archive);
                     archive.incidents = slots.into_iter().flatten().collect();
                     archive.config = config;
@@ -415,16 +421,16 @@ impl Reuse for Cache {
         if !self.reused_archive {
             self.cards.forget_shared();
         }
-        let kept: Vec<Option<KeptBody>> = archive
+        let mut kept: Vec<Option<KeptBody>> = archive
             .incidents
             .iter()
             .map(|i| if changed.contains(&i.source_path) { None } else { good.bodies.remove(&i.source_path) })
             .collect();
         // A reused archive is the last one with new bodies: every link
         // target (an id, URL and title, or hidden) is as it was.
-        let reused = self.reused_archive;
-        let kept: Vec<Option<KeptBody>> =
-            kept.into_par_iter().map(|k| k.filter(|k| reused || k.lookups.iter().all(|l| l.holds(archive)))).collect();
+        if !self.reused_archive {
+            kept = kept.into_par_iter().map(|k| k.filter(|k| k.lookups.iter().all(|l| l.holds(archive)))).collect();
+        }
         self.last.bodies = kept.iter().filter(|r| r.is_none()).count();
         self.prev = Some(good);
         kept
