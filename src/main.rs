@@ -11,11 +11,12 @@ const PURGE_DELAY: libmimalloc_sys::mi_option_t = 15;
 const ALLOW_THP: libmimalloc_sys::mi_option_t = 43;
 
 fn main() {
+    let serve = std::env::args().nth(1).as_deref() == Some("serve");
     // serve rebuilds the site after every save, and each rebuild frees what
     // the one before it made: kept, that memory is not faulted in and zeroed
     // again (a title edit's reload: ~415 ms instead of ~440 at 10,000
     // incidents; resident memory stays at the peak it reached anyway).
-    if std::env::args().nth(1).as_deref() == Some("serve") && std::env::var_os("MIMALLOC_PURGE_DELAY").is_none() {
+    if serve && std::env::var_os("MIMALLOC_PURGE_DELAY").is_none() {
         // SAFETY: sets one of mimalloc's documented options by its number.
         unsafe { libmimalloc_sys::mi_option_set(PURGE_DELAY, -1) };
     }
@@ -24,7 +25,7 @@ fn main() {
     // pages (1.64 against 1.74-1.75 GB resident), and rebuilds no slower
     // (bench/README.md). Set from here, it applies to memory mapped after
     // start-up; MIMALLOC_ALLOW_THP=0 in the environment applies to all of it.
-    if std::env::args().nth(1).as_deref() == Some("serve") && std::env::var_os("MIMALLOC_ALLOW_THP").is_none() {
+    if serve && std::env::var_os("MIMALLOC_ALLOW_THP").is_none() {
         // SAFETY: as above.
         unsafe { libmimalloc_sys::mi_option_set(ALLOW_THP, 0) };
     }
