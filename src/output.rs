@@ -457,24 +457,49 @@ impl Sink for Staging {
 /// Removes a directory tree, the first two levels in parallel: deleting
 /// thousands of page directories one by one is a large part of a rebuild.
 /// Never follows a symlink: a link is removed, not what it points to.
+/// rca-site's marker file goes last ([`removal_plan`]).
 fn remove_tree(dir: &Path) -> io::Result<()> {
     if !std::fs::symlink_metadata(dir)?.is_dir() {
         return std::fs::remove_file(dir);
     }
-    let mut entries = Vec::new();
+    let (inner, top, marker) = removal_plan(dir)?;
+    let remove =
+        |(p, is_dir): &(PathBuf, bool)| if *is_dir { std::fs::remove_dir_all(p) } else { std::fs::remove_file(p) };
+    inner.par_iter().try_for_each(remove)?;
+    top.par_iter().try_for_each(remove)?;
+    if let Some(marker) = marker {
+        std::fs::remove_file(marker)?;
+    }
+    std::fs::remove_dir_all(dir)
+}
+
+/// A path to remove, and whether it is a directory (not a link to one).
+type Entry = (PathBuf, bool);
+
+/// What [`remove_tree`] removes, in its order: the entries two levels
+/// down, then those of `dir` but the marker file, then the marker (a
+/// regular file or link named [`MARKER`]). A removal killed part way
+/// (kill -9) leaves a folder that still carries the marker, which the next
+/// build recognises as its own and removes; without the marker it is left
+/// for good.
+fn removal_plan(dir: &Path) -> io::Result<(Vec<Entry>, Vec<Entry>, Option<PathBuf>)> {
+    let (mut inner, mut top, mut marker) = (Vec::new(), Vec::new(), None);
     for entry in std::fs::read_dir(dir)? {
         let entry = entry?;
-        if entry.file_type()?.is_dir() {
-            for inner in std::fs::read_dir(entry.path())? {
-                let inner = inner?;
-                entries.push((inner.path(), inner.file_type()?.is_dir()));
+        let is_dir = entry.file_type()?.is_dir();
+        if is_dir {
+            for e in std::fs::read_dir(entry.path())? {
+                let e = e?;
+                inner.push((e.path(), e.file_type()?.is_dir()));
             }
         }
+        if !is_dir && entry.file_name() == MARKER {
+            marker = Some(entry.path());
+        } else {
+            top.push((entry.path(), is_dir));
+        }
     }
-    entries
-        .par_iter()
-        .try_for_each(|(p, is_dir)| if *is_dir { std::fs::remove_dir_all(p) } else { std::fs::remove_file(p) })?;
-    std::fs::remove_dir_all(dir)
+    Ok((inner, top, marker))
 }
 
 /// A relative path without `..`, absolute parts or empty segments.
@@ -525,6 +550,34 @@ mod tests {
         staging.swap_by_renames().unwrap();
         assert_eq!(std::fs::read_to_string(out.join("index.html")).unwrap(), "2");
         assert!(!staging.old.exists() && !staging.dir.exists());
+        std::fs::remove_dir_all(&tmp).unwrap();
+    }
+
+    /// A staging folder whose removal is killed part way must still carry
+    /// the marker (the next build removes only folders that do): the
+    /// marker is removed after everything else, and the tree is gone.
+    #[test]
+    fn removing_a_tree_removes_its_marker_last() {
+        let tmp = std::env::temp_dir().join(format!("rca-output-marker-last-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&tmp);
+        let site = tmp.join(".public.rca-new-1");
+        std::fs::create_dir_all(site.join("incidents/a")).unwrap();
+        std::fs::create_dir_all(site.join(".rca-site-not-the-marker")).unwrap();
+        std::fs::write(site.join(MARKER), format!("{MARKER_LINE}\n")).unwrap();
+        std::fs::write(site.join("index.html"), "home").unwrap();
+        std::fs::write(site.join("incidents/a/index.html"), "a").unwrap();
+        let (inner, top, marker) = removal_plan(&site).unwrap();
+        assert_eq!(marker, Some(site.join(MARKER)));
+        assert!(inner.iter().chain(&top).all(|(p, _)| p != &site.join(MARKER)));
+        assert!(top.iter().any(|(p, _)| p == &site.join("index.html")));
+        assert!(inner.iter().any(|(p, _)| p == &site.join("incidents/a")));
+        remove_tree(&site).unwrap();
+        assert!(!site.exists());
+        // A folder named like the marker is removed as any other.
+        std::fs::create_dir_all(site.join(MARKER).join("x")).unwrap();
+        assert_eq!(removal_plan(&site).unwrap().2, None);
+        remove_tree(&site).unwrap();
+        assert!(!site.exists());
         std::fs::remove_dir_all(&tmp).unwrap();
     }
 
