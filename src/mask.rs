@@ -256,13 +256,21 @@ pub fn emails(text: &str) -> Vec<Range<usize>> {
     let mut from = 0;
     while let Some(k) = text[from..].find('@') {
         let at = from + k;
-        let start = text[..at].char_indices().rev().take_while(|&(_, c)| local_char(c)).last().map_or(at, |(i, _)| i);
+        // The local part starts after the last address found: it may not
+        // reach back into that address's domain (`a@b.example_c@d.example`
+        // is two addresses).
+        let start = text[from..at]
+            .char_indices()
+            .rev()
+            .take_while(|&(_, c)| local_char(c))
+            .last()
+            .map_or(at, |(i, _)| from + i);
         let full = at + 1 + text[at + 1..].find(|c: char| !domain_char(c)).unwrap_or(text.len() - at - 1);
         // A sentence's full stop or a dash after the address is not part of it.
         let trimmed = at + 1 + text[at + 1..full].trim_end_matches(['.', '-']).len();
         let end = [trimmed, full].into_iter().find(|&e| is_domain(&text[at + 1..e]));
         match end {
-            Some(end) if start < at && start >= from => {
+            Some(end) if start < at => {
                 found.push(start..end);
                 from = end;
             }
@@ -469,6 +477,12 @@ mod tests {
         let t = "Mail jane.doe+x@corp.example. Or bob@mail.co.uk, not @mention, not a@b, not me@, v1@2, x@.y or logo@2x.png; odd a@b.. c@d..e";
         let got: Vec<&str> = emails(t).into_iter().map(|r| &t[r]).collect();
         assert_eq!(got, ["jane.doe+x@corp.example", "bob@mail.co.uk", "a@b..", "c@d..e"]);
+        // An address right after another: its local part does not reach back
+        // into the first one's domain (proptest found it left unmasked).
+        let t = "jane@corp.example_jane@corp.example";
+        let got: Vec<&str> = emails(t).into_iter().map(|r| &t[r]).collect();
+        assert_eq!(got, ["jane@corp.example", "_jane@corp.example"]);
+        assert_eq!(text(t), "[email][email]");
         assert_eq!(text("ssh git@github.example:org/x.git"), "ssh [email]:org/x.git");
         assert_eq!(text("jöhn@exämple.com and Q&A@x.io"), "[email] and Q&[email]");
         assert!(matches!(text("no address here"), Cow::Borrowed(_)));

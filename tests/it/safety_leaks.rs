@@ -226,6 +226,8 @@ action_items:
     owner: "Jane Doe <m-owner2@leakhost.example>"
     status: done
 ---
+Written back to back: m-first@leakhost.example_m-second@leakhost.example.
+
 Body by m-body@leakhost.example, autolink <m-autolink@leakhost.example>, <mailto:m-mailauto@leakhost.example>,
 [mail me](mailto:m-mailto@leakhost.example) and [a ref][r].
 
@@ -391,6 +393,8 @@ fn show_emails_true_publishes_them() {
         "extra",
         "extra2",
         "extraurl",
+        "first",
+        "second",
     ] {
         assert!(all.contains(&format!("m-{field}@leakhost.example")), "m-{field}");
     }
