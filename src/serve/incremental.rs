@@ -161,6 +161,11 @@ impl Cache {
         self.cards.clear();
     }
 
+    /// How many words the last build's search index encoded again.
+    pub fn words_indexed_again(&self) -> usize {
+        self.search.words_encoded_again()
+    }
+
     /// Output paths that the last successful build did not render because
     /// they were unchanged; their previous contents are still valid.
     pub fn carried_over(&self) -> &[String] {

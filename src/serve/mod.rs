@@ -187,7 +187,7 @@ impl Session {
             }
             let w = self.cache.last;
             eprintln!(
-                "Built {} incident{}, {pages} files in {} ms ({}parse {} ms, archive {} ms, markdown {} ms, render {} ms, search {} ms; {} parsed, {} bodies, {} cards, {} pages kept{})",
+                "Built {} incident{}, {pages} files in {} ms ({}parse {} ms, archive {} ms, markdown {} ms, render {} ms, search {} ms; {} parsed, {} bodies, {} cards, {} pages kept, {} words indexed again{})",
                 built.incidents,
                 if built.incidents == 1 { "" } else { "s" },
                 took.as_millis(),
@@ -201,6 +201,7 @@ impl Session {
                 w.bodies,
                 w.cards,
                 w.pages_skipped,
+                self.cache.words_indexed_again(),
                 if w.full { ", full render" } else { "" }
             );
         }
