@@ -29,15 +29,25 @@ pub struct ThemeFile<T> {
 impl Theme {
     /// Built-in files first, then the archive's `theme/` over them.
     pub fn load(snapshot: &Snapshot) -> Theme {
-        let mut theme = Theme::default();
-        for (path, bytes) in embedded::FILES {
-            theme.add(path, bytes, format!("(built-in theme) {path}"), true);
-        }
+        let mut theme = Theme::built_in().clone();
         for (path, bytes) in snapshot.under("theme/") {
             let rel = &path["theme/".len()..];
             theme.add(rel, bytes, path.to_string(), false);
         }
         theme
+    }
+
+    /// The built-in files, prepared once per process (serve loads the
+    /// theme on every rebuild; unindenting them took 3 ms of it).
+    fn built_in() -> &'static Theme {
+        static BUILT_IN: std::sync::OnceLock<Theme> = std::sync::OnceLock::new();
+        BUILT_IN.get_or_init(|| {
+            let mut theme = Theme::default();
+            for (path, bytes) in embedded::FILES {
+                theme.add(path, bytes, format!("(built-in theme) {path}"), true);
+            }
+            theme
+        })
     }
 
     /// `built_in`: one of our own templates, whose line breaks between block
