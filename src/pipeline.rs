@@ -110,12 +110,7 @@ fn run<R: Reuse>(snapshot: Cow<'_, Snapshot>, opts: &BuildOptions, sink: &dyn Si
     }
 
     let selection = crate::select::Selection::new(&config);
-    let all_files: Vec<(&String, &std::sync::Arc<Vec<u8>>)> = snapshot.files.iter().collect();
-    let incident_files: Vec<(&str, &[u8])> = all_files
-        .par_iter()
-        .filter(|(p, _)| selection.is_incident(p))
-        .map(|(p, b)| (p.as_str(), b.as_slice()))
-        .collect();
+    let incident_files = reuse.incident_files(&snapshot, &selection);
     if incident_files.is_empty() && snapshot.under("content/").next().is_none() {
         diags.warning("content", Pos::UNKNOWN, "no content/ folder: the site has no incidents yet (write one with `rca-site new \"Title\"`, or run `rca-site init` to publish postmortems kept elsewhere)");
     }

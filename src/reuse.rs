@@ -19,6 +19,7 @@ use crate::model::{CauseDoc, Incident, Include, Page};
 use crate::pages::fingerprint::Lookup;
 use crate::pages::{Bodies, CardCache, Renderer};
 use crate::parse;
+use crate::select::Selection;
 use crate::source::Snapshot;
 
 /// One incident file's parse result.
@@ -39,6 +40,12 @@ pub trait Reuse {
     /// them next time); `build` does not, and pays nothing for it.
     fn fingerprints(&self) -> bool {
         false
+    }
+
+    /// source: the snapshot's incident files, in snapshot order.
+    fn incident_files<'s>(&mut self, snapshot: &'s Snapshot, selection: &Selection) -> Vec<(&'s str, &'s [u8])> {
+        let all: Vec<(&String, &std::sync::Arc<Vec<u8>>)> = snapshot.files.iter().collect();
+        all.par_iter().filter(|(p, _)| selection.is_incident(p)).map(|(p, b)| (p.as_str(), b.as_slice())).collect()
     }
 
     /// parse: the incident files' parse results, parallel to `files`.

@@ -21,6 +21,8 @@ pub struct Selection {
     exact: Vec<String>,
     /// The folder each `incidents` glob starts in ("" for the root).
     bases: Vec<String>,
+    /// The `incidents` and `exclude` globs it was compiled from.
+    globs: (Vec<String>, Vec<String>),
 }
 
 fn is_wild(glob: &str) -> bool {
@@ -77,7 +79,14 @@ impl Selection {
             exclude: set(&config.exclude),
             exact: incidents.iter().filter(|g| !is_wild(g)).cloned().collect(),
             bases,
+            globs: (incidents, config.exclude.clone()),
         }
+    }
+
+    /// Whether `other` was compiled from the same globs, and so selects
+    /// the same files.
+    pub fn same_as(&self, other: &Selection) -> bool {
+        self.globs == other.globs
     }
 
     /// Whether the file at `path` (relative to the root, `/`-separated) is

@@ -703,6 +703,27 @@ fn incremental_rebuilds(per_page: Option<usize>) {
         edit(&root, "content/causes/missing-monitoring.md", |t| t.replacen("title: ", "title: Renamed ", 1))
     });
     step("config edit", &|| edit(&root, "rca-site.toml", |t| t.replacen("title = \"", "title = \"Renamed ", 1)));
+    // Which files are incidents follows the globs of the configuration.
+    step("a Markdown file no glob selects", &|| {
+        std::fs::create_dir_all(root.join("content/notes")).unwrap();
+        std::fs::write(
+            root.join("content/notes/2020-01-02-notes-outage.md"),
+            "---\ntitle: \"Notes outage\"\ndate: 2020-01-02\nseverity: SEV4\nservices: [forums]\n---\nNotes were down.\n",
+        )
+        .unwrap()
+    });
+    let globs = |extra: &str| {
+        let extra = extra.to_string();
+        move |t: String| t.replacen("severities = [", &format!("{extra}\nseverities = ["), 1)
+    };
+    step("incidents glob that selects it", &|| {
+        edit(&root, "rca-site.toml", globs("incidents = [\"content/incidents/**/*.md\", \"content/notes/*.md\"]"))
+    });
+    assert!(oracle.srv.get("/archive/incidents/2020-01-02-notes-outage/").status == 200, "{}", last());
+    step("exclude glob that leaves it out", &|| {
+        edit(&root, "rca-site.toml", globs("exclude = [\"content/notes/**\"]"))
+    });
+    assert!(oracle.srv.get("/archive/incidents/2020-01-02-notes-outage/").status == 404, "{}", last());
     step("body edits of two incidents, one adding a link", &|| {
         edit(&root, FORUMS, |t| t + "\nOne more paragraph.\n");
         edit(&root, "content/incidents/2021/koa2-install.md", |t| t + "\nSee also [[search-event-logging-gap]].\n");
