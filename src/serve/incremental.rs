@@ -297,8 +297,9 @@ impl Reuse for Cache {
         let mut fresh: Vec<usize> = Vec::new();
         let mut found = 0;
         for (k, (path, bytes)) in files.iter().enumerate() {
-            found += usize::from(self.parsed.contains_key(*path));
-            match self.parsed.get_mut(*path) {
+            let entry = self.parsed.get_mut(*path);
+            found += usize::from(entry.is_some());
+            match entry {
                 Some((kept, slot)) if same_bytes(kept, bytes) => match std::mem::replace(slot, Slot::Lent) {
                     Slot::Failed(d) => {
                         out[k] = Some(Err(d.clone()));
@@ -419,13 +420,18 @@ impl Reuse for Cache {
                 });
                 if same_warnings && placed && slots.iter().all(Option::is_some) {
                     let mut archive = std::mem::take(&mut good.archive);
-                    archive.incidents = slots.into_iter().flatten().collect();
+                    // Filled in place: collecting the flattened slots grew the
+                    // vector by doubling, moving 10,000 incidents over and over.
+                    archive.incidents.clear();
+                    archive.incidents.reserve(slots.len());
+                    archive.incidents.extend(slots.into_iter().flatten());
                     archive.config = config;
                     self.reused_archive = true;
                     diags.extend(self.link_diags.items().iter().cloned());
                     return archive;
                 }
-                let all: Vec<Incident> = slots.into_iter().flatten().chain(rest).collect();
+                let mut all: Vec<Incident> = Vec::with_capacity(slots.len() + rest.len());
+                all.extend(slots.into_iter().flatten().chain(rest));
                 return self.link(config, include, all, causes, pages, home, diags);
             }
         }
