@@ -23,7 +23,7 @@ use crate::output::Sink;
 use crate::pages::fingerprint::{self, Digests, Recorder};
 use crate::pages::{Bodies, CardCache, Renderer};
 use crate::parse;
-use crate::render::{compile_templates, report_tera_error};
+use crate::render::report_tera_error;
 use crate::reuse::{KeptBody, NoReuse, Reuse};
 use crate::source::Snapshot;
 use crate::theme::Theme;
@@ -174,7 +174,7 @@ fn run<R: Reuse>(snapshot: Cow<'_, Snapshot>, opts: &BuildOptions, sink: &dyn Si
         base_path: archive.base(),
         ..Built::default()
     };
-    let Some(tera) = compile_templates(&theme, &mut diags) else {
+    let Some(tera) = reuse.templates(&theme, &mut diags) else {
         reuse.failed(archive);
         built.diagnostics = diags;
         built.timings = timings;

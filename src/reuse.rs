@@ -118,6 +118,16 @@ pub trait Reuse {
         None
     }
 
+    /// render: the theme's templates compiled (`None`: they do not
+    /// compile, and `diags` says why).
+    fn templates(
+        &mut self,
+        theme: &crate::theme::Theme,
+        diags: &mut Diagnostics,
+    ) -> Option<std::sync::Arc<tera::Tera>> {
+        crate::render::compile_templates(theme, diags).map(std::sync::Arc::new)
+    }
+
     /// The build rendered its pages: the cards and cross-links it built,
     /// for the next build to keep.
     fn keep_cards(&mut self, _renderer: Renderer<'_>) {}

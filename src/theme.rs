@@ -10,16 +10,19 @@ mod embedded {
     include!(concat!(env!("OUT_DIR"), "/theme_files.rs"));
 }
 
+/// Template name → its source.
+pub type Templates = BTreeMap<String, ThemeFile<String>>;
+
 /// Templates (name → source) and static assets (path → bytes) after
 /// applying the archive's overrides.
 #[derive(Debug, Clone, Default)]
 pub struct Theme {
-    pub templates: BTreeMap<String, ThemeFile<String>>,
+    pub templates: Templates,
     pub assets: BTreeMap<String, Vec<u8>>,
 }
 
 /// A template with where it came from, for error messages.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct ThemeFile<T> {
     pub contents: T,
     /// `theme/templates/x.html` in the archive, or `(built-in) templates/x.html`.
