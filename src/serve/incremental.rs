@@ -239,17 +239,16 @@ impl Reuse for Cache {
         true
     }
 
-    /// Parses the incident files, reusing the result for every file whose
-    /// contents are those parsed before.
+    /// The incident files, each path decided once under the same globs.
     fn incident_files<'s>(
         &mut self,
         snapshot: &'s Snapshot,
         selection: &crate::select::Selection,
     ) -> Vec<(&'s str, &'s [u8])> {
-        if !self.selected.as_ref().is_some_and(|(s, _)| s.same_as(selection)) {
-            self.selected = Some((selection.clone(), HashMap::default()));
-        }
-        let Some((_, memo)) = self.selected.as_mut() else { return Vec::new() };
+        let memo = match &mut self.selected {
+            Some((s, memo)) if s.same_as(selection) => memo,
+            slot => &mut slot.insert((selection.clone(), HashMap::default())).1,
+        };
         // Paths of files deleted since are forgotten now and then.
         if memo.len() > 2 * snapshot.files.len() + 64 {
             memo.clear();
@@ -267,6 +266,8 @@ impl Reuse for Cache {
         out
     }
 
+    /// Parses the incident files, reusing the result for every file whose
+    /// contents are those parsed before.
     fn parse_incidents(
         &mut self,
         snapshot: &Snapshot,

@@ -80,7 +80,8 @@ fn after_pages(path: &str) -> bool {
 /// which stay until the new ones replace them (returned: those kept).
 ///
 /// A body edit renders a few pages of ~34,000: `old` is then copied and
-/// patched (2 ms) rather than a map made again (8 ms), when counting
+/// patched (3.5–6 ms at 10,000 incidents) rather than a map made again
+/// (11–16 ms), when counting
 /// proves the two the same. Every carried path is in `old` and not among
 /// the new files, none of them is a file of the search stage, and `old`
 /// and the new files together hold as many paths as the new, the carried
