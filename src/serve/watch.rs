@@ -25,8 +25,9 @@ use crate::source::is_ignored;
 /// editor's save (write and close, or a temp file renamed over the old one)
 /// comes within a millisecond; each millisecond here is one more before a
 /// body edit's reload (4 ms, with its tick of 1 ms: 53.1 ms median at 10,000
-/// incidents against 59.2-60.3 ms with 10 ms; bench/README.md). A slower
-/// writer gives two batches, and the serve loop then waits [`BURST_QUIET`].
+/// incidents against 59.2-60.3 ms with 10 ms; bench/README.md). A writer
+/// slower than that gives two batches; a second one within [`QUIET`] makes
+/// the serve loop wait [`BURST_QUIET`] before it rebuilds.
 pub const DEBOUNCE: Duration = Duration::from_millis(4);
 /// After a batch, the serve loop waits until no new batch came for this
 /// long, so that a long burst still gives one rebuild.
