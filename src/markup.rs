@@ -100,10 +100,8 @@ fn starts_with_tag(rest: &str, name: &str) -> bool {
 /// before another cell or the end of its row, a row before another row or
 /// the end of its table section.
 fn omissible_before(name: &str, next: &str) -> bool {
-    let before_any = |starts: &[&str], ends: &[&str]| {
-        starts.iter().any(|s| starts_with_tag(next, s))
-            || ends.iter().any(|e| next.get(..e.len() + 3).is_some_and(|t| t.eq_ignore_ascii_case(&format!("</{e}>"))))
-    };
+    let before_any =
+        |starts: &[&str], ends: &[&str]| starts.iter().any(|s| starts_with_tag(next, s)) || ends.iter().any(|e| is_end_tag(next, e));
     match name {
         "li" => before_any(&["li"], &["ul", "ol"]),
         "td" | "th" => before_any(&["td", "th"], &["tr"]),
@@ -111,6 +109,19 @@ fn omissible_before(name: &str, next: &str) -> bool {
         _ => false,
     }
 }
+
+/// Whether `rest` starts with the end tag `</name>` (any case, nothing
+/// between the name and `>`).
+fn is_end_tag(rest: &str, name: &str) -> bool {
+    let b = rest.as_bytes();
+    b.len() > name.len() + 2
+        && b.starts_with(b"</")
+        && b[2..2 + name.len()].eq_ignore_ascii_case(name.as_bytes())
+        && b[2 + name.len()] == b'>'
+}
+
+/// The omissible end tags ([`omissible_before`]).
+const OMISSIBLE: [&str; 4] = ["li", "td", "th", "tr"];
 
 /// `html` with the line breaks next to a block element's tag (see
 /// [`BLOCKS`]) and the omissible end tags (see [`omissible_before`], with
@@ -124,42 +135,40 @@ pub fn tighten(html: &str) -> String {
     let mut out = String::with_capacity(html.len());
     let mut copied = 0;
     let mut i = 0;
-    while i < b.len() {
-        match b[i] {
-            b'<' => {
-                let rest = &html[i..];
-                if let Some(v) = VERBATIM.iter().find(|v| starts_with_tag(rest, v)) {
-                    // Through the element's end tag (or to the end).
-                    let close = format!("</{v}>");
-                    i = rest.find(&close).map_or(b.len(), |at| i + at + close.len());
-                    continue;
-                }
-                let omitted = ["li", "td", "th", "tr"].into_iter().find_map(|name| {
-                    let end = format!("</{name}>");
-                    let after = rest.get(..end.len()).filter(|t| t.eq_ignore_ascii_case(&end)).map(|_| end.len())?;
-                    let ws = rest[after..].len() - rest[after..].trim_start_matches([' ', '\n', '\t', '\r']).len();
-                    omissible_before(name, &rest[after + ws..]).then_some(after + ws)
-                });
-                match omitted {
-                    Some(len) => {
-                        out.push_str(&html[copied..i]);
-                        i += len;
-                        copied = i;
-                    }
-                    None => i += 1,
-                }
+    // Only a `<` or a line break can start what is left out.
+    while let Some(at) = memchr::memchr2(b'<', b'\n', &b[i..]) {
+        i += at;
+        if b[i] == b'<' {
+            let rest = &html[i..];
+            if let Some(v) = VERBATIM.iter().find(|v| starts_with_tag(rest, v)) {
+                // Through the element's end tag (or to the end).
+                let close = format!("</{v}>");
+                i = rest.find(&close).map_or(b.len(), |at| i + at + close.len());
+                continue;
             }
-            b'\n'
-                if i > 0
-                    && b[i - 1] == b'>'
-                    && b.get(i + 1) == Some(&b'<')
-                    && (is_block(last_tag(&html[..i])) || is_block(first_tag(&html[i + 1..]))) =>
-            {
-                out.push_str(&html[copied..i]);
-                i += 1;
-                copied = i;
+            let omitted = OMISSIBLE.into_iter().find(|name| is_end_tag(rest, name)).and_then(|name| {
+                let after = name.len() + 3;
+                let ws = rest[after..].len() - rest[after..].trim_start_matches([' ', '\n', '\t', '\r']).len();
+                omissible_before(name, &rest[after + ws..]).then_some(after + ws)
+            });
+            match omitted {
+                Some(len) => {
+                    out.push_str(&html[copied..i]);
+                    i += len;
+                    copied = i;
+                }
+                None => i += 1,
             }
-            _ => i += 1,
+        } else if i > 0
+            && b[i - 1] == b'>'
+            && b.get(i + 1) == Some(&b'<')
+            && (is_block(last_tag(&html[..i])) || is_block(first_tag(&html[i + 1..])))
+        {
+            out.push_str(&html[copied..i]);
+            i += 1;
+            copied = i;
+        } else {
+            i += 1;
         }
     }
     out.push_str(&html[copied..]);
