@@ -212,9 +212,32 @@ pub struct TextIndex {
     recounted: Vec<bool>,
 }
 
+/// A word of at most 8 bytes as a number that sorts as the word does: its
+/// bytes from the most significant end, zeros after (no word holds a NUL).
+const fn packed(w: &[u8]) -> u64 {
+    let mut v = 0u64;
+    let mut k = 0;
+    while k < 8 {
+        v = (v << 8) | if k < w.len() { w[k] as u64 } else { 0 };
+        k += 1;
+    }
+    v
+}
+
+/// [`STOP_WORDS`], [`packed`] (so in the same order: sorted).
+const STOP_PACKED: [u64; STOP_WORDS.len()] = {
+    let mut out = [0u64; STOP_WORDS.len()];
+    let mut k = 0;
+    while k < STOP_WORDS.len() {
+        out[k] = packed(STOP_WORDS[k].as_bytes());
+        k += 1;
+    }
+    out
+};
+
 fn is_stop_word(t: &str) -> bool {
-    // Most words are longer than every stop word, or start with a letter none starts with.
-    t.len() <= 7 && matches!(t.as_bytes()[0], b'a'..=b'i' | b'n'..=b'w') && STOP_WORDS.binary_search(&t).is_ok()
+    // Most words are longer than every stop word, or start with x, y or z, as none does.
+    t.len() <= 7 && matches!(t.as_bytes()[0], b'a'..=b'w') && STOP_PACKED.binary_search(&packed(t.as_bytes())).is_ok()
 }
 
 /// The words of `text` worth comparing (no stop words, no single letters),
@@ -469,10 +492,11 @@ impl TextIndex {
     }
 }
 
-/// Per-thread scratch space: scores per incident and the ones touched.
+/// Per-thread scratch space: per incident, the points of the shared terms
+/// and the text cosine (side by side: one cache line for both), and the
+/// incidents touched.
 struct Scratch {
-    score: Vec<u32>,
-    text: Vec<f32>,
+    slots: Vec<(u32, f32)>,
     touched: Vec<u32>,
 }
 
@@ -568,7 +592,7 @@ pub fn compute_kept<'e>(
             && incidents.iter().zip(&last.ids).all(|(i, id)| i.id == *id);
         same.then(|| plan(&last.text, &text, &last.found, memo.words.len()))
     });
-    let scratch = || Scratch { score: vec![0; n_total], text: vec![0.0; n_total], touched: Vec::new() };
+    let scratch = || Scratch { slots: vec![(0, 0.0); n_total], touched: Vec::new() };
     let score = |n: usize, s: &mut Scratch| score_one(n, &index, &text, &explicit, cfg, s);
     let (found, cos): (Found, Vec<Vec<f32>>) = match (plan, last) {
         (Some(plan), Some(last)) => {
@@ -874,20 +898,20 @@ fn score_one<'e>(
     for &t in &index.of_incident[n] {
         let w = index.terms[t as usize].2;
         for &m in &index.postings[t as usize] {
-            let slot = &mut s.score[m as usize];
-            if *slot == 0 && s.text[m as usize] == 0.0 {
+            let slot = &mut s.slots[m as usize];
+            if *slot == (0, 0.0) {
                 s.touched.push(m);
             }
-            *slot += w;
+            slot.0 += w;
         }
     }
     for &(t, w) in &text.vectors[n] {
         for &(m, wm) in &text.postings[t as usize] {
-            let slot = &mut s.text[m as usize];
-            if *slot == 0.0 && s.score[m as usize] == 0 {
+            let slot = &mut s.slots[m as usize];
+            if *slot == (0, 0.0) {
                 s.touched.push(m);
             }
-            *slot += w * wm;
+            slot.1 += w * wm;
         }
     }
     let skip = explicit(n);
@@ -897,7 +921,7 @@ fn score_one<'e>(
         if m as usize == n {
             continue;
         }
-        let (terms, cos) = (s.score[m as usize], s.text[m as usize]);
+        let (terms, cos) = s.slots[m as usize];
         let tp = text_points(cos);
         if terms + tp >= threshold && !skip.contains(&(m as usize)) {
             best.push((terms + tp, m, tp));
@@ -907,8 +931,7 @@ fn score_one<'e>(
         }
     }
     for &m in &s.touched {
-        s.score[m as usize] = 0;
-        s.text[m as usize] = 0.0;
+        s.slots[m as usize] = (0, 0.0);
     }
     s.touched.clear();
     let rank = |a: &(u32, u32, u32), b: &(u32, u32, u32)| by_rank((a.0, a.1), (b.0, b.1));
@@ -1231,6 +1254,14 @@ pub(crate) mod tests {
         assert!(STOP_WORDS.windows(2).all(|w| w[0] < w[1]));
         assert!(STOP_WORDS.iter().all(|w| w.len() <= 7));
         assert!(is_stop_word("the") && !is_stop_word("kubernetes"));
+        // Every stop word is found, and no word a letter off one.
+        for w in STOP_WORDS {
+            assert!(is_stop_word(w), "{w}");
+            for extra in [format!("{w}s"), format!("{w}\u{e9}"), w[..w.len() - 1].to_string() + "z"] {
+                assert_eq!(is_stop_word(&extra), STOP_WORDS.contains(&extra.as_str()), "{extra}");
+            }
+        }
+        assert!(STOP_PACKED.windows(2).all(|w| w[0] < w[1]));
     }
 
     fn written(id: &str, date: (i16, i8, i8), title: &str, summary: &str, causes: &[&str]) -> Incident {
