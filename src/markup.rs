@@ -100,8 +100,9 @@ fn starts_with_tag(rest: &str, name: &str) -> bool {
 /// before another cell or the end of its row, a row before another row or
 /// the end of its table section.
 fn omissible_before(name: &str, next: &str) -> bool {
-    let before_any =
-        |starts: &[&str], ends: &[&str]| starts.iter().any(|s| starts_with_tag(next, s)) || ends.iter().any(|e| is_end_tag(next, e));
+    let before_any = |starts: &[&str], ends: &[&str]| {
+        starts.iter().any(|s| starts_with_tag(next, s)) || ends.iter().any(|e| is_end_tag(next, e))
+    };
     match name {
         "li" => before_any(&["li"], &["ul", "ol"]),
         "td" | "th" => before_any(&["td", "th"], &["tr"]),
