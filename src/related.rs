@@ -183,6 +183,8 @@ pub const POSTING_CAP: usize = 200;
 const BODY_TOKENS: usize = 300;
 /// Bytes of the body tokenised at most (about as many words).
 const BODY_BYTES: usize = 2000;
+/// Incidents counted at once by [`TextIndex::build_kept`].
+const COUNT_CHUNK: usize = 1024;
 
 /// Words that say nothing about what an incident is (sorted: binary search).
 const STOP_WORDS: &[&str] = &[
@@ -364,14 +366,34 @@ impl TextIndex {
     /// [`TextIndex::build`], counting again only the incidents whose texts
     /// are not those `memo` counted (`keep`: remember this build's counts).
     fn build_kept(incidents: &[Incident], memo: &mut Memo, keep: bool) -> TextIndex {
-        let fresh: Vec<Option<Counted>> = incidents
-            .par_iter()
-            .map(|i| match memo.counted.get(&i.id) {
-                Some(k) if k.is_of(i) => None,
-                _ => Some(count(i)),
-            })
-            .collect();
-        let fresh: Vec<Option<CountedIds>> = fresh.into_iter().map(|c| c.map(|c| c.ids(&mut memo.words))).collect();
+        // Counted in chunks, each chunk's words numbered (one thread: the
+        // ids follow the incidents' order) while the next is counted: the
+        // numbering overlaps the counting, and only two chunks of counted
+        // words (which borrow the texts, ~5 KB an incident) exist at once.
+        fn count_chunk<'a>(chunk: &'a [Incident], kept: &HashMap<String, KeptCount>) -> Vec<Option<Counted<'a>>> {
+            chunk
+                .par_iter()
+                .map(|i| match kept.get(&i.id) {
+                    Some(k) if k.is_of(i) => None,
+                    _ => Some(count(i)),
+                })
+                .collect()
+        }
+        let counted = &memo.counted;
+        let count_chunk = |chunk| count_chunk(chunk, counted);
+        let words = &mut memo.words;
+        let mut fresh: Vec<Option<CountedIds>> = Vec::with_capacity(incidents.len());
+        let mut chunks = incidents.chunks(COUNT_CHUNK);
+        let mut pending = chunks.next().map(count_chunk);
+        while let Some(done) = pending.take() {
+            let next = chunks.next();
+            let (ids, next) = rayon::join(
+                || done.into_iter().map(|c| c.map(|c| c.ids(words))).collect::<Vec<_>>(),
+                || next.map(count_chunk),
+            );
+            fresh.extend(ids);
+            pending = next;
+        }
         let docs: Vec<&CountedIds> = incidents
             .iter()
             .zip(&fresh)
