@@ -370,7 +370,7 @@ impl TextIndex {
         // ids follow the incidents' order) while the next is counted: the
         // numbering overlaps the counting, and only two chunks of counted
         // words (which borrow the texts, ~5 KB an incident) exist at once.
-        fn count_chunk<'a>(chunk: &'a [Incident], kept: &HashMap<String, KeptCount>) -> Vec<Option<Counted<'a>>> {
+        fn counted_of<'a>(chunk: &'a [Incident], kept: &HashMap<String, KeptCount>) -> Vec<Option<Counted<'a>>> {
             chunk
                 .par_iter()
                 .map(|i| match kept.get(&i.id) {
@@ -380,7 +380,7 @@ impl TextIndex {
                 .collect()
         }
         let counted = &memo.counted;
-        let count_chunk = |chunk| count_chunk(chunk, counted);
+        let count_chunk = |chunk| counted_of(chunk, counted);
         let words = &mut memo.words;
         let mut fresh: Vec<Option<CountedIds>> = Vec::with_capacity(incidents.len());
         let mut chunks = incidents.chunks(COUNT_CHUNK);
