@@ -378,17 +378,17 @@ impl Session {
     /// Waits for changes and rebuilds until `stop` is set.
     pub fn run(&mut self, rx: &Receiver<Batch>, watcher: &mut watch::Watcher, stop: &AtomicBool) {
         while !stop.load(Ordering::SeqCst) {
-            let mut batch = match rx.recv_timeout(Duration::from_millis(200)) {
+            let batch = match rx.recv_timeout(Duration::from_millis(200)) {
                 Ok(b) => b,
                 Err(RecvTimeoutError::Timeout) => continue,
                 Err(RecvTimeoutError::Disconnected) => return,
             };
             // A burst arrives as several batches: wait for a quiet spell.
-            let mut batches = 1;
-            while let Ok(more) = rx.recv_timeout(watch::quiet_for(&batch, batches)) {
-                batch.merge(more);
-                batches += 1;
+            let mut burst = watch::Burst::new(batch);
+            while let Ok(more) = rx.recv_timeout(burst.quiet()) {
+                burst.add(more);
             }
+            let batch = burst.batch;
             for top in ["content", "theme"] {
                 if batch.paths.contains(top) {
                     if let Err(e) = watcher.watch_top(&self.root, top) {

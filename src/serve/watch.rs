@@ -26,26 +26,49 @@ use crate::source::is_ignored;
 /// comes within a millisecond; each millisecond here is one more before a
 /// body edit's reload (4 ms, with its tick of 1 ms: 53.1 ms median at 10,000
 /// incidents against 59.2-60.3 ms with 10 ms; bench/README.md). A writer
-/// slower than that gives two batches; a second one within [`QUIET`] makes
-/// the serve loop wait [`BURST_QUIET`] before it rebuilds.
+/// slower than that gives two batches for the same file; the serve loop
+/// then waits [`QUIET`] again, not [`BURST_QUIET`] ([`Burst::add`]).
 pub const DEBOUNCE: Duration = Duration::from_millis(4);
 /// After a batch, the serve loop waits until no new batch came for this
 /// long, so that a long burst still gives one rebuild.
 pub const QUIET: Duration = Duration::from_millis(10);
-/// The quiet spell once a burst is seen — a second batch arrived, or one
-/// names more than [`BURST_PATHS`] paths (a checkout, a copy, a
-/// search-and-replace over many files): writers of many files pause
-/// between files, more so on a busy machine.
+/// The quiet spell once a burst is seen — a later batch names a path the
+/// first did not, or one names more than [`BURST_PATHS`] paths (a checkout,
+/// a copy, a search-and-replace over many files), or the refs moved:
+/// writers of many files pause between files, more so on a busy machine.
 pub const BURST_QUIET: Duration = Duration::from_millis(250);
 pub const BURST_PATHS: usize = 3;
 
-/// How long to wait for more changes before rebuilding `batch`, made of
-/// `batches` debounced batches so far.
-pub fn quiet_for(batch: &Batch, batches: usize) -> Duration {
-    if batches > 1 || batch.paths.len() > BURST_PATHS || batch.rescan {
-        BURST_QUIET
-    } else {
-        QUIET
+/// The batches of one save or of one burst, merged as they come, and
+/// whether they are a burst.
+#[derive(Debug, Default)]
+pub struct Burst {
+    pub batch: Batch,
+    burst: bool,
+}
+
+impl Burst {
+    pub fn new(first: Batch) -> Burst {
+        let burst = first.paths.len() > BURST_PATHS || first.rescan;
+        Burst { batch: first, burst }
+    }
+
+    /// Adds a later batch. Naming only paths already seen, it is the rest
+    /// of a save the debounce window split (a write descheduled between
+    /// its truncation and its bytes), not a burst of many files.
+    pub fn add(&mut self, more: Batch) {
+        self.burst |= more.rescan || more.history || more.paths.iter().any(|p| !self.batch.paths.contains(p));
+        self.batch.merge(more);
+        self.burst |= self.batch.paths.len() > BURST_PATHS;
+    }
+
+    /// How long to wait for more changes before rebuilding.
+    pub fn quiet(&self) -> Duration {
+        if self.burst {
+            BURST_QUIET
+        } else {
+            QUIET
+        }
     }
 }
 /// How often `--poll` looks at every file. It compares contents, not only
@@ -256,6 +279,37 @@ mod tests {
 
     fn ev(kind: EventKind, path: &str) -> notify::Event {
         notify::Event::new(kind).add_path(PathBuf::from(path))
+    }
+
+    fn batch(paths: &[&str]) -> Batch {
+        Batch { paths: paths.iter().map(|p| p.to_string()).collect(), ..Batch::default() }
+    }
+
+    #[test]
+    fn a_save_split_in_two_batches_is_not_a_burst() {
+        let mut b = Burst::new(batch(&["content/incidents/x.md"]));
+        assert_eq!(b.quiet(), QUIET);
+        b.add(batch(&["content/incidents/x.md"]));
+        b.add(batch(&["content/incidents/x.md"]));
+        assert_eq!(b.quiet(), QUIET);
+        assert_eq!(b.batch.paths.len(), 1);
+    }
+
+    #[test]
+    fn new_paths_many_paths_moved_refs_and_rescans_are_bursts() {
+        let mut b = Burst::new(batch(&["content/incidents/x.md"]));
+        b.add(batch(&["content/incidents/y.md"]));
+        assert_eq!(b.quiet(), BURST_QUIET, "a second file");
+        let b = Burst::new(batch(&["content/a.md", "content/b.md", "content/c.md", "content/d.md"]));
+        assert_eq!(b.quiet(), BURST_QUIET, "more than BURST_PATHS at once");
+        let mut b = Burst::new(batch(&["content/a.md"]));
+        b.add(Batch { history: true, ..batch(&["content/a.md"]) });
+        assert_eq!(b.quiet(), BURST_QUIET, "a checkout moves HEAD after its files");
+        let b = Burst::new(Batch { rescan: true, ..Batch::default() });
+        assert_eq!(b.quiet(), BURST_QUIET);
+        // A commit alone (the refs move, no file changes) waits the short spell.
+        let b = Burst::new(Batch { history: true, ..Batch::default() });
+        assert_eq!(b.quiet(), QUIET);
     }
 
     #[test]
