@@ -68,6 +68,98 @@ impl Section {
 pub fn find(body: &str, wanted: impl Fn(&str) -> bool) -> Option<Section> {
     let start = candidate_start(body, &wanted)?;
     let text = &body[start..];
+    let end = section_end(text);
+    if end < text.len() {
+        // The cut holds only if the section is the candidate heading's.
+        if let Some((0, s)) = parse_section(body, start, &text[..end], &wanted) {
+            return Some(s);
+        }
+    }
+    parse_section(body, start, text, &wanted).map(|(_, s)| s)
+}
+
+/// [`find`] parsing the whole rest of the body, never a cut of it: what
+/// [`section_end`] must not change.
+#[cfg(test)]
+fn find_uncut(body: &str, wanted: impl Fn(&str) -> bool) -> Option<Section> {
+    let start = candidate_start(body, &wanted)?;
+    parse_section(body, start, &body[start..], &wanted).map(|(_, s)| s)
+}
+
+/// Where the section that starts `text` (at an ATX heading) surely ends:
+/// the next line that can only be an ATX heading of the same or a higher
+/// level — unindented, outside a code fence. The parser reads every block
+/// of the text it is given before the first event, so a timeline near the
+/// top of a long body is read without the rest.
+///
+/// `text.len()` (no cut) when the cut might read differently from the
+/// whole: a link reference or footnote definition (`]:`), an HTML block
+/// (a line starting with `<`), an indented code fence (a list item's, which
+/// an unindented line ends and may open anew), a setext candidate.
+fn section_end(text: &str) -> usize {
+    let whole = text.len();
+    let mut lines = text.split_inclusive('\n');
+    let Some(first) = lines.next() else { return whole };
+    let level = atx_level(first.trim_start_matches(' '));
+    if level == 0 || memchr::memmem::find(text.as_bytes(), b"]:").is_some() {
+        return whole;
+    }
+    let mut offset = first.len();
+    // The open fence: its character and length.
+    let mut fence: Option<(u8, usize)> = None;
+    for line in lines {
+        let at = offset;
+        offset += line.len();
+        let trimmed = line.trim_start_matches([' ', '\t']);
+        let indented = trimmed.len() < line.len();
+        let run = |c: u8| trimmed.bytes().take_while(|&b| b == c).count();
+        if let Some((c, n)) = fence {
+            let r = run(c);
+            // An indented closer may be one (up to 3 spaces) or not.
+            if r >= 3 && indented {
+                return whole;
+            }
+            if r >= n && trimmed[r..].trim().is_empty() {
+                fence = None;
+            }
+            continue;
+        }
+        for c in [b'`', b'~'] {
+            if run(c) >= 3 {
+                if indented || (c == b'`' && trimmed[run(c)..].contains('`')) {
+                    return whole;
+                }
+                fence = Some((c, run(c)));
+            }
+        }
+        if fence.is_some() {
+            continue;
+        }
+        if trimmed.starts_with('<') {
+            return whole;
+        }
+        if !indented && (1..=level).contains(&atx_level(line)) {
+            return at;
+        }
+    }
+    whole
+}
+
+/// The level of an ATX heading line (`## Timeline`: 2), or 0.
+fn atx_level(line: &str) -> usize {
+    let t = line.trim_end_matches(['\n', '\r']);
+    let hashes = t.bytes().take_while(|&c| c == b'#').count();
+    if (1..=6).contains(&hashes) && (t.len() == hashes || t[hashes..].starts_with([' ', '\t'])) {
+        hashes
+    } else {
+        0
+    }
+}
+
+/// Parses `text` (the body from `start` on, or a cut of it) for the first
+/// section `wanted` accepts: where its heading starts in `text`, and the
+/// section.
+fn parse_section(body: &str, start: usize, text: &str, wanted: &impl Fn(&str) -> bool) -> Option<(usize, Section)> {
     let first_line = body[..start].bytes().filter(|&b| b == b'\n').count();
     let line_starts: Vec<usize> = std::iter::once(0).chain(text.match_indices('\n').map(|(k, _)| k + 1)).collect();
     let line_of = |offset: usize| first_line + line_starts.partition_point(|&s| s <= offset).saturating_sub(1);
@@ -87,6 +179,7 @@ pub fn find(body: &str, wanted: impl Fn(&str) -> bool) -> Option<Section> {
     let mut cell: Option<String> = None;
     let mut para: Option<String> = None;
     let mut code = 0usize;
+    let mut heading_at = 0;
 
     for (event, range) in Parser::new_ext(text, options).into_offset_iter() {
         match event {
@@ -101,6 +194,7 @@ pub fn find(body: &str, wanted: impl Fn(&str) -> bool) -> Option<Section> {
             Event::End(TagEnd::Heading(_)) => {
                 let Some((level, at, words)) = heading.take() else { continue };
                 if section.is_none() && wanted(&words.trim().to_lowercase()) {
+                    heading_at = at;
                     section = Some((
                         level,
                         Section {
@@ -185,7 +279,7 @@ pub fn find(body: &str, wanted: impl Fn(&str) -> bool) -> Option<Section> {
             }
         }
     }
-    section.map(|(_, s)| s)
+    section.map(|(_, s)| (heading_at, s))
 }
 
 /// Inline events as plain text: emphasis and links keep their words, code
@@ -296,5 +390,83 @@ mod tests {
         assert_eq!(s.entry_count(), 1);
         assert!(find("## Summary\n\n- 08:00 x\n", timeline).is_none());
         assert!(find("```\n## Timeline\n```\n", timeline).is_none());
+    }
+
+    #[test]
+    fn the_cut_ends_at_the_next_heading_of_the_level_and_only_where_safe() {
+        let t = "## Timeline\n\n- a\n\n### Detail\n\n- b\n\n## Next\n\n- c\n";
+        assert_eq!(&t[section_end(t)..], "## Next\n\n- c\n");
+        // A fence hides a heading, and a longer fence is not closed by a shorter one.
+        let t = "## Timeline\n\n````\n```\n## Not\n````\n\n# Next\n";
+        assert_eq!(&t[section_end(t)..], "# Next\n");
+        // No cut: a definition, an HTML block, an indented fence, a setext candidate.
+        for t in [
+            "## Timeline\n\n- [a][r]\n\n## Next\n\n[r]: https://x\n",
+            "## Timeline\n\n- a[^1]\n\n## Next\n\n[^1]: note\n",
+            "## Timeline\n\n<!--\n## Not\n-->\n\n## Next\n",
+            "## Timeline\n\n1. a\n   ```\n## Not\n```\n\n## Next\n",
+            "Timeline\n--------\n\n- a\n\n## Next\n",
+        ] {
+            assert_eq!(section_end(t), t.len(), "{t:?}");
+            assert_eq!(find(t, timeline), find_uncut(t, timeline), "{t:?}");
+        }
+    }
+
+    /// Line by line, bodies made of what postmortems hold and of what could
+    /// make a cut read differently: every one reads as the uncut parse does.
+    #[test]
+    fn a_cut_section_reads_as_the_uncut_one() {
+        use proptest::prelude::*;
+        const LINES: &[&str] = &[
+            "## Timeline",
+            "### Timeline",
+            "# Timeline",
+            "## Timeline (UTC)",
+            "## Timeline-ish",
+            "  ## Timeline",
+            "## Next",
+            "# Top",
+            "### Detail",
+            "#### Deeper",
+            "##",
+            "#hashtag",
+            "",
+            "",
+            "- 08:00 alert fires",
+            "- [x] done",
+            "  - nested 08:01",
+            "1. first",
+            "   continued",
+            "    indented code",
+            "\tTabbed",
+            "text line",
+            "All times in CET.",
+            "> quoted",
+            "> ## quoted heading",
+            "```",
+            "````",
+            "~~~",
+            "```yaml",
+            "  ```",
+            "   ~~~",
+            "| Time | Event |",
+            "| --- | --- |",
+            "| 09:00 | fails |",
+            "<div>",
+            "</div>",
+            "<!--",
+            "-->",
+            "[r]: https://example.com",
+            "[^1]: a note",
+            "a [link][r] and a note[^1]",
+            "--------",
+            "=====",
+            "***",
+        ];
+        let line = proptest::sample::select(LINES);
+        proptest!(ProptestConfig::with_cases(20_000), |(lines in proptest::collection::vec(line, 0..24))| {
+            let body = lines.join("\n") + "\n";
+            prop_assert_eq!(find(&body, timeline), find_uncut(&body, timeline), "{:?}", body);
+        });
     }
 }
