@@ -145,25 +145,28 @@ pub fn body_parts<'a>(html: &'a str, timeline: Option<&str>, actions: Option<&st
 /// The byte range of a section: the end of its heading and the start of the
 /// next heading of the same or a higher level (or the end of the body).
 fn section(html: &str, id: &str) -> Option<(usize, usize)> {
+    // memchr's searchers, not `str::find`'s: this runs over every body.
+    use memchr::memmem;
+    let bytes = html.as_bytes();
     let needle = format!(" id=\"{id}\"");
+    let finder = memmem::Finder::new(needle.as_bytes());
     let mut search = 0;
     let (open, level) = loop {
-        let at = search + html[search..].find(&needle)?;
-        let open = html[..at].rfind('<')?;
-        let tag = &html[open + 1..at];
-        if let [b'h', l @ b'1'..=b'6'] = tag.as_bytes() {
+        let at = search + finder.find(&bytes[search..])?;
+        let open = memchr::memrchr(b'<', &bytes[..at])?;
+        if let [b'h', l @ b'1'..=b'6'] = &bytes[open + 1..at] {
             break (open, l - b'0');
         }
         search = at + needle.len();
     };
-    let close = format!("</h{level}>");
-    let head_end = open + html[open..].find(&close)? + close.len();
+    let close = [b'<', b'/', b'h', b'0' + level, b'>'];
+    let head_end = open + memmem::find(&bytes[open..], &close)? + close.len();
     let mut end = html.len();
     let mut pos = head_end;
-    while let Some(k) = html[pos..].find("<h") {
+    while let Some(k) = memmem::find(&bytes[pos..], b"<h") {
         let at = pos + k;
-        match html.as_bytes().get(at + 2) {
-            Some(&l @ b'1'..=b'6') if l - b'0' <= level && matches!(html.as_bytes().get(at + 3), Some(b' ' | b'>')) => {
+        match bytes.get(at + 2) {
+            Some(&l @ b'1'..=b'6') if l - b'0' <= level && matches!(bytes.get(at + 3), Some(b' ' | b'>')) => {
                 end = at;
                 break;
             }
