@@ -11,18 +11,20 @@ use std::collections::BTreeSet;
 
 use super::*;
 
+/// Slugs borrowed from the archive and the graph: the page is made for
+/// every incident, and each reason would else be copied.
 #[derive(Default)]
-struct Why {
+struct Why<'r> {
     related: bool,
     links_here: bool,
-    causes: BTreeSet<String>,
-    services: BTreeSet<String>,
-    tags: BTreeSet<String>,
+    causes: BTreeSet<&'r str>,
+    services: BTreeSet<&'r str>,
+    tags: BTreeSet<&'r str>,
     /// "Similar title and summary" (scored), or alike in text with no shared cause.
     alike: Option<&'static str>,
 }
 
-impl Why {
+impl Why<'_> {
     /// Explicit links count most, then shared causes, then the rest.
     fn rank(&self) -> usize {
         8 * self.related as usize
@@ -67,9 +69,9 @@ const LINKED_MAX: usize = 10;
 
 /// The connected incidents, strongest first (at most [`LINKED_MAX`]), and
 /// how many more there are.
-pub(super) fn linked(r: &Renderer, n: usize) -> (Vec<LinkedView>, usize) {
+pub(super) fn linked<'r>(r: &'r Renderer, n: usize) -> (Vec<LinkedView>, usize) {
     let g = &r.xlinks.graph;
-    let mut why: BTreeMap<usize, Why> = BTreeMap::new();
+    let mut why: BTreeMap<usize, Why<'r>> = BTreeMap::new();
     for &m in r.archive.related(n) {
         why.entry(m).or_default().related = true;
     }
@@ -80,7 +82,7 @@ pub(super) fn linked(r: &Renderer, n: usize) -> (Vec<LinkedView>, usize) {
         let earlier = &h.earlier[..h.earlier.len().min(xlinks::HISTORY_LIMIT)];
         let later = &h.later[h.later.len().saturating_sub(xlinks::HISTORY_LIMIT)..];
         for &m in earlier.iter().chain(later) {
-            why.entry(m).or_default().causes.insert(h.term.slug.clone());
+            why.entry(m).or_default().causes.insert(h.term.slug.as_str());
         }
     }
     for s in &g.related[n] {
@@ -91,7 +93,7 @@ pub(super) fn linked(r: &Renderer, n: usize) -> (Vec<LinkedView>, usize) {
                 Taxonomy::Services => &mut w.services,
                 Taxonomy::Tags => &mut w.tags,
             };
-            set.extend(slugs.iter().map(|s| s.to_string()));
+            set.extend(slugs.iter().map(String::as_str));
         }
         if let Some(sim) = s.similar {
             w.alike = Some(sim.words());
@@ -123,11 +125,11 @@ fn reasons(r: &Renderer, w: &Why) -> Vec<String> {
     if w.links_here {
         out.push("Links to this one".to_string());
     }
-    let named = |tax: Taxonomy, set: &BTreeSet<String>, one: &str, many: &str| -> Option<String> {
+    let named = |tax: Taxonomy, set: &BTreeSet<&str>, one: &str, many: &str| -> Option<String> {
         if set.is_empty() {
             return None;
         }
-        let names: Vec<&str> = set.iter().map(|s| r.archive.term_name(tax, s).unwrap_or(s)).collect();
+        let names: Vec<&str> = set.iter().map(|&s| r.archive.term_name(tax, s).unwrap_or(s)).collect();
         Some(format!("{}: {}", if names.len() == 1 { one } else { many }, names.join(", ")))
     };
     out.extend(named(Taxonomy::Causes, &w.causes, "Same cause", "Same causes"));
