@@ -632,7 +632,10 @@ impl<'a> Renderer<'a> {
         ctx.insert("page", &page);
         let mut full = self.globals.clone();
         full.extend(ctx);
-        let html = self.tera.render(template, &full)?;
+        // Bytes, not a String: tera's own `render` checks the whole page is
+        // UTF-8, and every value it writes is a `str` already.
+        let mut html = Vec::with_capacity(16 * 1024);
+        self.tera.render_to(template, &full, &mut html)?;
         Ok(OutputFile::new(out, html))
     }
 
