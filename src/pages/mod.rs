@@ -460,9 +460,14 @@ impl<'a> Renderer<'a> {
     /// is then built in their place. What is left renders the /search/
     /// page and the rows of src/listing.rs.
     pub(crate) fn release_pages(&mut self) {
-        self.card_values = Vec::new();
-        self.xlinks = xlinks::Crosslinks::default();
-        self.board = BoardData::default();
+        let freed = (
+            std::mem::take(&mut self.card_values),
+            std::mem::take(&mut self.xlinks),
+            std::mem::take(&mut self.board),
+        );
+        // Freeing 40,000 board items and 10,000 cards is not the build's
+        // work to wait for: a thread of its own does it beside the search.
+        std::thread::spawn(move || drop(freed));
     }
 
     /// Hands the cards over for the next rebuild.
