@@ -412,16 +412,15 @@ impl<'a> Renderer<'a> {
                     .zip(&kept_cards)
                     .map(|(i, &k)| minis.remove(&i.id).filter(|_| k))
                     .collect();
-                let x = xlinks::Crosslinks::new(
-                    archive,
-                    tera,
-                    &bodies.incidents,
-                    &cards,
-                    kept_minis,
-                    digests.is_some().then_some(&mut reuse.related),
-                )?;
-                let b = BoardData::new(archive, tera, build_date, &base, old_board, digests.is_some(), &card_digests)?;
-                (x, b)
+                let keyed = digests.is_some();
+                let memo = keyed.then_some(&mut reuse.related);
+                let graph = || xlinks::Crosslinks::new(archive, tera, &bodies.incidents, &cards, kept_minis, memo);
+                let board = || BoardData::new(archive, tera, build_date, &base, old_board, keyed, &card_digests);
+                // serve makes the two side by side; a build one after the
+                // other, as both held at once would raise its peak memory
+                // (past 4 GB at 100,000 incidents; bench/PROFILE.md).
+                let (x, b) = if keyed { rayon::join(graph, board) } else { (graph(), board()) };
+                (x?, b?)
             }
         };
         Ok(Renderer {
@@ -460,11 +459,8 @@ impl<'a> Renderer<'a> {
     /// is then built in their place. What is left renders the /search/
     /// page and the rows of src/listing.rs.
     pub(crate) fn release_pages(&mut self) {
-        let freed = (
-            std::mem::take(&mut self.card_values),
-            std::mem::take(&mut self.xlinks),
-            std::mem::take(&mut self.board),
-        );
+        let freed =
+            (std::mem::take(&mut self.card_values), std::mem::take(&mut self.xlinks), std::mem::take(&mut self.board));
         // Freeing 40,000 board items and 10,000 cards is not the build's
         // work to wait for: a thread of its own does it beside the search.
         std::thread::spawn(move || drop(freed));
