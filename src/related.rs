@@ -996,8 +996,18 @@ pub const DUPLICATE_OVERLAP: f32 = 0.8;
 const DAY_PAIRWISE: usize = 64;
 
 /// The words of a summary for comparing: every token, stop words too.
+/// The text two incidents are compared by for near duplicates: the
+/// summary, or the title when there is none.
+pub fn duplicate_text(i: &Incident) -> &str {
+    if i.summary.trim().is_empty() {
+        &i.title
+    } else {
+        &i.summary
+    }
+}
+
 fn summary_words(i: &Incident) -> Vec<Cow<'_, str>> {
-    let text = if i.summary.trim().is_empty() { &i.title } else { &i.summary };
+    let text = duplicate_text(i);
     let mut v = Vec::new();
     crate::text::tokenize::tokens(text, |t| v.push(t.into_cow()));
     v.sort_unstable();
@@ -1071,7 +1081,12 @@ pub fn near_duplicates(incidents: &[Incident]) -> Vec<Vec<usize>> {
 
 /// Warns, once per pair, about incidents that may be one filed twice.
 pub fn check_near_duplicates(all: &[Incident], diags: &mut crate::diagnostics::Diagnostics) {
-    for (n, others) in near_duplicates(all).iter().enumerate() {
+    warn_near_duplicates(all, &near_duplicates(all), diags);
+}
+
+/// Warns, once per pair, about the `pairs` ([`near_duplicates`] of `all`).
+pub fn warn_near_duplicates(all: &[Incident], pairs: &[Vec<usize>], diags: &mut crate::diagnostics::Diagnostics) {
+    for (n, others) in pairs.iter().enumerate() {
         for &m in others {
             let (a, b) = (&all[n], &all[m]);
             if a.source_path < b.source_path {

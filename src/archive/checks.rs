@@ -15,21 +15,52 @@ use crate::related;
 /// includes drafts and internal ones): misspelt terms, near-duplicate
 /// incidents, unreadable timeline rows.
 pub fn check(all: &[Incident], docs: &BTreeMap<String, CauseDoc>, diags: &mut Diagnostics) {
-    check_with(all, docs, diags, &body_warnings)
+    check_with(all, docs, diags, &body_warnings, None)
 }
 
-/// [`check`], with each incident's [`body_warnings`] from `body_warnings`.
+/// What the front-matter checks of the last build found, with a digest of
+/// everything each read (serve keeps it): an edit that changes none of
+/// that — a body, a title beside a summary, a severity — finds the same.
+#[derive(Default)]
+pub struct Memo {
+    spelling: Option<(u64, Diagnostics)>,
+    /// Near-duplicate incidents, by index into the checked incidents (the
+    /// warnings name titles, so they are written again each time).
+    duplicates: Option<(u64, Vec<Vec<usize>>)>,
+}
+
+/// [`check`], with each incident's [`body_warnings`] from `body_warnings`,
+/// and the front-matter checks taken from `memo` when what they read is
+/// what it holds.
 pub fn check_with(
     all: &[Incident],
     docs: &BTreeMap<String, CauseDoc>,
     diags: &mut Diagnostics,
     body_warnings: &(dyn Fn(&Incident) -> Diagnostics + Sync),
+    memo: Option<&mut Memo>,
 ) {
-    check_cause_spelling(all, docs, diags);
-    for tax in [Taxonomy::Services, Taxonomy::Tags] {
-        check_spelling(tax, all, &BTreeMap::new(), diags);
+    let mut none = Memo::default();
+    let memo = memo.unwrap_or(&mut none);
+    let key = spelling_input(all, docs);
+    match &memo.spelling {
+        Some((k, found)) if *k == key => diags.extend(found.items().iter().cloned()),
+        _ => {
+            let mut found = Diagnostics::new();
+            check_cause_spelling(all, docs, &mut found);
+            for tax in [Taxonomy::Services, Taxonomy::Tags] {
+                check_spelling(tax, all, &BTreeMap::new(), &mut found);
+            }
+            diags.extend(found.items().iter().cloned());
+            memo.spelling = Some((key, found));
+        }
     }
-    related::check_near_duplicates(all, diags);
+    let key = duplicates_input(all);
+    if !matches!(&memo.duplicates, Some((k, _)) if *k == key) {
+        memo.duplicates = Some((key, related::near_duplicates(all)));
+    }
+    if let Some((_, pairs)) = &memo.duplicates {
+        related::warn_near_duplicates(all, pairs, diags);
+    }
     let timelines: Vec<Diagnostics> = all.par_iter().map(body_warnings).collect();
     for d in timelines {
         diags.extend(d);
@@ -44,6 +75,37 @@ pub fn body_warnings(i: &Incident) -> Diagnostics {
     let mut d = Diagnostics::new();
     crate::timeline::check(i, &mut d);
     d
+}
+
+/// A digest of what the spelling checks read: every term as written,
+/// where, and the described causes.
+fn spelling_input(all: &[Incident], docs: &BTreeMap<String, CauseDoc>) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut h = crate::hash::FxHasher::default();
+    for slug in docs.keys() {
+        slug.hash(&mut h);
+    }
+    for i in all {
+        i.source_path.hash(&mut h);
+        for tax in Taxonomy::ALL {
+            tax.terms(i).len().hash(&mut h);
+            for t in tax.terms(i) {
+                (&t.name, &t.slug, t.pos.line, t.pos.column).hash(&mut h);
+            }
+        }
+    }
+    h.finish()
+}
+
+/// A digest of what the near-duplicate check compares: each incident's
+/// date and summary (its title when it has none).
+fn duplicates_input(all: &[Incident]) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut h = crate::hash::FxHasher::default();
+    for i in all {
+        (&i.source_path, i.date, related::duplicate_text(i)).hash(&mut h);
+    }
+    h.finish()
 }
 
 /// Edit distance up to which a term used once is taken for a misspelling:
@@ -266,5 +328,48 @@ mod tests {
             incident("c", &["no-monitorin"], &[], &[]),
         ];
         assert_eq!(warnings(&all, &[]), vec!["content/incidents/a.md:1:1: warning: cause \"no-monitoring\" is used only here; did you mean \"no-monitorin\" (used by 2 other incidents)?".to_string()]);
+    }
+
+    /// The checks with a memo kept from one call to the next, as serve
+    /// keeps it, find what they find without one, after every edit.
+    #[test]
+    fn a_kept_memo_finds_what_the_checks_find() {
+        use crate::related::tests::incident;
+        let docs = BTreeMap::new();
+        let all_warnings = |all: &[Incident], memo: Option<&mut Memo>| -> Vec<String> {
+            let mut d = Diagnostics::new();
+            check_with(all, &docs, &mut d, &|_: &Incident| Diagnostics::new(), memo);
+            d.sorted().iter().map(|d| d.to_string()).collect()
+        };
+        let twin = |id: &str, title: &str| Incident {
+            title: title.into(),
+            summary: "The checkout service returned errors for an hour after a deploy.".into(),
+            ..incident(id, &["bad-deploy"], &["checkout"], &[])
+        };
+        let mut all =
+            vec![twin("a", "Checkout errors"), twin("b", "Checkout down"), incident("c", &["bad-deplo"], &[], &[])];
+        let mut memo = Memo::default();
+        let edits: [fn(&mut [Incident]); 7] = [
+            |_| {},
+            // A title beside a summary: neither check reads it, but a warning names it.
+            |all| all[1].title = "Checkout went down".into(),
+            // A term's name: a warning quotes it.
+            |all| all[2].causes[0].name = "Bad deplo".into(),
+            |all| all[2].causes[0].slug = "bad-deploy".into(),
+            |all| all[1].summary = "Something else entirely happened to billing.".into(),
+            |all| all[0].date = jiff::civil::date(2024, 2, 2),
+            |all| all[0].services[0].name = "Checkout".into(),
+        ];
+        for (k, edit) in edits.iter().enumerate() {
+            edit(&mut all);
+            let kept = all_warnings(&all, Some(&mut memo));
+            assert_eq!(kept, all_warnings(&all, None), "after edit {k}");
+            if k == 0 {
+                assert_eq!(kept.len(), 2, "a pair and a misspelt cause: {kept:?}");
+            }
+            if k == 1 {
+                assert!(kept.iter().any(|w| w.contains("Checkout went down")), "{kept:?}");
+            }
+        }
     }
 }

@@ -93,11 +93,12 @@ impl Archive {
         home: Option<Page>,
         diags: &mut Diagnostics,
     ) -> Archive {
-        Archive::build_with(config, include, all, causes, pages, home, diags, &checks::body_warnings)
+        Archive::build_with(config, include, all, causes, pages, home, diags, &checks::body_warnings, None)
     }
 
     /// [`Archive::build`], with each incident's body warnings from
-    /// `body_warnings` (serve: kept for the files that did not change).
+    /// `body_warnings` (serve: kept for the files that did not change) and
+    /// the front-matter checks from `checks_memo` when it holds them.
     #[allow(clippy::too_many_arguments)]
     pub fn build_with(
         config: Config,
@@ -108,6 +109,7 @@ impl Archive {
         home: Option<Page>,
         diags: &mut Diagnostics,
         body_warnings: &(dyn Fn(&Incident) -> Diagnostics + Sync),
+        checks_memo: Option<&mut checks::Memo>,
     ) -> Archive {
         all.sort_by(|a, b| a.source_path.cmp(&b.source_path));
         for i in &mut all {
@@ -131,7 +133,7 @@ impl Archive {
         }
 
         let cause_docs = fold_cause_aliases(&mut all, causes, diags);
-        checks::check_with(&all, &cause_docs, diags, body_warnings);
+        checks::check_with(&all, &cause_docs, diags, body_warnings, checks_memo);
 
         let all_paths = all.iter().map(|i| (i.source_path.clone(), i.id.clone())).collect();
         let mut alias_paths: HashMap<String, Vec<(String, Pos)>> =

@@ -90,6 +90,8 @@ pub struct Cache {
     incident_digests: Vec<u64>,
     /// The body warnings of the last link, by source path.
     warned: HashMap<String, Warned>,
+    /// The front-matter checks of the last link, with what they read.
+    checks: checks::Memo,
     /// What linking the archive last reported (cause spelling, duplicate
     /// ids, aliases…): reported again by a build that reuses that archive,
     /// so a body edit shows the same warnings as `build`.
@@ -209,7 +211,9 @@ impl Cache {
             .collect();
         let body_warnings =
             |i: &Incident| warned.get(&i.source_path).map_or_else(|| checks::body_warnings(i), |w| w.diags.clone());
-        let archive = Archive::build_with(config, include, incidents, causes, pages, home, &mut linked, &body_warnings);
+        let memo = Some(&mut self.checks);
+        let archive =
+            Archive::build_with(config, include, incidents, causes, pages, home, &mut linked, &body_warnings, memo);
         self.warned = warned;
         diags.extend(linked.items().iter().cloned());
         self.link_diags = linked;
