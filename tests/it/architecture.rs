@@ -24,6 +24,7 @@ const LOWER: &[&str] = &[
     "facts",
     "git",
     "graph",
+    "hash",
     "markdown",
     "markup",
     "mask",
