@@ -136,12 +136,17 @@ impl Archive {
         checks::check_with(&all, &cause_docs, diags, body_warnings, checks_memo);
 
         let all_paths = all.iter().map(|i| (i.source_path.clone(), i.id.clone())).collect();
-        let mut alias_paths: HashMap<String, Vec<(String, Pos)>> =
-            all.iter().map(|i| i.source_path.clone()).zip(alias_paths).collect();
+        // Only the incidents that have aliases (most have none).
+        let mut alias_paths: HashMap<String, Vec<(String, Pos)>> = all
+            .iter()
+            .zip(alias_paths)
+            .filter(|(_, paths)| !paths.is_empty())
+            .map(|(i, paths)| (i.source_path.clone(), paths))
+            .collect();
         let (mut incidents, hidden_list): (Vec<Incident>, Vec<Incident>) =
             all.into_iter().partition(|i| i.is_visible(&include));
         // Newest first; ties by id so the order never depends on the file system.
-        incidents.sort_by(|a, b| b.date.cmp(&a.date).then_with(|| a.id.cmp(&b.id)));
+        crate::sort::sort_by_moving_once(&mut incidents, |a, b| b.date.cmp(&a.date).then_with(|| a.id.cmp(&b.id)));
         let mut by_id = HashMap::new();
         for (n, i) in incidents.iter().enumerate() {
             by_id.entry(i.id.clone()).or_insert(n);
