@@ -234,70 +234,42 @@ mod ser {
 /// add fields, never rename or remove them without bumping `version`.
 pub fn json(a: &Archive, build: jiff::Timestamp, cache: Option<&mut JsonCache>) -> OutputFile {
     use rayon::prelude::*;
-    let incidents: Vec<JsonIncident> = a
-        .incidents
-        .par_iter()
-        .enumerate()
-        .map(|(n, i)| {
-            let ts = i.timestamps;
-            JsonIncident {
-                id: &i.id,
-                url: absolute(a, &i.url_path()),
-                title: &i.title,
-                date: i.has_date().then_some(i.date_text.as_str()),
-                date_sort: i.has_date().then_some(i.date),
-                date_precision: i.date_precision,
-                extra: i.extra.iter().map(|e| (e.key.as_str(), e.values.as_slice())).collect(),
-                summary: crate::markdown::plain_inline_cow(&i.summary),
-                severity: i.severity.as_ref().map(|(s, _)| s.as_str()),
-                kind: i.kind.map(Kind::as_str),
-                services: slugs(&i.services),
-                tags: slugs(&i.tags),
-                causes: slugs(&i.causes),
-                related: a.related(n).iter().map(|&m| a.incidents[m].id.as_str()).collect(),
-                started: ts.started,
-                detected: ts.detected,
-                mitigated: ts.mitigated,
-                resolved: ts.resolved,
-                time_to_detect: ts.time_to_detect().map(|d| d.as_secs()),
-                time_to_mitigate: ts.time_to_mitigate().map(|d| d.as_secs()),
-                time_to_resolve: ts.time_to_resolve().map(|d| d.as_secs()),
-                time_to_detect_text: ts.time_to_detect(),
-                time_to_mitigate_text: ts.time_to_mitigate(),
-                time_to_resolve_text: ts.time_to_resolve(),
-                impact: i.impact.as_deref().map(crate::markdown::plain_inline_cow),
-                trigger: i.trigger.as_deref().map(crate::markdown::plain_inline_cow),
-                detection: i.detection.as_deref(),
-                action_items: i
-                    .action_items
-                    .iter()
-                    .map(|it| JsonAction {
-                        title: crate::markdown::plain_inline_cow(&it.title),
-                        owner: it.owner.as_deref(),
-                        status: it.status.as_str(),
-                        kind: it.kind.map(ActionType::as_str),
-                        due: it.due,
-                        link: it.link.as_deref(),
-                    })
-                    .collect(),
-                published: i.published_at(),
-                updated: i.revised_at(),
-            }
-        })
-        .collect();
     let incidents: Vec<std::sync::Arc<str>> = match cache {
-        // serve: an element whose fields hash as in the last build is
-        // that build's text.
-        Some(c) => c.take_or_make(
-            &incidents,
-            |_, i| {
-                let mut h = crate::hash::FxHasher::default();
-                std::hash::Hash::hash(i, &mut h);
-                std::hash::Hasher::finish(&h)
-            },
-            |i| json_element(i).into(),
-        ),
-        None => incidents.par_iter().map(|i| json_element(i).into()).collect(),
+        // serve: an element whose incident digests as in the last build
+        // (with the same incidents related to it, under the same base URL)
+        // is that build's text, and its fields are not gathered again.
+        Some(c) if c.digests.len() == a.incidents.len() => {
+            let digests = std::mem::take(&mut c.digests);
+            let all: Vec<usize> = (0..a.incidents.len()).collect();
+            c.elements.take_or_make(
+                &all,
+                |_, &n| {
+                    let mut h = crate::hash::FxHasher::default();
+                    let related = a.related(n).iter().map(|&m| a.incidents[m].id.as_str());
+                    std::hash::Hash::hash(&(digests[n], &a.config.base_url), &mut h);
+                    for id in related {
+                        std::hash::Hash::hash(id, &mut h);
+                    }
+                    std::hash::Hasher::finish(&h)
+                },
+                |&n| json_element(&json_incident(a, n)).into(),
+            )
+        }
+        // Without digests: an element whose fields hash as in the last build.
+        Some(c) => {
+            let views: Vec<JsonIncident> =
+                (0..a.incidents.len()).into_par_iter().map(|n| json_incident(a, n)).collect();
+            c.elements.take_or_make(
+                &views,
+                |_, i| {
+                    let mut h = crate::hash::FxHasher::default();
+                    std::hash::Hash::hash(i, &mut h);
+                    std::hash::Hasher::finish(&h)
+                },
+                |i| json_element(i).into(),
+            )
+        }
+        None => (0..a.incidents.len()).into_par_iter().map(|n| json_element(&json_incident(a, n)).into()).collect(),
     };
     let doc = JsonArchive {
         version: 1,
@@ -327,8 +299,64 @@ pub fn json(a: &Archive, build: jiff::Timestamp, cache: Option<&mut JsonCache>) 
     OutputFile::new("incidents.json", s)
 }
 
-/// serve: the elements of incidents.json by the hash of their fields.
-pub type JsonCache = crate::hash::Kept<std::sync::Arc<str>>;
+/// serve: the elements of incidents.json by the digest of what each was
+/// made from.
+#[derive(Default)]
+pub struct JsonCache {
+    elements: crate::hash::Kept<std::sync::Arc<str>>,
+    /// This build's incident digests (`pages::fingerprint::incidents`), in
+    /// archive order; taken by [`json`].
+    pub digests: Vec<u64>,
+}
+
+/// The fields of incident `n`'s element of incidents.json.
+fn json_incident(a: &Archive, n: usize) -> JsonIncident<'_> {
+    let i = &a.incidents[n];
+    let ts = i.timestamps;
+    JsonIncident {
+        id: &i.id,
+        url: absolute(a, &i.url_path()),
+        title: &i.title,
+        date: i.has_date().then_some(i.date_text.as_str()),
+        date_sort: i.has_date().then_some(i.date),
+        date_precision: i.date_precision,
+        extra: i.extra.iter().map(|e| (e.key.as_str(), e.values.as_slice())).collect(),
+        summary: crate::markdown::plain_inline_cow(&i.summary),
+        severity: i.severity.as_ref().map(|(s, _)| s.as_str()),
+        kind: i.kind.map(Kind::as_str),
+        services: slugs(&i.services),
+        tags: slugs(&i.tags),
+        causes: slugs(&i.causes),
+        related: a.related(n).iter().map(|&m| a.incidents[m].id.as_str()).collect(),
+        started: ts.started,
+        detected: ts.detected,
+        mitigated: ts.mitigated,
+        resolved: ts.resolved,
+        time_to_detect: ts.time_to_detect().map(|d| d.as_secs()),
+        time_to_mitigate: ts.time_to_mitigate().map(|d| d.as_secs()),
+        time_to_resolve: ts.time_to_resolve().map(|d| d.as_secs()),
+        time_to_detect_text: ts.time_to_detect(),
+        time_to_mitigate_text: ts.time_to_mitigate(),
+        time_to_resolve_text: ts.time_to_resolve(),
+        impact: i.impact.as_deref().map(crate::markdown::plain_inline_cow),
+        trigger: i.trigger.as_deref().map(crate::markdown::plain_inline_cow),
+        detection: i.detection.as_deref(),
+        action_items: i
+            .action_items
+            .iter()
+            .map(|it| JsonAction {
+                title: crate::markdown::plain_inline_cow(&it.title),
+                owner: it.owner.as_deref(),
+                status: it.status.as_str(),
+                kind: it.kind.map(ActionType::as_str),
+                due: it.due,
+                link: it.link.as_deref(),
+            })
+            .collect(),
+        published: i.published_at(),
+        updated: i.revised_at(),
+    }
+}
 
 /// One element of the `incidents` list of incidents.json, compact (a JSON
 /// string never spans lines: line breaks are escaped).

@@ -236,7 +236,11 @@ fn run<R: Reuse>(snapshot: Cow<'_, Snapshot>, opts: &BuildOptions, sink: &dyn Si
         }
     }
     // The feed, the sitemap and the JSON at once.
-    let json = std::sync::Mutex::new(reuse.json_elements());
+    let mut elements = reuse.json_elements();
+    if let (Some(cache), Some(d)) = (elements.as_deref_mut(), &digests) {
+        cache.digests = d.incidents.clone();
+    }
+    let json = std::sync::Mutex::new(elements);
     let mut extra: Vec<OutputFile> = to_make
         .into_par_iter()
         .map(|page| {
