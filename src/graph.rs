@@ -43,10 +43,27 @@ impl Graph {
     /// `archive.incidents`; their `links` name the incidents they link to.
     /// `memo`: what the similarity stage kept from the last build (serve).
     pub fn build(archive: &Archive, bodies: &[Rendered], memo: Option<&mut related::Memo>) -> Graph {
+        // serve keeps the near duplicates beside the similarity stage's memo.
+        let (mut kept_duplicates, mut memo) = match memo {
+            Some(m) => (Some(std::mem::take(&mut m.duplicates)), Some(m)),
+            None => (None, None),
+        };
         let ((backlinks, duplicates), found) = rayon::join(
-            || (backlinks(archive, bodies), related::near_duplicates(&archive.incidents)),
-            || related::compute_kept(&archive.incidents, |n| archive.related(n), &archive.config.related, memo),
+            || {
+                let duplicates = match kept_duplicates.as_mut() {
+                    Some(kept) => related::near_duplicates_kept(&archive.incidents, kept),
+                    None => related::near_duplicates(&archive.incidents),
+                };
+                (backlinks(archive, bodies), duplicates)
+            },
+            || {
+                let memo = memo.as_deref_mut();
+                related::compute_kept(&archive.incidents, |n| archive.related(n), &archive.config.related, memo)
+            },
         );
+        if let (Some(m), Some(kept)) = (memo, kept_duplicates) {
+            m.duplicates = kept;
+        }
         let cause_index = archive.causes.iter().enumerate().map(|(k, t)| (t.slug.clone(), k)).collect();
         let drawn = DrawnYears::of(archive.incidents.iter().filter_map(Incident::year));
         let cause_year_max = archive

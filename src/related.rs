@@ -570,6 +570,9 @@ pub struct Memo {
     last: Option<Last>,
     /// How many incidents the last build scored (the others were kept).
     pub scored: usize,
+    /// The near duplicates among the shown incidents, with their input's
+    /// digest ([`near_duplicates_kept`]).
+    pub duplicates: Option<(u64, Vec<Vec<usize>>)>,
 }
 
 /// The inputs and the result of the last build.
@@ -1077,6 +1080,31 @@ pub fn near_duplicates(incidents: &[Incident]) -> Vec<Vec<usize>> {
         v.dedup();
     }
     out
+}
+
+/// A digest of what [`near_duplicates`] compares: each incident's file,
+/// date and summary (its title when it has none).
+pub fn duplicates_input(all: &[Incident]) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut h = crate::hash::FxHasher::default();
+    for i in all {
+        (&i.source_path, i.date, duplicate_text(i)).hash(&mut h);
+    }
+    h.finish()
+}
+
+/// [`near_duplicates`] of `all`, taken from `memo` when it was found for
+/// the same input (serve), and kept there.
+pub fn near_duplicates_kept(all: &[Incident], memo: &mut Option<(u64, Vec<Vec<usize>>)>) -> Vec<Vec<usize>> {
+    let key = duplicates_input(all);
+    match memo {
+        Some((k, found)) if *k == key => found.clone(),
+        _ => {
+            let found = near_duplicates(all);
+            *memo = Some((key, found.clone()));
+            found
+        }
+    }
 }
 
 /// Warns, once per pair, about incidents that may be one filed twice.

@@ -54,13 +54,8 @@ pub fn check_with(
             memo.spelling = Some((key, found));
         }
     }
-    let key = duplicates_input(all);
-    if !matches!(&memo.duplicates, Some((k, _)) if *k == key) {
-        memo.duplicates = Some((key, related::near_duplicates(all)));
-    }
-    if let Some((_, pairs)) = &memo.duplicates {
-        related::warn_near_duplicates(all, pairs, diags);
-    }
+    let pairs = related::near_duplicates_kept(all, &mut memo.duplicates);
+    related::warn_near_duplicates(all, &pairs, diags);
     let timelines: Vec<Diagnostics> = all.par_iter().map(body_warnings).collect();
     for d in timelines {
         diags.extend(d);
@@ -93,17 +88,6 @@ fn spelling_input(all: &[Incident], docs: &BTreeMap<String, CauseDoc>) -> u64 {
                 (&t.name, &t.slug, t.pos.line, t.pos.column).hash(&mut h);
             }
         }
-    }
-    h.finish()
-}
-
-/// A digest of what the near-duplicate check compares: each incident's
-/// date and summary (its title when it has none).
-fn duplicates_input(all: &[Incident]) -> u64 {
-    use std::hash::{Hash, Hasher};
-    let mut h = crate::hash::FxHasher::default();
-    for i in all {
-        (&i.source_path, i.date, related::duplicate_text(i)).hash(&mut h);
     }
     h.finish()
 }
