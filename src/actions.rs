@@ -90,58 +90,30 @@ pub const UNASSIGNED: &str = "Unassigned";
 
 impl Board {
     pub fn build(a: &Archive, today: Date, base: &str) -> Board {
+        Board::build_reusing(a, today, base, Vec::new())
+    }
+
+    /// [`Board::build`], taking incident `n`'s items from `kept[n]` when it
+    /// holds them (serve: the last board's, made from the same incident,
+    /// day and base path, in their order); the others are made.
+    pub fn build_reusing(a: &Archive, today: Date, base: &str, mut kept: Vec<Option<Vec<BoardItem>>>) -> Board {
+        kept.resize_with(a.incidents.len(), || None);
         // Per incident, in parallel; in archive order, then by `order`.
         let mut items: Vec<BoardItem> = a
             .incidents
             .par_iter()
+            .zip(kept)
             .enumerate()
-            .filter(|(_, i)| !i.action_items.is_empty())
-            .flat_map_iter(|(n, i)| {
-                let incident = IncidentRef {
-                    id: i.id.clone(),
-                    title: i.title.clone(),
-                    url: format!("{base}{}", i.url_path()),
-                    date: i.date_shown(),
-                    severity: i.severity.as_ref().map(|(s, _)| s.clone()),
-                    severity_rank: i.severity.as_ref().map(|(_, r)| *r),
-                };
-                i.action_items.iter().enumerate().map(move |(k, it)| {
-                    let overdue_days = it.days_overdue(today);
-                    let overdue = it.is_overdue(today);
-                    let pending = it.status.is_pending();
-                    let owner_slug = owner_slug(it.owner.as_deref());
-                    BoardItem {
-                        title: it.title.clone(),
-                        owner: it.owner.clone(),
-                        owner_url: format!("{base}/action-items/owner/{owner_slug}/"),
-                        owner_slug,
-                        status: it.status.as_str(),
-                        status_label: it.status.label(),
-                        kind: it.kind.map(ActionType::as_str),
-                        due: it.due.map(dates::iso_date),
-                        overdue,
-                        overdue_days,
-                        overdue_by: overdue.then(|| overdue_words(overdue_days)),
-                        link: it.link.clone(),
-                        incident: incident.clone(),
-                        row_html: String::new(),
-                        pending,
-                        // To do first, then untracked, then done and won't do.
-                        order: (
-                            if pending {
-                                0
-                            } else if it.status == ActionStatus::Untracked {
-                                1
-                            } else {
-                                2
-                            },
-                            -overdue_days,
-                            if pending { it.due.or(Some(Date::MAX)) } else { None },
-                            std::cmp::Reverse(i.date),
-                        ),
-                        source: (n, k),
-                    }
-                })
+            .filter(|(_, (i, _))| !i.action_items.is_empty())
+            .flat_map_iter(|(n, (i, kept))| match kept {
+                Some(items) => items
+                    .into_iter()
+                    .map(|mut it| {
+                        it.source.0 = n;
+                        it
+                    })
+                    .collect::<Vec<_>>(),
+                None => items_of(today, base, n, i),
             })
             .collect();
         // Stable (items of one order stay in archive order), and by key:
@@ -186,6 +158,59 @@ impl Board {
             statuses,
         }
     }
+}
+
+/// The board items of incident `n` (`i`), in their order.
+fn items_of(today: Date, base: &str, n: usize, i: &crate::model::Incident) -> Vec<BoardItem> {
+    let incident = IncidentRef {
+        id: i.id.clone(),
+        title: i.title.clone(),
+        url: format!("{base}{}", i.url_path()),
+        date: i.date_shown(),
+        severity: i.severity.as_ref().map(|(s, _)| s.clone()),
+        severity_rank: i.severity.as_ref().map(|(_, r)| *r),
+    };
+    i.action_items
+        .iter()
+        .enumerate()
+        .map(|(k, it)| {
+            let overdue_days = it.days_overdue(today);
+            let overdue = it.is_overdue(today);
+            let pending = it.status.is_pending();
+            let owner_slug = owner_slug(it.owner.as_deref());
+            BoardItem {
+                title: it.title.clone(),
+                owner: it.owner.clone(),
+                owner_url: format!("{base}/action-items/owner/{owner_slug}/"),
+                owner_slug,
+                status: it.status.as_str(),
+                status_label: it.status.label(),
+                kind: it.kind.map(ActionType::as_str),
+                due: it.due.map(dates::iso_date),
+                overdue,
+                overdue_days,
+                overdue_by: overdue.then(|| overdue_words(overdue_days)),
+                link: it.link.clone(),
+                incident: incident.clone(),
+                row_html: String::new(),
+                pending,
+                // To do first, then untracked, then done and won't do.
+                order: (
+                    if pending {
+                        0
+                    } else if it.status == ActionStatus::Untracked {
+                        1
+                    } else {
+                        2
+                    },
+                    -overdue_days,
+                    if pending { it.due.or(Some(Date::MAX)) } else { None },
+                    std::cmp::Reverse(i.date),
+                ),
+                source: (n, k),
+            }
+        })
+        .collect()
 }
 
 /// Which items a board page lists.

@@ -134,24 +134,71 @@ impl BoardData {
         keyed: bool,
         cards: &[u64],
     ) -> Result<Self, tera::Error> {
-        let mut board = crate::actions::Board::build(a, build_date, base);
         // serve keeps the items for the next build's keys and fingerprints.
         let keep_items = keyed || kept.is_some();
+        let mut kept = kept.filter(|k| {
+            !cards.is_empty()
+                && k.board.items.len() == k.values.len()
+                && k.item_digests.len() == k.values.len()
+                && k.keys.len() == k.values.len()
+                && k.key_digests.len() == k.values.len()
+        });
+        // The last board's places of each incident's items, by item, when
+        // all of them can be taken in place: the incident is at the same
+        // place in the archive, with the card digest they were made with
+        // (every edit that keeps the archive's order; the others are found
+        // by id below).
+        let mut places: Vec<Vec<usize>> = vec![Vec::new(); a.incidents.len()];
+        let mut old_items: Vec<Option<crate::actions::BoardItem>> = Vec::new();
+        let mut taken: Vec<Option<Vec<crate::actions::BoardItem>>> = Vec::new();
+        if let Some(k) = kept.as_mut() {
+            for (p, it) in k.board.items.iter().enumerate() {
+                let n = it.source.0;
+                if a.incidents.get(n).is_some_and(|i| i.id == it.incident.id)
+                    && cards.get(n) == Some(&k.item_digests[p])
+                {
+                    places[n].push(p);
+                }
+            }
+            for (n, ps) in places.iter_mut().enumerate() {
+                ps.sort_unstable_by_key(|&p| k.board.items[p].source.1);
+                let whole = ps.len() == a.incidents[n].action_items.len()
+                    && ps.iter().enumerate().all(|(j, &p)| k.board.items[p].source.1 == j);
+                if !whole {
+                    ps.clear();
+                }
+            }
+            old_items = std::mem::take(&mut k.board.items).into_iter().map(Some).collect();
+            taken = places
+                .iter()
+                .map(|ps| {
+                    let all: Option<Vec<_>> = ps.iter().map(|&p| old_items[p].take()).collect();
+                    all.filter(|v| !v.is_empty())
+                })
+                .collect();
+            // An incident whose items could not all be taken is made again.
+            for (ps, t) in places.iter_mut().zip(&taken) {
+                if t.is_none() {
+                    ps.clear();
+                }
+            }
+        }
+        let mut board = crate::actions::Board::build_reusing(a, build_date, base, taken);
         let item_digests: Vec<u64> = if keep_items && !cards.is_empty() {
             board.items.iter().map(|it| cards.get(it.source.0).copied().unwrap_or_default()).collect()
         } else {
             Vec::new()
         };
         let reused: Vec<Option<(String, Value, u64)>> = match kept {
-            Some(k)
-                if !item_digests.is_empty()
-                    && k.item_digests.len() == k.values.len()
-                    && k.keys.len() == k.values.len()
-                    && k.key_digests.len() == k.values.len() =>
-            {
+            Some(k) if !item_digests.is_empty() => {
+                // The items not taken in place, by incident id and place.
                 let mut at: KeptItems = KeptItems::default();
-                at.reserve(k.board.items.len());
-                at.extend(k.board.items.iter().enumerate().map(|(p, it)| ((it.incident.id.as_str(), it.source.1), p)));
+                at.extend(
+                    old_items
+                        .iter()
+                        .enumerate()
+                        .filter_map(|(p, it)| it.as_ref().map(|it| ((it.incident.id.as_str(), it.source.1), p))),
+                );
                 let mut old: Vec<Option<(String, Value, u64)>> = k
                     .keys
                     .into_iter()
@@ -164,19 +211,25 @@ impl BoardData {
                     .iter()
                     .zip(&item_digests)
                     .map(|(it, d)| {
-                        let p = at.remove(&(it.incident.id.as_str(), it.source.1))?;
-                        if k.item_digests[p] == *d {
-                            old[p].take()
-                        } else {
-                            None
-                        }
+                        let (n, j) = it.source;
+                        let p = match places[n].get(j) {
+                            Some(&p) => p,
+                            None => {
+                                let p = at.remove(&(it.incident.id.as_str(), j))?;
+                                if k.item_digests[p] != *d {
+                                    return None;
+                                }
+                                p
+                            }
+                        };
+                        old[p].take()
                     })
                     .collect();
                 // Freeing 40,000 items is not the rebuild's work: a thread
                 // of its own does it.
                 drop(at);
                 let old_board = k.board;
-                std::thread::spawn(move || drop((old_board, old)));
+                std::thread::spawn(move || drop((old_board, old_items, old, places)));
                 reused
             }
             _ => vec![None; board.items.len()],
